@@ -1,0 +1,124 @@
+import { parseDocName } from '@parley/shared/protocol';
+import type { Logger } from '../logger.ts';
+import type { PersistQueue } from '../storage/PersistQueue.ts';
+import type { Storage } from '../storage/Storage.ts';
+import { BoardRoom } from './BoardRoom.ts';
+import type { Connection } from './Connection.ts';
+
+export class UnknownDocError extends Error {}
+
+export interface RegistryOptions {
+  readonly storage: Storage;
+  readonly persist: PersistQueue;
+  readonly log: Logger;
+  readonly idleMs: number;
+  readonly compactThreshold: number;
+}
+
+/**
+ * Loads each document once, however many connections race to open it, and unloads a room
+ * only when it has no connections and none of its updates are still waiting for the store.
+ */
+export class RoomRegistry {
+  private readonly rooms = new Map<string, Promise<BoardRoom>>();
+  private readonly idleTimers = new Map<string, NodeJS.Timeout>();
+
+  constructor(private readonly opts: RegistryOptions) {}
+
+  get loadedCount(): number {
+    return this.rooms.size;
+  }
+
+  /** Resolves the loaded room; rejects with UnknownDocError if no such board exists. */
+  async open(docName: string): Promise<BoardRoom> {
+    this.cancelIdle(docName);
+    let room = this.rooms.get(docName);
+    if (!room) {
+      room = this.load(docName);
+      this.rooms.set(docName, room);
+      room.catch(() => this.rooms.delete(docName));
+    }
+    return room;
+  }
+
+  async join(docName: string, conn: Connection): Promise<BoardRoom> {
+    for (;;) {
+      const room = await this.open(docName);
+      // An idle unload may have won the race between load and join; load afresh.
+      if (room.isDestroyed) continue;
+      this.cancelIdle(docName);
+      room.addConnection(conn);
+      return room;
+    }
+  }
+
+  leave(room: BoardRoom, conn: Connection): void {
+    room.removeConnection(conn);
+    if (room.connectionCount === 0) this.scheduleIdle(room);
+  }
+
+  /** Unloads every room after its state is stored. */
+  async closeAll(): Promise<void> {
+    for (const timer of this.idleTimers.values()) clearTimeout(timer);
+    this.idleTimers.clear();
+    const rooms = await Promise.allSettled(this.rooms.values());
+    await this.opts.persist.close();
+    for (const r of rooms) if (r.status === 'fulfilled') r.value.destroy();
+    this.rooms.clear();
+  }
+
+  private async load(docName: string): Promise<BoardRoom> {
+    const parsed = parseDocName(docName);
+    if (!parsed) throw new UnknownDocError(`invalid document name`);
+    // Private docs get their own existence rule with the permissions work; until then
+    // only board docs are served.
+    if (parsed.kind !== 'board' || !(await this.opts.storage.boardExists(parsed.boardId))) {
+      throw new UnknownDocError(`no board "${parsed.boardId}"`);
+    }
+    const started = performance.now();
+    const room = await BoardRoom.load(docName, parsed.boardId, {
+      storage: this.opts.storage,
+      persist: this.opts.persist,
+      log: this.opts.log,
+      compactThreshold: this.opts.compactThreshold,
+    });
+    this.opts.log.info({ docName, ms: Math.round(performance.now() - started) }, 'room loaded');
+    return room;
+  }
+
+  private cancelIdle(docName: string): void {
+    const timer = this.idleTimers.get(docName);
+    if (timer) {
+      clearTimeout(timer);
+      this.idleTimers.delete(docName);
+    }
+  }
+
+  private scheduleIdle(room: BoardRoom): void {
+    this.cancelIdle(room.docName);
+    const timer = setTimeout(() => {
+      this.idleTimers.delete(room.docName);
+      void this.unloadIfIdle(room);
+    }, this.opts.idleMs);
+    timer.unref();
+    this.idleTimers.set(room.docName, timer);
+  }
+
+  private async unloadIfIdle(room: BoardRoom): Promise<void> {
+    if (this.opts.persist.hasPendingFor(room.docName)) {
+      try {
+        await this.opts.persist.flush();
+      } catch {
+        // The store is failing: keep the room (and its unsaved state) loaded and try later.
+        this.scheduleIdle(room);
+        return;
+      }
+    }
+    if (room.connectionCount > 0 || this.opts.persist.hasPendingFor(room.docName)) return;
+    if ((await this.rooms.get(room.docName)) !== room) return;
+    if (room.connectionCount > 0) return;
+    this.rooms.delete(room.docName);
+    room.destroy();
+    this.opts.log.info({ docName: room.docName }, 'room unloaded');
+  }
+}

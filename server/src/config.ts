@@ -1,0 +1,69 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+/** The repository root, so relative paths mean the same whether run from root or server/. */
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+const intFromEnv = (def: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(def);
+
+const EnvSchema = z.object({
+  PORT: intFromEnv(3000, 0, 65535),
+  HOST: z.string().min(1).optional(),
+  PARLEY_DATA_DIR: z.string().min(1).default('./data'),
+  PARLEY_PUBLIC_URL: z.url().optional(),
+  PARLEY_CLIENT_DIST: z.string().min(1).optional(),
+  PARLEY_ROOM_IDLE_MS: intFromEnv(30_000, 0, 86_400_000),
+  PARLEY_MAX_PAYLOAD: intFromEnv(8 * 1024 * 1024, 1024, 256 * 1024 * 1024),
+  PARLEY_PERSIST_BATCH_MS: intFromEnv(2, 0, 1000),
+  PARLEY_COMPACT_THRESHOLD: intFromEnv(500, 2, 10_000_000),
+  PARLEY_SEED_DEMO: z.enum(['true', 'false']).default('true'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+});
+
+export interface Config {
+  port: number;
+  host: string | undefined;
+  dataDir: string;
+  publicUrl: string | undefined;
+  clientDist: string;
+  roomIdleMs: number;
+  maxPayload: number;
+  persistBatchMs: number;
+  compactThreshold: number;
+  seedDemo: boolean;
+  logLevel: string;
+  logFormat: 'json' | 'pretty';
+}
+
+export class ConfigError extends Error {}
+
+/**
+ * Parses configuration from the environment. Relative paths resolve against the directory
+ * npm was invoked from (INIT_CWD), because npm runs workspace scripts inside server/.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`Invalid configuration: ${problems}`);
+  }
+  const e = parsed.data;
+  const base = env['INIT_CWD'] ?? process.cwd();
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: path.resolve(base, e.PARLEY_DATA_DIR),
+    publicUrl: e.PARLEY_PUBLIC_URL,
+    clientDist: e.PARLEY_CLIENT_DIST ? path.resolve(base, e.PARLEY_CLIENT_DIST) : path.join(REPO_ROOT, 'client/dist'),
+    roomIdleMs: e.PARLEY_ROOM_IDLE_MS,
+    maxPayload: e.PARLEY_MAX_PAYLOAD,
+    persistBatchMs: e.PARLEY_PERSIST_BATCH_MS,
+    compactThreshold: e.PARLEY_COMPACT_THRESHOLD,
+    seedDemo: e.PARLEY_SEED_DEMO === 'true',
+    logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json'),
+  };
+}

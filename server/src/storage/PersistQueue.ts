@@ -1,0 +1,102 @@
+import type { Logger } from '../logger.ts';
+import type { PendingUpdate, Storage } from './Storage.ts';
+
+interface Waiter {
+  readonly resolve: () => void;
+}
+
+/**
+ * Batches accepted updates into one store transaction every few milliseconds. A failed
+ * write keeps its updates queued and retries with backoff: nothing is dropped, and no
+ * caller is told "stored" until the commit that held its update succeeded.
+ */
+export class PersistQueue {
+  private pending: PendingUpdate[] = [];
+  private waiters: Waiter[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> | null = null;
+  private failures = 0;
+  private closed = false;
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly log: Logger,
+    private readonly batchMs: number,
+  ) {}
+
+  get size(): number {
+    return this.pending.length;
+  }
+
+  /** Queues an update; the promise resolves once it is committed to the store. */
+  enqueue(docName: string, update: Uint8Array): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('persist queue is closed'));
+    this.pending.push({ docName, update });
+    const stored = new Promise<void>((resolve) => this.waiters.push({ resolve }));
+    this.schedule(this.batchMs);
+    return stored;
+  }
+
+  hasPendingFor(docName: string): boolean {
+    return this.pending.some((p) => p.docName === docName);
+  }
+
+  /** Writes everything queued so far; resolves when it is committed. */
+  async flush(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    const waiters = this.waiters;
+    this.pending = [];
+    this.waiters = [];
+    this.flushing = (async () => {
+      try {
+        await this.storage.appendUpdates(batch);
+        this.failures = 0;
+        for (const w of waiters) w.resolve();
+      } catch (err) {
+        // Put the batch back in front, in order, so a retry writes it before newer updates.
+        this.pending = batch.concat(this.pending);
+        this.waiters = waiters.concat(this.waiters);
+        this.failures++;
+        this.log.error({ err, updates: batch.length, failures: this.failures }, 'storing updates failed; will retry');
+        throw err;
+      } finally {
+        this.flushing = null;
+      }
+    })();
+    try {
+      await this.flushing;
+    } finally {
+      if (this.pending.length > 0) this.schedule(Math.min(5_000, 50 * 2 ** this.failures));
+    }
+  }
+
+  /** Flushes until empty, then refuses new work. Used on shutdown. */
+  async close(): Promise<void> {
+    for (let attempt = 0; this.pending.length > 0 || this.flushing; attempt++) {
+      try {
+        await this.flush();
+      } catch {
+        if (attempt >= 5) throw new Error(`could not store ${this.pending.length} updates on shutdown`);
+        await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+      }
+    }
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.timer || this.closed) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.flush().catch(() => {
+        /* logged in flush; retried by schedule */
+      });
+    }, delayMs);
+  }
+}

@@ -1,0 +1,96 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { BoardSummary, PendingUpdate, Storage, StoredLog } from './Storage.ts';
+
+export const SQLITE_FILE = 'parley.sqlite';
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS boards (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  ) STRICT;
+  CREATE TABLE IF NOT EXISTS updates (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    doc TEXT NOT NULL,
+    data BLOB NOT NULL
+  ) STRICT;
+  CREATE INDEX IF NOT EXISTS updates_by_doc ON updates (doc, seq);
+`;
+
+/**
+ * The embedded default store: one SQLite file in WAL mode. better-sqlite3 is synchronous,
+ * which is fine because callers batch writes into one short transaction per flush.
+ */
+export class SqliteStorage implements Storage {
+  private readonly db: Database.Database;
+  private readonly stmts;
+
+  constructor(dataDir: string, fileName = SQLITE_FILE) {
+    fs.mkdirSync(dataDir, { recursive: true });
+    this.db = new Database(path.join(dataDir, fileName));
+    this.db.pragma('journal_mode = WAL');
+    // FULL: a commit is on disk before we report it, which is what "saved" promises.
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(SCHEMA);
+    this.stmts = {
+      insertBoard: this.db.prepare('INSERT INTO boards (id, title, created_at) VALUES (?, ?, ?)'),
+      boardExists: this.db.prepare('SELECT 1 FROM boards WHERE id = ?').pluck(),
+      listBoards: this.db.prepare('SELECT id, title, created_at AS createdAt FROM boards ORDER BY created_at, id'),
+      setTitle: this.db.prepare('UPDATE boards SET title = ? WHERE id = ?'),
+      insertUpdate: this.db.prepare('INSERT INTO updates (doc, data) VALUES (?, ?)'),
+      loadLog: this.db.prepare('SELECT seq, data FROM updates WHERE doc = ? ORDER BY seq'),
+      deleteUpTo: this.db.prepare('DELETE FROM updates WHERE doc = ? AND seq <= ?'),
+    };
+  }
+
+  async createBoard(id: string, title: string, initialState: Uint8Array): Promise<void> {
+    this.db.transaction(() => {
+      this.stmts.insertBoard.run(id, title, Date.now());
+      this.stmts.insertUpdate.run(id, initialState);
+    })();
+  }
+
+  async boardExists(id: string): Promise<boolean> {
+    return this.stmts.boardExists.get(id) === 1;
+  }
+
+  async listBoards(): Promise<BoardSummary[]> {
+    return this.stmts.listBoards.all() as BoardSummary[];
+  }
+
+  async setBoardTitle(id: string, title: string): Promise<void> {
+    this.stmts.setTitle.run(title, id);
+  }
+
+  async loadLog(docName: string): Promise<StoredLog> {
+    const rows = this.stmts.loadLog.all(docName) as { seq: number; data: Buffer }[];
+    return {
+      updates: rows.map((r) => new Uint8Array(r.data.buffer, r.data.byteOffset, r.data.byteLength)),
+      lastSeq: rows.at(-1)?.seq ?? 0,
+    };
+  }
+
+  async appendUpdates(batch: readonly PendingUpdate[]): Promise<void> {
+    this.db.transaction(() => {
+      for (const { docName, update } of batch) this.stmts.insertUpdate.run(docName, update);
+    })();
+  }
+
+  /**
+   * The compacted state is inserted after the entries it replaces are deleted, in one
+   * transaction: a crash leaves either the old log or the new one, never neither.
+   */
+  async compact(docName: string, state: Uint8Array, uptoSeq: number): Promise<void> {
+    this.db.transaction(() => {
+      this.stmts.deleteUpTo.run(docName, uptoSeq);
+      this.stmts.insertUpdate.run(docName, state);
+    })();
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,1 @@
+export { boardToMarkdown } from './markdown.ts';

@@ -1,0 +1,387 @@
+import * as Y from 'yjs';
+import { invariant } from './errors.ts';
+import {
+  newCategoryId,
+  newCommentId,
+  newPointId,
+  newThreadId,
+  type CategoryId,
+  type CommentId,
+  type PointId,
+  type StakeholderId,
+  type ThreadId,
+  type UserId,
+} from './ids.ts';
+import { keyAtIndex, sortOrdered } from './order.ts';
+import { mutationOrigin, type MutationName } from './origin.ts';
+import { boardRoots, str, type BoardRoots } from './roots.ts';
+import {
+  CATEGORY,
+  COMMENT,
+  LIMITS,
+  META,
+  POINT,
+  SCHEMA_VERSION,
+  STAKEHOLDER,
+  STANCES,
+  THREAD,
+  positionKey,
+  type Stance,
+} from './schema.ts';
+import type { Actor } from './types.ts';
+
+function run<T>(doc: Y.Doc, name: MutationName, actor: UserId | null, fn: (roots: BoardRoots) => T): T {
+  let result: T | undefined;
+  doc.transact(() => {
+    result = fn(boardRoots(doc));
+  }, mutationOrigin(name, actor));
+  return result as T;
+}
+
+function cleanLine(value: string, max: number, what: string): string {
+  const v = value.replace(/\s+/g, ' ').trim();
+  invariant(v.length > 0, 'invalid', `${what} must not be empty`);
+  invariant(v.length <= max, 'invalid', `${what} is longer than ${max} characters`);
+  return v;
+}
+
+function cleanBody(value: string, max: number, what: string): string {
+  const v = value.trim();
+  invariant(v.length > 0, 'invalid', `${what} must not be empty`);
+  invariant(v.length <= max, 'invalid', `${what} is longer than ${max} characters`);
+  return v;
+}
+
+function siblingsOf(roots: BoardRoots, categoryId: CategoryId, excluding?: PointId) {
+  const out: { id: string; order: string }[] = [];
+  roots.points.forEach((m, id) => {
+    if (id !== excluding && m.get(POINT.categoryId) === categoryId) {
+      out.push({ id, order: str(m.get(POINT.order), 'a0') });
+    }
+  });
+  return sortOrdered(out);
+}
+
+function orderedKeys(map: Y.Map<Y.Map<unknown>>, excluding?: string) {
+  const out: { id: string; order: string }[] = [];
+  map.forEach((m, id) => {
+    if (id !== excluding) out.push({ id, order: str(m.get('order'), 'a0') });
+  });
+  return sortOrdered(out);
+}
+
+// ---------------------------------------------------------------- meta & stakeholders
+
+export interface StakeholderInput {
+  id: StakeholderId;
+  name: string;
+  short: string;
+  color: string;
+}
+
+export function initBoard(
+  doc: Y.Doc,
+  init: { title: string; description?: string; isDemo?: boolean },
+): void {
+  run(doc, 'initBoard', null, ({ meta }) => {
+    meta.set(META.title, cleanLine(init.title, LIMITS.titleLength, 'Board title'));
+    meta.set(META.description, (init.description ?? '').trim());
+    meta.set(META.isDemo, init.isDemo === true);
+    meta.set(META.schemaVersion, SCHEMA_VERSION);
+  });
+}
+
+export function updateMeta(
+  doc: Y.Doc,
+  actor: Actor | null,
+  patch: { title?: string; description?: string },
+): void {
+  run(doc, 'updateMeta', actor?.userId ?? null, ({ meta }) => {
+    if (patch.title !== undefined) meta.set(META.title, cleanLine(patch.title, LIMITS.titleLength, 'Board title'));
+    if (patch.description !== undefined) meta.set(META.description, patch.description.trim());
+  });
+}
+
+const COLOR = /^#[0-9a-f]{6}$/i;
+const STAKEHOLDER_ID = /^[a-z0-9][a-z0-9-]{0,31}$/;
+
+export function addStakeholder(doc: Y.Doc, actor: Actor | null, input: StakeholderInput): StakeholderId {
+  invariant(STAKEHOLDER_ID.test(input.id), 'invalid', `Stakeholder id "${input.id}" must match ${STAKEHOLDER_ID}`);
+  invariant(COLOR.test(input.color), 'invalid', 'Stakeholder colour must be #rrggbb');
+  return run(doc, 'addStakeholder', actor?.userId ?? null, ({ stakeholders }) => {
+    invariant(!stakeholders.has(input.id), 'conflict', `Stakeholder "${input.id}" already exists`);
+    const siblings = orderedKeys(stakeholders);
+    const m = new Y.Map<unknown>();
+    m.set(STAKEHOLDER.name, cleanLine(input.name, 100, 'Stakeholder name'));
+    m.set(STAKEHOLDER.short, cleanLine(input.short, 8, 'Stakeholder short name'));
+    m.set(STAKEHOLDER.color, input.color.toLowerCase());
+    m.set(STAKEHOLDER.order, keyAtIndex(siblings, siblings.length));
+    stakeholders.set(input.id, m);
+    return input.id;
+  });
+}
+
+export function updateStakeholder(
+  doc: Y.Doc,
+  actor: Actor | null,
+  id: StakeholderId,
+  patch: { name?: string; short?: string; color?: string },
+): void {
+  run(doc, 'updateStakeholder', actor?.userId ?? null, ({ stakeholders }) => {
+    const m = stakeholders.get(id);
+    invariant(m, 'not-found', `No stakeholder "${id}"`);
+    if (patch.name !== undefined) m.set(STAKEHOLDER.name, cleanLine(patch.name, 100, 'Stakeholder name'));
+    if (patch.short !== undefined) m.set(STAKEHOLDER.short, cleanLine(patch.short, 8, 'Stakeholder short name'));
+    if (patch.color !== undefined) {
+      invariant(COLOR.test(patch.color), 'invalid', 'Stakeholder colour must be #rrggbb');
+      m.set(STAKEHOLDER.color, patch.color.toLowerCase());
+    }
+  });
+}
+
+// ---------------------------------------------------------------- categories
+
+export function addCategory(doc: Y.Doc, actor: Actor | null, title: string, index?: number): CategoryId {
+  const clean = cleanLine(title, LIMITS.categoryTitleLength, 'Category title');
+  return run(doc, 'addCategory', actor?.userId ?? null, ({ categories }) => {
+    const siblings = orderedKeys(categories);
+    const id = newCategoryId();
+    const m = new Y.Map<unknown>();
+    m.set(CATEGORY.title, clean);
+    m.set(CATEGORY.order, keyAtIndex(siblings, index ?? siblings.length));
+    categories.set(id, m);
+    return id;
+  });
+}
+
+export function renameCategory(doc: Y.Doc, actor: Actor | null, id: CategoryId, title: string): void {
+  const clean = cleanLine(title, LIMITS.categoryTitleLength, 'Category title');
+  run(doc, 'renameCategory', actor?.userId ?? null, ({ categories }) => {
+    const m = categories.get(id);
+    invariant(m, 'not-found', `No category "${id}"`);
+    m.set(CATEGORY.title, clean);
+  });
+}
+
+export function moveCategory(doc: Y.Doc, actor: Actor | null, id: CategoryId, index: number): void {
+  run(doc, 'moveCategory', actor?.userId ?? null, ({ categories }) => {
+    const m = categories.get(id);
+    invariant(m, 'not-found', `No category "${id}"`);
+    m.set(CATEGORY.order, keyAtIndex(orderedKeys(categories, id), index));
+  });
+}
+
+/** Refuses while the category still holds points, so deleting one never loses points. */
+export function deleteCategory(doc: Y.Doc, actor: Actor | null, id: CategoryId): void {
+  run(doc, 'deleteCategory', actor?.userId ?? null, (roots) => {
+    invariant(roots.categories.has(id), 'not-found', `No category "${id}"`);
+    invariant(siblingsOf(roots, id).length === 0, 'conflict', 'Move or delete its points first');
+    roots.categories.delete(id);
+  });
+}
+
+// ---------------------------------------------------------------- points
+
+export function addPoint(
+  doc: Y.Doc,
+  actor: Actor | null,
+  input: { categoryId: CategoryId; title: string; body?: string; index?: number; id?: PointId },
+): PointId {
+  const title = cleanLine(input.title, LIMITS.titleLength, 'Point title');
+  return run(doc, 'addPoint', actor?.userId ?? null, (roots) => {
+    invariant(roots.categories.has(input.categoryId), 'not-found', `No category "${input.categoryId}"`);
+    const siblings = siblingsOf(roots, input.categoryId);
+    const id = input.id ?? newPointId();
+    invariant(!roots.points.has(id), 'conflict', `Point "${id}" already exists`);
+    const m = new Y.Map<unknown>();
+    m.set(POINT.categoryId, input.categoryId);
+    m.set(POINT.order, keyAtIndex(siblings, input.index ?? siblings.length));
+    m.set(POINT.title, new Y.Text(title));
+    m.set(POINT.body, new Y.Text(input.body ?? ''));
+    m.set(POINT.createdAt, Date.now());
+    roots.points.set(id, m);
+    return id;
+  });
+}
+
+/**
+ * Moves a point to `index` within `categoryId` (its own or another). Points are keyed by
+ * id, so concurrent moves of one point settle on one placement and never duplicate it.
+ */
+export function movePoint(
+  doc: Y.Doc,
+  actor: Actor | null,
+  id: PointId,
+  to: { categoryId: CategoryId; index: number },
+): void {
+  run(doc, 'movePoint', actor?.userId ?? null, (roots) => {
+    const m = roots.points.get(id);
+    invariant(m, 'not-found', `No point "${id}"`);
+    invariant(roots.categories.has(to.categoryId), 'not-found', `No category "${to.categoryId}"`);
+    const order = keyAtIndex(siblingsOf(roots, to.categoryId, id), to.index);
+    if (m.get(POINT.categoryId) !== to.categoryId) m.set(POINT.categoryId, to.categoryId);
+    m.set(POINT.order, order);
+  });
+}
+
+/** Deletes a point with its positions and threads, so nothing dangles. */
+export function deletePoint(doc: Y.Doc, actor: Actor | null, id: PointId): void {
+  run(doc, 'deletePoint', actor?.userId ?? null, (roots) => {
+    invariant(roots.points.has(id), 'not-found', `No point "${id}"`);
+    roots.points.delete(id);
+    for (const key of [...roots.positions.keys()]) {
+      if (key.startsWith(`${id}:`)) roots.positions.delete(key);
+    }
+    roots.threads.forEach((t, tid) => {
+      if (t.get(THREAD.pointId) === id) roots.threads.delete(tid);
+    });
+  });
+}
+
+// ---------------------------------------------------------------- positions
+
+/**
+ * A position is one plain value per (point, stakeholder), replaced whole on every change:
+ * concurrent changes then settle on one complete value instead of mixing one writer's
+ * stance with another's rationale.
+ */
+export function setPosition(
+  doc: Y.Doc,
+  actor: Actor,
+  input: { pointId: PointId; stakeholderId: StakeholderId; stance: Stance; rationale?: string },
+): void {
+  invariant((STANCES as readonly string[]).includes(input.stance), 'invalid', `Unknown stance "${input.stance}"`);
+  const rationale = (input.rationale ?? '').trim();
+  invariant(rationale.length <= LIMITS.rationaleLength, 'invalid', 'Rationale is too long');
+  run(doc, 'setPosition', actor.userId, (roots) => {
+    invariant(roots.points.has(input.pointId), 'not-found', `No point "${input.pointId}"`);
+    invariant(roots.stakeholders.has(input.stakeholderId), 'not-found', `No stakeholder "${input.stakeholderId}"`);
+    roots.positions.set(positionKey(input.pointId, input.stakeholderId), {
+      stance: input.stance,
+      rationale,
+      by: actor.userId,
+      byName: actor.name,
+      at: Date.now(),
+    });
+  });
+}
+
+export function clearPosition(doc: Y.Doc, actor: Actor, pointId: PointId, stakeholderId: StakeholderId): void {
+  run(doc, 'clearPosition', actor.userId, ({ positions }) => {
+    positions.delete(positionKey(pointId, stakeholderId));
+  });
+}
+
+// ---------------------------------------------------------------- threads & comments
+
+function newComment(actor: Actor, body: string): Y.Map<unknown> {
+  const c = new Y.Map<unknown>();
+  c.set(COMMENT.id, newCommentId());
+  c.set(COMMENT.authorId, actor.userId);
+  c.set(COMMENT.authorName, actor.name);
+  c.set(COMMENT.stakeholderId, actor.stakeholderId);
+  c.set(COMMENT.body, body);
+  c.set(COMMENT.createdAt, Date.now());
+  return c;
+}
+
+/** Opens a thread for `stakeholderId` (by default the actor's) on a point, with a first comment. */
+export function openThread(
+  doc: Y.Doc,
+  actor: Actor,
+  input: { pointId: PointId; body: string; stakeholderId?: StakeholderId },
+): ThreadId {
+  const body = cleanBody(input.body, LIMITS.commentLength, 'Comment');
+  return run(doc, 'openThread', actor.userId, (roots) => {
+    invariant(roots.points.has(input.pointId), 'not-found', `No point "${input.pointId}"`);
+    const id = newThreadId();
+    const t = new Y.Map<unknown>();
+    t.set(THREAD.pointId, input.pointId);
+    t.set(THREAD.stakeholderId, input.stakeholderId ?? actor.stakeholderId);
+    t.set(THREAD.createdBy, actor.userId);
+    t.set(THREAD.createdAt, Date.now());
+    t.set(THREAD.resolved, false);
+    const comments = new Y.Array<Y.Map<unknown>>();
+    comments.push([newComment(actor, body)]);
+    t.set(THREAD.comments, comments);
+    roots.threads.set(id, t);
+    return id;
+  });
+}
+
+function threadComments(roots: BoardRoots, threadId: ThreadId): Y.Array<Y.Map<unknown>> {
+  const t = roots.threads.get(threadId);
+  invariant(t, 'not-found', `No thread "${threadId}"`);
+  const comments = t.get(THREAD.comments);
+  invariant(comments instanceof Y.Array, 'invalid', `Thread "${threadId}" has no comments list`);
+  return comments as Y.Array<Y.Map<unknown>>;
+}
+
+function findComment(roots: BoardRoots, threadId: ThreadId, commentId: CommentId): Y.Map<unknown> {
+  const found = threadComments(roots, threadId)
+    .toArray()
+    .find((c) => c instanceof Y.Map && c.get(COMMENT.id) === commentId);
+  invariant(found, 'not-found', `No comment "${commentId}"`);
+  return found;
+}
+
+export function replyToThread(doc: Y.Doc, actor: Actor, threadId: ThreadId, body: string): CommentId {
+  const clean = cleanBody(body, LIMITS.commentLength, 'Comment');
+  return run(doc, 'replyToThread', actor.userId, (roots) => {
+    const c = newComment(actor, clean);
+    threadComments(roots, threadId).push([c]);
+    return c.get(COMMENT.id) as CommentId;
+  });
+}
+
+export function editComment(
+  doc: Y.Doc,
+  actor: Actor,
+  threadId: ThreadId,
+  commentId: CommentId,
+  body: string,
+): void {
+  const clean = cleanBody(body, LIMITS.commentLength, 'Comment');
+  run(doc, 'editComment', actor.userId, (roots) => {
+    const c = findComment(roots, threadId, commentId);
+    invariant(c.get(COMMENT.authorId) === actor.userId, 'invalid', 'Only the author can edit a comment');
+    invariant(c.get(COMMENT.deleted) !== true, 'invalid', 'A deleted comment cannot be edited');
+    c.set(COMMENT.body, clean);
+    c.set(COMMENT.editedAt, Date.now());
+  });
+}
+
+/**
+ * Soft delete: the comment keeps its place (so replies still read in order) but its text
+ * is erased from the current state.
+ */
+export function deleteComment(doc: Y.Doc, actor: Actor, threadId: ThreadId, commentId: CommentId): void {
+  run(doc, 'deleteComment', actor.userId, (roots) => {
+    const c = findComment(roots, threadId, commentId);
+    invariant(c.get(COMMENT.authorId) === actor.userId, 'invalid', 'Only the author can delete a comment');
+    c.set(COMMENT.body, '');
+    c.set(COMMENT.deleted, true);
+  });
+}
+
+export function setThreadResolved(doc: Y.Doc, actor: Actor, threadId: ThreadId, resolved: boolean): void {
+  run(doc, 'setThreadResolved', actor.userId, ({ threads }) => {
+    const t = threads.get(threadId);
+    invariant(t, 'not-found', `No thread "${threadId}"`);
+    t.set(THREAD.resolved, resolved);
+    if (resolved) {
+      t.set(THREAD.resolvedBy, actor.userId);
+      t.set(THREAD.resolvedAt, Date.now());
+    } else {
+      t.delete(THREAD.resolvedBy);
+      t.delete(THREAD.resolvedAt);
+    }
+  });
+}
+
+export function deleteThread(doc: Y.Doc, actor: Actor | null, threadId: ThreadId): void {
+  run(doc, 'deleteThread', actor?.userId ?? null, ({ threads }) => {
+    invariant(threads.has(threadId), 'not-found', `No thread "${threadId}"`);
+    threads.delete(threadId);
+  });
+}

@@ -1,0 +1,47 @@
+import type { UserId } from './ids.ts';
+
+export const MUTATIONS = [
+  'initBoard',
+  'updateMeta',
+  'addStakeholder',
+  'updateStakeholder',
+  'addCategory',
+  'renameCategory',
+  'moveCategory',
+  'deleteCategory',
+  'addPoint',
+  'movePoint',
+  'deletePoint',
+  'setPosition',
+  'clearPosition',
+  'openThread',
+  'replyToThread',
+  'editComment',
+  'deleteComment',
+  'setThreadResolved',
+  'deleteThread',
+] as const;
+export type MutationName = (typeof MUTATIONS)[number];
+
+/**
+ * Every mutation runs in one `doc.transact` tagged with this origin, so observers
+ * (undo managers, the activity feed, the offline "while you were away" summary) can
+ * tell a local Parley mutation from a remote update or a text-editor keystroke.
+ */
+export interface MutationOrigin {
+  readonly kind: 'parley-mutation';
+  readonly mutation: MutationName;
+  readonly actor: UserId | null;
+}
+
+export function mutationOrigin(mutation: MutationName, actor: UserId | null): MutationOrigin {
+  return { kind: 'parley-mutation', mutation, actor };
+}
+
+export function isMutationOrigin(origin: unknown): origin is MutationOrigin {
+  return (
+    typeof origin === 'object' &&
+    origin !== null &&
+    (origin as { kind?: unknown }).kind === 'parley-mutation'
+  );
+}

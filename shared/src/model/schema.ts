@@ -1,0 +1,89 @@
+/**
+ * The board document's Yjs layout. Every root and field name lives here once, so the
+ * server's permission guard, the client and the tests agree on paths.
+ *
+ *   meta          Y.Map   title, description, isDemo, schemaVersion
+ *   stakeholders  Y.Map   sid -> Y.Map { name, short, color, order }
+ *   categories    Y.Map   cid -> Y.Map { title, order }
+ *   points        Y.Map   pid -> Y.Map { categoryId, order, title: Y.Text, body: Y.Text, createdAt }
+ *   positions     Y.Map   "pid:sid" -> plain object { stance, rationale, by, byName, at }
+ *   threads       Y.Map   tid -> Y.Map { pointId, stakeholderId, createdBy, createdAt,
+ *                                        resolved, resolvedBy, resolvedAt,
+ *                                        comments: Y.Array<Y.Map { id, authorId, authorName,
+ *                                                   stakeholderId, body, createdAt,
+ *                                                   editedAt?, deleted? }> }
+ */
+export const SCHEMA_VERSION = 1;
+
+export const ROOT = {
+  meta: 'meta',
+  stakeholders: 'stakeholders',
+  categories: 'categories',
+  points: 'points',
+  positions: 'positions',
+  threads: 'threads',
+} as const;
+export type RootName = (typeof ROOT)[keyof typeof ROOT];
+
+export const META = {
+  title: 'title',
+  description: 'description',
+  isDemo: 'isDemo',
+  schemaVersion: 'schemaVersion',
+} as const;
+
+export const STAKEHOLDER = { name: 'name', short: 'short', color: 'color', order: 'order' } as const;
+
+export const CATEGORY = { title: 'title', order: 'order' } as const;
+
+export const POINT = {
+  categoryId: 'categoryId',
+  order: 'order',
+  title: 'title',
+  body: 'body',
+  createdAt: 'createdAt',
+} as const;
+
+export const THREAD = {
+  pointId: 'pointId',
+  stakeholderId: 'stakeholderId',
+  createdBy: 'createdBy',
+  createdAt: 'createdAt',
+  resolved: 'resolved',
+  resolvedBy: 'resolvedBy',
+  resolvedAt: 'resolvedAt',
+  comments: 'comments',
+} as const;
+
+export const COMMENT = {
+  id: 'id',
+  authorId: 'authorId',
+  authorName: 'authorName',
+  stakeholderId: 'stakeholderId',
+  body: 'body',
+  createdAt: 'createdAt',
+  editedAt: 'editedAt',
+  deleted: 'deleted',
+} as const;
+
+export const STANCES = ['support', 'support-with-changes', 'oppose', 'undecided'] as const;
+export type Stance = (typeof STANCES)[number];
+
+export const STANCE_LABEL: Record<Stance, string> = {
+  support: 'Support',
+  'support-with-changes': 'Support with changes',
+  oppose: 'Oppose',
+  undecided: 'Undecided',
+};
+
+/** Limits enforced by the mutations (and later by the server guard). */
+export const LIMITS = {
+  titleLength: 300,
+  categoryTitleLength: 200,
+  rationaleLength: 2_000,
+  commentLength: 10_000,
+} as const;
+
+export function positionKey(pointId: string, stakeholderId: string): string {
+  return `${pointId}:${stakeholderId}`;
+}

@@ -1,0 +1,161 @@
+import * as Y from 'yjs';
+import type { CategoryId, PointId, StakeholderId, ThreadId, UserId, CommentId } from './ids.ts';
+import { compareOrdered, sortOrdered } from './order.ts';
+import { boardRoots, num, str, text } from './roots.ts';
+import { COMMENT, META, POINT, SCHEMA_VERSION, STANCES, THREAD, type Stance } from './schema.ts';
+import type {
+  BoardJson,
+  CategoryJson,
+  CommentJson,
+  MetaJson,
+  PointJson,
+  PositionJson,
+  StakeholderJson,
+  ThreadJson,
+} from './types.ts';
+
+export function readMeta(doc: Y.Doc): MetaJson {
+  const meta = boardRoots(doc).meta;
+  return {
+    title: str(meta.get(META.title), 'Untitled board'),
+    description: str(meta.get(META.description)),
+    isDemo: meta.get(META.isDemo) === true,
+    schemaVersion: num(meta.get(META.schemaVersion), SCHEMA_VERSION),
+  };
+}
+
+export function listStakeholders(doc: Y.Doc): StakeholderJson[] {
+  const out: StakeholderJson[] = [];
+  boardRoots(doc).stakeholders.forEach((m, id) => {
+    if (!(m instanceof Y.Map)) return;
+    out.push({
+      id: id as StakeholderId,
+      name: str(m.get('name'), id),
+      short: str(m.get('short'), id.slice(0, 3).toUpperCase()),
+      color: str(m.get('color'), '#64748b'),
+      order: str(m.get('order'), 'a0'),
+    });
+  });
+  return sortOrdered(out);
+}
+
+export function listCategories(doc: Y.Doc): CategoryJson[] {
+  const out: Omit<CategoryJson, 'number'>[] = [];
+  boardRoots(doc).categories.forEach((m, id) => {
+    if (!(m instanceof Y.Map)) return;
+    out.push({ id: id as CategoryId, title: str(m.get('title')), order: str(m.get('order'), 'a0') });
+  });
+  return sortOrdered(out).map((c, i) => ({ ...c, number: i + 1 }));
+}
+
+/**
+ * Points in display order with their derived numbers. A point whose category is missing
+ * (deleted concurrently with a move into it) is listed after all categories so it is never
+ * silently lost; the UI offers to move it.
+ */
+export function listPoints(doc: Y.Doc): PointJson[] {
+  const categoryRank = new Map(listCategories(doc).map((c, i) => [c.id as string, i]));
+  const raw: Omit<PointJson, 'number'>[] = [];
+  boardRoots(doc).points.forEach((m, id) => {
+    if (!(m instanceof Y.Map)) return;
+    raw.push({
+      id: id as PointId,
+      categoryId: str(m.get(POINT.categoryId)) as CategoryId,
+      order: str(m.get(POINT.order), 'a0'),
+      title: text(m.get(POINT.title)),
+      body: text(m.get(POINT.body)),
+      createdAt: num(m.get(POINT.createdAt)),
+    });
+  });
+  const rank = (p: { categoryId: string }) => categoryRank.get(p.categoryId) ?? Number.MAX_SAFE_INTEGER;
+  raw.sort((a, b) => rank(a) - rank(b) || compareOrdered(a, b));
+  return raw.map((p, i) => ({ ...p, number: i + 1 }));
+}
+
+function isStance(value: unknown): value is Stance {
+  return typeof value === 'string' && (STANCES as readonly string[]).includes(value);
+}
+
+export function listPositions(doc: Y.Doc): PositionJson[] {
+  const out: PositionJson[] = [];
+  boardRoots(doc).positions.forEach((value, key) => {
+    const sep = key.indexOf(':');
+    if (sep <= 0 || typeof value !== 'object' || value === null) return;
+    const v = value as Record<string, unknown>;
+    if (!isStance(v['stance'])) return;
+    out.push({
+      pointId: key.slice(0, sep) as PointId,
+      stakeholderId: key.slice(sep + 1) as StakeholderId,
+      stance: v['stance'],
+      rationale: str(v['rationale']),
+      by: str(v['by']) as UserId,
+      byName: str(v['byName']),
+      at: num(v['at']),
+    });
+  });
+  return out.sort((a, b) => (a.pointId + a.stakeholderId < b.pointId + b.stakeholderId ? -1 : 1));
+}
+
+function readComment(m: Y.Map<unknown>): CommentJson {
+  const editedAt = m.get(COMMENT.editedAt);
+  return {
+    id: str(m.get(COMMENT.id)) as CommentId,
+    authorId: str(m.get(COMMENT.authorId)) as UserId,
+    authorName: str(m.get(COMMENT.authorName)),
+    stakeholderId: str(m.get(COMMENT.stakeholderId)) as StakeholderId,
+    body: str(m.get(COMMENT.body)),
+    createdAt: num(m.get(COMMENT.createdAt)),
+    editedAt: typeof editedAt === 'number' ? editedAt : null,
+    deleted: m.get(COMMENT.deleted) === true,
+  };
+}
+
+export function readThread(id: string, m: Y.Map<unknown>): ThreadJson {
+  const comments = m.get(THREAD.comments);
+  const resolvedBy = m.get(THREAD.resolvedBy);
+  const resolvedAt = m.get(THREAD.resolvedAt);
+  return {
+    id: id as ThreadId,
+    pointId: str(m.get(THREAD.pointId)) as PointId,
+    stakeholderId: str(m.get(THREAD.stakeholderId)) as StakeholderId,
+    createdBy: str(m.get(THREAD.createdBy)) as UserId,
+    createdAt: num(m.get(THREAD.createdAt)),
+    resolved: m.get(THREAD.resolved) === true,
+    resolvedBy: typeof resolvedBy === 'string' ? (resolvedBy as UserId) : null,
+    resolvedAt: typeof resolvedAt === 'number' ? resolvedAt : null,
+    comments:
+      comments instanceof Y.Array
+        ? comments.toArray().flatMap((c) => (c instanceof Y.Map ? [readComment(c)] : []))
+        : [],
+  };
+}
+
+/** Threads oldest first; ties broken by id so every replica lists them alike. */
+export function listThreads(doc: Y.Doc, pointId?: PointId): ThreadJson[] {
+  const out: ThreadJson[] = [];
+  boardRoots(doc).threads.forEach((m, id) => {
+    if (!(m instanceof Y.Map)) return;
+    const thread = readThread(id, m);
+    if (pointId === undefined || thread.pointId === pointId) out.push(thread);
+  });
+  return out.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+}
+
+/** The whole board as plain JSON, in display order. */
+export function toBoardJson(doc: Y.Doc): BoardJson {
+  return {
+    meta: readMeta(doc),
+    stakeholders: listStakeholders(doc),
+    categories: listCategories(doc),
+    points: listPoints(doc),
+    positions: listPositions(doc),
+    threads: listThreads(doc),
+  };
+}
+
+/** The collaborative Y.Text of a point's title or body, for binding an editor. */
+export function pointText(doc: Y.Doc, pointId: PointId, field: 'title' | 'body'): Y.Text | null {
+  const point = boardRoots(doc).points.get(pointId);
+  const value = point?.get(field === 'title' ? POINT.title : POINT.body);
+  return value instanceof Y.Text ? value : null;
+}

@@ -1,0 +1,22 @@
+/**
+ * Top-level message types of a y-websocket frame (the first varUint of every binary
+ * frame). 0-3 are y-protocols' own; Parley's app messages use codes >= 100 so they can
+ * never collide with a future y-protocols type.
+ */
+export const MESSAGE = {
+  sync: 0,
+  awareness: 1,
+  auth: 2,
+  queryAwareness: 3,
+} as const;
+export type MessageType = (typeof MESSAGE)[keyof typeof MESSAGE];
+
+/** Sub-types inside a sync message (y-protocols/sync). */
+export const SYNC = {
+  step1: 0,
+  step2: 1,
+  update: 2,
+} as const;
+
+/** Where the websocket endpoint lives: `/yjs/<docName>`. */
+export const YJS_PATH_PREFIX = '/yjs';

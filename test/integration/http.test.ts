@@ -1,0 +1,71 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, startServer, type RunningServer } from '../helpers/server.ts';
+
+const run = promisify(execFile);
+
+describe('HTTP and CLI', () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  it('HTTP1: GET /healthz answers 200 with JSON', async () => {
+    const res = await fetch(`${server.url}/healthz`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/application\/json/);
+    expect(await res.json()).toMatchObject({ status: 'ok' });
+  });
+
+  it('HTTP2: REST errors are JSON { error: { code, message } } with the right status', async () => {
+    const missing = await fetch(`${server.url}/api/nothing-here`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toEqual({ error: { code: 'not_found', message: expect.any(String) } });
+    const unknown = await fetch(`${server.url}/api/boards/no-such-board/export`);
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({ error: { code: 'unknown_board' } });
+    const badFormat = await fetch(`${server.url}/api/boards/demo/export?format=docx`);
+    expect(badFormat.status).toBe(400);
+    expect(await badFormat.json()).toMatchObject({ error: { code: 'invalid_format' } });
+    const badId = await fetch(`${server.url}/api/boards/..%2fetc/export`);
+    expect(badId.status).toBe(400);
+  });
+
+  it('HTTP3: the board list names the demo board', async () => {
+    const res = await fetch(`${server.url}/api/boards`);
+    expect(await res.json()).toEqual({ boards: [{ id: 'demo', title: expect.stringMatching(/demo/i) }] });
+  });
+
+  it('HTTP4: the demo board exports as Markdown and JSON', async () => {
+    const md = await (await fetch(`${server.url}/api/boards/demo/export?format=md`)).text();
+    expect(md).toMatch(/^# .*demo/im);
+    expect(md).toContain('## Peace in Ukraine');
+    expect(md).toMatch(/^28\. \*\*/m);
+    const json = (await (await fetch(`${server.url}/api/boards/demo/export?format=json`)).json()) as { points: unknown[] };
+    expect(json.points).toHaveLength(28);
+  });
+
+  it('CLI1: `parley export` prints the stored board as JSON or Markdown; bad arguments fail clearly', async () => {
+    const cli = (args: string[]) =>
+      run('npm', ['run', '--silent', 'parley', '--', ...args], {
+        cwd: REPO_ROOT,
+        env: { ...process.env, PARLEY_DATA_DIR: server.dataDir },
+      });
+    const json = await cli(['export', '--board', 'demo', '--format', 'json']);
+    expect((JSON.parse(json.stdout) as { points: unknown[] }).points).toHaveLength(28);
+    const md = await cli(['export', '--board', 'demo', '--format', 'md']);
+    expect(md.stdout).toContain('## Security guarantees');
+    const help = await cli(['--help']);
+    expect(help.stdout).toMatch(/export/);
+    await expect(cli(['export', '--board', 'demo', '--format', 'pdf'])).rejects.toMatchObject({
+      stderr: expect.stringMatching(/format/i),
+    });
+    await expect(cli(['export', '--board', 'nope', '--format', 'json'])).rejects.toMatchObject({
+      stderr: expect.stringMatching(/no board "nope"/i),
+    });
+  });
+});
