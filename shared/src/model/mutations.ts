@@ -15,6 +15,7 @@ import {
 import { keyAtIndex, sortOrdered } from './order.ts';
 import { mutationOrigin, type MutationName } from './origin.ts';
 import { boardRoots, str, type BoardRoots } from './roots.ts';
+import { STAKEHOLDER_ID_PATTERN } from '../protocol/docNames.ts';
 import {
   CATEGORY,
   COMMENT,
@@ -30,11 +31,20 @@ import {
 } from './schema.ts';
 import type { Actor } from './types.ts';
 
-function run<T>(doc: Y.Doc, name: MutationName, actor: UserId | null, fn: (roots: BoardRoots) => T): T {
+/**
+ * Runs a mutation in two phases: `prepare` validates against the current state and throws
+ * `ModelError` before anything is written (so a refused call leaves no trace, not even an
+ * empty transaction); the write it returns then runs in one transaction with a typed origin.
+ */
+function run<T>(doc: Y.Doc, name: MutationName, actor: UserId | null, prepare: (roots: BoardRoots) => () => T): T {
+  const write = prepare(boardRoots(doc));
   let result: T | undefined;
-  doc.transact(() => {
-    result = fn(boardRoots(doc));
-  }, mutationOrigin(name, actor));
+  doc.transact(
+    () => {
+      result = write();
+    },
+    mutationOrigin(name, actor),
+  );
   return result as T;
 }
 
@@ -79,45 +89,52 @@ export interface StakeholderInput {
   color: string;
 }
 
-export function initBoard(
-  doc: Y.Doc,
-  init: { title: string; description?: string; isDemo?: boolean },
-): void {
-  run(doc, 'initBoard', null, ({ meta }) => {
-    meta.set(META.title, cleanLine(init.title, LIMITS.titleLength, 'Board title'));
+export function initBoard(doc: Y.Doc, init: { title: string; description?: string; isDemo?: boolean }): void {
+  const title = cleanLine(init.title, LIMITS.titleLength, 'Board title');
+  run(doc, 'initBoard', null, ({ meta }) => () => {
+    meta.set(META.title, title);
     meta.set(META.description, (init.description ?? '').trim());
     meta.set(META.isDemo, init.isDemo === true);
     meta.set(META.schemaVersion, SCHEMA_VERSION);
   });
 }
 
-export function updateMeta(
-  doc: Y.Doc,
-  actor: Actor | null,
-  patch: { title?: string; description?: string },
-): void {
-  run(doc, 'updateMeta', actor?.userId ?? null, ({ meta }) => {
-    if (patch.title !== undefined) meta.set(META.title, cleanLine(patch.title, LIMITS.titleLength, 'Board title'));
+export function updateMeta(doc: Y.Doc, actor: Actor | null, patch: { title?: string; description?: string }): void {
+  const title = patch.title === undefined ? undefined : cleanLine(patch.title, LIMITS.titleLength, 'Board title');
+  run(doc, 'updateMeta', actor?.userId ?? null, ({ meta }) => () => {
+    if (title !== undefined) meta.set(META.title, title);
     if (patch.description !== undefined) meta.set(META.description, patch.description.trim());
   });
 }
 
 const COLOR = /^#[0-9a-f]{6}$/i;
-const STAKEHOLDER_ID = /^[a-z0-9][a-z0-9-]{0,31}$/;
+
+function checkColor(color: string): string {
+  invariant(COLOR.test(color), 'invalid', 'Stakeholder colour must be #rrggbb');
+  return color.toLowerCase();
+}
 
 export function addStakeholder(doc: Y.Doc, actor: Actor | null, input: StakeholderInput): StakeholderId {
-  invariant(STAKEHOLDER_ID.test(input.id), 'invalid', `Stakeholder id "${input.id}" must match ${STAKEHOLDER_ID}`);
-  invariant(COLOR.test(input.color), 'invalid', 'Stakeholder colour must be #rrggbb');
+  invariant(
+    STAKEHOLDER_ID_PATTERN.test(input.id),
+    'invalid',
+    `Stakeholder id "${input.id}" must be lowercase letters, digits and dashes`,
+  );
+  const name = cleanLine(input.name, 100, 'Stakeholder name');
+  const short = cleanLine(input.short, 8, 'Stakeholder short name');
+  const color = checkColor(input.color);
   return run(doc, 'addStakeholder', actor?.userId ?? null, ({ stakeholders }) => {
     invariant(!stakeholders.has(input.id), 'conflict', `Stakeholder "${input.id}" already exists`);
     const siblings = orderedKeys(stakeholders);
-    const m = new Y.Map<unknown>();
-    m.set(STAKEHOLDER.name, cleanLine(input.name, 100, 'Stakeholder name'));
-    m.set(STAKEHOLDER.short, cleanLine(input.short, 8, 'Stakeholder short name'));
-    m.set(STAKEHOLDER.color, input.color.toLowerCase());
-    m.set(STAKEHOLDER.order, keyAtIndex(siblings, siblings.length));
-    stakeholders.set(input.id, m);
-    return input.id;
+    return () => {
+      const m = new Y.Map<unknown>();
+      m.set(STAKEHOLDER.name, name);
+      m.set(STAKEHOLDER.short, short);
+      m.set(STAKEHOLDER.color, color);
+      m.set(STAKEHOLDER.order, keyAtIndex(siblings, siblings.length));
+      stakeholders.set(input.id, m);
+      return input.id;
+    };
   });
 }
 
@@ -127,30 +144,39 @@ export function updateStakeholder(
   id: StakeholderId,
   patch: { name?: string; short?: string; color?: string },
 ): void {
+  const name = patch.name === undefined ? undefined : cleanLine(patch.name, 100, 'Stakeholder name');
+  const short = patch.short === undefined ? undefined : cleanLine(patch.short, 8, 'Stakeholder short name');
+  const color = patch.color === undefined ? undefined : checkColor(patch.color);
   run(doc, 'updateStakeholder', actor?.userId ?? null, ({ stakeholders }) => {
     const m = stakeholders.get(id);
     invariant(m, 'not-found', `No stakeholder "${id}"`);
-    if (patch.name !== undefined) m.set(STAKEHOLDER.name, cleanLine(patch.name, 100, 'Stakeholder name'));
-    if (patch.short !== undefined) m.set(STAKEHOLDER.short, cleanLine(patch.short, 8, 'Stakeholder short name'));
-    if (patch.color !== undefined) {
-      invariant(COLOR.test(patch.color), 'invalid', 'Stakeholder colour must be #rrggbb');
-      m.set(STAKEHOLDER.color, patch.color.toLowerCase());
-    }
+    return () => {
+      if (name !== undefined) m.set(STAKEHOLDER.name, name);
+      if (short !== undefined) m.set(STAKEHOLDER.short, short);
+      if (color !== undefined) m.set(STAKEHOLDER.color, color);
+    };
   });
 }
 
 // ---------------------------------------------------------------- categories
 
+function checkIndex(index: number | undefined): void {
+  invariant(index === undefined || Number.isInteger(index), 'invalid', 'Index must be a whole number');
+}
+
 export function addCategory(doc: Y.Doc, actor: Actor | null, title: string, index?: number): CategoryId {
   const clean = cleanLine(title, LIMITS.categoryTitleLength, 'Category title');
+  checkIndex(index);
   return run(doc, 'addCategory', actor?.userId ?? null, ({ categories }) => {
     const siblings = orderedKeys(categories);
-    const id = newCategoryId();
-    const m = new Y.Map<unknown>();
-    m.set(CATEGORY.title, clean);
-    m.set(CATEGORY.order, keyAtIndex(siblings, index ?? siblings.length));
-    categories.set(id, m);
-    return id;
+    return () => {
+      const id = newCategoryId();
+      const m = new Y.Map<unknown>();
+      m.set(CATEGORY.title, clean);
+      m.set(CATEGORY.order, keyAtIndex(siblings, index ?? siblings.length));
+      categories.set(id, m);
+      return id;
+    };
   });
 }
 
@@ -159,15 +185,17 @@ export function renameCategory(doc: Y.Doc, actor: Actor | null, id: CategoryId, 
   run(doc, 'renameCategory', actor?.userId ?? null, ({ categories }) => {
     const m = categories.get(id);
     invariant(m, 'not-found', `No category "${id}"`);
-    m.set(CATEGORY.title, clean);
+    return () => m.set(CATEGORY.title, clean);
   });
 }
 
 export function moveCategory(doc: Y.Doc, actor: Actor | null, id: CategoryId, index: number): void {
+  checkIndex(index);
   run(doc, 'moveCategory', actor?.userId ?? null, ({ categories }) => {
     const m = categories.get(id);
     invariant(m, 'not-found', `No category "${id}"`);
-    m.set(CATEGORY.order, keyAtIndex(orderedKeys(categories, id), index));
+    const order = keyAtIndex(orderedKeys(categories, id), index);
+    return () => m.set(CATEGORY.order, order);
   });
 }
 
@@ -176,11 +204,14 @@ export function deleteCategory(doc: Y.Doc, actor: Actor | null, id: CategoryId):
   run(doc, 'deleteCategory', actor?.userId ?? null, (roots) => {
     invariant(roots.categories.has(id), 'not-found', `No category "${id}"`);
     invariant(siblingsOf(roots, id).length === 0, 'conflict', 'Move or delete its points first');
-    roots.categories.delete(id);
+    return () => roots.categories.delete(id);
   });
 }
 
 // ---------------------------------------------------------------- points
+
+/** Point ids never contain ':' because position keys are "pointId:stakeholderId". */
+const POINT_ID = /^[a-z0-9_-]{1,40}$/;
 
 export function addPoint(
   doc: Y.Doc,
@@ -188,25 +219,30 @@ export function addPoint(
   input: { categoryId: CategoryId; title: string; body?: string; index?: number; id?: PointId },
 ): PointId {
   const title = cleanLine(input.title, LIMITS.titleLength, 'Point title');
+  checkIndex(input.index);
+  invariant(input.id === undefined || POINT_ID.test(input.id), 'invalid', `Point id "${input.id}" is not valid`);
   return run(doc, 'addPoint', actor?.userId ?? null, (roots) => {
     invariant(roots.categories.has(input.categoryId), 'not-found', `No category "${input.categoryId}"`);
-    const siblings = siblingsOf(roots, input.categoryId);
     const id = input.id ?? newPointId();
     invariant(!roots.points.has(id), 'conflict', `Point "${id}" already exists`);
-    const m = new Y.Map<unknown>();
-    m.set(POINT.categoryId, input.categoryId);
-    m.set(POINT.order, keyAtIndex(siblings, input.index ?? siblings.length));
-    m.set(POINT.title, new Y.Text(title));
-    m.set(POINT.body, new Y.Text(input.body ?? ''));
-    m.set(POINT.createdAt, Date.now());
-    roots.points.set(id, m);
-    return id;
+    const siblings = siblingsOf(roots, input.categoryId);
+    return () => {
+      const m = new Y.Map<unknown>();
+      m.set(POINT.categoryId, input.categoryId);
+      m.set(POINT.order, keyAtIndex(siblings, input.index ?? siblings.length));
+      m.set(POINT.title, new Y.Text(title));
+      m.set(POINT.body, new Y.Text(input.body ?? ''));
+      m.set(POINT.createdAt, Date.now());
+      roots.points.set(id, m);
+      return id;
+    };
   });
 }
 
 /**
  * Moves a point to `index` within `categoryId` (its own or another). Points are keyed by
- * id, so concurrent moves of one point settle on one placement and never duplicate it.
+ * id, so concurrent moves of one point never duplicate it; both fields are always written
+ * so the same writer wins both and the result is one person's move, never a mix.
  */
 export function movePoint(
   doc: Y.Doc,
@@ -214,13 +250,16 @@ export function movePoint(
   id: PointId,
   to: { categoryId: CategoryId; index: number },
 ): void {
+  checkIndex(to.index);
   run(doc, 'movePoint', actor?.userId ?? null, (roots) => {
     const m = roots.points.get(id);
     invariant(m, 'not-found', `No point "${id}"`);
     invariant(roots.categories.has(to.categoryId), 'not-found', `No category "${to.categoryId}"`);
     const order = keyAtIndex(siblingsOf(roots, to.categoryId, id), to.index);
-    if (m.get(POINT.categoryId) !== to.categoryId) m.set(POINT.categoryId, to.categoryId);
-    m.set(POINT.order, order);
+    return () => {
+      m.set(POINT.categoryId, to.categoryId);
+      m.set(POINT.order, order);
+    };
   });
 }
 
@@ -228,13 +267,15 @@ export function movePoint(
 export function deletePoint(doc: Y.Doc, actor: Actor | null, id: PointId): void {
   run(doc, 'deletePoint', actor?.userId ?? null, (roots) => {
     invariant(roots.points.has(id), 'not-found', `No point "${id}"`);
-    roots.points.delete(id);
-    for (const key of [...roots.positions.keys()]) {
-      if (key.startsWith(`${id}:`)) roots.positions.delete(key);
-    }
-    roots.threads.forEach((t, tid) => {
-      if (t.get(THREAD.pointId) === id) roots.threads.delete(tid);
-    });
+    return () => {
+      roots.points.delete(id);
+      for (const key of [...roots.positions.keys()]) {
+        if (key.startsWith(`${id}:`)) roots.positions.delete(key);
+      }
+      roots.threads.forEach((t, tid) => {
+        if (t.get(THREAD.pointId) === id) roots.threads.delete(tid);
+      });
+    };
   });
 }
 
@@ -256,18 +297,19 @@ export function setPosition(
   run(doc, 'setPosition', actor.userId, (roots) => {
     invariant(roots.points.has(input.pointId), 'not-found', `No point "${input.pointId}"`);
     invariant(roots.stakeholders.has(input.stakeholderId), 'not-found', `No stakeholder "${input.stakeholderId}"`);
-    roots.positions.set(positionKey(input.pointId, input.stakeholderId), {
-      stance: input.stance,
-      rationale,
-      by: actor.userId,
-      byName: actor.name,
-      at: Date.now(),
-    });
+    return () =>
+      roots.positions.set(positionKey(input.pointId, input.stakeholderId), {
+        stance: input.stance,
+        rationale,
+        by: actor.userId,
+        byName: actor.name,
+        at: Date.now(),
+      });
   });
 }
 
 export function clearPosition(doc: Y.Doc, actor: Actor, pointId: PointId, stakeholderId: StakeholderId): void {
-  run(doc, 'clearPosition', actor.userId, ({ positions }) => {
+  run(doc, 'clearPosition', actor.userId, ({ positions }) => () => {
     positions.delete(positionKey(pointId, stakeholderId));
   });
 }
@@ -294,18 +336,20 @@ export function openThread(
   const body = cleanBody(input.body, LIMITS.commentLength, 'Comment');
   return run(doc, 'openThread', actor.userId, (roots) => {
     invariant(roots.points.has(input.pointId), 'not-found', `No point "${input.pointId}"`);
-    const id = newThreadId();
-    const t = new Y.Map<unknown>();
-    t.set(THREAD.pointId, input.pointId);
-    t.set(THREAD.stakeholderId, input.stakeholderId ?? actor.stakeholderId);
-    t.set(THREAD.createdBy, actor.userId);
-    t.set(THREAD.createdAt, Date.now());
-    t.set(THREAD.resolved, false);
-    const comments = new Y.Array<Y.Map<unknown>>();
-    comments.push([newComment(actor, body)]);
-    t.set(THREAD.comments, comments);
-    roots.threads.set(id, t);
-    return id;
+    return () => {
+      const id = newThreadId();
+      const t = new Y.Map<unknown>();
+      t.set(THREAD.pointId, input.pointId);
+      t.set(THREAD.stakeholderId, input.stakeholderId ?? actor.stakeholderId);
+      t.set(THREAD.createdBy, actor.userId);
+      t.set(THREAD.createdAt, Date.now());
+      t.set(THREAD.resolved, false);
+      const comments = new Y.Array<Y.Map<unknown>>();
+      comments.push([newComment(actor, body)]);
+      t.set(THREAD.comments, comments);
+      roots.threads.set(id, t);
+      return id;
+    };
   });
 }
 
@@ -328,26 +372,25 @@ function findComment(roots: BoardRoots, threadId: ThreadId, commentId: CommentId
 export function replyToThread(doc: Y.Doc, actor: Actor, threadId: ThreadId, body: string): CommentId {
   const clean = cleanBody(body, LIMITS.commentLength, 'Comment');
   return run(doc, 'replyToThread', actor.userId, (roots) => {
-    const c = newComment(actor, clean);
-    threadComments(roots, threadId).push([c]);
-    return c.get(COMMENT.id) as CommentId;
+    const comments = threadComments(roots, threadId);
+    return () => {
+      const c = newComment(actor, clean);
+      comments.push([c]);
+      return c.get(COMMENT.id) as CommentId;
+    };
   });
 }
 
-export function editComment(
-  doc: Y.Doc,
-  actor: Actor,
-  threadId: ThreadId,
-  commentId: CommentId,
-  body: string,
-): void {
+export function editComment(doc: Y.Doc, actor: Actor, threadId: ThreadId, commentId: CommentId, body: string): void {
   const clean = cleanBody(body, LIMITS.commentLength, 'Comment');
   run(doc, 'editComment', actor.userId, (roots) => {
     const c = findComment(roots, threadId, commentId);
     invariant(c.get(COMMENT.authorId) === actor.userId, 'invalid', 'Only the author can edit a comment');
     invariant(c.get(COMMENT.deleted) !== true, 'invalid', 'A deleted comment cannot be edited');
-    c.set(COMMENT.body, clean);
-    c.set(COMMENT.editedAt, Date.now());
+    return () => {
+      c.set(COMMENT.body, clean);
+      c.set(COMMENT.editedAt, Date.now());
+    };
   });
 }
 
@@ -359,8 +402,10 @@ export function deleteComment(doc: Y.Doc, actor: Actor, threadId: ThreadId, comm
   run(doc, 'deleteComment', actor.userId, (roots) => {
     const c = findComment(roots, threadId, commentId);
     invariant(c.get(COMMENT.authorId) === actor.userId, 'invalid', 'Only the author can delete a comment');
-    c.set(COMMENT.body, '');
-    c.set(COMMENT.deleted, true);
+    return () => {
+      c.set(COMMENT.body, '');
+      c.set(COMMENT.deleted, true);
+    };
   });
 }
 
@@ -368,20 +413,22 @@ export function setThreadResolved(doc: Y.Doc, actor: Actor, threadId: ThreadId, 
   run(doc, 'setThreadResolved', actor.userId, ({ threads }) => {
     const t = threads.get(threadId);
     invariant(t, 'not-found', `No thread "${threadId}"`);
-    t.set(THREAD.resolved, resolved);
-    if (resolved) {
-      t.set(THREAD.resolvedBy, actor.userId);
-      t.set(THREAD.resolvedAt, Date.now());
-    } else {
-      t.delete(THREAD.resolvedBy);
-      t.delete(THREAD.resolvedAt);
-    }
+    return () => {
+      t.set(THREAD.resolved, resolved);
+      if (resolved) {
+        t.set(THREAD.resolvedBy, actor.userId);
+        t.set(THREAD.resolvedAt, Date.now());
+      } else {
+        t.delete(THREAD.resolvedBy);
+        t.delete(THREAD.resolvedAt);
+      }
+    };
   });
 }
 
 export function deleteThread(doc: Y.Doc, actor: Actor | null, threadId: ThreadId): void {
   run(doc, 'deleteThread', actor?.userId ?? null, ({ threads }) => {
     invariant(threads.has(threadId), 'not-found', `No thread "${threadId}"`);
-    threads.delete(threadId);
+    return () => threads.delete(threadId);
   });
 }

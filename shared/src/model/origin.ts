@@ -39,9 +39,5 @@ export function mutationOrigin(mutation: MutationName, actor: UserId | null): Mu
 }
 
 export function isMutationOrigin(origin: unknown): origin is MutationOrigin {
-  return (
-    typeof origin === 'object' &&
-    origin !== null &&
-    (origin as { kind?: unknown }).kind === 'parley-mutation'
-  );
+  return typeof origin === 'object' && origin !== null && (origin as { kind?: unknown }).kind === 'parley-mutation';
 }

@@ -1,11 +1,4 @@
-import type {
-  CategoryId,
-  CommentId,
-  PointId,
-  StakeholderId,
-  ThreadId,
-  UserId,
-} from './ids.ts';
+import type { CategoryId, CommentId, PointId, StakeholderId, ThreadId, UserId } from './ids.ts';
 import type { Stance } from './schema.ts';
 
 /** Who performs a mutation. Stored on comments and positions so people see who said what. */

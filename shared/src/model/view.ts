@@ -76,11 +76,17 @@ function isStance(value: unknown): value is Stance {
   return typeof value === 'string' && (STANCES as readonly string[]).includes(value);
 }
 
+/**
+ * Positions of existing points. A position set concurrently with its point's deletion
+ * survives in the doc; it is hidden here rather than shown against a missing point.
+ */
 export function listPositions(doc: Y.Doc): PositionJson[] {
   const out: PositionJson[] = [];
-  boardRoots(doc).positions.forEach((value, key) => {
+  const { points, positions } = boardRoots(doc);
+  positions.forEach((value, key) => {
     const sep = key.indexOf(':');
     if (sep <= 0 || typeof value !== 'object' || value === null) return;
+    if (!points.has(key.slice(0, sep))) return;
     const v = value as Record<string, unknown>;
     if (!isStance(v['stance'])) return;
     out.push({
@@ -98,15 +104,17 @@ export function listPositions(doc: Y.Doc): PositionJson[] {
 
 function readComment(m: Y.Map<unknown>): CommentJson {
   const editedAt = m.get(COMMENT.editedAt);
+  // An edit concurrent with the delete can leave text behind; a deleted comment shows none.
+  const deleted = m.get(COMMENT.deleted) === true;
   return {
     id: str(m.get(COMMENT.id)) as CommentId,
     authorId: str(m.get(COMMENT.authorId)) as UserId,
     authorName: str(m.get(COMMENT.authorName)),
     stakeholderId: str(m.get(COMMENT.stakeholderId)) as StakeholderId,
-    body: str(m.get(COMMENT.body)),
+    body: deleted ? '' : str(m.get(COMMENT.body)),
     createdAt: num(m.get(COMMENT.createdAt)),
     editedAt: typeof editedAt === 'number' ? editedAt : null,
-    deleted: m.get(COMMENT.deleted) === true,
+    deleted,
   };
 }
 
@@ -130,12 +138,17 @@ export function readThread(id: string, m: Y.Map<unknown>): ThreadJson {
   };
 }
 
-/** Threads oldest first; ties broken by id so every replica lists them alike. */
+/**
+ * Threads of existing points, oldest first; ties broken by id so every replica lists them
+ * alike. (A thread opened concurrently with its point's deletion is hidden, like positions.)
+ */
 export function listThreads(doc: Y.Doc, pointId?: PointId): ThreadJson[] {
   const out: ThreadJson[] = [];
-  boardRoots(doc).threads.forEach((m, id) => {
+  const { points, threads } = boardRoots(doc);
+  threads.forEach((m, id) => {
     if (!(m instanceof Y.Map)) return;
     const thread = readThread(id, m);
+    if (!points.has(thread.pointId)) return;
     if (pointId === undefined || thread.pointId === pointId) out.push(thread);
   });
   return out.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));

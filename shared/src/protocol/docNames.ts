@@ -5,11 +5,10 @@
  */
 export const BOARD_ID_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,62})$/;
 export const STAKEHOLDER_ID_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,31})$/;
-export const MAX_DOC_NAME_LENGTH = 64 + 1 + 32;
+/** The longest board id, `~`, and the longest stakeholder id. */
+export const MAX_DOC_NAME_LENGTH = 63 + 1 + 32;
 
-export type DocName =
-  | { kind: 'board'; boardId: string }
-  | { kind: 'private'; boardId: string; stakeholderId: string };
+export type DocName = { kind: 'board'; boardId: string } | { kind: 'private'; boardId: string; stakeholderId: string };
 
 export function parseDocName(name: string): DocName | null {
   if (name.length === 0 || name.length > MAX_DOC_NAME_LENGTH) return null;
