@@ -5,8 +5,7 @@ import { z } from 'zod';
 /** The repository root, so relative paths mean the same whether run from root or server/. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-const intFromEnv = (def: number, min: number, max: number) =>
-  z.coerce.number().int().min(min).max(max).default(def);
+const intFromEnv = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
 
 const EnvSchema = z.object({
   PORT: intFromEnv(3000, 0, 65535),

@@ -1,3 +1,4 @@
+import type { ClientRequest } from 'node:http';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
@@ -66,7 +67,7 @@ export function rawSession(
       ...(rawPath === undefined
         ? {}
         : {
-            finishRequest: (req: import('node:http').ClientRequest) => {
+            finishRequest: (req: ClientRequest) => {
               req.path = rawPath;
               req.end();
             },

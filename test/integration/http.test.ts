@@ -45,7 +45,9 @@ describe('HTTP and CLI', () => {
     expect(md).toMatch(/^# .*demo/im);
     expect(md).toContain('## Peace in Ukraine');
     expect(md).toMatch(/^28\. \*\*/m);
-    const json = (await (await fetch(`${server.url}/api/boards/demo/export?format=json`)).json()) as { points: unknown[] };
+    const json = (await (await fetch(`${server.url}/api/boards/demo/export?format=json`)).json()) as {
+      points: unknown[];
+    };
     expect(json.points).toHaveLength(28);
   });
 

@@ -69,7 +69,9 @@ describe('malformed frames', () => {
   it('PROTO4: a frame larger than the configured maximum is refused', async () => {
     const small = await startServer({ env: { PARLEY_MAX_PAYLOAD: '4096' } });
     try {
-      const result = await rawSession(`${small.wsUrl}/yjs/demo`, [frame(MESSAGE.sync, SYNC.update, new Uint8Array(10_000))]);
+      const result = await rawSession(`${small.wsUrl}/yjs/demo`, [
+        frame(MESSAGE.sync, SYNC.update, new Uint8Array(10_000)),
+      ]);
       expect(result.closeCode).toBe(1009);
     } finally {
       await small.stop();

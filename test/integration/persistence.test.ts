@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { listPoints, openThread, pointText, toBoardJson, type Actor, type StakeholderId, type UserId } from '@parley/shared/model';
+import {
+  listPoints,
+  openThread,
+  pointText,
+  toBoardJson,
+  type Actor,
+  type StakeholderId,
+  type UserId,
+} from '@parley/shared/model';
 import { connectClient, stateEquals, waitFor } from '../helpers/clients.ts';
 import { startServer, tempDataDir } from '../helpers/server.ts';
 

@@ -61,7 +61,12 @@ describe('live sync through the real server', () => {
     const ta = openThread(a.doc, alice, { pointId: p2!.id, body: 'Alice opens' });
     openThread(b.doc, bogdan, { pointId: p2!.id, body: 'Bogdan opens' });
     setPosition(a.doc, alice, { pointId: p1!.id, stakeholderId: alice.stakeholderId, stance: 'support' });
-    setPosition(b.doc, bogdan, { pointId: p1!.id, stakeholderId: bogdan.stakeholderId, stance: 'oppose', rationale: 'Too vague' });
+    setPosition(b.doc, bogdan, {
+      pointId: p1!.id,
+      stakeholderId: bogdan.stakeholderId,
+      stance: 'oppose',
+      rationale: 'Too vague',
+    });
     await waitFor(() => stateEquals(a.doc, b.doc) && a.doc.getMap('threads').size === 2, 'convergence');
     replyToThread(b.doc, bogdan, ta, 'Reply from Bogdan');
     await waitFor(() => stateEquals(a.doc, b.doc), 'convergence after reply');
@@ -97,13 +102,19 @@ describe('live sync through the real server', () => {
     await Promise.all([a.synced, b.synced]);
     a.provider.awareness.setLocalStateField('user', { id: 'u-alice', name: 'Alice' });
     await waitFor(
-      () => [...b.provider.awareness.getStates().values()].some((s) => (s['user'] as { name?: string } | undefined)?.name === 'Alice'),
+      () =>
+        [...b.provider.awareness.getStates().values()].some(
+          (s) => (s['user'] as { name?: string } | undefined)?.name === 'Alice',
+        ),
       'B to see Alice in awareness',
     );
     a.destroy();
     await waitFor(
-      () => ![...b.provider.awareness.getStates().values()].some((s) => (s['user'] as { name?: string } | undefined)?.name === 'Alice'),
-      'Alice to leave B\'s awareness when she disconnects',
+      () =>
+        ![...b.provider.awareness.getStates().values()].some(
+          (s) => (s['user'] as { name?: string } | undefined)?.name === 'Alice',
+        ),
+      "Alice to leave B's awareness when she disconnects",
     );
   });
 });

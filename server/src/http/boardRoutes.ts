@@ -17,9 +17,11 @@ export function boardRoutes(storage: Storage, registry: RoomRegistry): Router {
 
   router.get('/boards/:id/export', async (req, res) => {
     const id = req.params.id;
-    if (!isValidBoardId(id)) throw new HttpError(400, 'invalid_board_id', 'Board ids are lowercase letters, digits and dashes');
+    if (!isValidBoardId(id))
+      throw new HttpError(400, 'invalid_board_id', 'Board ids are lowercase letters, digits and dashes');
     const format = req.query['format'] ?? 'json';
-    if (format !== 'json' && format !== 'md') throw new HttpError(400, 'invalid_format', 'format must be "json" or "md"');
+    if (format !== 'json' && format !== 'md')
+      throw new HttpError(400, 'invalid_format', 'format must be "json" or "md"');
     if (!(await storage.boardExists(id))) throw new HttpError(404, 'unknown_board', `No board "${id}"`);
     // The loaded room holds the freshest state, including updates still being stored.
     const room = await registry.open(id);

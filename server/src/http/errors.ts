@@ -13,7 +13,7 @@ export class HttpError extends Error {
 }
 
 export const notFound: RequestHandler = (req, _res, next) => {
-  next(new HttpError(404, 'not_found', `No route for ${req.method} ${req.originalUrl.split("?")[0]}`));
+  next(new HttpError(404, 'not_found', `No route for ${req.method} ${req.originalUrl.split('?')[0]}`));
 };
 
 /** Every REST error leaves as `{ error: { code, message } }`. */

@@ -1,11 +1,5 @@
 import * as Y from 'yjs';
-import {
-  addCategory,
-  addPoint,
-  addStakeholder,
-  initBoard,
-  type StakeholderId,
-} from '@parley/shared/model';
+import { addCategory, addPoint, addStakeholder, initBoard, type StakeholderId } from '@parley/shared/model';
 import type { Storage } from '../storage/Storage.ts';
 import {
   DEMO_BOARD_ID,
