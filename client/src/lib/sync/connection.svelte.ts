@@ -1,0 +1,88 @@
+import type { WebsocketProvider } from 'y-websocket';
+import { CLOSE_REASON, FATAL_CLOSE_CODES, type CloseCode } from '@parley/shared/protocol';
+
+/**
+ * The connection as the user sees it:
+ * - `connecting`: the first attempt is under way (nothing has failed yet);
+ * - `connected`: the socket is open;
+ * - `disconnected`: the socket was lost or never came up; the provider keeps retrying
+ *   with backoff, and the status stays here until a retry succeeds (so it does not
+ *   flicker between "connecting" and "disconnected" on every retry);
+ * - `fatal`: the server closed with a code after which retrying cannot help
+ *   (FATAL_CLOSE_CODES); we stop reconnecting and show why.
+ */
+export type ConnectionStatus = 'connecting' | 'connected' | 'disconnected' | 'fatal';
+
+export function closeReason(code: number, serverReason?: string): string {
+  const known = (CLOSE_REASON as Record<number, string | undefined>)[code];
+  return known ?? (serverReason || `connection closed (code ${code})`);
+}
+
+export function isFatalClose(code: number): boolean {
+  return FATAL_CLOSE_CODES.has(code);
+}
+
+export class ConnectionState {
+  status = $state<ConnectionStatus>('connecting');
+  /** True once the first full sync with the server finished in this session. */
+  everSynced = $state(false);
+  synced = $state(false);
+  /** Set when `status` is `fatal`. */
+  fatalCode = $state<CloseCode | number | null>(null);
+  fatalReason = $state<string | null>(null);
+
+  #provider: WebsocketProvider;
+  #off: (() => void)[] = [];
+
+  constructor(provider: WebsocketProvider) {
+    this.#provider = provider;
+    this.status = provider.wsconnected ? 'connected' : 'connecting';
+    this.synced = provider.synced;
+    this.everSynced = provider.synced;
+
+    const onStatus = ({ status }: { status: 'connected' | 'disconnected' | 'connecting' }) => {
+      if (this.status === 'fatal') return;
+      if (status === 'connected') this.status = 'connected';
+      else if (status === 'disconnected') this.status = 'disconnected';
+      // 'connecting' keeps the current state: before the first failure it is already
+      // 'connecting'; after a loss we stay 'disconnected' until a retry succeeds.
+    };
+    const onClose = (event: CloseEvent | null) => {
+      if (event && isFatalClose(event.code)) {
+        // Stop the provider's reconnect loop; the shouldReconnect option does the same,
+        // this keeps it stopped even if a caller swapped that option.
+        this.#provider.shouldConnect = false;
+        this.fatalCode = event.code;
+        this.fatalReason = closeReason(event.code, event.reason);
+        this.status = 'fatal';
+      } else if (this.status === 'connecting') {
+        this.status = 'disconnected';
+      }
+    };
+    const onSync = (synced: boolean) => {
+      this.synced = synced;
+      if (synced) this.everSynced = true;
+    };
+    provider.on('status', onStatus);
+    provider.on('connection-close', onClose);
+    provider.on('sync', onSync);
+    this.#off.push(
+      () => provider.off('status', onStatus),
+      () => provider.off('connection-close', onClose),
+      () => provider.off('sync', onSync),
+    );
+  }
+
+  /** Try again after a fatal close (for example after signing in again). */
+  retry() {
+    this.fatalCode = null;
+    this.fatalReason = null;
+    this.status = 'connecting';
+    this.#provider.connect();
+  }
+
+  destroy() {
+    for (const off of this.#off) off();
+    this.#off = [];
+  }
+}

@@ -1,0 +1,252 @@
+import type * as Y from 'yjs';
+import { COMMENT, LIMITS, ROOT, STANCES, THREAD } from '@parley/shared/model';
+import { can, describeRefusal, type Action, type Principal } from '@parley/shared/permissions';
+import { insertedValue, liveMap, type InsertedValue } from './content.ts';
+import type { Change, Segment } from './resolveChanges.ts';
+
+export type Verdict = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+
+const OK: Verdict = { ok: true };
+const deny = (reason: string): Verdict => ({ ok: false, reason });
+
+/** A thread or comment map created by this update; its fields are checked as a whole. */
+interface NewMap {
+  readonly fields: Map<string, InsertedValue>;
+}
+
+const THREAD_FIELDS = new Set<string>(Object.values(THREAD));
+const COMMENT_FIELDS_ON_CREATE = new Set<string>([
+  COMMENT.id,
+  COMMENT.authorId,
+  COMMENT.authorName,
+  COMMENT.stakeholderId,
+  COMMENT.body,
+  COMMENT.createdAt,
+  // An offline client may create, edit and delete a comment before it syncs once.
+  COMMENT.editedAt,
+  COMMENT.deleted,
+]);
+const COMMENT_FIELDS_ON_EDIT = new Set<string>([COMMENT.body, COMMENT.editedAt, COMMENT.deleted]);
+const RESOLVE_FIELDS = new Set<string>([THREAD.resolved, THREAD.resolvedBy, THREAD.resolvedAt]);
+
+const isString = (v: InsertedValue | undefined, max = 1_000): v is { kind: 'value'; value: string } =>
+  v?.kind === 'value' && typeof v.value === 'string' && v.value.length <= max;
+const isNumber = (v: InsertedValue | undefined) =>
+  v?.kind === 'value' && typeof v.value === 'number' && Number.isFinite(v.value);
+const isValue = (v: InsertedValue | undefined, expected: unknown) => v?.kind === 'value' && v.value === expected;
+
+function keyOf(seg: Segment | undefined): string | null {
+  return seg?.kind === 'key' ? seg.key : null;
+}
+
+function isValidPosition(value: unknown, principal: Principal): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const v = value as Record<string, unknown>;
+  const allowed = new Set(['stance', 'rationale', 'by', 'byName', 'at']);
+  return (
+    Object.keys(v).every((k) => allowed.has(k)) &&
+    typeof v['stance'] === 'string' &&
+    (STANCES as readonly string[]).includes(v['stance']) &&
+    typeof v['rationale'] === 'string' &&
+    v['rationale'].length <= LIMITS.rationaleLength &&
+    v['by'] === principal.userId &&
+    (v['byName'] === undefined || (typeof v['byName'] === 'string' && v['byName'].length <= 200)) &&
+    (v['at'] === undefined || typeof v['at'] === 'number')
+  );
+}
+
+/**
+ * Checks every change of one update against the rule table for `principal`. The whole
+ * update is refused if any change is; the first refusal's reason is returned.
+ */
+export function checkBoardChanges(principal: Principal, doc: Y.Doc, changes: readonly Change[]): Verdict {
+  if (changes.length === 0) return OK;
+  if (principal.role === 'observer') return deny('Observers cannot change the board.');
+  const points = doc.getMap<unknown>(ROOT.points);
+  const deletedPoints = new Set<string>();
+  for (const c of changes) {
+    if (c.op === 'delete' && c.path.length === 2 && (c.path[0] as { name: string }).name === ROOT.points) {
+      const pid = keyOf(c.path[1]);
+      if (pid) deletedPoints.add(pid);
+    }
+  }
+  const pointGone = (pid: unknown) => typeof pid !== 'string' || !points.has(pid) || deletedPoints.has(pid);
+  const need = (action: Action): Verdict => (can(principal, action) ? OK : deny(describeRefusal(action)));
+
+  const newThreads = new Map<Y.Item, NewMap>();
+  const newComments = new Map<Y.Item, NewMap>();
+  // Containers first, so their fields can be attached whatever order the structs came in.
+  for (const c of changes) {
+    if (c.op !== 'insert' || (c.path[0] as { name: string }).name !== ROOT.threads) continue;
+    const v = insertedValue(c.item);
+    if (c.path.length === 2 && v.kind === 'type' && v.type === 'map') newThreads.set(c.item, { fields: new Map() });
+    if (c.path.length === 4 && v.kind === 'type' && v.type === 'map') newComments.set(c.item, { fields: new Map() });
+  }
+
+  for (const change of changes) {
+    const verdict = checkChange(change);
+    if (!verdict.ok) return verdict;
+  }
+  for (const [, thread] of newThreads) {
+    const verdict = checkNewThread(thread);
+    if (!verdict.ok) return verdict;
+  }
+  for (const [, comment] of newComments) {
+    const verdict = checkNewComment(comment);
+    if (!verdict.ok) return verdict;
+  }
+  return OK;
+
+  function checkChange(change: Change): Verdict {
+    const { op, path, item } = change;
+    const value = op === 'insert' ? insertedValue(item) : null;
+    if (value?.kind === 'forbidden') return deny(`Boards cannot hold ${value.what}.`);
+    const root = path[0]?.kind === 'root' ? path[0].name : '';
+    switch (root) {
+      case ROOT.meta:
+      case ROOT.stakeholders:
+        return need({ kind: 'edit-board-setup' });
+      case ROOT.categories:
+      case ROOT.points:
+        return need({ kind: 'edit-plan' });
+      case ROOT.positions:
+        return checkPosition(change, value);
+      case ROOT.threads:
+        return checkThreadChange(change, value);
+      default:
+        return deny(`Unknown part of the board: "${root.slice(0, 40)}".`);
+    }
+  }
+
+  function checkPosition(change: Change, value: InsertedValue | null): Verdict {
+    const key = keyOf(change.path[1]);
+    const match = key !== null && change.path.length === 2 ? /^([^:]+):([^:]+)$/.exec(key) : null;
+    if (!match) return deny('Malformed position.');
+    const [, pid, sid] = match as unknown as [string, string, string];
+    if (change.op === 'delete') {
+      // Deleting a point takes its positions with it; that is plan editing.
+      if (pointGone(pid) && can(principal, { kind: 'edit-plan' })) return OK;
+      return need({ kind: 'set-position', stakeholderId: sid });
+    }
+    const allowed = need({ kind: 'set-position', stakeholderId: sid });
+    if (!allowed.ok || change.transient) return allowed;
+    if (value?.kind !== 'value' || !isValidPosition(value.value, principal)) {
+      return deny('A position needs a known stance, a short rationale, and you as its author.');
+    }
+    return OK;
+  }
+
+  function checkThreadChange(change: Change, value: InsertedValue | null): Verdict {
+    const { op, path } = change;
+    const threadSeg = path[1];
+    if (threadSeg?.kind !== 'key') return deny('Malformed thread.');
+    const threadStruct = threadSeg.struct;
+
+    if (path.length === 2) {
+      if (op === 'insert') {
+        return newThreads.has(change.item) || change.transient ? OK : deny('A thread must be a map.');
+      }
+      const pointId = liveMap(change.item)?.get(THREAD.pointId);
+      if (pointGone(pointId) && can(principal, { kind: 'edit-plan' })) return OK;
+      return need({ kind: 'delete-thread' });
+    }
+
+    if (!threadStruct.live) {
+      // Inside a thread this update creates.
+      const thread = newThreads.get(threadStruct.item);
+      if (!thread) return deny('Malformed thread.');
+      if (path.length === 3) {
+        const key = keyOf(path[2]);
+        if (op !== 'insert' || key === null || !THREAD_FIELDS.has(key)) return deny('Malformed thread.');
+        if (!change.transient && value) thread.fields.set(key, value);
+        return OK;
+      }
+      return checkCommentChange(change, value);
+    }
+
+    // An existing thread.
+    const threadMap = liveMap(threadStruct.item);
+    if (!threadMap) return deny('Malformed thread.');
+    if (path.length === 3) {
+      const key = keyOf(path[2]);
+      if (key === null || !RESOLVE_FIELDS.has(key))
+        return deny("A thread's point, stakeholder and author cannot change.");
+      const threadStakeholder = threadMap.get(THREAD.stakeholderId);
+      const allowed = need({ kind: 'resolve-thread', threadStakeholderId: String(threadStakeholder) });
+      if (!allowed.ok || op === 'delete' || change.transient) return allowed;
+      const valid =
+        (key === THREAD.resolved && value?.kind === 'value' && typeof value.value === 'boolean') ||
+        (key === THREAD.resolvedBy && isValue(value ?? undefined, principal.userId)) ||
+        (key === THREAD.resolvedAt && isNumber(value ?? undefined));
+      return valid ? OK : deny('Malformed resolution.');
+    }
+    return checkCommentChange(change, value);
+  }
+
+  function checkCommentChange(change: Change, value: InsertedValue | null): Verdict {
+    const { op, path } = change;
+    if (keyOf(path[2]) !== THREAD.comments) return deny('Malformed thread.');
+    const commentSeg = path[3];
+    if (commentSeg?.kind !== 'elem') return deny('Malformed comment list.');
+    if (path.length === 4) {
+      if (op === 'delete') return deny('Comments are deleted by their author, which keeps their place in the thread.');
+      if (!newComments.has(change.item) && !change.transient) return deny('A comment must be a map.');
+      return need({ kind: 'reply' });
+    }
+    if (path.length !== 5) return deny('Malformed comment.');
+    const key = keyOf(path[4]);
+    if (key === null) return deny('Malformed comment.');
+    if (!commentSeg.struct.live) {
+      const comment = newComments.get(commentSeg.struct.item);
+      if (!comment || op !== 'insert' || !COMMENT_FIELDS_ON_CREATE.has(key)) return deny('Malformed comment.');
+      if (!change.transient && value) comment.fields.set(key, value);
+      return OK;
+    }
+    const commentMap = liveMap(commentSeg.struct.item);
+    if (!commentMap) return deny('Malformed comment.');
+    const allowed = need({ kind: 'edit-comment', authorId: String(commentMap.get(COMMENT.authorId)) });
+    if (!allowed.ok) return allowed;
+    if (!COMMENT_FIELDS_ON_EDIT.has(key)) return deny("A comment's author and time cannot change.");
+    if (op === 'delete' || change.transient) return OK;
+    const valid =
+      (key === COMMENT.body && isString(value ?? undefined, LIMITS.commentLength)) ||
+      (key === COMMENT.editedAt && isNumber(value ?? undefined)) ||
+      (key === COMMENT.deleted && isValue(value ?? undefined, true));
+    return valid ? OK : deny('Malformed comment edit.');
+  }
+
+  function checkNewThread(thread: NewMap): Verdict {
+    const f = thread.fields;
+    const stakeholder = f.get(THREAD.stakeholderId);
+    if (!isString(stakeholder, 64)) return deny('A new thread must name its stakeholder.');
+    const allowed = need({ kind: 'open-thread', stakeholderId: stakeholder.value });
+    if (!allowed.ok) return allowed;
+    const comments = f.get(THREAD.comments);
+    const valid =
+      isString(f.get(THREAD.pointId), 64) &&
+      isValue(f.get(THREAD.createdBy), principal.userId) &&
+      isNumber(f.get(THREAD.createdAt)) &&
+      (f.get(THREAD.resolved) === undefined || isValue(f.get(THREAD.resolved), false)) &&
+      !f.has(THREAD.resolvedBy) &&
+      !f.has(THREAD.resolvedAt) &&
+      comments?.kind === 'type' &&
+      comments.type === 'array';
+    return valid ? OK : deny('A new thread must name its point, you as its author, and hold a comment list.');
+  }
+
+  function checkNewComment(comment: NewMap): Verdict {
+    const f = comment.fields;
+    if (!isValue(f.get(COMMENT.authorId), principal.userId)) {
+      return deny('A new comment must name you as its author.');
+    }
+    const valid =
+      isString(f.get(COMMENT.id), 64) &&
+      isValue(f.get(COMMENT.stakeholderId), principal.stakeholderId) &&
+      isString(f.get(COMMENT.authorName), 200) &&
+      isString(f.get(COMMENT.body), LIMITS.commentLength) &&
+      isNumber(f.get(COMMENT.createdAt)) &&
+      (!f.has(COMMENT.editedAt) || isNumber(f.get(COMMENT.editedAt))) &&
+      (!f.has(COMMENT.deleted) || isValue(f.get(COMMENT.deleted), true));
+    return valid ? OK : deny('A new comment needs an id, your delegation, your name, a body and a time.');
+  }
+}

@@ -1,0 +1,39 @@
+import * as Y from 'yjs';
+
+/** What an inserted struct holds, reduced to what permission rules need to look at. */
+export type InsertedValue =
+  | { readonly kind: 'value'; readonly value: unknown }
+  | { readonly kind: 'text' }
+  | { readonly kind: 'type'; readonly type: 'map' | 'array' | 'text' | 'other' }
+  | { readonly kind: 'deleted' }
+  | { readonly kind: 'forbidden'; readonly what: string };
+
+export function insertedValue(item: Y.Item): InsertedValue {
+  const c = item.content;
+  if (c instanceof Y.ContentAny || c instanceof Y.ContentJSON) {
+    const values = c.getContent();
+    return { kind: 'value', value: values[values.length - 1] };
+  }
+  if (c instanceof Y.ContentString || c instanceof Y.ContentFormat || c instanceof Y.ContentEmbed)
+    return { kind: 'text' };
+  if (c instanceof Y.ContentType) {
+    const t = c.type;
+    // Check subclasses before their bases: Y.XmlText extends Y.Text.
+    if (t instanceof Y.XmlText || t instanceof Y.XmlElement || t instanceof Y.XmlFragment)
+      return { kind: 'type', type: 'other' };
+    if (t instanceof Y.Map) return { kind: 'type', type: 'map' };
+    if (t instanceof Y.Array) return { kind: 'type', type: 'array' };
+    if (t instanceof Y.Text) return { kind: 'type', type: 'text' };
+    return { kind: 'type', type: 'other' };
+  }
+  if (c instanceof Y.ContentDeleted) return { kind: 'deleted' };
+  if (c instanceof Y.ContentDoc) return { kind: 'forbidden', what: 'subdocuments' };
+  if (c instanceof Y.ContentBinary) return { kind: 'forbidden', what: 'binary content' };
+  return { kind: 'forbidden', what: 'unknown content' };
+}
+
+/** The live Y.Map a struct holds, if it is an existing map in the server doc. */
+export function liveMap(item: Y.Item): Y.Map<unknown> | null {
+  const c = item.content;
+  return c instanceof Y.ContentType && c.type instanceof Y.Map ? (c.type as Y.Map<unknown>) : null;
+}

@@ -1,0 +1,256 @@
+/**
+ * End-to-end: two people on the demo board, live. One real server (fresh data dir), one
+ * headless Chromium, two isolated browser contexts:
+ *   A = Alice for the United States, B = Bogdan for Ukraine.
+ * Every step is checked by polling the DOM (never fixed sleeps) and screenshotted for both
+ * windows into test/artifacts/.
+ *
+ * The tests in this file run in order and build on each other (E2E2 leaves both windows on
+ * the same point, E2E3 creates the thread E2E4 replies to, ...).
+ */
+import fs from 'node:fs';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { STANCE_LABEL } from '@parley/shared/model';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import {
+  PHONE,
+  ensureClientBuilt,
+  launchBrowser,
+  openPage,
+  screenshot,
+  typeInCodeMirror,
+  type OpenedPage,
+} from '../helpers/browser.ts';
+import { startServer, type RunningServer } from '../helpers/server.ts';
+
+/** How long a remote change may take to show up in the other window. */
+const LIVE_TIMEOUT = 20_000;
+
+const tid = (scope: Page | Locator, id: string): Locator => scope.locator(`[data-testid="${id}"]`);
+
+/** Polls `fn` until the matcher passes (vitest's default poll timeout of 1 s is too short). */
+const poll = <T>(fn: () => Promise<T> | T, message?: string) =>
+  expect.poll(fn, { timeout: LIVE_TIMEOUT, interval: 100, ...(message ? { message } : {}) });
+
+/** A unique marker so a test can never be satisfied by text from an earlier run or step. */
+const marker = (label: string) => `${label}-${Math.random().toString(36).slice(2, 8)}`;
+
+let server: RunningServer | undefined;
+let browser: Browser | undefined;
+const opened: OpenedPage[] = [];
+let A: Page;
+let B: Page;
+
+async function shotBoth(testId: string, step: string) {
+  await Promise.all([screenshot(A, testId, `${step}-A-alice`), screenshot(B, testId, `${step}-B-bogdan`)]);
+}
+
+/** Selects a point by clicking it in the list and waits for the panel to show it. */
+async function selectPoint(page: Page, pointId: string) {
+  await page.locator(`[data-testid="point-item"][data-point-id="${pointId}"]`).click();
+  await page.locator(`[data-testid="point-panel"][data-point-id="${pointId}"]`).waitFor({ state: 'visible' });
+}
+
+const panel = (page: Page) => tid(page, 'point-panel');
+const threadById = (page: Page, threadId: string) =>
+  page.locator(`[data-testid="thread"][data-thread-id="${threadId}"]`);
+
+let pointId = ''; // the point E2E2..E2E5 work on
+let threadId = ''; // the thread E2E3 creates and E2E4 resolves
+
+beforeAll(async () => {
+  await ensureClientBuilt();
+  server = await startServer();
+  browser = await launchBrowser();
+  const a = await openPage(browser, `${server.url}/b/demo?name=Alice&stakeholder=us`);
+  opened.push(a);
+  const b = await openPage(browser, `${server.url}/b/demo?name=Bogdan&stakeholder=ukraine`);
+  opened.push(b);
+  A = a.page;
+  B = b.page;
+}, 300_000);
+
+afterAll(async () => {
+  for (const { errors } of opened) {
+    if (errors.length > 0) console.warn(`browser errors:\n  ${errors.join('\n  ')}`);
+  }
+  // Each step is guarded so one failure does not leak a browser or a server process.
+  for (const { context } of opened) await context.close().catch(() => undefined);
+  await browser?.close().catch(() => undefined);
+  await server?.stop().catch(() => undefined);
+  if (server) fs.rmSync(server.dataDir, { recursive: true, force: true });
+}, 60_000);
+
+// On failure, keep a picture of every open window (named after the failing rule id).
+beforeEach(({ task, onTestFailed }) => {
+  onTestFailed(async () => {
+    const id = task.name.split(' ')[0] ?? 'unknown';
+    await Promise.all(opened.map(({ page }, i) => screenshot(page, id, `FAILED-window-${i + 1}`)));
+  });
+});
+
+describe('board live (two windows)', () => {
+  test('E2E1 both windows load the demo board: 28 points, demo label, connected', async () => {
+    for (const page of [A, B]) {
+      await poll(() => tid(page, 'point-item').count(), 'point-item count').toBe(28);
+      await tid(page, 'demo-label').waitFor({ state: 'visible' });
+      await poll(() => tid(page, 'status-badge').getAttribute('data-status'), 'status badge').toBe('connected');
+      await poll(async () => (await tid(page, 'board-title').textContent())?.trim() ?? '').not.toBe('');
+      await poll(() => tid(page, 'category').count(), 'category count').toBe(4);
+      // The identity came from the URL: no dialog.
+      expect(await tid(page, 'identity-dialog').isVisible()).toBe(false);
+    }
+    await shotBoth('E2E1', 'loaded');
+  });
+
+  test('E2E2 A edits a point body and B sees the text live', async () => {
+    const first = tid(A, 'point-item').first();
+    pointId = (await first.getAttribute('data-point-id')) ?? '';
+    expect(pointId).not.toBe('');
+    await selectPoint(A, pointId);
+    await selectPoint(B, pointId);
+    await poll(async () => (await tid(panel(A), 'point-number').textContent())?.trim()).toBe(
+      (await first.getAttribute('data-number')) ?? '',
+    );
+    const bodyB = tid(panel(B), 'point-body').locator('.cm-content');
+    await poll(() => bodyB.textContent()).toContain('Working text for');
+    await shotBoth('E2E2', 'selected');
+
+    const text = ` ${marker('Alice-edit')}`;
+    await typeInCodeMirror(A, tid(panel(A), 'point-body'), text);
+    await poll(() => tid(panel(A), 'point-body').locator('.cm-content').textContent()).toContain(text.trim());
+    await poll(() => bodyB.textContent(), 'B sees A typing').toContain(text.trim());
+    await shotBoth('E2E2', 'edited');
+  });
+
+  test('E2E3 B opens a thread and A sees it', async () => {
+    const text = marker('Bogdan-question');
+    await tid(panel(B), 'thread-new').click();
+    await tid(panel(B), 'thread-new-body').fill(`Can we clarify this? ${text}`);
+    await tid(panel(B), 'thread-new-submit').click();
+
+    const threadB = tid(panel(B), 'thread').filter({ hasText: text });
+    await threadB.waitFor({ state: 'visible' });
+    threadId = (await threadB.getAttribute('data-thread-id')) ?? '';
+    expect(threadId).not.toBe('');
+    expect(await threadB.getAttribute('data-resolved')).toBe('false');
+
+    const threadA = threadById(A, threadId);
+    await threadA.waitFor({ state: 'visible', timeout: LIVE_TIMEOUT });
+    await poll(() => tid(threadA, 'comment-body').first().textContent()).toContain(text);
+    await poll(() => tid(threadA, 'comment-author').first().textContent()).toContain('Bogdan');
+    expect(await threadA.getAttribute('data-resolved')).toBe('false');
+    await shotBoth('E2E3', 'thread-opened');
+  });
+
+  test('E2E4 B replies and A sees it; A resolves and B sees the thread resolved', async () => {
+    const reply = marker('Bogdan-reply');
+    const threadB = threadById(B, threadId);
+    await tid(threadB, 'thread-reply-body').fill(`Following up: ${reply}`);
+    await tid(threadB, 'thread-reply-submit').click();
+    await poll(() => tid(threadB, 'comment').count()).toBe(2);
+
+    const threadA = threadById(A, threadId);
+    await poll(() => tid(threadA, 'comment').count(), 'A sees the reply').toBe(2);
+    await poll(() => tid(threadA, 'comment-body').nth(1).textContent()).toContain(reply);
+    await shotBoth('E2E4', 'replied');
+
+    const resolveA = tid(threadA, 'thread-resolve');
+    expect((await resolveA.textContent())?.trim()).toBe('Resolve');
+    await resolveA.click();
+    await poll(() => threadA.getAttribute('data-resolved')).toBe('true');
+    await poll(() => threadB.getAttribute('data-resolved'), 'B sees the thread resolved').toBe('true');
+    await poll(async () => (await tid(threadB, 'thread-resolve').textContent())?.trim()).toBe('Reopen');
+    await shotBoth('E2E4', 'resolved');
+  });
+
+  test('E2E5 A sets the US position with a rationale and B sees it', async () => {
+    const rationale = marker('US-rationale');
+    const label = STANCE_LABEL['support-with-changes'];
+    const rowA = panel(A).locator('[data-testid="position-row"][data-stakeholder-id="us"]');
+    await tid(rowA, 'position-stance').selectOption('support-with-changes');
+    await tid(rowA, 'position-rationale').fill(`Acceptable if the timeline is tightened. ${rationale}`);
+    await tid(rowA, 'position-save').click();
+    await poll(async () => (await tid(rowA, 'position-current').textContent())?.trim()).toBe(label);
+
+    // B (Ukraine) sees the US stance and its rationale in the US row.
+    const rowB = panel(B).locator('[data-testid="position-row"][data-stakeholder-id="us"]');
+    await poll(async () => (await tid(rowB, 'position-current').textContent())?.trim(), 'B sees the US stance').toBe(
+      label,
+    );
+    await poll(() => rowB.textContent(), 'B sees the US rationale').toContain(rationale);
+    // B cannot edit another delegation's position.
+    expect(await tid(rowB, 'position-stance').count()).toBe(0);
+    await shotBoth('E2E5', 'position-set');
+  });
+
+  // The client shows who is looking at which point as avatars inside `point-item`, but without
+  // a testid, so only the presence list is checked here.
+  test('E2E6 presence: each window lists the other person', async () => {
+    const inList = (page: Page, name: string) =>
+      tid(tid(page, 'presence-list'), 'presence-user').and(page.locator(`[title="${name}"]`));
+    await inList(A, 'Bogdan').waitFor({ state: 'visible', timeout: LIVE_TIMEOUT });
+    await inList(B, 'Alice').waitFor({ state: 'visible', timeout: LIVE_TIMEOUT });
+    // Distinct people get distinct ids.
+    const idA = await inList(B, 'Alice').getAttribute('data-user-id');
+    const idB = await inList(A, 'Bogdan').getAttribute('data-user-id');
+    expect(idA).toBeTruthy();
+    expect(idB).toBeTruthy();
+    expect(idA).not.toBe(idB);
+    await shotBoth('E2E6', 'presence');
+  });
+
+  test('E2E7 the board is usable at phone width (390x844): list and panel reachable, no horizontal scroll', async () => {
+    const phone = await openPage(browser!, `${server!.url}/b/demo?name=Carla&stakeholder=europe`, PHONE);
+    opened.push(phone);
+    const page = phone.page;
+    const noHorizontalScroll = async (where: string) =>
+      expect(
+        await page.evaluate(() => document.documentElement.scrollWidth),
+        `horizontal scroll (${where})`,
+      ).toBeLessThanOrEqual(PHONE.width);
+    const panelFits = async (pointIdShown: string) => {
+      const phonePanel = page.locator(`[data-testid="point-panel"][data-point-id="${pointIdShown}"]`);
+      await phonePanel.waitFor({ state: 'visible' });
+      await tid(phonePanel, 'point-body').locator('.cm-content').waitFor({ state: 'visible' });
+      const box = await phonePanel.boundingBox();
+      expect(box).not.toBeNull();
+      expect(box!.x).toBeGreaterThanOrEqual(0);
+      expect(box!.x + box!.width).toBeLessThanOrEqual(PHONE.width + 1);
+      return phonePanel;
+    };
+    /** Makes a point-item visible: on a phone the list is folded behind `point-list-toggle`. */
+    const revealInList = async (item: Locator) => {
+      if (!(await item.isVisible())) await tid(page, 'point-list-toggle').click();
+      await item.scrollIntoViewIfNeeded();
+      await item.waitFor({ state: 'visible' });
+    };
+    const itemById = (id: string) => page.locator(`[data-testid="point-item"][data-point-id="${id}"]`);
+
+    await poll(() => tid(page, 'point-item').count()).toBe(28);
+    await poll(() => tid(page, 'status-badge').getAttribute('data-status')).toBe('connected');
+    await tid(page, 'point-panel').waitFor({ state: 'visible' });
+    await noHorizontalScroll('initial');
+    await screenshot(page, 'E2E7', 'phone-initial');
+
+    // The list is reachable, and picking a point shows its panel.
+    const second = tid(page, 'point-item').nth(1);
+    const secondId = (await second.getAttribute('data-point-id')) ?? '';
+    await revealInList(second);
+    await noHorizontalScroll('list open');
+    await screenshot(page, 'E2E7', 'phone-list');
+    await second.click();
+    await panelFits(secondId);
+    await noHorizontalScroll('second point');
+    await screenshot(page, 'E2E7', 'phone-panel');
+
+    // Back to the point worked on above: its edit and thread are visible on the phone too.
+    await revealInList(itemById(pointId));
+    await itemById(pointId).click();
+    const phonePanel = await panelFits(pointId);
+    await poll(() => tid(phonePanel, 'point-body').locator('.cm-content').textContent()).toContain('Alice-edit-');
+    await poll(() => phonePanel.locator(`[data-testid="thread"][data-thread-id="${threadId}"]`).count()).toBe(1);
+    await noHorizontalScroll('edited point');
+    await screenshot(page, 'E2E7', 'phone-edited-point');
+  });
+});

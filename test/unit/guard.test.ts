@@ -1,0 +1,269 @@
+import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import {
+  COMMENT,
+  addCategory,
+  addStakeholder,
+  deletePoint,
+  deleteThread,
+  editComment,
+  deleteComment,
+  listPoints,
+  listThreads,
+  openThread,
+  pointText,
+  positionKey,
+  replyToThread,
+  setPosition,
+  setThreadResolved,
+  type Actor,
+  type PointId,
+  type StakeholderId,
+  type ThreadId,
+  type UserId,
+} from '@parley/shared/model';
+import type { Principal, Role } from '@parley/shared/permissions';
+import { buildDemoState } from '../../server/src/seed/createDemoBoard.ts';
+import { checkBoardChanges, type Verdict } from '../../server/src/collab/guard/boardRules.ts';
+import { resolveChanges } from '../../server/src/collab/guard/resolveChanges.ts';
+
+const S = 'ukraine' as StakeholderId;
+const T = 'russia' as StakeholderId;
+
+function principal(role: Role, stakeholderId: string | null, userId: string): Principal {
+  return { userId: userId as UserId, name: userId, role, stakeholderId: stakeholderId as StakeholderId | null };
+}
+const actorOf = (p: Principal): Actor => ({ userId: p.userId, name: p.name, stakeholderId: p.stakeholderId! });
+
+const owner = principal('owner', 'us', 'u-owner');
+const editor = principal('editor', 'us', 'u-editor');
+const delegateS = principal('delegate', S, 'u-s');
+const delegateS2 = principal('delegate', S, 'u-s2');
+const delegateT = principal('delegate', T, 'u-t');
+const observer = principal('observer', null, 'u-obs');
+
+interface Fixture {
+  server: Y.Doc;
+  pointId: PointId;
+  /** A thread opened by S's first delegate, with one comment by them. */
+  threadS: ThreadId;
+  commentS: string;
+}
+
+function fixture(): Fixture {
+  const server = new Y.Doc();
+  Y.applyUpdate(server, buildDemoState());
+  const pointId = listPoints(server)[0]!.id;
+  const threadS = openThread(server, actorOf(delegateS), { pointId, body: 'First comment by S' });
+  const commentS = listThreads(server, pointId)[0]!.comments[0]!.id;
+  return { server, pointId, threadS, commentS };
+}
+
+/** Makes the edit on a replica of the server doc and runs the guard on the resulting update. */
+function attempt(f: Fixture, who: Principal, edit: (doc: Y.Doc) => void): Verdict {
+  const replica = new Y.Doc();
+  Y.applyUpdate(replica, Y.encodeStateAsUpdate(f.server));
+  const updates: Uint8Array[] = [];
+  replica.on('update', (u: Uint8Array) => updates.push(u));
+  edit(replica);
+  const update = Y.mergeUpdates(updates);
+  const verdict = checkBoardChanges(who, f.server, resolveChanges(f.server, update).changes);
+  if (verdict.ok) Y.applyUpdate(f.server, update);
+  replica.destroy();
+  return verdict;
+}
+
+type Write = (f: Fixture, who: Principal) => (doc: Y.Doc) => void;
+
+const writes: Record<string, Write> = {
+  'point text': (f) => (doc) => pointText(doc, f.pointId, 'body')!.insert(0, 'New words. '),
+  category: () => (doc) => void addCategory(doc, null, 'A fifth category'),
+  'stakeholder list': () => (doc) =>
+    void addStakeholder(doc, null, { id: 'osce' as StakeholderId, name: 'OSCE', short: 'OSCE', color: '#333333' }),
+  "S's position": (f, who) => (doc) =>
+    setPosition(doc, actorOf(who), { pointId: f.pointId, stakeholderId: S, stance: 'support', rationale: 'ok' }),
+  "T's position": (f, who) => (doc) =>
+    setPosition(doc, actorOf(who), { pointId: f.pointId, stakeholderId: T, stance: 'oppose' }),
+  'a new comment as self': (f, who) => (doc) => void replyToThread(doc, actorOf(who), f.threadS, 'A reply'),
+  'a comment claiming another author': (f, who) => (doc) =>
+    void replyToThread(doc, { ...actorOf(who), userId: delegateS.userId }, f.threadS, 'Pretending to be S'),
+  "editing another's comment": (f) => (doc) => {
+    // Written directly: the model itself refuses non-authors, a hand-crafted client does not.
+    const thread = doc.getMap<Y.Map<unknown>>('threads').get(f.threadS)!;
+    const first = (thread.get('comments') as Y.Array<Y.Map<unknown>>).get(0);
+    first.set(COMMENT.body, 'Rewritten by someone else');
+  },
+  'deleting a thread': (f) => (doc) => deleteThread(doc, null, f.threadS),
+  'resolving a thread': (f, who) => (doc) => setThreadResolved(doc, actorOf(who), f.threadS, true),
+};
+
+// The expected outcome per role: PRODUCT.md's roles, as the rule table encodes them.
+const matrix: Record<string, Record<string, boolean>> = {
+  owner: {
+    'point text': true,
+    category: true,
+    'stakeholder list': true,
+    "S's position": true,
+    "T's position": true,
+    'a new comment as self': true,
+    'a comment claiming another author': false,
+    "editing another's comment": false,
+    'deleting a thread': true,
+    'resolving a thread': true,
+  },
+  editor: {
+    'point text': true,
+    category: true,
+    'stakeholder list': true,
+    "S's position": false,
+    "T's position": false,
+    'a new comment as self': true,
+    'a comment claiming another author': false,
+    "editing another's comment": false,
+    'deleting a thread': true,
+    'resolving a thread': true,
+  },
+  'delegate of S': {
+    'point text': false,
+    category: false,
+    'stakeholder list': false,
+    "S's position": true,
+    "T's position": false,
+    'a new comment as self': true,
+    'a comment claiming another author': false,
+    "editing another's comment": false,
+    'deleting a thread': false,
+    'resolving a thread': true,
+  },
+  'delegate of T': {
+    'point text': false,
+    category: false,
+    'stakeholder list': false,
+    "S's position": false,
+    "T's position": true,
+    'a new comment as self': true,
+    'a comment claiming another author': false,
+    "editing another's comment": false,
+    'deleting a thread': false,
+    'resolving a thread': false,
+  },
+  observer: Object.fromEntries(Object.keys(writes).map((w) => [w, false])),
+};
+const who: Record<string, Principal> = {
+  owner,
+  editor,
+  'delegate of S': delegateS2, // a second delegate of S, so "another's comment" is S's first delegate's
+  'delegate of T': delegateT,
+  observer,
+};
+
+describe('update guard: the permission matrix on raw Yjs updates', () => {
+  for (const [role, expectations] of Object.entries(matrix)) {
+    for (const [write, allowed] of Object.entries(expectations)) {
+      it(`GUARD1: ${role} × ${write} → ${allowed ? 'allowed' : 'refused'}`, () => {
+        const f = fixture();
+        const before = Y.encodeStateAsUpdate(f.server);
+        const verdict = attempt(f, who[role]!, writes[write]!(f, who[role]!));
+        expect(verdict.ok, verdict.ok ? '' : verdict.reason).toBe(allowed);
+        if (!allowed) expect(Buffer.from(Y.encodeStateAsUpdate(f.server)).equals(Buffer.from(before))).toBe(true);
+      });
+    }
+  }
+});
+
+describe('update guard: details', () => {
+  it('GUARD2: the author may edit and soft-delete their own comment', () => {
+    const f = fixture();
+    const thread = f.threadS;
+    expect(
+      attempt(f, delegateS, (d) => editComment(d, actorOf(delegateS), thread, f.commentS as never, 'Edited')),
+    ).toEqual({ ok: true });
+    expect(attempt(f, delegateS, (d) => deleteComment(d, actorOf(delegateS), thread, f.commentS as never))).toEqual({
+      ok: true,
+    });
+    expect(listThreads(f.server, f.pointId)[0]!.comments[0]!.deleted).toBe(true);
+  });
+
+  it('GUARD3: an editor deleting a point also deletes its positions and threads', () => {
+    const f = fixture();
+    expect(
+      attempt(f, delegateS, (d) =>
+        setPosition(d, actorOf(delegateS), { pointId: f.pointId, stakeholderId: S, stance: 'oppose' }),
+      ).ok,
+    ).toBe(true);
+    expect(attempt(f, editor, (d) => deletePoint(d, null, f.pointId))).toEqual({ ok: true });
+    expect(f.server.getMap('positions').has(positionKey(f.pointId, S))).toBe(false);
+  });
+
+  it('GUARD4: a hard delete of a comment, a forged resolver and a position in the wrong shape are refused', () => {
+    const f = fixture();
+    const comments = (d: Y.Doc) =>
+      d.getMap<Y.Map<unknown>>('threads').get(f.threadS)!.get('comments') as Y.Array<unknown>;
+    expect(attempt(f, delegateS, (d) => comments(d).delete(0, 1)).ok).toBe(false);
+    expect(
+      attempt(f, delegateS, (d) =>
+        d.getMap<Y.Map<unknown>>('threads').get(f.threadS)!.set('resolvedBy', 'u-someone-else'),
+      ).ok,
+    ).toBe(false);
+    expect(attempt(f, delegateS, (d) => d.getMap('positions').set(positionKey(f.pointId, S), new Y.Map())).ok).toBe(
+      false,
+    );
+    expect(
+      attempt(f, delegateS, (d) =>
+        d.getMap('positions').set(positionKey(f.pointId, S), { stance: 'maybe', rationale: '', by: delegateS.userId }),
+      ).ok,
+    ).toBe(false);
+    expect(
+      attempt(f, delegateS, (d) =>
+        d
+          .getMap('positions')
+          .set(positionKey(f.pointId, S), { stance: 'support', rationale: '', by: delegateT.userId }),
+      ).ok,
+    ).toBe(false);
+  });
+
+  it("GUARD5: a delegate may not open a thread in another stakeholder's name", () => {
+    const f = fixture();
+    expect(
+      attempt(f, delegateS, (d) =>
+        openThread(d, actorOf(delegateS), { pointId: f.pointId, body: 'x', stakeholderId: T }),
+      ).ok,
+    ).toBe(false);
+    expect(attempt(f, delegateS, (d) => openThread(d, actorOf(delegateS), { pointId: f.pointId, body: 'x' })).ok).toBe(
+      true,
+    );
+  });
+
+  it('GUARD6: unknown roots, subdocuments and XML types are refused even for the owner', () => {
+    const f = fixture();
+    expect(attempt(f, owner, (d) => d.getMap('secret').set('x', 1)).ok).toBe(false);
+    expect(attempt(f, owner, (d) => d.getMap('meta').set('sub', new Y.Doc())).ok).toBe(false);
+  });
+
+  it('GUARD7: an update that depends on state the server does not have is unresolvable', () => {
+    const f = fixture();
+    const other = new Y.Doc();
+    Y.applyUpdate(other, Y.encodeStateAsUpdate(f.server));
+    const hidden: Uint8Array[] = [];
+    other.on('update', (u: Uint8Array) => hidden.push(u));
+    pointText(other, f.pointId, 'body')!.insert(0, 'never sent ');
+    const sv = Y.encodeStateVector(other);
+    pointText(other, f.pointId, 'body')!.insert(3, 'depends on the unsent edit');
+    const dependent = Y.encodeStateAsUpdate(other, sv);
+    expect(() => resolveChanges(f.server, dependent)).toThrow(/not found/);
+  });
+
+  it('GUARD8: an offline session replayed in one step-2 (create, edit, delete) is judged as a whole', () => {
+    const f = fixture();
+    const replica = new Y.Doc();
+    Y.applyUpdate(replica, Y.encodeStateAsUpdate(f.server));
+    const sv = Y.encodeStateVector(f.server);
+    const tid = openThread(replica, actorOf(delegateS2), { pointId: f.pointId, body: 'offline draft' });
+    const cid = listThreads(replica).find((t) => t.id === tid)!.comments[0]!.id;
+    editComment(replica, actorOf(delegateS2), tid, cid, 'offline final');
+    setPosition(replica, actorOf(delegateS2), { pointId: f.pointId, stakeholderId: S, stance: 'undecided' });
+    const step2 = Y.encodeStateAsUpdate(replica, sv);
+    expect(checkBoardChanges(delegateS2, f.server, resolveChanges(f.server, step2).changes)).toEqual({ ok: true });
+    expect(checkBoardChanges(delegateT, f.server, resolveChanges(f.server, step2).changes).ok).toBe(false);
+  });
+});
