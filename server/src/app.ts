@@ -1,14 +1,23 @@
 import http from 'node:http';
 import express from 'express';
+import { AccessControl } from './auth/AccessControl.ts';
+import { loadSigningSecret } from './auth/secrets.ts';
 import { RoomRegistry } from './collab/RoomRegistry.ts';
 import { WebsocketEndpoint } from './collab/WebsocketEndpoint.ts';
 import type { Config } from './config.ts';
+import { authRoutes } from './http/authRoutes.ts';
+import { sessionMiddleware } from './http/authContext.ts';
 import { boardRoutes } from './http/boardRoutes.ts';
 import { errorHandler, notFound } from './http/errors.ts';
+import { memberRoutes } from './http/memberRoutes.ts';
+import { OriginPolicy } from './http/originPolicy.ts';
+import { securityHeaders } from './http/securityHeaders.ts';
 import { staticClient } from './http/staticClient.ts';
 import type { Logger } from './logger.ts';
 import { ensureDemoBoard } from './seed/createDemoBoard.ts';
+import { demoSignInLinks, type DemoSignInLink } from './seed/demoAccounts.ts';
 import { PersistQueue } from './storage/PersistQueue.ts';
+import { SqliteAccountStore } from './storage/SqliteAccountStore.ts';
 import { SqliteStorage } from './storage/SqliteStorage.ts';
 import type { Storage } from './storage/Storage.ts';
 
@@ -16,14 +25,19 @@ export interface ParleyApp {
   readonly server: http.Server;
   readonly storage: Storage;
   readonly registry: RoomRegistry;
+  readonly access: AccessControl;
   /** Resolves with the bound port. */
   listen(): Promise<number>;
+  /** Fresh one-click sign-in links for the demo people (empty without the demo). */
+  demoLinks(baseUrl: string): Promise<DemoSignInLink[]>;
   /** Stops accepting, stores everything, closes every socket and the store. */
   close(): Promise<void>;
 }
 
 export async function createApp(config: Config, log: Logger): Promise<ParleyApp> {
   const storage = new SqliteStorage(config.dataDir);
+  const accounts = new SqliteAccountStore(storage.db);
+  const access = new AccessControl(accounts, loadSigningSecret(config.dataDir, config.secret));
   const persist = new PersistQueue(storage, log, config.persistBatchMs);
   const registry = new RoomRegistry({
     storage,
@@ -32,16 +46,41 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
     idleMs: config.roomIdleMs,
     compactThreshold: config.compactThreshold,
   });
-  const endpoint = new WebsocketEndpoint({ registry, log, maxPayload: config.maxPayload });
+  const origins = new OriginPolicy(config.allowedOrigins);
+  const endpoint = new WebsocketEndpoint({
+    registry,
+    access,
+    origins,
+    log,
+    maxPayload: config.maxPayload,
+    maxQueuedBytes: config.maxQueuedBytes,
+    authTimeoutMs: config.authTimeoutMs,
+    maxConnectionsPerIp: config.maxConnectionsPerIp,
+    messagesPerSecond: config.messagesPerSecond,
+    messageBurst: config.messageBurst,
+  });
 
   if (config.seedDemo && (await ensureDemoBoard(storage))) log.info('created demo board');
 
+  const secure = config.publicUrl?.startsWith('https:') ?? false;
+  const auth = authRoutes(access, { sessionTtlMs: config.sessionTtlMs, secureCookies: secure });
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(securityHeaders(secure));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', connections: endpoint.connectionCount, rooms: registry.loadedCount });
   });
-  app.use('/api', express.json({ limit: '1mb' }), boardRoutes(storage, registry));
+  app.use(origins.middleware());
+  app.use(sessionMiddleware(access));
+  app.use(auth.links);
+  app.use(
+    '/api',
+    express.json({ limit: '64kb' }),
+    auth.api,
+    boardRoutes(storage, registry, access),
+    memberRoutes(access, registry, config.publicUrl),
+  );
   app.use('/api', notFound);
   app.use(staticClient(config.clientDist));
   app.use(notFound);
@@ -57,6 +96,7 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
     server,
     storage,
     registry,
+    access,
     listen: () =>
       new Promise<number>((resolve, reject) => {
         server.once('error', reject);
@@ -65,6 +105,8 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
           resolve(typeof address === 'object' && address ? address.port : config.port);
         });
       }),
+    demoLinks: async (baseUrl) =>
+      config.seedDemo && (await storage.boardExists('demo')) ? demoSignInLinks(accounts, baseUrl) : [],
     close: () =>
       (closing ??= (async () => {
         server.close();

@@ -18,6 +18,14 @@ const EnvSchema = z.object({
   PARLEY_PERSIST_BATCH_MS: intFromEnv(2, 0, 1000),
   PARLEY_COMPACT_THRESHOLD: intFromEnv(500, 2, 10_000_000),
   PARLEY_SEED_DEMO: z.enum(['true', 'false']).default('true'),
+  PARLEY_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  PARLEY_SESSION_TTL_HOURS: intFromEnv(24 * 14, 1, 24 * 365),
+  PARLEY_ALLOWED_ORIGINS: z.string().default(''),
+  PARLEY_MAX_CONNECTIONS_PER_IP: intFromEnv(256, 1, 1_000_000),
+  PARLEY_MESSAGES_PER_SECOND: intFromEnv(200, 1, 1_000_000),
+  PARLEY_MESSAGE_BURST: intFromEnv(2_000, 1, 10_000_000),
+  PARLEY_AUTH_TIMEOUT_MS: intFromEnv(10_000, 100, 600_000),
+  PARLEY_MAX_QUEUED_BYTES: intFromEnv(1024 * 1024, 1024, 256 * 1024 * 1024),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
 });
@@ -33,6 +41,14 @@ export interface Config {
   persistBatchMs: number;
   compactThreshold: number;
   seedDemo: boolean;
+  secret: string | undefined;
+  sessionTtlMs: number;
+  allowedOrigins: string[];
+  maxConnectionsPerIp: number;
+  messagesPerSecond: number;
+  messageBurst: number;
+  authTimeoutMs: number;
+  maxQueuedBytes: number;
   logLevel: string;
   logFormat: 'json' | 'pretty';
 }
@@ -62,6 +78,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     persistBatchMs: e.PARLEY_PERSIST_BATCH_MS,
     compactThreshold: e.PARLEY_COMPACT_THRESHOLD,
     seedDemo: e.PARLEY_SEED_DEMO === 'true',
+    secret: e.PARLEY_SECRET,
+    sessionTtlMs: e.PARLEY_SESSION_TTL_HOURS * 3_600_000,
+    allowedOrigins: e.PARLEY_ALLOWED_ORIGINS.split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+    maxConnectionsPerIp: e.PARLEY_MAX_CONNECTIONS_PER_IP,
+    messagesPerSecond: e.PARLEY_MESSAGES_PER_SECOND,
+    messageBurst: e.PARLEY_MESSAGE_BURST,
+    authTimeoutMs: e.PARLEY_AUTH_TIMEOUT_MS,
+    maxQueuedBytes: e.PARLEY_MAX_QUEUED_BYTES,
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json'),
   };

@@ -18,9 +18,17 @@ async function main(): Promise<void> {
   const app = await createApp(config, log);
   const port = await app.listen();
   const base = config.publicUrl ?? `http://localhost:${port}`;
+  const links = await app.demoLinks(base);
+  // Structured for scripts and tests; a terminal gets the table below instead.
+  if (links.length > 0 && config.logFormat === 'json') log.info({ links }, 'demo sign-in links');
   log.info({ port, url: base, dataDir: config.dataDir }, 'listening');
   if (config.logFormat === 'pretty') {
-    console.log(`\n  Parley is running at ${base}\n  Demo board:          ${base}/b/demo\n`);
+    const width = Math.max(...links.map((l) => l.label.length), 0) + 2;
+    const rows = links.map((l) => `    ${l.label.padEnd(width)}${l.url}`).join('\n');
+    console.log(
+      `\n  Parley is running at ${base}\n  Demo board:          ${base}/b/demo\n` +
+        (links.length > 0 ? `\n  Sign in to the demo as (links valid for a week):\n${rows}\n` : ''),
+    );
   }
 
   let stopping = false;

@@ -1,11 +1,16 @@
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
-import { CLOSE } from '@parley/shared/protocol';
-import { META, ROOT } from '@parley/shared/model';
+import { CLOSE, type AwarenessUser, type DocName } from '@parley/shared/protocol';
+import { META, ROOT, STAKEHOLDER } from '@parley/shared/model';
+import type { Principal } from '@parley/shared/permissions';
 import type { Logger } from '../logger.ts';
 import type { PersistQueue } from '../storage/PersistQueue.ts';
 import type { Storage } from '../storage/Storage.ts';
+import { MalformedAwareness, pinAwarenessUpdate } from './awarenessPinning.ts';
 import type { Connection } from './Connection.ts';
+import { checkBoardChanges, type Verdict } from './guard/boardRules.ts';
+import { checkPrivateNotesChanges } from './guard/privateNotesRules.ts';
+import { UnresolvableUpdate, resolveChanges } from './guard/resolveChanges.ts';
 import {
   MalformedMessage,
   decodeClientMessage,
@@ -20,6 +25,10 @@ export interface RoomDeps {
   readonly persist: PersistQueue;
   readonly log: Logger;
   readonly compactThreshold: number;
+  /** Who owns which awareness client id, across the rooms of this process. */
+  readonly awarenessOwners?: Map<number, Connection>;
+  /** For private-notes rooms: the board doc, to colour presence by stakeholder. */
+  readonly boardDoc?: Y.Doc;
 }
 
 /**
@@ -33,11 +42,14 @@ export class BoardRoom {
   private lastTitle: string | null = null;
   private destroyed = false;
 
+  private readonly awarenessOwners: Map<number, Connection>;
+
   private constructor(
     readonly docName: string,
-    readonly boardId: string,
+    readonly name: DocName,
     private readonly deps: RoomDeps,
   ) {
+    this.awarenessOwners = deps.awarenessOwners ?? new Map();
     // The server is not a participant: it publishes no awareness state of its own.
     this.awareness.setLocalState(null);
     this.doc.on('update', this.onDocUpdate);
@@ -49,8 +61,8 @@ export class BoardRoom {
    * holds the whole board. Long logs are compacted by applying them to the doc and
    * encoding once (never Y.mergeUpdates, which is superlinear on long logs).
    */
-  static async load(docName: string, boardId: string, deps: RoomDeps): Promise<BoardRoom> {
-    const room = new BoardRoom(docName, boardId, deps);
+  static async load(docName: string, name: DocName, deps: RoomDeps): Promise<BoardRoom> {
+    const room = new BoardRoom(docName, name, deps);
     const { updates, lastSeq } = await deps.storage.loadLog(docName);
     room.doc.off('update', room.onDocUpdate);
     try {
@@ -66,6 +78,10 @@ export class BoardRoom {
       deps.log.info({ docName, entries: updates.length }, 'compacted update log');
     }
     return room;
+  }
+
+  get boardId(): string {
+    return this.name.boardId;
   }
 
   get isDestroyed(): boolean {
@@ -85,12 +101,30 @@ export class BoardRoom {
 
   removeConnection(conn: Connection): void {
     if (!this.connections.delete(conn)) return;
+    for (const id of conn.awarenessClientIds) {
+      if (this.awarenessOwners.get(id) === conn) this.awarenessOwners.delete(id);
+    }
     if (conn.awarenessClientIds.size > 0) {
       awarenessProtocol.removeAwarenessStates(this.awareness, [...conn.awarenessClientIds], null);
     }
   }
 
+  /** Connections of a user (or all), for closing them when their access changes. */
+  connectionsOf(userId?: string): Connection[] {
+    return [...this.connections].filter((c) => userId === undefined || c.access?.principal.userId === userId);
+  }
+
   handleMessage(conn: Connection, data: Uint8Array): void {
+    if (!conn.messageBudget.take()) {
+      this.deps.log.warn({ docName: this.docName, conn: conn.id }, 'message rate exceeded; closing');
+      conn.close(CLOSE.rateLimited);
+      return;
+    }
+    const access = conn.access;
+    if (!access) {
+      conn.close(CLOSE.unauthorized);
+      return;
+    }
     let message;
     try {
       message = decodeClientMessage(data);
@@ -104,12 +138,27 @@ export class BoardRoom {
           conn.send(encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, message.stateVector)));
           break;
         case 'sync-step2':
-        case 'sync-update':
+        case 'sync-update': {
+          const verdict = this.guard(access.principal, message.update);
+          if (!verdict.ok) {
+            // Applied nowhere, broadcast to no one, stored nowhere: the client must resync.
+            this.deps.log.warn(
+              { docName: this.docName, conn: conn.id, user: access.principal.userId, reason: verdict.reason },
+              'forbidden update refused',
+            );
+            conn.close(CLOSE.forbiddenUpdate, verdict.reason);
+            return;
+          }
           Y.applyUpdate(this.doc, message.update, conn);
           break;
-        case 'awareness':
-          awarenessProtocol.applyAwarenessUpdate(this.awareness, message.update, conn);
+        }
+        case 'awareness': {
+          const pinned = pinAwarenessUpdate(message.update, this.pinnedUser(access.principal), (id) =>
+            this.claimAwarenessId(conn, id),
+          );
+          if (pinned) awarenessProtocol.applyAwarenessUpdate(this.awareness, pinned, conn);
           break;
+        }
         case 'query-awareness':
           conn.send(encodeAwareness(this.awareness, [...this.awareness.getStates().keys()]));
           break;
@@ -117,6 +166,49 @@ export class BoardRoom {
     } catch (err) {
       this.reject(conn, err);
     }
+  }
+
+  /** Resolves an update to document paths and checks each against the rule table. */
+  private guard(principal: Principal, update: Uint8Array): Verdict {
+    let changes;
+    try {
+      ({ changes } = resolveChanges(this.doc, update));
+    } catch (err) {
+      if (err instanceof UnresolvableUpdate) {
+        return { ok: false, reason: `the update ${err.message}; reload to resync` };
+      }
+      throw new MalformedMessage('undecodable update');
+    }
+    return this.name.kind === 'board'
+      ? checkBoardChanges(principal, this.doc, changes)
+      : checkPrivateNotesChanges(principal, this.name.stakeholderId, changes);
+  }
+
+  /** A connection may speak only for awareness ids it owns; the first free one is its own. */
+  private claimAwarenessId(conn: Connection, clientId: number): boolean {
+    const owner = this.awarenessOwners.get(clientId);
+    if (owner === conn) return true;
+    if (owner !== undefined && owner.isOpen) return false;
+    // A client reuses its id after reconnecting; a closed owner no longer holds it.
+    this.awarenessOwners.set(clientId, conn);
+    conn.awarenessClientIds.add(clientId);
+    return true;
+  }
+
+  /** The identity the server shows for a principal in presence and remote cursors. */
+  private pinnedUser(principal: Principal): AwarenessUser {
+    const stakeholders = (this.deps.boardDoc ?? this.doc).getMap<Y.Map<unknown>>(ROOT.stakeholders);
+    const sid = principal.stakeholderId ?? '';
+    const color = stakeholders.get(sid)?.get(STAKEHOLDER.color);
+    const hex = typeof color === 'string' && /^#[0-9a-f]{6}$/i.test(color) ? color : '#64748b';
+    return {
+      id: principal.userId,
+      name: principal.name,
+      color: hex,
+      colorLight: `${hex}33`,
+      stakeholderId: sid,
+      role: principal.role,
+    };
   }
 
   /** Closes every connection (server shutdown or unload) and frees the doc. */
@@ -131,7 +223,8 @@ export class BoardRoom {
   private reject(conn: Connection, err: unknown): void {
     const detail = err instanceof Error ? err.message : String(err);
     this.deps.log.warn({ docName: this.docName, conn: conn.id, err: detail }, 'malformed message; closing');
-    conn.close(CLOSE.malformed, err instanceof MalformedMessage ? detail : undefined);
+    const readable = err instanceof MalformedMessage || err instanceof MalformedAwareness;
+    conn.close(CLOSE.malformed, readable ? detail : undefined);
   }
 
   private title(): string {
@@ -146,7 +239,7 @@ export class BoardRoom {
       if (conn !== origin) conn.send(frame);
     }
     const title = this.title();
-    if (this.docName === this.boardId && title !== this.lastTitle) {
+    if (this.name.kind === 'board' && title !== this.lastTitle) {
       this.lastTitle = title;
       this.deps.storage.setBoardTitle(this.boardId, title).catch((err: unknown) => {
         this.deps.log.error({ err, boardId: this.boardId }, 'could not store board title');
@@ -160,11 +253,8 @@ export class BoardRoom {
   ): void => {
     const changed = [...change.added, ...change.updated, ...change.removed];
     if (changed.length === 0) return;
-    for (const conn of this.connections) {
-      if (conn === origin) {
-        for (const id of change.added) conn.awarenessClientIds.add(id);
-        for (const id of change.removed) conn.awarenessClientIds.delete(id);
-      }
+    if (origin && typeof origin === 'object' && 'awarenessClientIds' in origin) {
+      for (const id of change.removed) (origin as Connection).awarenessClientIds.delete(id);
     }
     const frame = encodeAwareness(this.awareness, changed);
     for (const conn of this.connections) conn.send(frame);

@@ -1,5 +1,7 @@
 import WebSocket from 'ws';
 import { CLOSE_REASON, type CloseCode } from '@parley/shared/protocol';
+import type { BoardAccess } from '../auth/AccessControl.ts';
+import { TokenBucket } from './RateLimiter.ts';
 
 /**
  * One client's socket, as the room sees it. Transport details (ws readiness, close
@@ -10,11 +12,19 @@ export class Connection {
   readonly awarenessClientIds = new Set<number>();
   private alive = true;
 
+  /** Who this is on the board, as the server established it; null until authenticated. */
+  access: BoardAccess | null = null;
+  /** The board the connection's document belongs to (set with `access`). */
+  boardId: string | null = null;
+  readonly messageBudget: TokenBucket;
+
   constructor(
     readonly id: string,
     private readonly socket: WebSocket,
     readonly remoteAddress: string,
+    limits: { messagesPerSecond: number; messageBurst: number },
   ) {
+    this.messageBudget = new TokenBucket(limits.messagesPerSecond, limits.messageBurst);
     socket.on('pong', () => {
       this.alive = true;
     });

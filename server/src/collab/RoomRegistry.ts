@@ -1,3 +1,4 @@
+import { ROOT } from '@parley/shared/model';
 import { parseDocName } from '@parley/shared/protocol';
 import type { Logger } from '../logger.ts';
 import type { PersistQueue } from '../storage/PersistQueue.ts';
@@ -36,7 +37,12 @@ export class RoomRegistry {
     if (!room) {
       room = this.load(docName);
       this.rooms.set(docName, room);
-      room.catch(() => this.rooms.delete(docName));
+      // A room opened without a connection (an export, a private-notes existence check)
+      // must still idle out; join() cancels this as soon as someone connects.
+      room.then(
+        (r) => r.connectionCount === 0 && this.scheduleIdle(r),
+        () => this.rooms.delete(docName),
+      );
     }
     return room;
   }
@@ -69,21 +75,35 @@ export class RoomRegistry {
 
   private async load(docName: string): Promise<BoardRoom> {
     const parsed = parseDocName(docName);
-    if (!parsed) throw new UnknownDocError(`invalid document name`);
-    // Private docs get their own existence rule with the permissions work; until then
-    // only board docs are served.
-    if (parsed.kind !== 'board' || !(await this.opts.storage.boardExists(parsed.boardId))) {
+    if (!parsed) throw new UnknownDocError('invalid document name');
+    if (!(await this.opts.storage.boardExists(parsed.boardId))) {
       throw new UnknownDocError(`no board "${parsed.boardId}"`);
     }
+    let boardDoc: BoardRoom['doc'] | undefined;
+    if (parsed.kind === 'private') {
+      // A private-notes doc exists for every stakeholder of an existing board, and only then.
+      const board = await this.open(parsed.boardId);
+      if (!board.doc.getMap(ROOT.stakeholders).has(parsed.stakeholderId)) {
+        throw new UnknownDocError(`no stakeholder "${parsed.stakeholderId}" on board "${parsed.boardId}"`);
+      }
+      boardDoc = board.doc;
+    }
     const started = performance.now();
-    const room = await BoardRoom.load(docName, parsed.boardId, {
+    const room = await BoardRoom.load(docName, parsed, {
       storage: this.opts.storage,
       persist: this.opts.persist,
       log: this.opts.log,
       compactThreshold: this.opts.compactThreshold,
+      ...(boardDoc ? { boardDoc } : {}),
     });
     this.opts.log.info({ docName, ms: Math.round(performance.now() - started) }, 'room loaded');
     return room;
+  }
+
+  /** Every loaded room (for closing connections when access changes). */
+  async loadedRooms(): Promise<BoardRoom[]> {
+    const settled = await Promise.allSettled(this.rooms.values());
+    return settled.flatMap((r) => (r.status === 'fulfilled' && !r.value.isDestroyed ? [r.value] : []));
   }
 
   private cancelIdle(docName: string): void {

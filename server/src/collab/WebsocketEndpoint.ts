@@ -1,7 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { can } from '@parley/shared/permissions';
 import { CLOSE, YJS_PATH_PREFIX, parseDocName } from '@parley/shared/protocol';
+import { AuthError, type AccessChange, type AccessControl } from '../auth/AccessControl.ts';
+import type { OriginPolicy } from '../http/originPolicy.ts';
 import type { Logger } from '../logger.ts';
 import type { BoardRoom } from './BoardRoom.ts';
 import { Connection } from './Connection.ts';
@@ -9,21 +12,31 @@ import { UnknownDocError, type RoomRegistry } from './RoomRegistry.ts';
 
 export interface EndpointOptions {
   readonly registry: RoomRegistry;
+  readonly access: AccessControl;
+  readonly origins: OriginPolicy;
   readonly log: Logger;
   readonly maxPayload: number;
-  /** Bytes a client may send while its room is still loading. */
-  readonly maxQueuedBytes?: number;
+  /** Bytes a client may send before it is authenticated and its room is ready. */
+  readonly maxQueuedBytes: number;
+  /** Time a client has to be authenticated and joined before it is closed. */
+  readonly authTimeoutMs: number;
+  readonly maxConnectionsPerIp: number;
+  readonly messagesPerSecond: number;
+  readonly messageBurst: number;
   readonly heartbeatMs?: number;
 }
 
 /**
- * The `/yjs/<docName>` websocket endpoint. Every check (name, board existence) happens
- * before the socket is attached to a room, so a refused client never receives doc data.
+ * The `/yjs/<docName>` websocket endpoint. Every check (origin, per-IP cap, name, board
+ * existence, credentials, read access) happens before the socket is attached to a room,
+ * so a refused client never receives a byte of the document.
  */
 export class WebsocketEndpoint {
   private readonly wss: WebSocketServer;
   private readonly heartbeat: NodeJS.Timeout;
   private readonly connections = new Set<Connection>();
+  private readonly perIp = new Map<string, number>();
+  private readonly unsubscribe: () => void;
   private nextId = 1;
 
   constructor(private readonly opts: EndpointOptions) {
@@ -33,10 +46,9 @@ export class WebsocketEndpoint {
       // Yjs frames are small and already compact; deflate costs CPU for little gain.
       perMessageDeflate: false,
     });
-    this.heartbeat = setInterval(() => {
-      for (const conn of this.connections) conn.ping();
-    }, opts.heartbeatMs ?? 30_000);
+    this.heartbeat = setInterval(() => void this.beat(), opts.heartbeatMs ?? 30_000);
     this.heartbeat.unref();
+    this.unsubscribe = opts.access.onChange((change) => void this.onAccessChange(change));
   }
 
   get connectionCount(): number {
@@ -47,38 +59,56 @@ export class WebsocketEndpoint {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
     // The raw path, not a normalised URL: `/yjs/../x` must reach the name check as `../x`
     // and be refused, not be silently rewritten to another path.
-    const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
+    const [rawPath = '/', query = ''] = (req.url ?? '/').split('?', 2);
     if (rawPath !== YJS_PATH_PREFIX && !rawPath.startsWith(`${YJS_PATH_PREFIX}/`)) return false;
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.onSocket(ws, req, rawPath));
+    if (!this.opts.origins.allows(req.headers.origin, req.headers.host)) {
+      // A page on another site must not ride this browser's session cookie.
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return true;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onSocket(ws, req, rawPath, new URLSearchParams(query)));
     return true;
   }
 
   close(): void {
     clearInterval(this.heartbeat);
+    this.unsubscribe();
     for (const conn of this.connections) conn.close(CLOSE.goingAway);
     this.wss.close();
   }
 
-  private onSocket(ws: WebSocket, req: IncomingMessage, rawPath: string): void {
-    const conn = new Connection(`c${this.nextId++}`, ws, req.socket.remoteAddress ?? 'unknown');
+  private onSocket(ws: WebSocket, req: IncomingMessage, rawPath: string, query: URLSearchParams): void {
+    const ip = req.socket.remoteAddress ?? 'unknown';
+    const conn = new Connection(`c${this.nextId++}`, ws, ip, {
+      messagesPerSecond: this.opts.messagesPerSecond,
+      messageBurst: this.opts.messageBurst,
+    });
     const docName = rawPath.slice(YJS_PATH_PREFIX.length + 1);
     const log = this.opts.log.child({ conn: conn.id, docName: docName.slice(0, 80) });
-    this.connections.add(conn);
     ws.on('error', (err) => log.warn({ err: err.message }, 'socket error'));
 
-    if (!parseDocName(docName)) {
-      log.info('refused: invalid document name');
-      conn.close(CLOSE.invalidDocName);
-      ws.on('close', () => this.connections.delete(conn));
+    const ipCount = (this.perIp.get(ip) ?? 0) + 1;
+    if (ipCount > this.opts.maxConnectionsPerIp) {
+      log.warn({ ip }, 'refused: too many connections from this address');
+      conn.close(CLOSE.rateLimited, 'too many connections from your address');
       return;
     }
+    this.perIp.set(ip, ipCount);
+    this.connections.add(conn);
 
-    // Frames that arrive while the room loads wait here, bounded, and are handled in order.
+    const parsed = parseDocName(docName);
+    // Frames that arrive before the client is authenticated and its room is loaded wait
+    // here, bounded in bytes and time, and are handled in order once it is.
     const queued: Uint8Array[] = [];
     let queuedBytes = 0;
-    const maxQueued = this.opts.maxQueuedBytes ?? this.opts.maxPayload;
     let room: BoardRoom | null = null;
     let closed = false;
+    const authTimer = setTimeout(() => {
+      if (!room) {
+        log.warn('refused: not ready within the authentication time limit');
+        conn.close(CLOSE.unauthorized, 'authentication timed out');
+      }
+    }, this.opts.authTimeoutMs);
 
     ws.on('message', (data: RawData, isBinary: boolean) => {
       if (!isBinary) {
@@ -91,7 +121,7 @@ export class WebsocketEndpoint {
         return;
       }
       queuedBytes += bytes.byteLength;
-      if (queuedBytes > maxQueued) {
+      if (queuedBytes > this.opts.maxQueuedBytes) {
         conn.close(CLOSE.tooLarge, 'too much data before the board was ready');
         return;
       }
@@ -100,29 +130,85 @@ export class WebsocketEndpoint {
 
     ws.on('close', () => {
       closed = true;
+      clearTimeout(authTimer);
       this.connections.delete(conn);
+      const left = (this.perIp.get(ip) ?? 1) - 1;
+      if (left <= 0) this.perIp.delete(ip);
+      else this.perIp.set(ip, left);
       if (room) this.opts.registry.leave(room, conn);
     });
 
-    this.opts.registry.join(docName, conn).then(
-      (joined) => {
+    if (!parsed) {
+      log.info('refused: invalid document name');
+      conn.close(CLOSE.invalidDocName);
+      return;
+    }
+
+    void (async () => {
+      try {
+        const access = await this.opts.access.boardAccess(parsed.boardId, {
+          cookieHeader: req.headers.cookie,
+          token: query.get('token'),
+        });
+        if (parsed.kind === 'private') {
+          const action = { kind: 'read-private-notes', stakeholderId: parsed.stakeholderId } as const;
+          if (!can(access.principal, action)) throw new AuthError('these notes belong to another stakeholder');
+        }
+        conn.access = access;
+        conn.boardId = parsed.boardId;
+        if (closed) return;
+        const joined = await this.opts.registry.join(docName, conn);
         if (closed) {
           this.opts.registry.leave(joined, conn);
           return;
         }
+        clearTimeout(authTimer);
         room = joined;
         for (const bytes of queued.splice(0)) joined.handleMessage(conn, bytes);
-      },
-      (err: unknown) => {
-        if (err instanceof UnknownDocError) {
+      } catch (err) {
+        if (err instanceof AuthError) {
+          log.info({ reason: err.message }, 'refused: unauthorized');
+          conn.close(CLOSE.unauthorized, err.message);
+        } else if (err instanceof UnknownDocError) {
           log.info({ reason: err.message }, 'refused: unknown board');
           conn.close(CLOSE.unknownBoard);
         } else {
           log.error({ err }, 'could not open room');
           conn.close(CLOSE.internalError);
         }
-      },
-    );
+      }
+    })();
+  }
+
+  /** Closes the live connections a revocation or membership change affects. */
+  private onAccessChange(change: AccessChange): void {
+    for (const conn of this.connections) {
+      const access = conn.access;
+      if (!access) continue;
+      if (change.kind === 'session-revoked' && access.sessionId === change.sessionId) {
+        conn.close(CLOSE.unauthorized, 'signed out');
+      } else if (change.kind === 'user-revoked' && access.principal.userId === change.userId) {
+        conn.close(CLOSE.unauthorized, 'access revoked');
+      } else if (
+        change.kind === 'membership-changed' &&
+        access.principal.userId === change.userId &&
+        conn.boardId === change.boardId
+      ) {
+        conn.close(CLOSE.accessChanged);
+      }
+    }
+  }
+
+  /** Heartbeat: drops dead sockets and re-checks sessions (a CLI revocation, an expiry). */
+  private async beat(): Promise<void> {
+    for (const conn of this.connections) {
+      if (!conn.ping()) continue;
+      const access = conn.access;
+      if (!access || access.sessionId === null || !conn.boardId) continue;
+      if (!(await this.opts.access.stillValid(conn.boardId, access))) {
+        conn.close(CLOSE.accessChanged);
+      }
+    }
   }
 }
 

@@ -24,7 +24,7 @@ const SCHEMA = `
  * which is fine because callers batch writes into one short transaction per flush.
  */
 export class SqliteStorage implements Storage {
-  private readonly db: Database.Database;
+  readonly db: Database.Database;
   private readonly stmts;
 
   constructor(dataDir: string, fileName = SQLITE_FILE) {

@@ -7,3 +7,4 @@ export * from './errors.ts';
 export * from './roots.ts';
 export * from './view.ts';
 export * from './mutations.ts';
+export * from './privateNotes.ts';

@@ -20,6 +20,7 @@ export const MUTATIONS = [
   'deleteComment',
   'setThreadResolved',
   'deleteThread',
+  'createNotes',
 ] as const;
 export type MutationName = (typeof MUTATIONS)[number];
 

@@ -14,6 +14,8 @@ export const CLOSE = {
   unknownBoard: 4404,
   /** The doc name does not match the allowed pattern. */
   invalidDocName: 4406,
+  /** This user's role or membership changed; reconnect to continue with the new rights. */
+  accessChanged: 4410,
   /** A frame larger than the server accepts (ws itself uses 1009 at the socket layer). */
   tooLarge: 4413,
   /** Too many connections or messages from one client or address. */
@@ -31,6 +33,7 @@ export const CLOSE_REASON: Record<CloseCode, string> = {
   [CLOSE.forbiddenUpdate]: 'forbidden update',
   [CLOSE.unknownBoard]: 'unknown board',
   [CLOSE.invalidDocName]: 'invalid document name',
+  [CLOSE.accessChanged]: 'your access to this board changed',
   [CLOSE.tooLarge]: 'message too large',
   [CLOSE.rateLimited]: 'rate limited',
   [CLOSE.goingAway]: 'server shutting down',

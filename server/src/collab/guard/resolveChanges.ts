@@ -169,10 +169,15 @@ export function resolveChanges(doc: Y.Doc, update: Uint8Array): Resolved {
   const deleted = new Set<Y.Item>();
   const deletions: { item: Y.Item; path: Segment[] }[] = [];
   for (const [client, ranges] of ds.clients) {
-    const structsOfClient = store.clients.get(client);
-    if (!structsOfClient) continue;
     const known = stateOf(store, client);
+    const incomingList = incoming.get(client);
+    const last = incomingList?.[incomingList.length - 1];
+    const coveredUpTo = Math.max(known, last ? last.id.clock + last.length : 0);
+    const structsOfClient = store.clients.get(client) ?? [];
     for (const { clock, len } of ranges) {
+      // Yjs would keep a delete of content it has not seen and apply it when that content
+      // arrives: a way to pre-emptively delete someone's future edits. Refuse it.
+      if (clock + len > coveredUpTo) throw new UnresolvableUpdate('deletes content the server does not have');
       const end = Math.min(clock + len, known);
       if (clock >= end) continue;
       let index = Y.findIndexSS(structsOfClient, clock);

@@ -1,0 +1,40 @@
+import type { Request, RequestHandler, Response } from 'express';
+import type { SessionInfo } from '../auth/AccountStore.ts';
+import type { AccessControl, BoardAccess } from '../auth/AccessControl.ts';
+import { AuthError } from '../auth/AccessControl.ts';
+import { HttpError } from './errors.ts';
+
+/** Attaches the signed-in session (if any) to `res.locals.session`. */
+export function sessionMiddleware(access: AccessControl): RequestHandler {
+  return (req, res, next) => {
+    access.session(req.headers.cookie).then((session) => {
+      res.locals['session'] = session;
+      next();
+    }, next);
+  };
+}
+
+export function currentSession(res: Response): SessionInfo | null {
+  return (res.locals['session'] as SessionInfo | null | undefined) ?? null;
+}
+
+export function requireSession(res: Response): SessionInfo {
+  const session = currentSession(res);
+  if (!session) throw new HttpError(401, 'unauthorized', 'Sign in first.');
+  return session;
+}
+
+function bearerToken(req: Request): string | null {
+  const header = req.headers.authorization;
+  return header?.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : null;
+}
+
+/** The caller's access to a board (session cookie or `Authorization: Bearer <token>`). */
+export async function requireBoardAccess(access: AccessControl, req: Request, boardId: string): Promise<BoardAccess> {
+  try {
+    return await access.boardAccess(boardId, { cookieHeader: req.headers.cookie, token: bearerToken(req) });
+  } catch (err) {
+    if (err instanceof AuthError) throw new HttpError(401, 'unauthorized', `No access to this board: ${err.message}.`);
+    throw err;
+  }
+}
