@@ -4,6 +4,7 @@ import { AccessControl } from './auth/AccessControl.ts';
 import { loadSigningSecret } from './auth/secrets.ts';
 import { RoomRegistry } from './collab/RoomRegistry.ts';
 import { WebsocketEndpoint } from './collab/WebsocketEndpoint.ts';
+import { RealtimeServer } from './realtime/RealtimeServer.ts';
 import type { Config } from './config.ts';
 import { authRoutes } from './http/authRoutes.ts';
 import { sessionMiddleware } from './http/authContext.ts';
@@ -87,8 +88,12 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
   app.use(errorHandler(log));
 
   const server = http.createServer(app);
+  // socket.io attaches its own upgrade listener for /socket.io; ours takes /yjs and
+  // destroys anything else that is neither.
+  const realtime = new RealtimeServer(server, access, origins, log);
   server.on('upgrade', (req, socket, head) => {
-    if (!endpoint.handleUpgrade(req, socket, head)) socket.destroy();
+    if (endpoint.handleUpgrade(req, socket, head)) return;
+    if (!req.url?.startsWith('/socket.io/')) socket.destroy();
   });
 
   let closing: Promise<void> | null = null;
@@ -111,6 +116,7 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
       (closing ??= (async () => {
         server.close();
         endpoint.close();
+        await realtime.close();
         await registry.closeAll();
         await storage.close();
         server.closeAllConnections();

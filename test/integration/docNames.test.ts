@@ -7,6 +7,7 @@ import * as Y from 'yjs';
 import { CLOSE, MESSAGE, SYNC } from '@parley/shared/protocol';
 import { rawSession } from '../helpers/clients.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
+import { identity, mintToken } from '../helpers/tokens.ts';
 
 function syncStep1(): Uint8Array {
   const e = encoding.createEncoder();
@@ -54,14 +55,21 @@ describe('document names', () => {
 
   it('NAME2: an unknown board is refused with the unknown-board close code, and no doc is created', async () => {
     const before = storedDocs();
-    const result = await rawSession(`${server.wsUrl}/yjs/no-such-board`, [syncStep1()]);
+    const token = await mintToken(server, identity('owner', 'us'), 'no-such-board');
+    const result = await rawSession(`${server.wsUrl}/yjs/no-such-board?token=${token}`, [syncStep1()]);
     expect(result.closeCode).toBe(CLOSE.unknownBoard);
     expect(result.frames).toHaveLength(0);
     expect(storedDocs()).toEqual(before);
     expect(before).toEqual(['demo']);
-    const boards = (await (await fetch(`${server.url}/api/boards`)).json()) as { boards: { id: string }[] };
-    expect(boards.boards.map((b) => b.id)).toEqual(['demo']);
-    expect(fs.readdirSync(server.dataDir).every((f) => f.startsWith('parley.sqlite'))).toBe(true);
+    const db = new Database(path.join(server.dataDir, 'parley.sqlite'), { readonly: true });
+    try {
+      expect(db.prepare('SELECT id FROM boards').pluck().all()).toEqual(['demo']);
+    } finally {
+      db.close();
+    }
+    expect(fs.readdirSync(server.dataDir).every((f) => f.startsWith('parley.sqlite') || f === 'signing-secret')).toBe(
+      true,
+    );
   });
 
   it('NAME3: a websocket upgrade outside /yjs is refused', async () => {

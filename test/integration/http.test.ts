@@ -2,13 +2,16 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, startServer, type RunningServer } from '../helpers/server.ts';
+import { demoLinks, identity, mintToken } from '../helpers/tokens.ts';
 
 const run = promisify(execFile);
 
 describe('HTTP and CLI', () => {
   let server: RunningServer;
+  let auth: { authorization: string };
   beforeAll(async () => {
     server = await startServer();
+    auth = { authorization: `Bearer ${await mintToken(server, identity('observer', null))}` };
   });
   afterAll(async () => {
     await server.stop();
@@ -25,27 +28,37 @@ describe('HTTP and CLI', () => {
     const missing = await fetch(`${server.url}/api/nothing-here`);
     expect(missing.status).toBe(404);
     expect(await missing.json()).toEqual({ error: { code: 'not_found', message: expect.any(String) } });
-    const unknown = await fetch(`${server.url}/api/boards/no-such-board/export`);
+    const unknown = await fetch(`${server.url}/api/boards/no-such-board/export`, { headers: auth });
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toMatchObject({ error: { code: 'unknown_board' } });
-    const badFormat = await fetch(`${server.url}/api/boards/demo/export?format=docx`);
+    const badFormat = await fetch(`${server.url}/api/boards/demo/export?format=docx`, { headers: auth });
     expect(badFormat.status).toBe(400);
     expect(await badFormat.json()).toMatchObject({ error: { code: 'invalid_format' } });
     const badId = await fetch(`${server.url}/api/boards/..%2fetc/export`);
     expect(badId.status).toBe(400);
   });
 
-  it('HTTP3: the board list names the demo board', async () => {
-    const res = await fetch(`${server.url}/api/boards`);
-    expect(await res.json()).toEqual({ boards: [{ id: 'demo', title: expect.stringMatching(/demo/i) }] });
+  it("HTTP3: the board list names the signed-in user's boards with their role, and needs a session", async () => {
+    expect((await fetch(`${server.url}/api/boards`)).status).toBe(401);
+    const ukraine = demoLinks(server).find((l) => l.stakeholderId === 'ukraine')!;
+    const signIn = await fetch(ukraine.url.replace(/^http:\/\/localhost:\d+/, server.url), { redirect: 'manual' });
+    expect(signIn.status).toBe(303);
+    const cookie = signIn.headers.get('set-cookie')!.split(';')[0]!;
+    const res = await fetch(`${server.url}/api/boards`, { headers: { cookie } });
+    expect(await res.json()).toEqual({
+      boards: [{ id: 'demo', title: expect.stringMatching(/demo/i), role: 'delegate', stakeholderId: 'ukraine' }],
+    });
   });
 
-  it('HTTP4: the demo board exports as Markdown and JSON', async () => {
-    const md = await (await fetch(`${server.url}/api/boards/demo/export?format=md`)).text();
+  it('HTTP4: the demo board exports as Markdown and JSON to a member (here by bearer token)', async () => {
+    expect((await fetch(`${server.url}/api/boards/demo/export?format=md`)).status).toBe(401);
+    const md = await (await fetch(`${server.url}/api/boards/demo/export?format=md`, { headers: auth })).text();
     expect(md).toMatch(/^# .*demo/im);
     expect(md).toContain('## Peace in Ukraine');
     expect(md).toMatch(/^28\. \*\*/m);
-    const json = (await (await fetch(`${server.url}/api/boards/demo/export?format=json`)).json()) as {
+    const json = (await (
+      await fetch(`${server.url}/api/boards/demo/export?format=json`, { headers: auth })
+    ).json()) as {
       points: unknown[];
     };
     expect(json.points).toHaveLength(28);

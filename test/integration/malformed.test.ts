@@ -4,6 +4,7 @@ import { CLOSE, MESSAGE, SYNC } from '@parley/shared/protocol';
 import { listPoints, pointText, toBoardJson } from '@parley/shared/model';
 import { connectClient, rawSession, stateEquals, waitFor } from '../helpers/clients.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
+import { identity, mintToken } from '../helpers/tokens.ts';
 
 function frame(...parts: (number | Uint8Array)[]): Uint8Array {
   const e = encoding.createEncoder();
@@ -16,8 +17,12 @@ function frame(...parts: (number | Uint8Array)[]): Uint8Array {
 
 describe('malformed frames', () => {
   let server: RunningServer;
+  let url = '';
+  let token = '';
   beforeAll(async () => {
     server = await startServer();
+    token = await mintToken(server, identity('owner', 'us'));
+    url = `${server.wsUrl}/yjs/demo?token=${token}`;
   });
   afterAll(async () => {
     await server.stop();
@@ -34,14 +39,14 @@ describe('malformed frames', () => {
   ];
 
   it.each(cases)('PROTO1: %s closes the connection with the malformed close code', async (_label, bad) => {
-    const result = await rawSession(`${server.wsUrl}/yjs/demo`, [bad]);
+    const result = await rawSession(url, [bad]);
     expect(result.closeCode).toBe(CLOSE.malformed);
   });
 
   it('PROTO2: a text frame is malformed', async () => {
     const result = await new Promise<number>((resolve) => {
       void import('ws').then(({ default: WebSocket }) => {
-        const ws = new WebSocket(`${server.wsUrl}/yjs/demo`);
+        const ws = new WebSocket(url);
         ws.on('open', () => ws.send('hello'));
         ws.on('close', (code) => resolve(code));
       });
@@ -50,12 +55,12 @@ describe('malformed frames', () => {
   });
 
   it('PROTO3: after bad frames the board is unchanged and other clients keep working', async () => {
-    const a = connectClient(server.wsUrl, 'demo');
-    const b = connectClient(server.wsUrl, 'demo');
+    const a = connectClient(server.wsUrl, 'demo', { token });
+    const b = connectClient(server.wsUrl, 'demo', { token });
     await Promise.all([a.synced, b.synced]);
     const before = toBoardJson(a.doc);
-    for (const [, bad] of cases) await rawSession(`${server.wsUrl}/yjs/demo`, [bad]);
-    const c = connectClient(server.wsUrl, 'demo');
+    for (const [, bad] of cases) await rawSession(url, [bad]);
+    const c = connectClient(server.wsUrl, 'demo', { token });
     await c.synced;
     expect(toBoardJson(c.doc)).toEqual(before);
     const [p] = listPoints(a.doc);
@@ -69,7 +74,8 @@ describe('malformed frames', () => {
   it('PROTO4: a frame larger than the configured maximum is refused', async () => {
     const small = await startServer({ env: { PARLEY_MAX_PAYLOAD: '4096' } });
     try {
-      const result = await rawSession(`${small.wsUrl}/yjs/demo`, [
+      const smallToken = await mintToken(small, identity('owner', 'us'));
+      const result = await rawSession(`${small.wsUrl}/yjs/demo?token=${smallToken}`, [
         frame(MESSAGE.sync, SYNC.update, new Uint8Array(10_000)),
       ]);
       expect(result.closeCode).toBe(1009);

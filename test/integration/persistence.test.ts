@@ -10,9 +10,12 @@ import {
   type UserId,
 } from '@parley/shared/model';
 import { connectClient, stateEquals, waitFor } from '../helpers/clients.ts';
-import { startServer, tempDataDir } from '../helpers/server.ts';
+import { startServer, tempDataDir, type RunningServer } from '../helpers/server.ts';
+import { mintToken } from '../helpers/tokens.ts';
 
 const alice: Actor = { userId: 'u-alice' as UserId, name: 'Alice', stakeholderId: 'us' as StakeholderId };
+const connect = async (server: RunningServer) =>
+  connectClient(server.wsUrl, 'demo', { token: await mintToken(server, { ...alice, role: 'owner' }) });
 
 describe('durability across restarts', () => {
   it('STORE1: a stop and restart on the same data dir keeps every edit, including one made just before SIGTERM', async () => {
@@ -21,8 +24,8 @@ describe('durability across restarts', () => {
     // so only the graceful shutdown's flush can save it.
     const env = { PARLEY_PERSIST_BATCH_MS: '1000' };
     let server = await startServer({ dataDir, env });
-    const a = connectClient(server.wsUrl, 'demo');
-    const witness = connectClient(server.wsUrl, 'demo');
+    const a = await connect(server);
+    const witness = await connect(server);
     await Promise.all([a.synced, witness.synced]);
     const [p1, p2] = listPoints(a.doc);
     for (let i = 0; i < 50; i++) pointText(a.doc, p1!.id, 'body')!.insert(0, `edit${i} `);
@@ -36,7 +39,7 @@ describe('durability across restarts', () => {
     expect(await server.stop('SIGTERM')).toBe(0);
 
     server = await startServer({ dataDir, env });
-    const b = connectClient(server.wsUrl, 'demo');
+    const b = await connect(server);
     try {
       await b.synced;
       expect(toBoardJson(b.doc)).toEqual(expected);
@@ -51,7 +54,7 @@ describe('durability across restarts', () => {
     const dataDir = tempDataDir();
     const server = await startServer({ dataDir, env: { PARLEY_ROOM_IDLE_MS: '50', PARLEY_PERSIST_BATCH_MS: '200' } });
     try {
-      const a = connectClient(server.wsUrl, 'demo');
+      const a = await connect(server);
       await a.synced;
       const [p] = listPoints(a.doc);
       pointText(a.doc, p!.id, 'body')!.insert(0, 'Written right before leaving. ');
@@ -60,7 +63,7 @@ describe('durability across restarts', () => {
       await waitFor(() => a.provider.ws?.bufferedAmount === 0, 'the update to be sent');
       a.destroy();
       await waitFor(() => server.logs.some((l) => l['msg'] === 'room unloaded'), 'the room to unload', 10_000);
-      const b = connectClient(server.wsUrl, 'demo');
+      const b = await connect(server);
       await b.synced;
       expect(toBoardJson(b.doc)).toEqual(expected);
       b.destroy();
@@ -73,14 +76,14 @@ describe('durability across restarts', () => {
     const dataDir = tempDataDir();
     const env = { PARLEY_COMPACT_THRESHOLD: '20' };
     let server = await startServer({ dataDir, env });
-    const a = connectClient(server.wsUrl, 'demo');
+    const a = await connect(server);
     await a.synced;
     const [p] = listPoints(a.doc);
     for (let i = 0; i < 60; i++) {
       pointText(a.doc, p!.id, 'body')!.insert(0, `${i},`);
       await new Promise((r) => setTimeout(r, 2));
     }
-    const witness = connectClient(server.wsUrl, 'demo');
+    const witness = await connect(server);
     await waitFor(() => stateEquals(a.doc, witness.doc), 'the server to apply every edit');
     const expected = Y.encodeStateVector(a.doc);
     const expectedJson = toBoardJson(a.doc);
@@ -90,7 +93,7 @@ describe('durability across restarts', () => {
 
     server = await startServer({ dataDir, env });
     try {
-      const b = connectClient(server.wsUrl, 'demo');
+      const b = await connect(server);
       await b.synced;
       await waitFor(() => server.logs.some((l) => l['msg'] === 'compacted update log'), 'the compaction log line');
       expect(Buffer.from(Y.encodeStateVector(b.doc)).equals(Buffer.from(expected))).toBe(true);
@@ -102,7 +105,7 @@ describe('durability across restarts', () => {
     // And the compacted log itself reloads to the same state.
     server = await startServer({ dataDir, env });
     try {
-      const c = connectClient(server.wsUrl, 'demo');
+      const c = await connect(server);
       await c.synced;
       expect(toBoardJson(c.doc)).toEqual(expectedJson);
       expect(server.logs.some((l) => l['msg'] === 'compacted update log')).toBe(false);

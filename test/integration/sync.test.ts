@@ -12,15 +12,18 @@ import {
 } from '@parley/shared/model';
 import { connectClient, stateEquals, waitFor, type StockClient } from '../helpers/clients.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
+import { mintToken, type TestIdentity } from '../helpers/tokens.ts';
 
 const alice: Actor = { userId: 'u-alice' as UserId, name: 'Alice', stakeholderId: 'us' as StakeholderId };
 const bogdan: Actor = { userId: 'u-bogdan' as UserId, name: 'Bogdan', stakeholderId: 'ukraine' as StakeholderId };
+// Owners may write everything, so these tests exercise sync, not permissions.
+const asOwner = (a: Actor): TestIdentity => ({ ...a, role: 'owner' });
 
 describe('live sync through the real server', () => {
   let server: RunningServer;
   const clients: StockClient[] = [];
-  const client = (name = 'demo') => {
-    const c = connectClient(server.wsUrl, name);
+  const client = async (who: Actor = alice) => {
+    const c = connectClient(server.wsUrl, 'demo', { token: await mintToken(server, asOwner(who)) });
     clients.push(c);
     return c;
   };
@@ -34,7 +37,7 @@ describe('live sync through the real server', () => {
   });
 
   it('SYNC1: a client receives the whole stored board in its first sync', async () => {
-    const a = client();
+    const a = await client();
     await a.synced;
     const board = toBoardJson(a.doc);
     expect(board.meta.isDemo).toBe(true);
@@ -49,8 +52,8 @@ describe('live sync through the real server', () => {
   });
 
   it('SYNC2: two clients editing concurrently converge to the same board', async () => {
-    const a = client();
-    const b = client();
+    const a = await client();
+    const b = await client(bogdan);
     await Promise.all([a.synced, b.synced]);
     const [p1, p2] = listPoints(a.doc);
     // Both type into the same body and comment at once, without waiting for each other.
@@ -84,12 +87,12 @@ describe('live sync through the real server', () => {
   });
 
   it('SYNC3: a late joiner receives every edit made before it joined', async () => {
-    const a = client();
+    const a = await client();
     await a.synced;
     const [p] = listPoints(a.doc);
     pointText(a.doc, p!.id, 'title')!.insert(0, 'Late-joiner check: ');
     openThread(a.doc, alice, { pointId: p!.id, body: 'Before the late joiner' });
-    const late = client();
+    const late = await client();
     await late.synced;
     await waitFor(() => stateEquals(a.doc, late.doc), 'late joiner to catch up');
     expect(toBoardJson(late.doc)).toEqual(toBoardJson(a.doc));
@@ -97,8 +100,8 @@ describe('live sync through the real server', () => {
   });
 
   it('SYNC4: the server forwards awareness so clients see who is here', async () => {
-    const a = client();
-    const b = client();
+    const a = await client();
+    const b = await client(bogdan);
     await Promise.all([a.synced, b.synced]);
     a.provider.awareness.setLocalStateField('user', { id: 'u-alice', name: 'Alice' });
     await waitFor(

@@ -11,6 +11,8 @@ import {
   deletePoint,
   deleteThread,
   editComment,
+  pointNotes,
+  type PointId,
   initBoard,
   isMutationOrigin,
   listThreads,
@@ -105,6 +107,8 @@ const cases: Record<MutationName, Case> = {
     run: (s, t) => setThreadResolved(s.doc, bob, t.threadId, true),
   },
   deleteThread: { actor: ann.userId, setup: withThread, run: (s, t) => deleteThread(s.doc, ann, t.threadId) },
+  // Private notes live in their own doc; creating a point's notes text is one transaction too.
+  createNotes: { actor: null, run: (s) => pointNotes(s.doc, 'p_notes' as PointId) },
 };
 
 describe('MODEL1: every mutation runs in one transaction tagged with a typed origin', () => {

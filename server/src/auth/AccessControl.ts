@@ -26,7 +26,9 @@ export interface BoardAccess {
 export type AccessChange =
   | { readonly kind: 'session-revoked'; readonly sessionId: string }
   | { readonly kind: 'user-revoked'; readonly userId: string }
-  | { readonly kind: 'membership-changed'; readonly boardId: string; readonly userId: string };
+  | { readonly kind: 'membership-changed'; readonly boardId: string; readonly userId: string }
+  /** Invites were created or revoked: nobody's access changed, but member panels are stale. */
+  | { readonly kind: 'invites-changed'; readonly boardId: string };
 
 /**
  * Establishes who a request or socket is, from a session cookie or a signed access token,

@@ -134,6 +134,7 @@ export function memberRoutes(access: AccessControl, registry: RoomRegistry, publ
       },
       token,
     );
+    access.notify({ kind: 'invites-changed', boardId });
     res.status(201).json({ invite: { ...invite, url: `${baseUrl(req)}/invite/${token}` } });
   });
 
@@ -143,6 +144,7 @@ export function memberRoutes(access: AccessControl, registry: RoomRegistry, publ
     if (!(await accounts.revokeInvite(boardId, String(req.params['inviteId'])))) {
       throw new HttpError(404, 'not_found', 'No such invite.');
     }
+    access.notify({ kind: 'invites-changed', boardId });
     res.status(204).end();
   });
 

@@ -2,3 +2,4 @@ export * from './messages.ts';
 export * from './closeCodes.ts';
 export * from './docNames.ts';
 export * from './awareness.ts';
+export * from './events.ts';
