@@ -15,6 +15,7 @@ import {
   MalformedMessage,
   decodeClientMessage,
   encodeAwareness,
+  encodeSaved,
   encodeSyncStep1,
   encodeSyncStep2,
   encodeUpdate,
@@ -40,6 +41,8 @@ export class BoardRoom {
   readonly awareness = new awarenessProtocol.Awareness(this.doc);
   private readonly connections = new Set<Connection>();
   private lastTitle: string | null = null;
+  /** The store promise of the update the current applyUpdate produced, if any. */
+  private lastStored: Promise<void> | null = null;
   private destroyed = false;
 
   private readonly awarenessOwners: Map<number, Connection>;
@@ -149,7 +152,12 @@ export class BoardRoom {
             conn.close(CLOSE.forbiddenUpdate, verdict.reason);
             return;
           }
+          this.lastStored = null;
           Y.applyUpdate(this.doc, message.update, conn);
+          // A message that changed nothing (e.g. an empty sync step 2) is "stored" as soon
+          // as everything before it is.
+          conn.trackUpdate(this.lastStored ?? Promise.resolve(), encodeSaved);
+          this.lastStored = null;
           break;
         }
         case 'awareness': {
@@ -161,6 +169,9 @@ export class BoardRoom {
         }
         case 'query-awareness':
           conn.send(encodeAwareness(this.awareness, [...this.awareness.getStates().keys()]));
+          break;
+        case 'subscribe-saved':
+          conn.wantsSavedAcks = true;
           break;
       }
     } catch (err) {
@@ -233,7 +244,10 @@ export class BoardRoom {
   }
 
   private readonly onDocUpdate = (update: Uint8Array, origin: unknown): void => {
-    void this.deps.persist.enqueue(this.docName, update);
+    const stored = this.deps.persist.enqueue(this.docName, update);
+    if (origin !== null && typeof origin === 'object' && this.connections.has(origin as Connection)) {
+      this.lastStored = stored;
+    }
     const frame = encodeUpdate(update);
     for (const conn of this.connections) {
       if (conn !== origin) conn.send(frame);

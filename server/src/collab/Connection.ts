@@ -11,6 +11,12 @@ export class Connection {
   /** Awareness client ids this connection has published, removed when it leaves. */
   readonly awarenessClientIds = new Set<number>();
   private alive = true;
+  /** Whether the client asked for durable-save acknowledgements. */
+  wantsSavedAcks = false;
+  private updatesReceived = 0;
+  private updatesStored = 0;
+  private storedChain: Promise<void> = Promise.resolve();
+  private ackScheduled = false;
 
   /** Who this is on the board, as the server established it; null until authenticated. */
   access: BoardAccess | null = null;
@@ -43,6 +49,31 @@ export class Connection {
     // Close reasons are limited to 123 bytes by RFC 6455.
     const reason = (detail ? `${CLOSE_REASON[code]}: ${detail}` : CLOSE_REASON[code]).slice(0, 120);
     this.socket.close(code, reason);
+  }
+
+  /**
+   * Counts one update-bearing message and, once `stored` resolves (and every earlier one
+   * has), acknowledges it. Acks stay in order because each waits for the one before; one
+   * frame carries all acks that became due in the same turn.
+   */
+  trackUpdate(stored: Promise<void>, encodeAck: (count: number) => Uint8Array): void {
+    const n = ++this.updatesReceived;
+    this.storedChain = this.storedChain
+      .then(() => stored)
+      .then(() => {
+        this.updatesStored = n;
+        if (!this.wantsSavedAcks || this.ackScheduled) return;
+        this.ackScheduled = true;
+        queueMicrotask(() => {
+          this.ackScheduled = false;
+          this.send(encodeAck(this.updatesStored));
+        });
+      });
+  }
+
+  /** How many of this connection's update messages are stored (for metrics and tests). */
+  get storedUpdateCount(): number {
+    return this.updatesStored;
   }
 
   /** Heartbeat: returns false when the previous ping went unanswered. */

@@ -36,13 +36,21 @@ export function encodeAwareness(awareness: awarenessProtocol.Awareness, clients:
   return encoding.toUint8Array(e);
 }
 
+export function encodeSaved(count: number): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, MESSAGE.saved);
+  encoding.writeVarUint(e, count);
+  return encoding.toUint8Array(e);
+}
+
 /** A decoded client frame. Decoding is strict: trailing bytes make a frame malformed. */
 export type ClientMessage =
   | { type: 'sync-step1'; stateVector: Uint8Array }
   | { type: 'sync-step2'; update: Uint8Array }
   | { type: 'sync-update'; update: Uint8Array }
   | { type: 'awareness'; update: Uint8Array }
-  | { type: 'query-awareness' };
+  | { type: 'query-awareness' }
+  | { type: 'subscribe-saved' };
 
 export class MalformedMessage extends Error {}
 
@@ -67,6 +75,9 @@ export function decodeClientMessage(data: Uint8Array): ClientMessage {
         break;
       case MESSAGE.queryAwareness:
         message = { type: 'query-awareness' };
+        break;
+      case MESSAGE.subscribeSaved:
+        message = { type: 'subscribe-saved' };
         break;
       default:
         throw new MalformedMessage(`unknown message type ${type}`);

@@ -28,9 +28,16 @@ export class PersistQueue {
     return this.pending.length;
   }
 
-  /** Queues an update; the promise resolves once it is committed to the store. */
+  /**
+   * Queues an update; the promise resolves once it is committed to the store. It never
+   * rejects: a failed write is retried, and after close nothing is confirmed (so nobody is
+   * told "saved" for an update that was not stored).
+   */
   enqueue(docName: string, update: Uint8Array): Promise<void> {
-    if (this.closed) return Promise.reject(new Error('persist queue is closed'));
+    if (this.closed) {
+      this.log.error({ docName }, 'update arrived after the store was closed; not stored');
+      return new Promise<void>(() => undefined);
+    }
     this.pending.push({ docName, update });
     const stored = new Promise<void>((resolve) => this.waiters.push({ resolve }));
     this.schedule(this.batchMs);

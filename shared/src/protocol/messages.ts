@@ -8,6 +8,14 @@ export const MESSAGE = {
   awareness: 1,
   auth: 2,
   queryAwareness: 3,
+  /**
+   * Server → client: `varUint count`, the number of this connection's update-bearing
+   * messages (sync step 2 and update) that are now durably stored, counted from the start
+   * of the connection. Sent only to connections that asked with `subscribeSaved`.
+   */
+  saved: 100,
+  /** Client → server, no payload: "send me `saved` acknowledgements on this connection". */
+  subscribeSaved: 101,
 } as const;
 export type MessageType = (typeof MESSAGE)[keyof typeof MESSAGE];
 
