@@ -9,11 +9,15 @@ export default defineConfig({
   server: {
     port: 5173,
     strictPort: true,
+    // The Host header is kept (no changeOrigin): the server then sees the page's own origin,
+    // so its same-origin check on state-changing requests and websockets passes, and the
+    // invite links it builds point at the dev server.
     proxy: {
-      '/yjs': { target, ws: true, changeOrigin: true },
-      '/api': { target, changeOrigin: true },
-      '/healthz': { target, changeOrigin: true },
-      '/socket.io': { target, ws: true, changeOrigin: true },
+      '/yjs': { target, ws: true },
+      '/api': { target },
+      '/auth': { target },
+      '/healthz': { target },
+      '/socket.io': { target, ws: true },
     },
   },
   build: {

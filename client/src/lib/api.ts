@@ -1,27 +1,267 @@
-/** The REST calls the client makes. Errors are `{ error: { code, message } }` JSON. */
+/**
+ * The REST calls the client makes. Cookies carry the session (same origin). Every error
+ * the server sends is `{ error: { code, message } }` JSON; it becomes an `ApiError` whose
+ * `message` is written for people and may be shown as it is.
+ */
+import { isRole, type Role } from '@parley/shared/permissions';
+
+export class ApiError extends Error {
+  /** HTTP status, or 0 when the server could not be reached at all. */
+  readonly status: number;
+  readonly code: string;
+
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+  }
+
+  get offline(): boolean {
+    return this.status === 0;
+  }
+}
+
+type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+async function request<T>(method: Method, path: string, body?: unknown): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      credentials: 'same-origin',
+      headers: {
+        accept: 'application/json',
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  } catch {
+    throw new ApiError(0, 'offline', 'Could not reach the server. Check your connection and try again.');
+  }
+  if (res.status === 204) return undefined as T;
+  const json: unknown = await res.json().catch(() => null);
+  if (!res.ok) {
+    const err = (json as { error?: { code?: unknown; message?: unknown } } | null)?.error;
+    const code = typeof err?.code === 'string' ? err.code : `http_${res.status}`;
+    const message =
+      typeof err?.message === 'string' && err.message
+        ? err.message
+        : res.status === 429
+          ? 'Too many attempts; try again later.'
+          : `The server answered ${res.status} ${res.statusText}.`;
+    throw new ApiError(res.status, code, message);
+  }
+  return json as T;
+}
+
+// ---------------------------------------------------------------- shapes
+
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+}
+
+export interface Membership {
+  boardId: string;
+  role: Role;
+  /** null for observers. */
+  stakeholderId: string | null;
+}
+
+export interface Me {
+  user: User;
+  memberships: Membership[];
+}
 
 export interface BoardSummary {
   id: string;
   title: string;
+  role: Role | null;
+  stakeholderId: string | null;
 }
 
-async function getJson<T>(path: string): Promise<T> {
-  const res = await fetch(path, { headers: { accept: 'application/json' }, credentials: 'same-origin' });
-  const body: unknown = await res.json().catch(() => null);
-  if (!res.ok) {
-    const message = (body as { error?: { message?: unknown } } | null)?.error?.message;
-    throw new Error(typeof message === 'string' ? message : `${res.status} ${res.statusText}`);
-  }
-  return body as T;
+export interface InviteInfo {
+  boardId: string;
+  boardTitle: string;
+  role: Role;
+  stakeholderId: string | null;
+  stakeholderName: string | null;
+  expiresAt: number;
 }
+
+export interface Member {
+  userId: string;
+  name: string;
+  role: Role;
+  stakeholderId: string | null;
+  /** Only owners see emails. */
+  email?: string;
+}
+
+export interface InviteSummary {
+  id: string;
+  role: Role;
+  stakeholderId: string | null;
+  expiresAt: number;
+  uses: number;
+  maxUses: number;
+  revoked: boolean;
+}
+
+export interface CreatedInvite extends InviteSummary {
+  url: string;
+}
+
+const str = (v: unknown, fallback = ''): string => (typeof v === 'string' ? v : fallback);
+const strOrNull = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+const num = (v: unknown, fallback = 0): number => (typeof v === 'number' && Number.isFinite(v) ? v : fallback);
+
+function toUser(v: unknown): User {
+  const u = (v ?? {}) as Record<string, unknown>;
+  return { id: str(u['id']), email: str(u['email']), name: str(u['name']) };
+}
+
+function toMembership(v: unknown): Membership | null {
+  const m = (v ?? {}) as Record<string, unknown>;
+  const role = m['role'];
+  if (typeof m['boardId'] !== 'string' || !isRole(role)) return null;
+  return { boardId: m['boardId'], role, stakeholderId: strOrNull(m['stakeholderId']) };
+}
+
+function toInviteSummary(v: unknown): InviteSummary | null {
+  const i = (v ?? {}) as Record<string, unknown>;
+  const role = i['role'];
+  if (typeof i['id'] !== 'string' || !isRole(role)) return null;
+  return {
+    id: i['id'],
+    role,
+    stakeholderId: strOrNull(i['stakeholderId']),
+    expiresAt: num(i['expiresAt']),
+    uses: num(i['uses']),
+    maxUses: num(i['maxUses'], 1),
+    revoked: i['revoked'] === true,
+  };
+}
+
+// ---------------------------------------------------------------- auth
+
+export async function fetchMe(): Promise<Me> {
+  const body = await request<{ user?: unknown; memberships?: unknown }>('GET', '/api/auth/me');
+  const memberships = Array.isArray(body.memberships) ? body.memberships.map(toMembership) : [];
+  return { user: toUser(body.user), memberships: memberships.filter((m): m is Membership => m !== null) };
+}
+
+export async function signIn(email: string, password: string): Promise<User> {
+  const body = await request<{ user?: unknown }>('POST', '/api/auth/signin', { email, password });
+  return toUser(body.user);
+}
+
+export async function signUp(input: { name: string; email: string; password: string }): Promise<User> {
+  const body = await request<{ user?: unknown }>('POST', '/api/auth/signup', input);
+  return toUser(body.user);
+}
+
+export async function signOut(): Promise<void> {
+  await request<void>('POST', '/api/auth/signout');
+}
+
+// ---------------------------------------------------------------- boards
 
 export async function fetchBoards(): Promise<BoardSummary[]> {
-  const body = await getJson<{ boards?: unknown }>('/api/boards');
+  const body = await request<{ boards?: unknown }>('GET', '/api/boards');
   if (!Array.isArray(body.boards)) return [];
   return body.boards.flatMap((b: unknown) => {
-    const v = b as Partial<BoardSummary> | null;
-    return v && typeof v.id === 'string'
-      ? [{ id: v.id, title: typeof v.title === 'string' && v.title ? v.title : v.id }]
-      : [];
+    const v = (b ?? {}) as Record<string, unknown>;
+    if (typeof v['id'] !== 'string') return [];
+    const role = v['role'];
+    return [
+      {
+        id: v['id'],
+        title: str(v['title']) || v['id'],
+        role: isRole(role) ? role : null,
+        stakeholderId: strOrNull(v['stakeholderId']),
+      },
+    ];
   });
+}
+
+// ---------------------------------------------------------------- invites
+
+export async function fetchInvite(token: string): Promise<InviteInfo> {
+  const body = await request<{ invite?: unknown }>('GET', `/api/invites/${encodeURIComponent(token)}`);
+  const i = (body.invite ?? {}) as Record<string, unknown>;
+  const role = i['role'];
+  if (typeof i['boardId'] !== 'string' || !isRole(role)) {
+    throw new ApiError(500, 'bad_response', 'The server sent an invite this page cannot read.');
+  }
+  return {
+    boardId: i['boardId'],
+    boardTitle: str(i['boardTitle']) || i['boardId'],
+    role,
+    stakeholderId: strOrNull(i['stakeholderId']),
+    stakeholderName: strOrNull(i['stakeholderName']),
+    expiresAt: num(i['expiresAt']),
+  };
+}
+
+export async function acceptInvite(token: string): Promise<Membership> {
+  const body = await request<{ membership?: unknown }>('POST', `/api/invites/${encodeURIComponent(token)}/accept`);
+  const m = toMembership(body.membership);
+  if (!m) throw new ApiError(500, 'bad_response', 'The server accepted the invite but sent no membership.');
+  return m;
+}
+
+// ---------------------------------------------------------------- members (owners manage)
+
+const boardPath = (boardId: string) => `/api/boards/${encodeURIComponent(boardId)}`;
+
+export async function fetchMembers(boardId: string): Promise<{ members: Member[]; invites: InviteSummary[] | null }> {
+  const body = await request<{ members?: unknown; invites?: unknown }>('GET', `${boardPath(boardId)}/members`);
+  const members = (Array.isArray(body.members) ? body.members : []).flatMap((v: unknown): Member[] => {
+    const m = (v ?? {}) as Record<string, unknown>;
+    const role = m['role'];
+    if (typeof m['userId'] !== 'string' || !isRole(role)) return [];
+    return [
+      {
+        userId: m['userId'],
+        name: str(m['name']) || 'Unnamed',
+        role,
+        stakeholderId: strOrNull(m['stakeholderId']),
+        ...(typeof m['email'] === 'string' ? { email: m['email'] } : {}),
+      },
+    ];
+  });
+  const invites = Array.isArray(body.invites)
+    ? body.invites.map(toInviteSummary).filter((i): i is InviteSummary => i !== null)
+    : null;
+  return { members, invites };
+}
+
+export async function updateMember(
+  boardId: string,
+  userId: string,
+  patch: { role: Role; stakeholderId: string | null },
+): Promise<void> {
+  await request('PATCH', `${boardPath(boardId)}/members/${encodeURIComponent(userId)}`, patch);
+}
+
+export async function removeMember(boardId: string, userId: string): Promise<void> {
+  await request('DELETE', `${boardPath(boardId)}/members/${encodeURIComponent(userId)}`);
+}
+
+export async function createInvite(
+  boardId: string,
+  input: { role: Role; stakeholderId: string | null; ttlHours?: number; maxUses?: number },
+): Promise<CreatedInvite> {
+  const body = await request<{ invite?: unknown }>('POST', `${boardPath(boardId)}/invites`, input);
+  const summary = toInviteSummary(body.invite);
+  const url = str((body.invite as Record<string, unknown> | undefined)?.['url']);
+  if (!summary || !url) throw new ApiError(500, 'bad_response', 'The server created the invite but sent no link.');
+  return { ...summary, url };
+}
+
+export async function revokeInvite(boardId: string, inviteId: string): Promise<void> {
+  await request('DELETE', `${boardPath(boardId)}/invites/${encodeURIComponent(inviteId)}`);
 }

@@ -3,13 +3,51 @@
  * and a document-level click handler that turns same-origin <a href> clicks into
  * client-side navigation (so links stay real links: Tab, Enter, middle-click all work).
  */
-export type Route = { name: 'boards' } | { name: 'board'; boardId: string } | { name: 'not-found'; path: string };
+export type Route =
+  | { name: 'boards' }
+  | { name: 'board'; boardId: string }
+  | { name: 'signin' }
+  | { name: 'signup' }
+  | { name: 'invite'; token: string }
+  | { name: 'not-found'; path: string };
 
 export function matchRoute(pathname: string): Route {
   if (pathname === '/' || pathname === '') return { name: 'boards' };
-  const m = /^\/b\/([^/]+)\/?$/.exec(pathname);
-  if (m?.[1]) return { name: 'board', boardId: decodeURIComponent(m[1]) };
+  if (pathname === '/signin' || pathname === '/signin/') return { name: 'signin' };
+  if (pathname === '/signup' || pathname === '/signup/') return { name: 'signup' };
+  const board = /^\/b\/([^/]+)\/?$/.exec(pathname);
+  if (board?.[1]) return { name: 'board', boardId: safeDecode(board[1]) };
+  const invite = /^\/invite\/([^/]+)\/?$/.exec(pathname);
+  if (invite?.[1]) return { name: 'invite', token: safeDecode(invite[1]) };
   return { name: 'not-found', path: pathname };
+}
+
+function safeDecode(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}
+
+/**
+ * A `?next=` return path, if it is a path on this site (never `//evil.example` or
+ * `https://…`, so a crafted sign-in link cannot send people elsewhere); else the fallback.
+ */
+export function safeNext(next: string | null | undefined, fallback = '/'): string {
+  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return fallback;
+  try {
+    // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a throwaway parse, never reactive state
+    const url = new URL(next, location.origin);
+    return url.origin === location.origin ? url.pathname + url.search + url.hash : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+/** `/signin?next=<the current page>` */
+export function signInHref(next: string = location.pathname + location.search): string {
+  return `/signin?next=${encodeURIComponent(next)}`;
 }
 
 class Router {

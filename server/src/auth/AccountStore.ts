@@ -40,7 +40,7 @@ export interface SessionInfo {
 
 export class AccountError extends Error {
   constructor(
-    readonly code: 'email_taken' | 'not_found' | 'invite_invalid' | 'invalid',
+    readonly code: 'email_taken' | 'not_found' | 'invite_invalid' | 'already_member' | 'invalid',
     message: string,
   ) {
     super(message);

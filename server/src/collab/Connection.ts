@@ -46,9 +46,7 @@ export class Connection {
 
   close(code: CloseCode, detail?: string): void {
     if (this.socket.readyState === WebSocket.CLOSED || this.socket.readyState === WebSocket.CLOSING) return;
-    // Close reasons are limited to 123 bytes by RFC 6455.
-    const reason = (detail ? `${CLOSE_REASON[code]}: ${detail}` : CLOSE_REASON[code]).slice(0, 120);
-    this.socket.close(code, reason);
+    this.socket.close(code, truncateUtf8(detail ? `${CLOSE_REASON[code]}: ${detail}` : CLOSE_REASON[code], 123));
   }
 
   /**
@@ -86,4 +84,15 @@ export class Connection {
     this.socket.ping();
     return true;
   }
+}
+
+/** Close reasons are limited to 123 bytes (RFC 6455); cut on a character boundary, marking the cut. */
+export function truncateUtf8(text: string, maxBytes: number): string {
+  if (Buffer.byteLength(text) <= maxBytes) return text;
+  let out = '';
+  for (const ch of text) {
+    if (Buffer.byteLength(out + ch + '…') > maxBytes) break;
+    out += ch;
+  }
+  return `${out}…`;
 }

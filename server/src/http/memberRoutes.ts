@@ -179,6 +179,7 @@ export function memberRoutes(access: AccessControl, registry: RoomRegistry, publ
       res.json({ membership });
     } catch (err) {
       if (err instanceof AccountError && err.code === 'invite_invalid') throw new HttpError(410, err.code, err.message);
+      if (err instanceof AccountError && err.code === 'already_member') throw new HttpError(409, err.code, err.message);
       throw err;
     }
   });

@@ -289,6 +289,16 @@ export class SqliteAccountStore implements AccountStore {
       if (!row || row.revoked === 1 || row.expires_at <= Date.now() || row.uses >= row.max_uses) {
         throw new AccountError('invite_invalid', 'This invite link is invalid, expired or already used.');
       }
+      const existing = this.db
+        .prepare('SELECT role FROM memberships WHERE board_id = ? AND user_id = ?')
+        .get(row.board_id, userId) as { role: string } | undefined;
+      if (existing) {
+        // An invite must not silently change a member's role (it could demote the last owner).
+        throw new AccountError(
+          'already_member',
+          `You are already a member of this board (${existing.role}); ask an owner to change your role.`,
+        );
+      }
       const membership = toMembership({
         board_id: row.board_id,
         user_id: userId,

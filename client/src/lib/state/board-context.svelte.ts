@@ -1,33 +1,52 @@
 import { getContext, setContext } from 'svelte';
 import { ModelError, type Actor, type StakeholderJson } from '@parley/shared/model';
+import { can, describeRefusal, type Action, type Principal } from '@parley/shared/permissions';
 import type { BoardSession } from '../sync/session.ts';
 import { BoardState } from './board.svelte.ts';
-import { IdentityState } from './identity.svelte.ts';
 import { PresenceState } from './presence.svelte.ts';
+import type { BoardHost } from './board-host.svelte.ts';
 import { lightColor, safeColor } from '../util/color.ts';
 
 /**
  * Everything a component inside the board view needs: the live doc, its JSON view, who I
- * am, who else is here. Created once per open board by BoardView and handed down through
- * Svelte context, so components do not pass the same five props around.
+ * am and what I may do, who else is here. One per board *session*: when the server
+ * refuses a change the host discards the session and makes a new controller (the view
+ * remounts), so components may keep references to `board`, `doc` and `presence`.
  */
 export class BoardController {
+  readonly host: BoardHost;
   readonly session: BoardSession;
   readonly board: BoardState;
-  readonly identity: IdentityState;
   readonly presence: PresenceState;
 
-  /** Me as the mutations want me, or null until the identity dialog was answered. */
-  actor = $derived.by<Actor | null>(() => this.identity.current);
-  myStakeholder = $derived.by<StakeholderJson | null>(() =>
-    this.actor ? (this.board.stakeholderById.get(this.actor.stakeholderId) ?? null) : null,
-  );
+  /** Me on this board as the server knows me (role and stakeholder follow access changes). */
+  principal = $derived.by<Principal>(() => this.host.principal);
+  /** Me as the mutations want me; null for observers, who write nothing. */
+  actor = $derived.by<Actor | null>(() => {
+    const p = this.principal;
+    return p.role !== 'observer' && p.stakeholderId
+      ? { userId: p.userId, name: p.name, stakeholderId: p.stakeholderId }
+      : null;
+  });
+  myStakeholder = $derived.by<StakeholderJson | null>(() => {
+    const sid = this.principal.stakeholderId;
+    return sid ? (this.board.stakeholderById.get(sid) ?? null) : null;
+  });
+  /** Shorthands for what the UI offers most often. */
+  canEditPlan = $derived(can(this.principal, { kind: 'edit-plan' }));
+  canEditSetup = $derived(can(this.principal, { kind: 'edit-board-setup' }));
+  canManageMembers = $derived(can(this.principal, { kind: 'manage-members' }));
+  canReply = $derived(can(this.principal, { kind: 'reply' }));
 
-  constructor(session: BoardSession, params: URLSearchParams) {
+  constructor(host: BoardHost, session: BoardSession) {
+    this.host = host;
     this.session = session;
     this.board = new BoardState(session.doc);
-    this.identity = new IdentityState(session.boardId, params);
     this.presence = new PresenceState(session.provider.awareness);
+  }
+
+  get boardId() {
+    return this.session.boardId;
   }
 
   get doc() {
@@ -38,34 +57,37 @@ export class BoardController {
     return this.session.connection;
   }
 
-  /** Publishes my user to awareness (call from an $effect so it follows identity changes). */
+  /** The one rule table the server enforces, asked for me. */
+  can(action: Action): boolean {
+    return can(this.principal, action);
+  }
+
+  /**
+   * Publishes my user to awareness, for my own display (the server replaces it with the
+   * identity it authenticated before anyone else sees it). Call from an $effect.
+   */
   publishUser() {
-    const actor = this.actor;
-    if (!actor) {
-      this.presence.setUser(null);
-      return;
-    }
+    const p = this.principal;
     const color = safeColor(this.myStakeholder?.color);
     this.presence.setUser({
-      id: actor.userId,
-      name: actor.name,
+      id: p.userId,
+      name: p.name,
       color,
       colorLight: lightColor(color),
-      stakeholderId: actor.stakeholderId,
+      stakeholderId: p.stakeholderId ?? '',
+      role: p.role,
     });
   }
 
   /**
    * Runs a mutation as me. Returns null on success or a message to show inline.
-   * ModelError messages are written for people; anything else is a bug, logged and
-   * shown generically.
+   * With `action`, refuses up front what the server would refuse. ModelError messages
+   * are written for people; anything else is a bug, logged and shown generically.
    */
-  act(mutation: (actor: Actor) => void): string | null {
+  act(mutation: (actor: Actor) => void, action?: Action): string | null {
     const actor = this.actor;
-    if (!actor) {
-      this.identity.open();
-      return 'Choose your name and delegation first.';
-    }
+    if (!actor) return 'Observers can read the board but not change it.';
+    if (action && !this.can(action)) return describeRefusal(action);
     try {
       mutation(actor);
       this.board.flush();

@@ -73,6 +73,23 @@ export class ConnectionState {
     );
   }
 
+  /**
+   * Stops for good and shows `reason` (for example after the server refused this client's
+   * changes several times in a row: reloading again would only loop).
+   */
+  fail(code: number, reason: string) {
+    this.#provider.disconnect();
+    this.fatalCode = code;
+    this.fatalReason = reason;
+    this.status = 'fatal';
+  }
+
+  /** Reconnects after a close the session's owner handled (an access change). */
+  reconnect() {
+    if (this.status === 'fatal') return;
+    this.#provider.connect();
+  }
+
   /** Try again after a fatal close (for example after signing in again). */
   retry() {
     this.fatalCode = null;

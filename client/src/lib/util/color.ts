@@ -14,7 +14,12 @@ export function lightColor(color: string | undefined | null): string {
 
 /** Up to two initials of a display name, for avatars. */
 export function initials(name: string): string {
-  const words = name.trim().split(/\s+/).filter(Boolean);
+  // Letters and digits only, so "<b>Ann</b>" or "(EU) desk" still get readable initials.
+  const words = name
+    .trim()
+    .split(/\s+/)
+    .map((w) => w.replace(/[^\p{L}\p{N}]/gu, ''))
+    .filter(Boolean);
   if (words.length === 0) return '?';
   const first = words[0]?.[0] ?? '';
   const last = words.length > 1 ? (words[words.length - 1]?.[0] ?? '') : (words[0]?.[1] ?? '');

@@ -29,7 +29,8 @@ export function formatRelative(at: number, now: number): string {
   if (abs < 45) return 'just now';
   if (abs < 3600) return relative.format(Math.round(seconds / 60), 'minute');
   if (abs < 86_400) return relative.format(Math.round(seconds / 3600), 'hour');
-  if (abs < 7 * 86_400) return relative.format(Math.round(seconds / 86_400), 'day');
+  // Future dates (expiries) stay relative for a month; past ones turn into dates after a week.
+  if (abs < (seconds > 0 ? 31 : 7) * 86_400) return relative.format(Math.round(seconds / 86_400), 'day');
   return absolute.format(at);
 }
 
