@@ -1,7 +1,9 @@
 /**
  * End-to-end: two people on the demo board, live. One real server (fresh data dir), one
- * headless Chromium, two isolated browser contexts:
- *   A = Alice for the United States, B = Bogdan for Ukraine.
+ * headless Chromium, two isolated browser contexts, each signed in through the demo's
+ * one-click sign-in links:
+ *   A = the demo owner (United States): may edit plan text and set the US position,
+ *   B = the Ukraine delegate.
  * Every step is checked by polling the DOM (never fixed sleeps) and screenshotted for both
  * windows into test/artifacts/.
  *
@@ -12,48 +14,35 @@ import fs from 'node:fs';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { STANCE_LABEL } from '@parley/shared/model';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { PHONE, ensureClientBuilt, launchBrowser, screenshot, typeInCodeMirror } from '../helpers/browser.ts';
 import {
-  PHONE,
-  ensureClientBuilt,
-  launchBrowser,
-  openPage,
-  screenshot,
-  typeInCodeMirror,
-  type OpenedPage,
-} from '../helpers/browser.ts';
+  LIVE_TIMEOUT,
+  demoLink,
+  marker,
+  poll,
+  selectPoint,
+  signInWithDemoLink,
+  threadById,
+  tid,
+  type Person,
+} from '../helpers/people.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
 
-/** How long a remote change may take to show up in the other window. */
-const LIVE_TIMEOUT = 20_000;
-
-const tid = (scope: Page | Locator, id: string): Locator => scope.locator(`[data-testid="${id}"]`);
-
-/** Polls `fn` until the matcher passes (vitest's default poll timeout of 1 s is too short). */
-const poll = <T>(fn: () => Promise<T> | T, message?: string) =>
-  expect.poll(fn, { timeout: LIVE_TIMEOUT, interval: 100, ...(message ? { message } : {}) });
-
-/** A unique marker so a test can never be satisfied by text from an earlier run or step. */
-const marker = (label: string) => `${label}-${Math.random().toString(36).slice(2, 8)}`;
+/** Display names of the demo people (server/src/seed/demoAccounts.ts). */
+const A_NAME = 'Demo owner';
+const B_NAME = 'Ukraine delegate';
 
 let server: RunningServer | undefined;
 let browser: Browser | undefined;
-const opened: OpenedPage[] = [];
+const opened: Person[] = [];
 let A: Page;
 let B: Page;
 
 async function shotBoth(testId: string, step: string) {
-  await Promise.all([screenshot(A, testId, `${step}-A-alice`), screenshot(B, testId, `${step}-B-bogdan`)]);
-}
-
-/** Selects a point by clicking it in the list and waits for the panel to show it. */
-async function selectPoint(page: Page, pointId: string) {
-  await page.locator(`[data-testid="point-item"][data-point-id="${pointId}"]`).click();
-  await page.locator(`[data-testid="point-panel"][data-point-id="${pointId}"]`).waitFor({ state: 'visible' });
+  await Promise.all([screenshot(A, testId, `${step}-A-owner`), screenshot(B, testId, `${step}-B-ukraine`)]);
 }
 
 const panel = (page: Page) => tid(page, 'point-panel');
-const threadById = (page: Page, threadId: string) =>
-  page.locator(`[data-testid="thread"][data-thread-id="${threadId}"]`);
 
 let pointId = ''; // the point E2E2..E2E5 work on
 let threadId = ''; // the thread E2E3 creates and E2E4 resolves
@@ -62,17 +51,17 @@ beforeAll(async () => {
   await ensureClientBuilt();
   server = await startServer();
   browser = await launchBrowser();
-  const a = await openPage(browser, `${server.url}/b/demo?name=Alice&stakeholder=us`);
+  const a = await signInWithDemoLink(browser, demoLink(server, 'owner'), { label: 'A owner' });
   opened.push(a);
-  const b = await openPage(browser, `${server.url}/b/demo?name=Bogdan&stakeholder=ukraine`);
+  const b = await signInWithDemoLink(browser, demoLink(server, 'delegate', 'ukraine'), { label: 'B ukraine' });
   opened.push(b);
   A = a.page;
   B = b.page;
 }, 300_000);
 
 afterAll(async () => {
-  for (const { errors } of opened) {
-    if (errors.length > 0) console.warn(`browser errors:\n  ${errors.join('\n  ')}`);
+  for (const { label, errors } of opened) {
+    if (errors.length > 0) console.warn(`browser errors (${label}):\n  ${errors.join('\n  ')}`);
   }
   // Each step is guarded so one failure does not leak a browser or a server process.
   for (const { context } of opened) await context.close().catch(() => undefined);
@@ -90,16 +79,19 @@ beforeEach(({ task, onTestFailed }) => {
 });
 
 describe('board live (two windows)', () => {
-  test('E2E1 both windows load the demo board: 28 points, demo label, connected', async () => {
+  test('E2E1 both windows (signed in by demo links) load the demo board: 28 points, demo label, connected, their role', async () => {
     for (const page of [A, B]) {
       await poll(() => tid(page, 'point-item').count(), 'point-item count').toBe(28);
       await tid(page, 'demo-label').waitFor({ state: 'visible' });
       await poll(() => tid(page, 'status-badge').getAttribute('data-status'), 'status badge').toBe('connected');
       await poll(async () => (await tid(page, 'board-title').textContent())?.trim() ?? '').not.toBe('');
       await poll(() => tid(page, 'category').count(), 'category count').toBe(4);
-      // The identity came from the URL: no dialog.
-      expect(await tid(page, 'identity-dialog').isVisible()).toBe(false);
     }
+    // The identity comes from the session the sign-in link started, not from the URL.
+    expect(await tid(A, 'current-user').getAttribute('data-role')).toBe('owner');
+    expect(await tid(A, 'current-user').getAttribute('data-stakeholder-id')).toBe('us');
+    expect(await tid(B, 'current-user').getAttribute('data-role')).toBe('delegate');
+    expect(await tid(B, 'current-user').getAttribute('data-stakeholder-id')).toBe('ukraine');
     await shotBoth('E2E1', 'loaded');
   });
 
@@ -116,7 +108,7 @@ describe('board live (two windows)', () => {
     await poll(() => bodyB.textContent()).toContain('Working text for');
     await shotBoth('E2E2', 'selected');
 
-    const text = ` ${marker('Alice-edit')}`;
+    const text = ` ${marker('Owner-edit')}`;
     await typeInCodeMirror(A, tid(panel(A), 'point-body'), text);
     await poll(() => tid(panel(A), 'point-body').locator('.cm-content').textContent()).toContain(text.trim());
     await poll(() => bodyB.textContent(), 'B sees A typing').toContain(text.trim());
@@ -124,7 +116,7 @@ describe('board live (two windows)', () => {
   });
 
   test('E2E3 B opens a thread and A sees it', async () => {
-    const text = marker('Bogdan-question');
+    const text = marker('Ukraine-question');
     await tid(panel(B), 'thread-new').click();
     await tid(panel(B), 'thread-new-body').fill(`Can we clarify this? ${text}`);
     await tid(panel(B), 'thread-new-submit').click();
@@ -138,13 +130,13 @@ describe('board live (two windows)', () => {
     const threadA = threadById(A, threadId);
     await threadA.waitFor({ state: 'visible', timeout: LIVE_TIMEOUT });
     await poll(() => tid(threadA, 'comment-body').first().textContent()).toContain(text);
-    await poll(() => tid(threadA, 'comment-author').first().textContent()).toContain('Bogdan');
+    await poll(() => tid(threadA, 'comment-author').first().textContent()).toContain(B_NAME);
     expect(await threadA.getAttribute('data-resolved')).toBe('false');
     await shotBoth('E2E3', 'thread-opened');
   });
 
   test('E2E4 B replies and A sees it; A resolves and B sees the thread resolved', async () => {
-    const reply = marker('Bogdan-reply');
+    const reply = marker('Ukraine-reply');
     const threadB = threadById(B, threadId);
     await tid(threadB, 'thread-reply-body').fill(`Following up: ${reply}`);
     await tid(threadB, 'thread-reply-submit').click();
@@ -184,24 +176,32 @@ describe('board live (two windows)', () => {
     await shotBoth('E2E5', 'position-set');
   });
 
-  // The client shows who is looking at which point as avatars inside `point-item`, but without
-  // a testid, so only the presence list is checked here.
-  test('E2E6 presence: each window lists the other person', async () => {
+  test('E2E6 presence: each window lists the other person and shows them on the point they look at', async () => {
     const inList = (page: Page, name: string) =>
-      tid(tid(page, 'presence-list'), 'presence-user').and(page.locator(`[title="${name}"]`));
-    await inList(A, 'Bogdan').waitFor({ state: 'visible', timeout: LIVE_TIMEOUT });
-    await inList(B, 'Alice').waitFor({ state: 'visible', timeout: LIVE_TIMEOUT });
+      tid(tid(page, 'presence-list'), 'presence-user').and(page.locator(`[title*="${name}"]`));
+    await inList(A, B_NAME).waitFor({ state: 'visible', timeout: LIVE_TIMEOUT });
+    await inList(B, A_NAME).waitFor({ state: 'visible', timeout: LIVE_TIMEOUT });
     // Distinct people get distinct ids.
-    const idA = await inList(B, 'Alice').getAttribute('data-user-id');
-    const idB = await inList(A, 'Bogdan').getAttribute('data-user-id');
+    const idA = await inList(B, A_NAME).getAttribute('data-user-id');
+    const idB = await inList(A, B_NAME).getAttribute('data-user-id');
     expect(idA).toBeTruthy();
     expect(idB).toBeTruthy();
     expect(idA).not.toBe(idB);
+    // Both look at the E2E2 point: its list item shows the other person as a viewer.
+    const viewer = (page: Page, userId: string) =>
+      page.locator(
+        `[data-testid="point-item"][data-point-id="${pointId}"] [data-testid="point-viewer"][data-user-id="${userId}"]`,
+      );
+    await viewer(A, idB!).waitFor({ state: 'visible', timeout: LIVE_TIMEOUT });
+    await viewer(B, idA!).waitFor({ state: 'visible', timeout: LIVE_TIMEOUT });
     await shotBoth('E2E6', 'presence');
   });
 
   test('E2E7 the board is usable at phone width (390x844): list and panel reachable, no horizontal scroll', async () => {
-    const phone = await openPage(browser!, `${server!.url}/b/demo?name=Carla&stakeholder=europe`, PHONE);
+    const phone = await signInWithDemoLink(browser!, demoLink(server!, 'delegate', 'europe'), {
+      viewport: PHONE,
+      label: 'phone europe',
+    });
     opened.push(phone);
     const page = phone.page;
     const noHorizontalScroll = async (where: string) =>
@@ -248,7 +248,7 @@ describe('board live (two windows)', () => {
     await revealInList(itemById(pointId));
     await itemById(pointId).click();
     const phonePanel = await panelFits(pointId);
-    await poll(() => tid(phonePanel, 'point-body').locator('.cm-content').textContent()).toContain('Alice-edit-');
+    await poll(() => tid(phonePanel, 'point-body').locator('.cm-content').textContent()).toContain('Owner-edit-');
     await poll(() => phonePanel.locator(`[data-testid="thread"][data-thread-id="${threadId}"]`).count()).toBe(1);
     await noHorizontalScroll('edited point');
     await screenshot(page, 'E2E7', 'phone-edited-point');

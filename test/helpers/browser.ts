@@ -65,6 +65,16 @@ export interface OpenedPage {
  * page to `url`. Phone-sized viewports also get touch + mobile emulation.
  */
 export async function openPage(browser: Browser, url: string, viewport: Viewport = DESKTOP): Promise<OpenedPage> {
+  const opened = await openContext(browser, viewport);
+  await opened.page.goto(url, { waitUntil: 'domcontentloaded' });
+  return opened;
+}
+
+/**
+ * Like `openPage` but does not navigate, so listeners (e.g. on websocket frames) can be
+ * attached before the first request.
+ */
+export async function openContext(browser: Browser, viewport: Viewport = DESKTOP): Promise<OpenedPage> {
   const isPhone = viewport.width < 600;
   const context = await browser.newContext({
     viewport,
@@ -77,7 +87,6 @@ export async function openPage(browser: Browser, url: string, viewport: Viewport
     if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
   });
   page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
-  await page.goto(url, { waitUntil: 'domcontentloaded' });
   return { context, page, errors };
 }
 
