@@ -15,6 +15,7 @@ import { OriginPolicy } from './http/originPolicy.ts';
 import { securityHeaders } from './http/securityHeaders.ts';
 import { staticClient } from './http/staticClient.ts';
 import type { Logger } from './logger.ts';
+import { Metrics } from './metrics.ts';
 import { ensureDemoBoard } from './seed/createDemoBoard.ts';
 import { demoSignInLinks, type DemoSignInLink } from './seed/demoAccounts.ts';
 import { PersistQueue } from './storage/PersistQueue.ts';
@@ -39,13 +40,20 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
   const storage = new SqliteStorage(config.dataDir);
   const accounts = new SqliteAccountStore(storage.db);
   const access = new AccessControl(accounts, loadSigningSecret(config.dataDir, config.secret));
-  const persist = new PersistQueue(storage, log, config.persistBatchMs);
+  const metrics = new Metrics();
+  const persist = new PersistQueue(storage, log, config.persistBatchMs, {
+    committed: (latencies) => {
+      for (const ms of latencies) metrics.persistLatency.observe(ms / 1000);
+    },
+    failed: () => metrics.persistFailures.inc(),
+  });
   const registry = new RoomRegistry({
     storage,
     persist,
     log,
     idleMs: config.roomIdleMs,
     compactThreshold: config.compactThreshold,
+    metrics,
   });
   const origins = new OriginPolicy(config.allowedOrigins);
   const endpoint = new WebsocketEndpoint({
@@ -61,6 +69,12 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
     messageBurst: config.messageBurst,
   });
 
+  metrics.observe({
+    connections: () => endpoint.connectionCount,
+    rooms: () => registry.loadedCount,
+    queued: () => persist.size,
+  });
+
   if (config.seedDemo && (await ensureDemoBoard(storage))) log.info('created demo board');
 
   const secure = config.publicUrl?.startsWith('https:') ?? false;
@@ -71,6 +85,9 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
   app.use(securityHeaders(secure));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', connections: endpoint.connectionCount, rooms: registry.loadedCount });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   app.use(origins.middleware());
   app.use(sessionMiddleware(access));

@@ -4,6 +4,7 @@ import { CLOSE, type AwarenessUser, type DocName } from '@parley/shared/protocol
 import { META, ROOT, STAKEHOLDER } from '@parley/shared/model';
 import type { Principal } from '@parley/shared/permissions';
 import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics.ts';
 import type { PersistQueue } from '../storage/PersistQueue.ts';
 import type { Storage } from '../storage/Storage.ts';
 import { MalformedAwareness, pinAwarenessUpdate } from './awarenessPinning.ts';
@@ -30,6 +31,7 @@ export interface RoomDeps {
   readonly awarenessOwners?: Map<number, Connection>;
   /** For private-notes rooms: the board doc, to colour presence by stakeholder. */
   readonly boardDoc?: Y.Doc;
+  readonly metrics?: Metrics;
 }
 
 /**
@@ -120,6 +122,7 @@ export class BoardRoom {
   handleMessage(conn: Connection, data: Uint8Array): void {
     if (!conn.messageBudget.take()) {
       this.deps.log.warn({ docName: this.docName, conn: conn.id }, 'message rate exceeded; closing');
+      this.deps.metrics?.updatesRefused.inc({ reason: 'rate-limited' });
       conn.close(CLOSE.rateLimited);
       return;
     }
@@ -149,9 +152,11 @@ export class BoardRoom {
               { docName: this.docName, conn: conn.id, user: access.principal.userId, reason: verdict.reason },
               'forbidden update refused',
             );
+            this.deps.metrics?.updatesRefused.inc({ reason: 'forbidden' });
             conn.close(CLOSE.forbiddenUpdate, verdict.reason);
             return;
           }
+          this.deps.metrics?.updatesApplied.inc();
           this.lastStored = null;
           Y.applyUpdate(this.doc, message.update, conn);
           // A message that changed nothing (e.g. an empty sync step 2) is "stored" as soon
@@ -234,6 +239,7 @@ export class BoardRoom {
   private reject(conn: Connection, err: unknown): void {
     const detail = err instanceof Error ? err.message : String(err);
     this.deps.log.warn({ docName: this.docName, conn: conn.id, err: detail }, 'malformed message; closing');
+    this.deps.metrics?.updatesRefused.inc({ reason: 'malformed' });
     const readable = err instanceof MalformedMessage || err instanceof MalformedAwareness;
     conn.close(CLOSE.malformed, readable ? detail : undefined);
   }
@@ -249,9 +255,14 @@ export class BoardRoom {
       this.lastStored = stored;
     }
     const frame = encodeUpdate(update);
+    let sent = 0;
     for (const conn of this.connections) {
-      if (conn !== origin) conn.send(frame);
+      if (conn !== origin) {
+        conn.send(frame);
+        sent++;
+      }
     }
+    this.deps.metrics?.broadcastFrames.inc(sent);
     const title = this.title();
     if (this.name.kind === 'board' && title !== this.lastTitle) {
       this.lastTitle = title;

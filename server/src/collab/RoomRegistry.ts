@@ -1,6 +1,7 @@
 import { ROOT } from '@parley/shared/model';
 import { parseDocName } from '@parley/shared/protocol';
 import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics.ts';
 import type { PersistQueue } from '../storage/PersistQueue.ts';
 import type { Storage } from '../storage/Storage.ts';
 import { BoardRoom } from './BoardRoom.ts';
@@ -14,6 +15,7 @@ export interface RegistryOptions {
   readonly log: Logger;
   readonly idleMs: number;
   readonly compactThreshold: number;
+  readonly metrics?: Metrics;
 }
 
 /**
@@ -95,6 +97,7 @@ export class RoomRegistry {
       log: this.opts.log,
       compactThreshold: this.opts.compactThreshold,
       ...(boardDoc ? { boardDoc } : {}),
+      ...(this.opts.metrics ? { metrics: this.opts.metrics } : {}),
     });
     this.opts.log.info({ docName, ms: Math.round(performance.now() - started) }, 'room loaded');
     return room;

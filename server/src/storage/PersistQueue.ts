@@ -3,6 +3,12 @@ import type { PendingUpdate, Storage } from './Storage.ts';
 
 interface Waiter {
   readonly resolve: () => void;
+  readonly queuedAt: number;
+}
+
+export interface PersistObserver {
+  committed(latenciesMs: readonly number[]): void;
+  failed(): void;
 }
 
 /**
@@ -22,6 +28,7 @@ export class PersistQueue {
     private readonly storage: Storage,
     private readonly log: Logger,
     private readonly batchMs: number,
+    private readonly observer?: PersistObserver,
   ) {}
 
   get size(): number {
@@ -39,7 +46,8 @@ export class PersistQueue {
       return new Promise<void>(() => undefined);
     }
     this.pending.push({ docName, update });
-    const stored = new Promise<void>((resolve) => this.waiters.push({ resolve }));
+    const queuedAt = performance.now();
+    const stored = new Promise<void>((resolve) => this.waiters.push({ resolve, queuedAt }));
     this.schedule(this.batchMs);
     return stored;
   }
@@ -64,12 +72,15 @@ export class PersistQueue {
       try {
         await this.storage.appendUpdates(batch);
         this.failures = 0;
+        const now = performance.now();
+        this.observer?.committed(waiters.map((w) => now - w.queuedAt));
         for (const w of waiters) w.resolve();
       } catch (err) {
         // Put the batch back in front, in order, so a retry writes it before newer updates.
         this.pending = batch.concat(this.pending);
         this.waiters = waiters.concat(this.waiters);
         this.failures++;
+        this.observer?.failed();
         this.log.error({ err, updates: batch.length, failures: this.failures }, 'storing updates failed; will retry');
         throw err;
       } finally {
