@@ -27,8 +27,6 @@ export interface RoomDeps {
   readonly persist: PersistQueue;
   readonly log: Logger;
   readonly compactThreshold: number;
-  /** Who owns which awareness client id, across the rooms of this process. */
-  readonly awarenessOwners?: Map<number, Connection>;
   /** For private-notes rooms: the board doc, to colour presence by stakeholder. */
   readonly boardDoc?: Y.Doc;
   readonly metrics?: Metrics;
@@ -47,14 +45,14 @@ export class BoardRoom {
   private lastStored: Promise<void> | null = null;
   private destroyed = false;
 
-  private readonly awarenessOwners: Map<number, Connection>;
+  /** Which connection owns each awareness client id in this room. */
+  private readonly awarenessOwners = new Map<number, Connection>();
 
   private constructor(
     readonly docName: string,
     readonly name: DocName,
     private readonly deps: RoomDeps,
   ) {
-    this.awarenessOwners = deps.awarenessOwners ?? new Map();
     // The server is not a participant: it publishes no awareness state of its own.
     this.awareness.setLocalState(null);
     this.doc.on('update', this.onDocUpdate);
