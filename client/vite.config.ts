@@ -1,11 +1,54 @@
 import { defineConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { VitePWA } from 'vite-plugin-pwa';
 
 /** Where `npm run dev` forwards the API and the websockets (the Parley server). */
 const target = process.env['PARLEY_DEV_TARGET'] ?? 'http://localhost:3000';
 
+/** Server routes: never answered with the app shell by the service worker. */
+const SERVER_ROUTES = [
+  /^\/api(\/|$)/,
+  /^\/auth(\/|$)/,
+  /^\/yjs(\/|$)/,
+  /^\/socket\.io(\/|$)/,
+  /^\/healthz$/,
+  /^\/metrics$/,
+];
+
 export default defineConfig({
-  plugins: [svelte()],
+  plugins: [
+    svelte(),
+    // The service worker precaches the app shell (index.html and the hashed assets), so a
+    // board opened once opens with no network at all; its data comes from IndexedDB.
+    // Nothing else is cached: API answers and websockets always go to the network.
+    VitePWA({
+      registerType: 'autoUpdate',
+      // Registered from src/main.ts (no inline script: the server's CSP is script-src 'self').
+      injectRegister: false,
+      manifest: {
+        name: 'Parley',
+        short_name: 'Parley',
+        description: 'Parley — a live stakeholder feedback board',
+        start_url: '/',
+        scope: '/',
+        display: 'standalone',
+        background_color: '#f5f6f8',
+        theme_color: '#1f3b63',
+        icons: [{ src: '/icon.svg', sizes: 'any', type: 'image/svg+xml', purpose: 'any' }],
+      },
+      workbox: {
+        globPatterns: ['**/*.{js,css,html,svg}'],
+        navigateFallback: '/index.html',
+        navigateFallbackDenylist: SERVER_ROUTES,
+        runtimeCaching: [],
+        cleanupOutdatedCaches: true,
+        clientsClaim: true,
+        skipWaiting: true,
+        sourcemap: false,
+      },
+      devOptions: { enabled: false },
+    }),
+  ],
   server: {
     port: 5173,
     strictPort: true,

@@ -79,11 +79,11 @@ beforeEach(({ task, onTestFailed }) => {
 });
 
 describe('board live (two windows)', () => {
-  test('E2E1 both windows (signed in by demo links) load the demo board: 28 points, demo label, connected, their role', async () => {
+  test('E2E1 both windows (signed in by demo links) load the demo board: 28 points, demo label, all saved, their role', async () => {
     for (const page of [A, B]) {
       await poll(() => tid(page, 'point-item').count(), 'point-item count').toBe(28);
       await tid(page, 'demo-label').waitFor({ state: 'visible' });
-      await poll(() => tid(page, 'status-badge').getAttribute('data-status'), 'status badge').toBe('connected');
+      await poll(() => tid(page, 'status-badge').getAttribute('data-status'), 'status badge').toBe('saved');
       await poll(async () => (await tid(page, 'board-title').textContent())?.trim() ?? '').not.toBe('');
       await poll(() => tid(page, 'category').count(), 'category count').toBe(4);
     }
@@ -228,7 +228,7 @@ describe('board live (two windows)', () => {
     const itemById = (id: string) => page.locator(`[data-testid="point-item"][data-point-id="${id}"]`);
 
     await poll(() => tid(page, 'point-item').count()).toBe(28);
-    await poll(() => tid(page, 'status-badge').getAttribute('data-status')).toBe('connected');
+    await poll(() => tid(page, 'status-badge').getAttribute('data-status')).toBe('saved');
     await tid(page, 'point-panel').waitFor({ state: 'visible' });
     await noHorizontalScroll('initial');
     await screenshot(page, 'E2E7', 'phone-initial');

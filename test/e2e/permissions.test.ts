@@ -205,7 +205,7 @@ describe('permissions, invites, private notes (several people at once)', () => {
       expect(await tid(uaRowE, 'position-stance').count(), 'editor: no stance control for ukraine').toBe(0);
 
       // Still connected: the client never even sent a refused update.
-      expect(await tid(ua.page, 'status-badge').getAttribute('data-status')).toBe('connected');
+      expect(await tid(ua.page, 'status-badge').getAttribute('data-connection')).toBe('connected');
       expect(forbiddenUpdateLogs(server).slice(refusedBefore), 'server refused updates').toEqual([]);
       await s.shot('position-set');
 
@@ -425,7 +425,7 @@ describe('permissions, invites, private notes (several people at once)', () => {
       }
       await expectNotEditable(obs.page, content(panelO, 'point-title'), 'observer: point title');
       await expectNotEditable(obs.page, content(panelO, 'point-body'), 'observer: point body');
-      expect(await tid(obs.page, 'status-badge').getAttribute('data-status')).toBe('connected');
+      expect(await tid(obs.page, 'status-badge').getAttribute('data-connection')).toBe('connected');
       expect(forbiddenUpdateLogs(server).slice(refusedBefore), 'server refused updates').toEqual([]);
       await tid(obs.page, 'members-open').click();
       await poll(() => tid(tid(obs.page, 'members-panel'), 'member-row').count()).toBeGreaterThan(0);

@@ -115,7 +115,7 @@ export function receivedText(person: Person, text: string): boolean {
   );
 }
 
-/** Waits until the board is rendered and live: 28 demo points and a connected badge. */
+/** Waits until the board is rendered and live: 28 demo points and "All changes saved". */
 export async function waitForBoard(page: Page, points = 28): Promise<void> {
   await until(
     () => tid(page, 'point-item').count(),
@@ -124,8 +124,8 @@ export async function waitForBoard(page: Page, points = 28): Promise<void> {
   );
   await until(
     () => tid(page, 'status-badge').getAttribute('data-status'),
-    (s) => s === 'connected',
-    'status badge "connected"',
+    (s) => s === 'saved',
+    'status badge "saved"',
   );
 }
 

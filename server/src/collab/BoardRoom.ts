@@ -6,12 +6,12 @@ import type { Principal } from '@parley/shared/permissions';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { PersistQueue } from '../storage/PersistQueue.ts';
-import type { Storage } from '../storage/Storage.ts';
+import { SYSTEM_OWNER, type Storage } from '../storage/Storage.ts';
 import { MalformedAwareness, pinAwarenessUpdate } from './awarenessPinning.ts';
 import type { Connection } from './Connection.ts';
-import { checkBoardChanges, type Verdict } from './guard/boardRules.ts';
+import { checkBoardChanges } from './guard/boardRules.ts';
 import { checkPrivateNotesChanges } from './guard/privateNotesRules.ts';
-import { UnresolvableUpdate, resolveChanges } from './guard/resolveChanges.ts';
+import { MalformedUpdate, UnresolvableUpdate, resolveChanges } from './guard/resolveChanges.ts';
 import {
   MalformedMessage,
   decodeClientMessage,
@@ -21,6 +21,10 @@ import {
   encodeSyncStep2,
   encodeUpdate,
 } from './messages.ts';
+
+type GuardVerdict =
+  | { readonly ok: true; readonly claims: Map<number, string> }
+  | { readonly ok: false; readonly reason: string; readonly missingDependencies?: boolean };
 
 export interface RoomDeps {
   readonly storage: Storage;
@@ -45,6 +49,8 @@ export class BoardRoom {
   private lastStored: Promise<void> | null = null;
   private destroyed = false;
 
+  /** Which user owns each Yjs client id of this doc (see Storage.loadClientOwners). */
+  private clientOwners = new Map<number, string>();
   /** Which connection owns each awareness client id in this room. */
   private readonly awarenessOwners = new Map<number, Connection>();
 
@@ -76,6 +82,12 @@ export class BoardRoom {
       room.doc.on('update', room.onDocUpdate);
     }
     room.lastTitle = room.title();
+    room.clientOwners = await deps.storage.loadClientOwners(docName);
+    // Client ids already in the doc with no recorded owner are frozen: nobody may add to
+    // them. (A client whose owner record was lost simply continues under a new id.)
+    for (const client of room.doc.store.clients.keys()) {
+      if (!room.clientOwners.has(client)) room.clientOwners.set(client, SYSTEM_OWNER);
+    }
     if (updates.length > deps.compactThreshold) {
       await deps.storage.compact(docName, Y.encodeStateAsUpdate(room.doc), lastSeq);
       deps.log.info({ docName, entries: updates.length }, 'compacted update log');
@@ -118,12 +130,7 @@ export class BoardRoom {
   }
 
   handleMessage(conn: Connection, data: Uint8Array): void {
-    if (!conn.messageBudget.take()) {
-      this.deps.log.warn({ docName: this.docName, conn: conn.id }, 'message rate exceeded; closing');
-      this.deps.metrics?.updatesRefused.inc({ reason: 'rate-limited' });
-      conn.close(CLOSE.rateLimited);
-      return;
-    }
+    if (!conn.isOpen) return;
     const access = conn.access;
     if (!access) {
       conn.close(CLOSE.unauthorized);
@@ -136,38 +143,26 @@ export class BoardRoom {
       this.reject(conn, err);
       return;
     }
+    // Stock y-websocket clients echo every awareness change they receive back to the
+    // server; those echoes (entries for ids the connection does not own) are dropped
+    // below and must not use up the sender's budget.
+    if (message.type !== 'awareness' && !this.chargeMessage(conn)) return;
     try {
       switch (message.type) {
         case 'sync-step1':
           conn.send(encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, message.stateVector)));
           break;
         case 'sync-step2':
-        case 'sync-update': {
-          const verdict = this.guard(access.principal, message.update);
-          if (!verdict.ok) {
-            // Applied nowhere, broadcast to no one, stored nowhere: the client must resync.
-            this.deps.log.warn(
-              { docName: this.docName, conn: conn.id, user: access.principal.userId, reason: verdict.reason },
-              'forbidden update refused',
-            );
-            this.deps.metrics?.updatesRefused.inc({ reason: 'forbidden' });
-            conn.close(CLOSE.forbiddenUpdate, verdict.reason);
-            return;
-          }
-          this.deps.metrics?.updatesApplied.inc();
-          this.lastStored = null;
-          Y.applyUpdate(this.doc, message.update, conn);
-          // A message that changed nothing (e.g. an empty sync step 2) is "stored" as soon
-          // as everything before it is.
-          conn.trackUpdate(this.lastStored ?? Promise.resolve(), encodeSaved);
-          this.lastStored = null;
+        case 'sync-update':
+          this.receiveUpdate(conn, access.principal, message.update, message.type === 'sync-step2');
           break;
-        }
         case 'awareness': {
           const pinned = pinAwarenessUpdate(message.update, this.pinnedUser(access.principal), (id) =>
             this.claimAwarenessId(conn, id),
           );
-          if (pinned) awarenessProtocol.applyAwarenessUpdate(this.awareness, pinned, conn);
+          if (pinned && this.chargeMessage(conn)) {
+            awarenessProtocol.applyAwarenessUpdate(this.awareness, pinned, conn);
+          }
           break;
         }
         case 'query-awareness':
@@ -182,20 +177,106 @@ export class BoardRoom {
     }
   }
 
-  /** Resolves an update to document paths and checks each against the rule table. */
-  private guard(principal: Principal, update: Uint8Array): Verdict {
-    let changes;
+  /**
+   * An update-bearing message. Updates a client types while its offline work is still on
+   * the way (sent between the socket opening and its sync step 2) depend on that work;
+   * they wait, bounded, until the step 2 arrives, instead of being refused.
+   */
+  private receiveUpdate(conn: Connection, principal: Principal, update: Uint8Array, isStep2: boolean): void {
+    const verdict = this.guard(principal, update);
+    if (!verdict.ok && verdict.missingDependencies && !conn.initialSyncDone && conn.holdUpdate(update, encodeSaved)) {
+      return;
+    }
+    if (!this.applyChecked(conn, principal, update, verdict)) return;
+    conn.trackUpdate(this.lastStoredOf(), encodeSaved);
+    if (isStep2 && !conn.initialSyncDone) {
+      conn.initialSyncDone = true;
+      for (const held of conn.takeHeldUpdates()) {
+        const again = this.guard(principal, held.update);
+        if (!this.applyChecked(conn, principal, held.update, again)) return;
+        held.stored(this.lastStoredOf());
+      }
+    }
+  }
+
+  /** Applies an update the guard allowed; refuses (4403) one it did not. */
+  private applyChecked(conn: Connection, principal: Principal, update: Uint8Array, verdict: GuardVerdict): boolean {
+    if (!verdict.ok) {
+      // Applied nowhere, broadcast to no one, stored nowhere: the client must resync.
+      this.deps.log.warn(
+        { docName: this.docName, conn: conn.id, user: principal.userId, reason: verdict.reason },
+        'forbidden update refused',
+      );
+      this.deps.metrics?.updatesRefused.inc({ reason: 'forbidden' });
+      conn.close(CLOSE.forbiddenUpdate, verdict.reason);
+      return false;
+    }
+    this.deps.metrics?.updatesApplied.inc();
+    this.claimClients(verdict.claims);
+    this.lastStored = null;
+    Y.applyUpdate(this.doc, update, conn);
+    return true;
+  }
+
+  /**
+   * The store promise of the update just applied. A message that changed nothing (e.g. an
+   * empty sync step 2) is "stored" as soon as everything before it is.
+   */
+  private lastStoredOf(): Promise<void> {
+    const stored = this.lastStored ?? Promise.resolve();
+    this.lastStored = null;
+    return stored;
+  }
+
+  /** Takes one message from the connection's budget; closes it (4429) when exhausted. */
+  private chargeMessage(conn: Connection): boolean {
+    if (conn.messageBudget.take()) return true;
+    this.deps.log.warn({ docName: this.docName, conn: conn.id }, 'message rate exceeded; closing');
+    this.deps.metrics?.updatesRefused.inc({ reason: 'rate-limited' });
+    conn.close(CLOSE.rateLimited);
+    return false;
+  }
+
+  /**
+   * Resolves an update to document paths and checks each against the rule table, and
+   * checks that every struct it adds is written under a client id this user owns (or a
+   * new one, which it then claims).
+   */
+  private guard(principal: Principal, update: Uint8Array): GuardVerdict {
+    let resolved;
     try {
-      ({ changes } = resolveChanges(this.doc, update));
+      resolved = resolveChanges(this.doc, update);
     } catch (err) {
       if (err instanceof UnresolvableUpdate) {
-        return { ok: false, reason: `the update ${err.message}; reload to resync` };
+        return { ok: false, reason: `the update ${err.message}; reload to resync`, missingDependencies: true };
       }
-      throw new MalformedMessage('undecodable update');
+      throw new MalformedMessage(err instanceof MalformedUpdate ? err.message : 'undecodable update');
     }
-    return this.name.kind === 'board'
-      ? checkBoardChanges(principal, this.doc, changes)
-      : checkPrivateNotesChanges(principal, this.name.stakeholderId, changes);
+    const claims = new Map<number, string>();
+    if (resolved.writtenClients.size > 0) {
+      if (principal.role === 'observer') return { ok: false, reason: 'Observers cannot change the board.' };
+      for (const client of resolved.writtenClients) {
+        const owner = this.clientOwners.get(client);
+        if (owner === undefined) claims.set(client, principal.userId);
+        else if (owner !== principal.userId) {
+          return { ok: false, reason: 'the update writes under a client id that is not yours; reload to resync' };
+        }
+      }
+    }
+    const verdict =
+      this.name.kind === 'board'
+        ? checkBoardChanges(principal, this.doc, resolved.changes)
+        : checkPrivateNotesChanges(principal, this.name.stakeholderId, resolved.changes);
+    return verdict.ok ? { ok: true, claims } : { ok: false, reason: verdict.reason };
+  }
+
+  /** Records client ids first written by an accepted update. */
+  private claimClients(claims: Map<number, string>): void {
+    if (claims.size === 0) return;
+    for (const [client, userId] of claims) this.clientOwners.set(client, userId);
+    this.deps.storage.addClientOwners(this.docName, claims).catch((err: unknown) => {
+      this.deps.log.error({ err, docName: this.docName }, 'could not store client id owners');
+    });
   }
 
   /** A connection may speak only for awareness ids it owns; the first free one is its own. */

@@ -7,10 +7,17 @@ import { TokenBucket } from './RateLimiter.ts';
  * One client's socket, as the room sees it. Transport details (ws readiness, close
  * reasons) stay here so BoardRoom deals only in messages.
  */
+const MAX_HELD_UPDATES = 256;
+const MAX_HELD_BYTES = 1024 * 1024;
+
 export class Connection {
   /** Awareness client ids this connection has published, removed when it leaves. */
   readonly awarenessClientIds = new Set<number>();
   private alive = true;
+  /** Whether the client's first sync step 2 (its offline work) has been applied. */
+  initialSyncDone = false;
+  private held: { update: Uint8Array; stored: (p: Promise<void>) => void }[] = [];
+  private heldBytes = 0;
   /** Whether the client asked for durable-save acknowledgements. */
   wantsSavedAcks = false;
   private updatesReceived = 0;
@@ -67,6 +74,29 @@ export class Connection {
           this.send(encodeAck(this.updatesStored));
         });
       });
+  }
+
+  /**
+   * Holds an update that depends on the client's not-yet-sent sync step 2; its ack waits
+   * in line. Returns false when the hold is full (the caller then refuses the update).
+   */
+  holdUpdate(update: Uint8Array, encodeAck: (count: number) => Uint8Array): boolean {
+    if (this.held.length >= MAX_HELD_UPDATES || this.heldBytes + update.byteLength > MAX_HELD_BYTES) return false;
+    let stored: (p: Promise<void>) => void = () => undefined;
+    const whenStored = new Promise<void>((resolve) => {
+      stored = (p) => void p.then(resolve);
+    });
+    this.held.push({ update, stored });
+    this.heldBytes += update.byteLength;
+    this.trackUpdate(whenStored, encodeAck);
+    return true;
+  }
+
+  takeHeldUpdates(): { update: Uint8Array; stored: (p: Promise<void>) => void }[] {
+    const held = this.held;
+    this.held = [];
+    this.heldBytes = 0;
+    return held;
   }
 
   /** How many of this connection's update messages are stored (for metrics and tests). */

@@ -111,6 +111,9 @@ export class WebsocketEndpoint {
     }, this.opts.authTimeoutMs);
 
     ws.on('message', (data: RawData, isBinary: boolean) => {
+      // ws still delivers frames while a close handshake is pending; a refused or revoked
+      // client must not get anything applied in that window.
+      if (!conn.isOpen) return;
       if (!isBinary) {
         conn.close(CLOSE.malformed, 'text frames are not part of the protocol');
         return;

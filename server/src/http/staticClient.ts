@@ -9,7 +9,19 @@ import express, { type RequestHandler, Router } from 'express';
 export function staticClient(distDir: string): Router {
   const router = Router();
   const indexHtml = path.join(distDir, 'index.html');
-  router.use(express.static(distDir, { index: false, maxAge: '1h' }));
+  router.use(
+    express.static(distDir, {
+      index: false,
+      maxAge: '1h',
+      // The service worker and the shell must be revalidated, or an update waits an hour.
+      setHeaders: (res, file) => {
+        const name = path.basename(file);
+        if (name === 'sw.js' || name === 'index.html' || name.endsWith('.webmanifest')) {
+          res.setHeader('Cache-Control', 'no-cache');
+        }
+      },
+    }),
+  );
   const fallback: RequestHandler = (req, res, next) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return next();
     if (req.path.startsWith('/api/') || req.path.startsWith('/yjs')) return next();

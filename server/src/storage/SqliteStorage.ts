@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import * as Y from 'yjs';
+import { SYSTEM_OWNER } from './Storage.ts';
 import type { BoardSummary, PendingUpdate, Storage, StoredLog } from './Storage.ts';
 
 export const SQLITE_FILE = 'parley.sqlite';
@@ -17,6 +19,12 @@ const SCHEMA = `
     data BLOB NOT NULL
   ) STRICT;
   CREATE INDEX IF NOT EXISTS updates_by_doc ON updates (doc, seq);
+  CREATE TABLE IF NOT EXISTS client_owners (
+    doc TEXT NOT NULL,
+    client INTEGER NOT NULL,
+    user_id TEXT NOT NULL,
+    PRIMARY KEY (doc, client)
+  ) STRICT;
 `;
 
 /**
@@ -43,13 +51,30 @@ export class SqliteStorage implements Storage {
       insertUpdate: this.db.prepare('INSERT INTO updates (doc, data) VALUES (?, ?)'),
       loadLog: this.db.prepare('SELECT seq, data FROM updates WHERE doc = ? ORDER BY seq'),
       deleteUpTo: this.db.prepare('DELETE FROM updates WHERE doc = ? AND seq <= ?'),
+      loadOwners: this.db.prepare('SELECT client, user_id FROM client_owners WHERE doc = ?'),
+      addOwner: this.db.prepare('INSERT OR IGNORE INTO client_owners (doc, client, user_id) VALUES (?, ?, ?)'),
     };
   }
 
   async createBoard(id: string, title: string, initialState: Uint8Array): Promise<void> {
+    // The server wrote the initial state; its client ids belong to no user.
+    const { structs } = Y.decodeUpdate(initialState);
+    const clients = new Set(structs.map((s) => s.id.client));
     this.db.transaction(() => {
       this.stmts.insertBoard.run(id, title, Date.now());
       this.stmts.insertUpdate.run(id, initialState);
+      for (const client of clients) this.stmts.addOwner.run(id, client, SYSTEM_OWNER);
+    })();
+  }
+
+  async loadClientOwners(docName: string): Promise<Map<number, string>> {
+    const rows = this.stmts.loadOwners.all(docName) as { client: number; user_id: string }[];
+    return new Map(rows.map((r) => [r.client, r.user_id]));
+  }
+
+  async addClientOwners(docName: string, owners: ReadonlyMap<number, string>): Promise<void> {
+    this.db.transaction(() => {
+      for (const [client, userId] of owners) this.stmts.addOwner.run(docName, client, userId);
     })();
   }
 

@@ -2,6 +2,9 @@
  * The durable store behind every room: an append-only update log per document plus a small
  * catalogue of boards. Async so a networked store (PostgreSQL) fits the same contract.
  */
+/** Owner of client ids no user may write under (the server's own, or ones of unknown origin). */
+export const SYSTEM_OWNER = '@system';
+
 export interface StoredLog {
   /** Updates in the order they were appended (v1 encoding). */
   readonly updates: Uint8Array[];
@@ -29,6 +32,13 @@ export interface Storage {
   loadLog(docName: string): Promise<StoredLog>;
   /** Appends many updates (possibly to several docs) in one transaction: all or nothing. */
   appendUpdates(batch: readonly PendingUpdate[]): Promise<void>;
+  /**
+   * Which user first wrote under each Yjs client id of a document. A client id belongs to
+   * that user: nobody else may add structs under it (that could squat someone's future
+   * clock values and silently drop their edits).
+   */
+  loadClientOwners(docName: string): Promise<Map<number, string>>;
+  addClientOwners(docName: string, owners: ReadonlyMap<number, string>): Promise<void>;
   /** Replaces log entries up to and including `uptoSeq` with one encoded state. */
   compact(docName: string, state: Uint8Array, uptoSeq: number): Promise<void>;
   close(): Promise<void>;

@@ -1,6 +1,8 @@
+import { tick } from 'svelte';
 import type { StakeholderId, UserId } from '@parley/shared/model';
 import type { Principal } from '@parley/shared/permissions';
 import * as api from '../api.ts';
+import { forgetUser } from '../sync/offline-data.ts';
 
 /**
  * Who is signed in, as the server says (`GET /api/auth/me`), and their board memberships.
@@ -12,11 +14,21 @@ import * as api from '../api.ts';
  *   opened once before still opens without network.
  *
  * The cache holds only what `/me` returns (name, email, memberships); the session itself
- * is an HttpOnly cookie the page never sees.
+ * is an HttpOnly cookie the page never sees. Only a real 401 signs the page out: any other
+ * failure (no network, a proxy's 502 while the server restarts) keeps the cached answer,
+ * so a board opened before keeps working offline.
+ *
+ * Signing out deletes this user's local copies and offline records (offline-data.ts), in
+ * every tab: the others hear it through the `storage` event on SIGNED_OUT_KEY.
  */
 export type AuthStatus = 'loading' | 'signed-in' | 'signed-out' | 'unreachable';
 
 const CACHE_KEY = 'parley:me';
+/** Written on an explicit sign-out so the other tabs of this browser follow at once. */
+const SIGNED_OUT_KEY = 'parley:signed-out';
+/** While the server cannot be reached, ask again after this long (doubling up to the max). */
+const RETRY_MIN_MS = 3_000;
+const RETRY_MAX_MS = 60_000;
 
 function readCache(): api.Me | null {
   try {
@@ -47,6 +59,17 @@ export class AuthState {
   memberships = $derived(this.me?.memberships ?? []);
 
   #inflight: Promise<void> | null = null;
+  #retryTimer: ReturnType<typeof setTimeout> | null = null;
+  #retryDelay = RETRY_MIN_MS;
+
+  constructor() {
+    if (typeof window === 'undefined') return;
+    window.addEventListener('storage', (event) => {
+      if (event.key !== SIGNED_OUT_KEY || !event.newValue) return;
+      const userId = event.newValue.split(' ')[0];
+      if (userId && userId === this.user?.id) void this.#forget(userId);
+    });
+  }
 
   /** Asks the server who I am. Concurrent calls share one request. */
   refresh(): Promise<void> {
@@ -55,13 +78,17 @@ export class AuthState {
   }
 
   async #load() {
+    if (this.#retryTimer !== null) clearTimeout(this.#retryTimer);
+    this.#retryTimer = null;
     try {
       this.#set(await api.fetchMe());
+      this.#retryDelay = RETRY_MIN_MS;
     } catch (err) {
       if (err instanceof api.ApiError && err.status === 401) {
         this.#set(null);
-      } else if (err instanceof api.ApiError && err.offline) {
-        const cached = readCache();
+      } else {
+        if (!(err instanceof api.ApiError && err.offline)) console.error(err);
+        const cached = this.status === 'signed-in' && this.me ? this.me : readCache();
         if (cached) {
           this.me = cached;
           this.offline = true;
@@ -69,11 +96,24 @@ export class AuthState {
         } else if (this.status === 'loading') {
           this.status = 'unreachable';
         }
-      } else {
-        console.error(err);
-        if (this.status === 'loading') this.status = 'unreachable';
+        this.#scheduleRetry();
       }
     }
+  }
+
+  /**
+   * Unreachable: ask again later (the board may have connected meanwhile, and my role may
+   * have changed while I was away). The browser's `online` event asks at once (App.svelte).
+   */
+  #scheduleRetry() {
+    if (typeof window === 'undefined' || this.#retryTimer !== null) return;
+    const delay = this.#retryDelay;
+    this.#retryDelay = Math.min(delay * 2, RETRY_MAX_MS);
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = null;
+      if (navigator.onLine) void this.refresh();
+      else this.#scheduleRetry();
+    }, delay);
   }
 
   #set(me: api.Me | null) {
@@ -111,12 +151,30 @@ export class AuthState {
   }
 
   async signOut() {
+    const userId = this.user?.id ?? null;
     try {
       await api.signOut();
     } finally {
-      // Even if the server was unreachable, this browser forgets who I was.
-      this.#set(null);
+      // Even if the server was unreachable, this browser forgets who I was, and what it
+      // kept for me offline.
+      if (userId) {
+        try {
+          localStorage.setItem(SIGNED_OUT_KEY, `${userId} ${Date.now()}`);
+        } catch {
+          /* storage disabled */
+        }
+        await this.#forget(userId);
+      } else {
+        this.#set(null);
+      }
     }
+  }
+
+  /** Signed out: drop the identity, let open boards unmount (closing their copies), delete the copies. */
+  async #forget(userId: string) {
+    this.#set(null);
+    await tick();
+    await forgetUser(userId);
   }
 }
 

@@ -4,6 +4,7 @@ import { can, describeRefusal, type Action, type Principal } from '@parley/share
 import type { BoardSession } from '../sync/session.ts';
 import { BoardState } from './board.svelte.ts';
 import { PresenceState } from './presence.svelte.ts';
+import { AwayTracker } from './away-tracker.svelte.ts';
 import type { BoardHost } from './board-host.svelte.ts';
 import { lightColor, safeColor } from '../util/color.ts';
 
@@ -18,6 +19,8 @@ export class BoardController {
   readonly session: BoardSession;
   readonly board: BoardState;
   readonly presence: PresenceState;
+  /** What changed while this tab was apart from the server ("While you were away"). */
+  readonly away: AwayTracker;
 
   /** Me on this board as the server knows me (role and stakeholder follow access changes). */
   principal = $derived.by<Principal>(() => this.host.principal);
@@ -43,6 +46,8 @@ export class BoardController {
     this.session = session;
     this.board = new BoardState(session.doc);
     this.presence = new PresenceState(session.provider.awareness);
+    const userId = host.principal.userId;
+    this.away = new AwayTracker(session, userId, () => this.principal.userId);
   }
 
   get boardId() {
@@ -100,6 +105,7 @@ export class BoardController {
   }
 
   destroy() {
+    this.away.destroy();
     this.presence.destroy();
     this.board.destroy();
   }

@@ -3,6 +3,9 @@ import type { Principal } from '@parley/shared/permissions';
 import { CLOSE, CLOSE_REASON, privateDocName } from '@parley/shared/protocol';
 import { can } from '@parley/shared/permissions';
 import { openBoardSession, openDocSession, type DocSession } from '../sync/session.ts';
+import { combinedSaveStatus } from '../sync/save-status.ts';
+import { network } from '../sync/network.svelte.ts';
+import { forgetDoc } from '../sync/offline-data.ts';
 import { auth } from './auth.svelte.ts';
 import { BoardController } from './board-context.svelte.ts';
 
@@ -58,34 +61,90 @@ export class BoardHost {
     return p ?? this.#lastPrincipal;
   });
 
+  /** The status badge: the board's and my notes' connections and durable saves together. */
+  save = $derived.by(() => combinedSaveStatus(this.controller.session, this.notes ? [this.notes] : []));
+
   #refusals: number[] = [];
   #noticeId = 0;
   #destroyed = false;
+  /** Whose local copies the sessions use (fixed for the host's life: signing out unmounts it). */
+  readonly #userId: string;
 
   constructor(boardId: string, principal: Principal) {
     this.boardId = boardId;
     this.#lastPrincipal = principal;
+    this.#userId = principal.userId;
     this.controller = this.#openBoard();
     this.#syncNotes();
+    window.addEventListener('beforeunload', this.#onBeforeUnload);
   }
+
+  /**
+   * Warn before the tab closes while changes are not confirmed as stored and the network
+   * is up (offline they are safe in the local copy and leave with the next connection;
+   * without a working local copy they would be lost either way, so warn then too).
+   */
+  #onBeforeUnload = (event: BeforeUnloadEvent) => {
+    const sessions = [this.controller.session, ...(this.notes ? [this.notes] : [])];
+    const unsaved = sessions.some((s) => s.saves.unsaved > 0);
+    const noCopy = sessions.some((s) => s.saves.unsaved > 0 && s.local.state === 'unavailable');
+    if (unsaved && (network.online || noCopy)) {
+      event.preventDefault();
+      event.returnValue = ''; // older browsers want it set
+    }
+  };
 
   #openBoard(): BoardController {
     const session = openBoardSession(this.boardId, {
+      userId: this.#userId,
       onServerClose: (code, reason) => {
         if (this.controller?.session === session) this.#onClose('board', code, reason);
       },
+    });
+    // The server answers again: if my identity came from the offline cache, ask for it now.
+    session.provider.on('status', ({ status }) => {
+      if (status === 'connected' && auth.offline) void auth.refresh();
     });
     return new BoardController(this, session);
   }
 
   #onClose(which: 'board' | 'notes', code: number, reason: string) {
     if (this.#destroyed) return;
-    if (code === CLOSE.forbiddenUpdate) void this.#refused(which, reason);
-    else if (code === CLOSE.accessChanged) void this.#accessChanged();
-    else if (code === CLOSE.unauthorized) void auth.refresh();
+    if (code === CLOSE.forbiddenUpdate) {
+      // My rights may have changed while I was offline (the access-change close only
+      // reaches connected sockets): ask again so the UI offers what the server allows.
+      void auth.refresh();
+      void this.#refused(which, reason);
+    } else if (code === CLOSE.accessChanged) void this.#accessChanged();
+    else if (code === CLOSE.unauthorized) {
+      const docs = this.#docNames();
+      void auth.refresh().then(() => this.#forgetIfRemoved(docs));
+    }
+  }
+
+  /**
+   * No longer a member (the app shows "not a member" and unmounts the board): this device
+   * must not keep the board or my stakeholder's notes. Signed out (a 401: the session ran
+   * out) keeps them, so signing in again still sends the changes made offline.
+   */
+  async #forgetIfRemoved(docs: string[]) {
+    if (auth.status !== 'signed-in' || auth.offline || auth.principal(this.boardId)) return;
+    await tick(); // the view unmounts and the sessions close their copies
+    await Promise.all(docs.map((doc) => forgetDoc(this.#userId, doc)));
   }
 
   async #refused(which: 'board' | 'notes', reason: string) {
+    const session = which === 'board' ? this.controller.session : this.notes;
+    if (!session) return;
+    // Changes made while disconnected travel in the reconnect's sync step 2: if that is what
+    // was refused, say so plainly (they were never saved anywhere but on this device).
+    const offline = session.saves.unsavedAtConnect > 0 && !session.saves.savedOnConnection;
+    const lost = session.saves.unsaved;
+    // The refused change must not come back from the local copy on the next load.
+    if (which === 'board') this.controller.away.discard();
+    await session.discardLocal();
+    if (this.#destroyed) return;
+
     const now = Date.now();
     this.#refusals = [...this.#refusals.filter((t) => now - t < REFUSAL_WINDOW_MS), now];
     if (this.#refusals.length >= MAX_REFUSALS) {
@@ -97,9 +156,13 @@ export class BoardHost {
       this.notes?.connection.fail(CLOSE.forbiddenUpdate, 'stopped after repeated refused changes');
       return;
     }
+    const reloaded = which === 'board' ? 'the board was reloaded' : 'your private notes were reloaded';
+    const changes = lost === 1 ? 'the change' : lost > 1 ? `the ${lost} changes` : 'the changes';
     this.notice = {
       id: ++this.#noticeId,
-      text: `Your last change was not allowed: ${sentence(reason)}. The board was reloaded from the server.`,
+      text: offline
+        ? `The server refused ${changes} you made while offline: ${sentence(reason)}. They were discarded from this device and ${reloaded} from the server.`
+        : `Your last change was not allowed: ${sentence(reason)}. ${reloaded[0]?.toUpperCase()}${reloaded.slice(1)} from the server.`,
     };
     if (which === 'board') await this.reloadBoard();
     else this.#reopenNotes();
@@ -124,9 +187,18 @@ export class BoardHost {
     await this.reloadBoard();
   }
 
+  #docNames(): string[] {
+    return [this.boardId, ...(this.notes ? [this.notes.docName] : [])];
+  }
+
   async #accessChanged() {
+    const docs = this.#docNames();
     await auth.refresh();
-    if (this.#destroyed || !auth.principal(this.boardId)) return; // the app shows "not a member"
+    if (!auth.principal(this.boardId)) {
+      await this.#forgetIfRemoved(docs); // the app shows "not a member"
+      return;
+    }
+    if (this.#destroyed) return;
     this.#syncNotes();
     this.controller.connection.reconnect();
     this.notes?.connection.reconnect();
@@ -138,14 +210,18 @@ export class BoardHost {
     const sid = p.stakeholderId;
     const mayRead = sid !== null && can(p, { kind: 'read-private-notes', stakeholderId: sid });
     if (this.notes && (!mayRead || this.notes.stakeholderId !== sid)) {
-      this.notes.destroy();
+      // Not my stakeholder's notes any more: close them and delete this device's copy.
+      const old = this.notes;
+      old.destroy();
       this.notes = null;
+      void forgetDoc(this.#userId, old.docName);
     }
     if (mayRead && sid && !this.notes) this.notes = this.#openNotes(sid);
   }
 
   #openNotes(stakeholderId: string): NotesSession {
     const session = openDocSession(privateDocName(this.boardId, stakeholderId), {
+      userId: this.#userId,
       onServerClose: (code, reason) => {
         if (this.notes?.docName === session.docName && this.notes.doc === session.doc) {
           this.#onClose('notes', code, reason);
@@ -168,6 +244,7 @@ export class BoardHost {
 
   destroy() {
     this.#destroyed = true;
+    window.removeEventListener('beforeunload', this.#onBeforeUnload);
     this.controller.presence.setFocus(null);
     this.controller.destroy();
     this.controller.session.destroy();

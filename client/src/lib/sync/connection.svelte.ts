@@ -1,13 +1,16 @@
 import type { WebsocketProvider } from 'y-websocket';
 import { CLOSE_REASON, FATAL_CLOSE_CODES, type CloseCode } from '@parley/shared/protocol';
+import { network } from './network.svelte.ts';
 
 /**
  * The connection as the user sees it:
- * - `connecting`: the first attempt is under way (nothing has failed yet);
+ * - `connecting`: the first attempt (or the first after the browser came back online) is
+ *   under way, nothing has failed yet;
  * - `connected`: the socket is open;
- * - `disconnected`: the socket was lost or never came up; the provider keeps retrying
- *   with backoff, and the status stays here until a retry succeeds (so it does not
- *   flicker between "connecting" and "disconnected" on every retry);
+ * - `disconnected`: the browser is offline, or the socket was lost or never came up; the
+ *   provider keeps retrying with backoff (not while the browser is offline), and the status
+ *   stays here until a retry succeeds (so it does not flicker between "connecting" and
+ *   "disconnected" on every retry);
  * - `fatal`: the server closed with a code after which retrying cannot help
  *   (FATAL_CLOSE_CODES); we stop reconnecting and show why.
  */
@@ -33,10 +36,17 @@ export class ConnectionState {
 
   #provider: WebsocketProvider;
   #off: (() => void)[] = [];
+  /**
+   * Whether this connection should be up when the network is. False after a fatal close
+   * and after a close the session's owner handles (`managedCodes`) until it calls
+   * `reconnect()`, so coming back online does not resend a refused change.
+   */
+  #wanted = true;
 
-  constructor(provider: WebsocketProvider) {
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a constant, never rendered
+  constructor(provider: WebsocketProvider, managedCodes: ReadonlySet<number> = new Set()) {
     this.#provider = provider;
-    this.status = provider.wsconnected ? 'connected' : 'connecting';
+    this.status = provider.wsconnected ? 'connected' : network.online ? 'connecting' : 'disconnected';
     this.synced = provider.synced;
     this.everSynced = provider.synced;
 
@@ -52,11 +62,13 @@ export class ConnectionState {
         // Stop the provider's reconnect loop; the shouldReconnect option does the same,
         // this keeps it stopped even if a caller swapped that option.
         this.#provider.shouldConnect = false;
+        this.#wanted = false;
         this.fatalCode = event.code;
         this.fatalReason = closeReason(event.code, event.reason);
         this.status = 'fatal';
-      } else if (this.status === 'connecting') {
-        this.status = 'disconnected';
+      } else {
+        if (event && managedCodes.has(event.code)) this.#wanted = false;
+        if (this.status === 'connecting') this.status = 'disconnected';
       }
     };
     const onSync = (synced: boolean) => {
@@ -78,16 +90,23 @@ export class ConnectionState {
    * changes several times in a row: reloading again would only loop).
    */
   fail(code: number, reason: string) {
+    this.#wanted = false;
     this.#provider.disconnect();
     this.fatalCode = code;
     this.fatalReason = reason;
     this.status = 'fatal';
   }
 
+  /** First connect, once the local copy is loaded (the session holds the provider back until then). */
+  start() {
+    this.#connectIfOnline();
+  }
+
   /** Reconnects after a close the session's owner handled (an access change). */
   reconnect() {
     if (this.status === 'fatal') return;
-    this.#provider.connect();
+    this.#wanted = true;
+    this.#connectIfOnline();
   }
 
   /** Try again after a fatal close (for example after signing in again). */
@@ -95,6 +114,33 @@ export class ConnectionState {
     this.fatalCode = null;
     this.fatalReason = null;
     this.status = 'connecting';
+    this.#wanted = true;
+    this.#connectIfOnline();
+  }
+
+  /**
+   * The browser went offline. An open websocket is not closed by that (it would only time
+   * out much later), so drop it now: the status says "offline" at once, and nothing is
+   * retried until the network is back.
+   */
+  goOffline() {
+    if (this.status === 'fatal') return;
+    this.#provider.disconnect();
+    this.status = 'disconnected';
+  }
+
+  /** The browser is back online: connect now (the provider's sync step 2 merges everything). */
+  goOnline() {
+    if (this.status === 'fatal' || !this.#wanted) return;
+    this.#connectIfOnline();
+  }
+
+  #connectIfOnline() {
+    if (!network.online) {
+      this.status = 'disconnected';
+      return;
+    }
+    if (!this.#provider.wsconnected) this.status = 'connecting';
     this.#provider.connect();
   }
 

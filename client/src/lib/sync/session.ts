@@ -2,18 +2,34 @@ import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
 import { CLOSE } from '@parley/shared/protocol';
 import { ConnectionState, isFatalClose } from './connection.svelte.ts';
+import { LocalCopy } from './local-copy.svelte.ts';
+import { onNetworkChange } from './network.svelte.ts';
+import { SaveTracker } from './saved.svelte.ts';
 import { yjsServerUrl } from './wsUrl.ts';
 
 /**
  * One open Yjs document: a board (`<boardId>`) or a stakeholder's private notes
- * (`<boardId>~<stakeholderId>`), the provider syncing it, and the connection status.
- * The browser's session cookie authenticates the websocket.
+ * (`<boardId>~<stakeholderId>`), its local IndexedDB copy, the provider syncing it, the
+ * connection status and the durable-save tracking. The browser's session cookie
+ * authenticates the websocket.
+ *
+ * Offline first: the local copy is loaded before the provider connects, so the doc opens
+ * (and stays editable) without network, and the provider's sync step 2 then carries every
+ * change made offline. The window `offline` event drops the socket at once, `online`
+ * reconnects.
  */
 export interface DocSession {
   readonly docName: string;
   readonly doc: Y.Doc;
   readonly provider: WebsocketProvider;
   readonly connection: ConnectionState;
+  readonly local: LocalCopy;
+  readonly saves: SaveTracker;
+  /**
+   * The server refused a change: delete the local copy and forget the unsaved changes, so
+   * a reload cannot bring the refused change back. Stops the session's writes to the copy.
+   */
+  discardLocal(): Promise<void>;
   destroy(): void;
 }
 
@@ -32,13 +48,21 @@ const DEFAULT_MAX_BACKOFF_MS = 2_500;
 const RATE_LIMITED_MAX_BACKOFF_MS = 30_000;
 
 export interface DocSessionOptions {
+  /** Whose local copy this is (copies are per user: `parley:<userId>:<docName>`). */
+  userId: string;
   /** Called for every close the server initiated (after the status was updated). */
   onServerClose?: (code: number, reason: string) => void;
 }
 
-export function openDocSession(docName: string, opts: DocSessionOptions = {}): DocSession {
+export function openDocSession(docName: string, opts: DocSessionOptions): DocSession {
   const doc = new Y.Doc();
+  const local = new LocalCopy(opts.userId, docName, doc);
+  const saves = new SaveTracker(opts.userId, docName);
   const provider = new WebsocketProvider(yjsServerUrl(), docName, doc, {
+    // Held back until the local copy is loaded (see below).
+    connect: false,
+    // Counts the update-bearing frames per socket and subscribes to "saved" acks.
+    WebSocketPolyfill: saves.WebSocketClass,
     // y-websocket stops on every 44xx code by default. Only the codes Parley documents as
     // fatal mean "retrying cannot help"; after e.g. a rate limit we back off and retry.
     shouldReconnect: (event) => !isFatalClose(event.code) && !MANAGED_CLOSE_CODES.has(event.code),
@@ -48,7 +72,18 @@ export function openDocSession(docName: string, opts: DocSessionOptions = {}): D
     // refilled from another tab's copy of that change.
     disableBc: true,
   });
-  const connection = new ConnectionState(provider);
+  saves.attach(provider, doc, (origin) => local.isOrigin(origin));
+  const connection = new ConnectionState(provider, MANAGED_CLOSE_CODES);
+  let destroyed = false;
+
+  // Connect once the local copy is in the doc (or could not be read in time): the first
+  // sync then sends only what the server lacks, and a board opened before shows at once.
+  void local.loaded.then(() => {
+    if (destroyed) return;
+    if (local.state === 'ready') saves.coverOlderTabs(local.openedAt);
+    connection.start();
+  });
+  const offNetwork = onNetworkChange((online) => (online ? connection.goOnline() : connection.goOffline()));
 
   const onClose = (event: CloseEvent | null) => {
     if (!event) return; // closed locally
@@ -57,7 +92,9 @@ export function openDocSession(docName: string, opts: DocSessionOptions = {}): D
     opts.onServerClose?.(event.code, event.reason);
   };
   const onSync = (synced: boolean) => {
-    if (synced) provider.maxBackoffTime = DEFAULT_MAX_BACKOFF_MS;
+    if (!synced) return;
+    provider.maxBackoffTime = DEFAULT_MAX_BACKOFF_MS;
+    local.markSynced();
   };
   provider.on('connection-close', onClose);
   provider.on('sync', onSync);
@@ -67,18 +104,28 @@ export function openDocSession(docName: string, opts: DocSessionOptions = {}): D
     doc,
     provider,
     connection,
+    local,
+    saves,
+    async discardLocal() {
+      saves.discard();
+      await local.clear();
+    },
     destroy() {
+      destroyed = true;
+      offNetwork();
       provider.off('connection-close', onClose);
       provider.off('sync', onSync);
       connection.destroy();
+      saves.destroy();
       provider.awareness.setLocalState(null);
       provider.destroy();
+      local.destroy();
       doc.destroy();
     },
   };
 }
 
-export function openBoardSession(boardId: string, opts: DocSessionOptions = {}): BoardSession {
+export function openBoardSession(boardId: string, opts: DocSessionOptions): BoardSession {
   const session = openDocSession(boardId, opts);
 
   // Leave the others' presence lists at once when the tab closes, instead of after the

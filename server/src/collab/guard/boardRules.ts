@@ -12,6 +12,7 @@ const deny = (reason: string): Verdict => ({ ok: false, reason });
 /** A thread or comment map created by this update; its fields are checked as a whole. */
 interface NewMap {
   readonly fields: Map<string, InsertedValue>;
+  readonly transient: boolean;
 }
 
 const THREAD_FIELDS = new Set<string>(Object.values(THREAD));
@@ -79,8 +80,11 @@ export function checkBoardChanges(principal: Principal, doc: Y.Doc, changes: rea
   for (const c of changes) {
     if (c.op !== 'insert' || (c.path[0] as { name: string }).name !== ROOT.threads) continue;
     const v = insertedValue(c.item);
-    if (c.path.length === 2 && v.kind === 'type' && v.type === 'map') newThreads.set(c.item, { fields: new Map() });
-    if (c.path.length === 4 && v.kind === 'type' && v.type === 'map') newComments.set(c.item, { fields: new Map() });
+    const isMap = v.kind === 'type' && v.type === 'map';
+    // A container created and deleted within the same update (offline work that was
+    // undone) never becomes visible; its fields are collected but not judged as a whole.
+    if (c.path.length === 2 && isMap) newThreads.set(c.item, { fields: new Map(), transient: c.transient });
+    if (c.path.length === 4 && isMap) newComments.set(c.item, { fields: new Map(), transient: c.transient });
   }
 
   for (const change of changes) {
@@ -88,10 +92,12 @@ export function checkBoardChanges(principal: Principal, doc: Y.Doc, changes: rea
     if (!verdict.ok) return verdict;
   }
   for (const [, thread] of newThreads) {
+    if (thread.transient) continue;
     const verdict = checkNewThread(thread);
     if (!verdict.ok) return verdict;
   }
   for (const [, comment] of newComments) {
+    if (comment.transient) continue;
     const verdict = checkNewComment(comment);
     if (!verdict.ok) return verdict;
   }
@@ -222,13 +228,20 @@ export function checkBoardChanges(principal: Principal, doc: Y.Doc, changes: rea
     const allowed = need({ kind: 'open-thread', stakeholderId: stakeholder.value });
     if (!allowed.ok) return allowed;
     const comments = f.get(THREAD.comments);
+    // Opened and resolved before it ever synced (offline): the resolution must be valid too.
+    const resolvedNow = isValue(f.get(THREAD.resolved), true);
+    if (resolvedNow) {
+      const resolve = need({ kind: 'resolve-thread', threadStakeholderId: stakeholder.value });
+      if (!resolve.ok) return resolve;
+    }
     const valid =
       isString(f.get(THREAD.pointId), 64) &&
       isValue(f.get(THREAD.createdBy), principal.userId) &&
       isNumber(f.get(THREAD.createdAt)) &&
-      (f.get(THREAD.resolved) === undefined || isValue(f.get(THREAD.resolved), false)) &&
-      !f.has(THREAD.resolvedBy) &&
-      !f.has(THREAD.resolvedAt) &&
+      (f.get(THREAD.resolved) === undefined || resolvedNow || isValue(f.get(THREAD.resolved), false)) &&
+      (resolvedNow
+        ? isValue(f.get(THREAD.resolvedBy), principal.userId) && isNumber(f.get(THREAD.resolvedAt))
+        : !f.has(THREAD.resolvedBy) && !f.has(THREAD.resolvedAt)) &&
       comments?.kind === 'type' &&
       comments.type === 'array';
     return valid ? OK : deny('A new thread must name its point, you as its author, and hold a comment list.');

@@ -1,3 +1,4 @@
+import * as decoding from 'lib0/decoding';
 import * as Y from 'yjs';
 
 /**
@@ -34,12 +35,17 @@ export interface Change {
 
 export class UnresolvableUpdate extends Error {}
 
+/** The bytes are not a well-formed v1 update (for example a v2 update, or trailing junk). */
+export class MalformedUpdate extends Error {}
+
 const MAX_DEPTH = 32;
 
 interface Lookup {
   readonly store: Y.Doc['store'];
   /** Structs of this update by client, in clock order. */
   readonly incoming: Map<number, Y.Item[]>;
+  /** GC ranges of this update by client (content the sender already garbage-collected). */
+  readonly incomingGc: Map<number, { clock: number; len: number }[]>;
 }
 
 function stateOf(store: Y.Doc['store'], client: number): number {
@@ -68,7 +74,10 @@ function findStruct(lookup: Lookup, id: Y.ID): StructRef | 'gc' | null {
     return s instanceof Y.Item ? { live: true, item: s } : 'gc';
   }
   const incoming = findIncoming(lookup, id);
-  return incoming ? { live: false, item: incoming } : null;
+  if (incoming) return { live: false, item: incoming };
+  const gcRanges = lookup.incomingGc.get(id.client);
+  if (gcRanges?.some((r) => id.clock >= r.clock && id.clock < r.clock + r.len)) return 'gc';
+  return null;
 }
 
 /**
@@ -134,6 +143,48 @@ function underDeletedAncestor(path: readonly Segment[]): boolean {
 
 export interface Resolved {
   readonly changes: Change[];
+  /** Client ids under which the update adds structs (content or GC) the server lacks. */
+  readonly writtenClients: ReadonlySet<number>;
+}
+
+/**
+ * Decodes strictly as v1: Yjs' own decoder ignores trailing bytes, so a v2 update (or junk
+ * after a v1 one) can half-parse as v1. Refusing leftovers keeps v2 out (yjs#687).
+ */
+function decodeV1Strict(update: Uint8Array): {
+  structs: (Y.Item | Y.GC | Y.Skip)[];
+  ds: ReturnType<typeof Y.decodeUpdate>['ds'];
+} {
+  let rest: decoding.Decoder | null = null;
+  class RecordingDecoder extends Y.UpdateDecoderV1 {
+    constructor(d: decoding.Decoder) {
+      super(d);
+      rest = d;
+    }
+  }
+  let decoded;
+  try {
+    decoded = Y.decodeUpdateV2(update, RecordingDecoder as unknown as typeof Y.UpdateDecoderV1);
+  } catch (err) {
+    throw new MalformedUpdate(`undecodable update (${err instanceof Error ? err.message : 'error'})`);
+  }
+  if (rest === null || decoding.hasContent(rest)) throw new MalformedUpdate('trailing bytes after a v1 update');
+  return decoded as { structs: (Y.Item | Y.GC | Y.Skip)[]; ds: ReturnType<typeof Y.decodeUpdate>['ds'] };
+}
+
+/** Sorted, merged ranges: a delete set with overlapping copies must not multiply the work. */
+function mergeRanges(ranges: readonly { clock: number; len: number }[]): { clock: number; len: number }[] {
+  const sorted = [...ranges].sort((a, b) => a.clock - b.clock);
+  const out: { clock: number; len: number }[] = [];
+  for (const r of sorted) {
+    const last = out[out.length - 1];
+    if (last && r.clock <= last.clock + last.len) {
+      last.len = Math.max(last.len, r.clock + r.len - last.clock);
+    } else {
+      out.push({ clock: r.clock, len: r.len });
+    }
+  }
+  return out;
 }
 
 /**
@@ -143,17 +194,30 @@ export interface Resolved {
  * `UnresolvableUpdate` when the update depends on state the server does not have.
  */
 export function resolveChanges(doc: Y.Doc, update: Uint8Array): Resolved {
-  const { structs, ds } = Y.decodeUpdate(update);
+  const { structs, ds } = decodeV1Strict(update);
   const store = doc.store;
   const incoming = new Map<number, Y.Item[]>();
+  const incomingGc = new Map<number, { clock: number; len: number }[]>();
+  const incomingEnd = new Map<number, number>();
+  const writtenClients = new Set<number>();
   for (const s of structs) {
-    if (!(s instanceof Y.Item)) continue; // GC and Skip structs carry no content
+    if (s instanceof Y.Skip) continue;
+    const client = s.id.client;
+    if (s.id.clock + s.length > stateOf(store, client)) writtenClients.add(client);
+    incomingEnd.set(client, Math.max(incomingEnd.get(client) ?? 0, s.id.clock + s.length));
+    if (!(s instanceof Y.Item)) {
+      // GC structs carry no content; they only stand for clocks the sender has collected.
+      let gc = incomingGc.get(client);
+      if (!gc) incomingGc.set(client, (gc = []));
+      gc.push({ clock: s.id.clock, len: s.length });
+      continue;
+    }
     let list = incoming.get(s.id.client);
     if (!list) incoming.set(s.id.client, (list = []));
     list.push(s);
   }
   for (const list of incoming.values()) list.sort((a, b) => a.id.clock - b.id.clock);
-  const lookup: Lookup = { store, incoming };
+  const lookup: Lookup = { store, incoming, incomingGc };
   const changes: Change[] = [];
 
   for (const list of incoming.values()) {
@@ -172,11 +236,9 @@ export function resolveChanges(doc: Y.Doc, update: Uint8Array): Resolved {
   const deletions: { item: Y.Item; path: Segment[] }[] = [];
   for (const [client, ranges] of ds.clients) {
     const known = stateOf(store, client);
-    const incomingList = incoming.get(client);
-    const last = incomingList?.[incomingList.length - 1];
-    const coveredUpTo = Math.max(known, last ? last.id.clock + last.length : 0);
+    const coveredUpTo = Math.max(known, incomingEnd.get(client) ?? 0);
     const structsOfClient = store.clients.get(client) ?? [];
-    for (const { clock, len } of ranges) {
+    for (const { clock, len } of mergeRanges(ranges)) {
       // Yjs would keep a delete of content it has not seen and apply it when that content
       // arrives: a way to pre-emptively delete someone's future edits. Refuse it.
       if (clock + len > coveredUpTo) throw new UnresolvableUpdate('deletes content the server does not have');
@@ -200,5 +262,5 @@ export function resolveChanges(doc: Y.Doc, update: Uint8Array): Resolved {
     );
     if (!ancestorDeleted) changes.push({ op: 'delete', path: d.path, item: d.item, transient: false });
   }
-  return { changes };
+  return { changes, writtenClients };
 }

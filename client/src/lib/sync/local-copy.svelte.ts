@@ -1,0 +1,168 @@
+import type * as Y from 'yjs';
+import { IndexeddbPersistence } from 'y-indexeddb';
+import { deleteDatabase, localDbName, registerCopy } from './offline-data.ts';
+
+/**
+ * - `loading`: the IndexedDB copy is being read into the doc;
+ * - `ready`: loaded; every change to the doc (local or from the server) is written to it;
+ * - `unavailable`: IndexedDB is missing, broken, too slow to open, or the copy was deleted.
+ *   The board still works online; changes then live in this tab only until saved.
+ */
+export type LocalCopyState = 'loading' | 'ready' | 'unavailable';
+
+/** Past this the doc connects without waiting for the copy (it merges whenever it loads). */
+const LOAD_TIMEOUT_MS = 3_000;
+/** A copy whose writes keep failing is given up rather than reopened in a loop. */
+const REOPEN_MIN_INTERVAL_MS = 10_000;
+/** Key in the copy's `custom` store: when this device last finished a sync with the server. */
+const SYNCED_AT = 'parley:syncedAt';
+
+/**
+ * The y-indexeddb copy of one doc for one user (`parley:<userId>:<docName>`).
+ *
+ * It never wedges silently: opening is bounded by a timeout, and a write that fails
+ * (typically because another tab deleted the database, which closes our connection)
+ * reopens the copy, which writes the whole current doc back before anything else; if that
+ * keeps failing the copy is marked `unavailable` and the status badge says so.
+ */
+export class LocalCopy {
+  state = $state<LocalCopyState>('loading');
+  /** When this device last completed a sync of this doc with the server; null if never. */
+  syncedAt = $state<number | null>(null);
+  readonly name: string;
+  /**
+   * When opening started. Changes another tab wrote to the copy before this moment are in
+   * this doc once it has loaded (IndexedDB orders the transactions).
+   */
+  readonly openedAt = Date.now();
+  /** Settles once the copy is loaded, failed, or took too long (it never rejects). */
+  readonly loaded: Promise<void>;
+
+  readonly #doc: Y.Doc;
+  readonly #userId: string;
+  readonly #docName: string;
+  #persistence: IndexeddbPersistence | null = null;
+  #destroyed = false;
+  #lastReopen = 0;
+
+  constructor(userId: string, docName: string, doc: Y.Doc) {
+    this.#doc = doc;
+    this.#userId = userId;
+    this.#docName = docName;
+    this.name = localDbName(userId, docName);
+    this.loaded = new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        if (this.state === 'loading') {
+          console.warn(`Parley: the local copy ${this.name} did not open within ${LOAD_TIMEOUT_MS} ms`);
+          this.state = 'unavailable';
+        }
+        resolve();
+      }, LOAD_TIMEOUT_MS);
+      this.#open(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /** The persistence object, which is the transaction origin of everything it loads. */
+  isOrigin(origin: unknown): boolean {
+    return origin instanceof IndexeddbPersistence;
+  }
+
+  #open(onSettled?: () => void) {
+    let p: IndexeddbPersistence;
+    try {
+      registerCopy(this.#userId, this.#docName);
+      p = new IndexeddbPersistence(this.name, this.#doc);
+    } catch (err) {
+      console.warn(`Parley: no local copy for ${this.#docName}`, err);
+      this.state = 'unavailable';
+      onSettled?.();
+      return;
+    }
+    this.#persistence = p;
+    this.#guardWrites(p);
+    p._db.catch((err: unknown) => {
+      if (this.#persistence !== p) return;
+      console.warn(`Parley: could not open the local copy ${this.name}`, err);
+      this.#persistence = null;
+      this.state = 'unavailable';
+      onSettled?.();
+    });
+    void p.whenSynced.then(async () => {
+      if (this.#persistence !== p || this.#destroyed) return;
+      try {
+        const at: unknown = await p.get(SYNCED_AT);
+        if (typeof at === 'number') this.syncedAt = Math.max(at, this.syncedAt ?? 0);
+      } catch {
+        /* an unreadable marker only means "never synced here" */
+      }
+      if (this.#persistence === p) this.state = 'ready';
+      onSettled?.();
+    });
+  }
+
+  /**
+   * y-indexeddb writes from a doc `update` listener and throws there when its connection
+   * was closed under it; catch that, so the doc's other listeners still run, and reopen.
+   */
+  #guardWrites(p: IndexeddbPersistence) {
+    const write = p._storeUpdate;
+    const guarded = (update: Uint8Array, origin: unknown) => {
+      try {
+        write(update, origin);
+      } catch (err) {
+        this.#writeFailed(p, err);
+      }
+    };
+    this.#doc.off('update', write);
+    p._storeUpdate = guarded; // destroy() unregisters this one
+    this.#doc.on('update', guarded);
+  }
+
+  #writeFailed(p: IndexeddbPersistence, err: unknown) {
+    if (this.#destroyed || this.#persistence !== p) return;
+    this.#persistence = null;
+    void p.destroy().catch(() => undefined);
+    const now = Date.now();
+    if (now - this.#lastReopen < REOPEN_MIN_INTERVAL_MS) {
+      console.warn(`Parley: the local copy ${this.name} keeps failing; giving it up`, err);
+      this.state = 'unavailable';
+      return;
+    }
+    console.warn(`Parley: writing the local copy ${this.name} failed; reopening it`, err);
+    this.#lastReopen = now;
+    this.state = 'loading';
+    // The new persistence first stores the whole doc, then merges what the database holds.
+    this.#open();
+  }
+
+  /** Records a completed sync with the server (so the doc may be shown offline later). */
+  markSynced() {
+    const now = Date.now();
+    this.syncedAt = now;
+    void this.#persistence?.set(SYNCED_AT, now).catch(() => undefined);
+  }
+
+  /**
+   * Stops writing and deletes the copy (y-indexeddb's `clearData()`, but awaited until the
+   * database is really gone, so a session opened right after cannot load the old data).
+   */
+  async clear(): Promise<void> {
+    this.#destroyed = true;
+    const p = this.#persistence;
+    this.#persistence = null;
+    this.state = 'unavailable';
+    this.syncedAt = null;
+    if (p) await p.destroy().catch(() => undefined);
+    await deleteDatabase(this.name);
+  }
+
+  destroy() {
+    this.#destroyed = true;
+    const p = this.#persistence;
+    this.#persistence = null;
+    if (p) void p.destroy().catch(() => undefined);
+  }
+}

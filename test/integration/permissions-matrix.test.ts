@@ -1,0 +1,576 @@
+/**
+ * The permission matrix through the real server with stock y-websocket providers: every
+ * role × every write, made as a raw Yjs edit on a client holding that role's token.
+ * One server for the file; one restart at the end checks what was stored.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import {
+  COMMENT,
+  THREAD,
+  addCategory,
+  addStakeholder,
+  deleteThread,
+  listCategories,
+  listPoints,
+  listPositions,
+  listStakeholders,
+  listThreads,
+  notesMap,
+  openThread,
+  pointNotes,
+  pointText,
+  replyToThread,
+  setPosition,
+  setThreadResolved,
+  toBoardJson,
+  type Actor,
+  type PointId,
+  type StakeholderId,
+  type ThreadId,
+  type UserId,
+} from '@parley/shared/model';
+import { CLOSE } from '@parley/shared/protocol';
+import type { Role } from '@parley/shared/permissions';
+import { stateEquals, waitFor } from '../helpers/clients.ts';
+import { startServer, type RunningServer } from '../helpers/server.ts';
+import type { TestIdentity } from '../helpers/tokens.ts';
+import {
+  connectRecorded,
+  frameKind,
+  gcOnlyUpdate,
+  openRaw,
+  tokenFor,
+  updateFrame,
+  updateOf,
+  within,
+  type RecordedClient,
+} from '../helpers/security.ts';
+
+const S = 'ukraine' as StakeholderId;
+const T = 'russia' as StakeholderId;
+const NOTES_DOC = `demo~${S}`;
+
+type Write =
+  | 'point text'
+  | 'a category'
+  | 'the stakeholder list'
+  | "S's position"
+  | "T's position"
+  | 'a new comment as self'
+  | 'a comment claiming another author'
+  | "editing another's comment"
+  | 'deleting a thread'
+  | 'resolving a thread'
+  | "S's private notes";
+
+const WRITES: Write[] = [
+  'point text',
+  'a category',
+  'the stakeholder list',
+  "S's position",
+  "T's position",
+  'a new comment as self',
+  'a comment claiming another author',
+  "editing another's comment",
+  'deleting a thread',
+  'resolving a thread',
+  "S's private notes",
+];
+
+interface RoleSpec {
+  readonly label: string;
+  readonly role: Role;
+  readonly stakeholderId: string | null;
+  /** The writes this role may make; every other write is refused. */
+  readonly allowed: readonly Write[];
+}
+
+// The table from shared/src/permissions/rules.ts `can`, written out. The owner belongs to
+// `us`, so S's (Ukraine's) private notes are closed to it. Nobody may speak as another author.
+const ROLES: RoleSpec[] = [
+  {
+    label: 'owner (us)',
+    role: 'owner',
+    stakeholderId: 'us',
+    allowed: [
+      'point text',
+      'a category',
+      'the stakeholder list',
+      "S's position",
+      "T's position",
+      'a new comment as self',
+      'deleting a thread',
+      'resolving a thread',
+    ],
+  },
+  {
+    label: 'editor (us)',
+    role: 'editor',
+    stakeholderId: 'us',
+    allowed: [
+      'point text',
+      'a category',
+      'the stakeholder list',
+      'a new comment as self',
+      'deleting a thread',
+      'resolving a thread',
+    ],
+  },
+  {
+    label: 'delegate of S (ukraine)',
+    role: 'delegate',
+    stakeholderId: S,
+    allowed: ["S's position", 'a new comment as self', 'resolving a thread', "S's private notes"],
+  },
+  {
+    label: 'delegate of T (russia)',
+    role: 'delegate',
+    stakeholderId: T,
+    allowed: ["T's position", 'a new comment as self'],
+  },
+  { label: 'observer', role: 'observer', stakeholderId: null, allowed: [] },
+];
+
+const actorOf = (who: TestIdentity): Actor => ({
+  userId: who.userId as UserId,
+  name: who.name,
+  stakeholderId: who.stakeholderId as StakeholderId,
+});
+
+/** Per role: its point and the two threads of S that its writes target. */
+interface Target {
+  readonly pointId: PointId;
+  /** For replies, forged replies, editing the first comment, resolving. */
+  readonly thread: ThreadId;
+  /** For deleting. */
+  readonly doomed: ThreadId;
+}
+
+/** What one write does on the writer's doc, and how to recognise it in a doc. */
+interface WriteDef {
+  readonly doc: 'board' | 'notes';
+  edit(d: Y.Doc, who: TestIdentity, t: Target, mark: string): void;
+  landed(board: Y.Doc, notes: Y.Doc, t: Target, mark: string): boolean;
+}
+
+function thread(doc: Y.Doc, id: ThreadId) {
+  return listThreads(doc).find((t) => t.id === id);
+}
+
+function writeDefs(author: TestIdentity): Record<Write, WriteDef> {
+  return {
+    'point text': {
+      doc: 'board',
+      edit: (d, _w, t, mark) => pointText(d, t.pointId, 'body')!.insert(0, `${mark} `),
+      landed: (b, _n, t, mark) =>
+        listPoints(b)
+          .find((p) => p.id === t.pointId)
+          ?.body.includes(mark) === true,
+    },
+    'a category': {
+      doc: 'board',
+      edit: (d, _w, _t, mark) => void addCategory(d, null, `Category ${mark}`),
+      landed: (b, _n, _t, mark) => listCategories(b).some((c) => c.title === `Category ${mark}`),
+    },
+    'the stakeholder list': {
+      doc: 'board',
+      edit: (d, _w, _t, mark) =>
+        void addStakeholder(d, null, {
+          id: `s-${mark}` as StakeholderId,
+          name: `Stakeholder ${mark}`,
+          short: 'NEW',
+          color: '#123456',
+        }),
+      landed: (b, _n, _t, mark) => listStakeholders(b).some((s) => s.id === `s-${mark}`),
+    },
+    "S's position": {
+      doc: 'board',
+      edit: (d, w, t, mark) =>
+        setPosition(d, actorOf(w), { pointId: t.pointId, stakeholderId: S, stance: 'support', rationale: mark }),
+      landed: (b, _n, t, mark) =>
+        listPositions(b).some((p) => p.pointId === t.pointId && p.stakeholderId === S && p.rationale === mark),
+    },
+    "T's position": {
+      doc: 'board',
+      edit: (d, w, t, mark) =>
+        setPosition(d, actorOf(w), { pointId: t.pointId, stakeholderId: T, stance: 'oppose', rationale: mark }),
+      landed: (b, _n, t, mark) =>
+        listPositions(b).some((p) => p.pointId === t.pointId && p.stakeholderId === T && p.rationale === mark),
+    },
+    'a new comment as self': {
+      doc: 'board',
+      edit: (d, w, t, mark) => void replyToThread(d, actorOf(w), t.thread, `Reply ${mark}`),
+      landed: (b, _n, t, mark) => thread(b, t.thread)?.comments.some((c) => c.body === `Reply ${mark}`) === true,
+    },
+    'a comment claiming another author': {
+      // The model takes the actor it is given; a hand-crafted client names someone else.
+      doc: 'board',
+      edit: (d, _w, t, mark) => void replyToThread(d, actorOf(author), t.thread, `Forged ${mark}`),
+      landed: (b, _n, t, mark) => thread(b, t.thread)?.comments.some((c) => c.body === `Forged ${mark}`) === true,
+    },
+    "editing another's comment": {
+      // Written directly to the Y types: the model refuses non-authors, a raw client does not.
+      doc: 'board',
+      edit: (d, _w, t, mark) => {
+        const comments = d.getMap<Y.Map<unknown>>('threads').get(t.thread)!.get(THREAD.comments) as Y.Array<
+          Y.Map<unknown>
+        >;
+        comments.get(0).set(COMMENT.body, `Rewritten ${mark}`);
+      },
+      landed: (b, _n, t, mark) => thread(b, t.thread)?.comments[0]?.body === `Rewritten ${mark}`,
+    },
+    'deleting a thread': {
+      doc: 'board',
+      edit: (d, _w, t) => deleteThread(d, null, t.doomed),
+      landed: (b, _n, t) => thread(b, t.doomed) === undefined,
+    },
+    'resolving a thread': {
+      doc: 'board',
+      edit: (d, w, t) => setThreadResolved(d, actorOf(w), t.thread, true),
+      landed: (b, _n, t) => thread(b, t.thread)?.resolved === true,
+    },
+    "S's private notes": {
+      doc: 'notes',
+      edit: (d, _w, t, mark) => pointNotes(d, t.pointId).insert(0, `${mark} `),
+      landed: (_b, n, t, mark) => notesMap(n).get(t.pointId)?.toString().includes(mark) === true,
+    },
+  };
+}
+
+const notesJson = (doc: Y.Doc) => notesMap(doc).toJSON();
+
+interface Outcome {
+  readonly role: string;
+  readonly write: Write;
+  readonly allowed: boolean;
+  readonly target: Target;
+  readonly mark: string;
+}
+
+describe('permission matrix through the real server', () => {
+  let server: RunningServer;
+  /** S's first delegate: author of every targeted thread and comment; also the barrier sender. */
+  let author: TestIdentity;
+  let authorBoard: RecordedClient;
+  let authorNotes: RecordedClient;
+  /** Watchers: an observer on the board, a second delegate of S on S's notes. */
+  let watcher: RecordedClient;
+  let notesWatcher: RecordedClient;
+  let observerToken = '';
+  let defs: Record<Write, WriteDef>;
+  const targets = new Map<string, Target>();
+  const outcomes: Outcome[] = [];
+  const clients: RecordedClient[] = [];
+
+  const track = (c: RecordedClient) => {
+    clients.push(c);
+    return c;
+  };
+
+  let barrierSeq = 0;
+  /**
+   * Awareness round trip from the barrier sender to the watcher of the same room. The server
+   * handles frames in order, so once the watcher has the barrier, it would also have any
+   * update the server broadcast before it.
+   */
+  async function barrier(room: 'board' | 'notes'): Promise<void> {
+    const [from, to] = room === 'board' ? [authorBoard, watcher] : [authorNotes, notesWatcher];
+    const n = ++barrierSeq;
+    from.provider.awareness.setLocalStateField('barrier', n);
+    await waitFor(
+      () =>
+        (to.provider.awareness.getStates().get(from.doc.clientID) as { barrier?: number } | undefined)?.barrier === n,
+      `barrier ${n} to reach the ${room} watcher`,
+    );
+  }
+
+  async function serverBoardJson(): Promise<unknown> {
+    const res = await fetch(`${server.url}/api/boards/demo/export?format=json`, {
+      headers: { authorization: `Bearer ${observerToken}` },
+    });
+    expect(res.status).toBe(200);
+    return res.json();
+  }
+
+  beforeAll(async () => {
+    server = await startServer();
+    observerToken = (await tokenFor(server, 'observer', null, 'Watcher')).token;
+    const a = await tokenFor(server, 'delegate', S, 'First Ukraine delegate');
+    author = a.who;
+    defs = writeDefs(author);
+    const second = await tokenFor(server, 'delegate', S, 'Second Ukraine delegate');
+    authorBoard = track(connectRecorded(server.wsUrl, 'demo', { token: a.token }));
+    authorNotes = track(connectRecorded(server.wsUrl, NOTES_DOC, { token: a.token }));
+    watcher = track(connectRecorded(server.wsUrl, 'demo', { token: observerToken }));
+    notesWatcher = track(connectRecorded(server.wsUrl, NOTES_DOC, { token: second.token }));
+    await Promise.all([authorBoard.synced, authorNotes.synced, watcher.synced, notesWatcher.synced]);
+
+    // Each role gets its own point and two threads of S (opened by S's first delegate).
+    const points = listPoints(authorBoard.doc);
+    ROLES.forEach((r, i) => {
+      const pointId = points[i]!.id;
+      const t1 = openThread(authorBoard.doc, actorOf(author), { pointId, body: `First comment for ${r.label}` });
+      const t2 = openThread(authorBoard.doc, actorOf(author), { pointId, body: `Doomed thread for ${r.label}` });
+      targets.set(r.label, { pointId, thread: t1, doomed: t2 });
+    });
+    // Points of their own for the sync-step-2 and pipelining tests, so no write overwrites another.
+    for (const [i, label] of ['offline', 'offline-allowed', 'pipelined', 'gc'].entries()) {
+      const t = targets.get(ROLES[0]!.label)!;
+      targets.set(label, { ...t, pointId: points[ROLES.length + i]!.id });
+    }
+    await waitFor(() => stateEquals(authorBoard.doc, watcher.doc), 'the threads to reach the watcher');
+    expect(listThreads(watcher.doc)).toHaveLength(ROLES.length * 2);
+  });
+
+  afterAll(async () => {
+    for (const c of clients) c.destroy();
+    await server?.stop();
+  });
+
+  ROLES.forEach((spec, roleIndex) => {
+    describe(spec.label, () => {
+      let token = '';
+      let who: TestIdentity;
+      beforeAll(async () => {
+        ({ who, token } = await tokenFor(server, spec.role, spec.stakeholderId, `${spec.label} writer`));
+      });
+
+      for (const write of WRITES) {
+        const allowed = spec.allowed.includes(write);
+        it(`PERM1: ${spec.label} × ${write} → ${allowed ? 'allowed' : 'refused'}`, async () => {
+          const def = defs[write];
+          const target = targets.get(spec.label)!;
+          const mark = `m${roleIndex}x${WRITES.indexOf(write)}`;
+          outcomes.push({ role: spec.label, write, allowed, target, mark });
+          const room = def.doc;
+          const watch = room === 'board' ? watcher : notesWatcher;
+          const docName = room === 'board' ? 'demo' : NOTES_DOC;
+          const landed = () => def.landed(watcher.doc, notesWatcher.doc, target, mark);
+
+          const svBefore = Y.encodeStateVector(watch.doc);
+          const jsonBefore = room === 'board' ? toBoardJson(watch.doc) : notesJson(watch.doc);
+          const receivedBefore = watch.received.length;
+          expect(landed()).toBe(false);
+
+          const writer = track(connectRecorded(server.wsUrl, docName, { token }));
+          const notMember = room === 'notes' && !(spec.role !== 'observer' && spec.stakeholderId === S);
+          if (notMember) {
+            // Refused at the door: the notes doc of another stakeholder is never sent.
+            def.edit(writer.doc, who, target, mark);
+            expect(await within(writer.closed, 10_000, 'the refusal')).toBe(CLOSE.unauthorized);
+            expect(writer.received).toHaveLength(0);
+          } else {
+            await within(writer.synced, 10_000, 'the writer to sync');
+            def.edit(writer.doc, who, target, mark);
+            if (allowed) {
+              await waitFor(landed, `${write} to reach the watcher`);
+              await waitFor(() => stateEquals(writer.doc, watch.doc), 'writer and watcher to converge');
+              expect(writer.closes).toEqual([]);
+              if (room === 'board') expect(await serverBoardJson()).toEqual(toBoardJson(watcher.doc));
+              writer.destroy();
+              return;
+            }
+            expect(await within(writer.closed, 10_000, 'the forbidden-update close')).toBe(CLOSE.forbiddenUpdate);
+          }
+          // Refused: nothing reached the watcher, even after a later frame went through.
+          await barrier(room);
+          expect(landed()).toBe(false);
+          expect(Buffer.from(Y.encodeStateVector(watch.doc))).toEqual(Buffer.from(svBefore));
+          expect(room === 'board' ? toBoardJson(watch.doc) : notesJson(watch.doc)).toEqual(jsonBefore);
+          const updatesSeen = watch.received.slice(receivedBefore).filter((f) => frameKind(f) === 'sync-update');
+          expect(updatesSeen).toHaveLength(0);
+          if (room === 'board') expect(await serverBoardJson()).toEqual(jsonBefore);
+          writer.destroy();
+        });
+      }
+    });
+  });
+
+  it('PERM1: the private notes of S refuse every non-member at the door, before any frame', async () => {
+    for (const spec of ROLES) {
+      if (spec.role !== 'observer' && spec.stakeholderId === S) continue;
+      const { token } = await tokenFor(server, spec.role, spec.stakeholderId);
+      const raw = openRaw(`${server.wsUrl}/yjs/${NOTES_DOC}?token=${token}`);
+      const closed = await within(raw.closed, 10_000, `${spec.label} to be refused`);
+      expect(closed.code, spec.label).toBe(CLOSE.unauthorized);
+      expect(raw.frames, spec.label).toHaveLength(0);
+    }
+  });
+
+  it('PERM2: a forbidden edit made offline and sent inside sync step 2 on reconnect is refused whole', async () => {
+    const target = targets.get('offline')!;
+    const { who, token } = await tokenFor(server, 'delegate', T, 'Offline Russia delegate');
+    const offline = track(connectRecorded(server.wsUrl, 'demo', { token }));
+    await offline.synced;
+    const svBefore = Y.encodeStateVector(watcher.doc);
+    const jsonBefore = toBoardJson(watcher.doc);
+    offline.provider.disconnect();
+    await waitFor(() => !offline.provider.wsconnected && offline.provider.ws === null, 'the local disconnect');
+    // Offline: an allowed edit (T's position) and a forbidden one (point text) together.
+    setPosition(offline.doc, actorOf(who), {
+      pointId: target.pointId,
+      stakeholderId: T,
+      stance: 'undecided',
+      rationale: 'offline-allowed-part',
+    });
+    pointText(offline.doc, target.pointId, 'title')!.insert(0, 'offline-forbidden-part ');
+    const sentBefore = offline.sent.length;
+    offline.provider.connect();
+    expect(await within(offline.closed, 10_000, 'the forbidden-update close')).toBe(CLOSE.forbiddenUpdate);
+    // The edits crossed the wire only inside a sync step 2: the provider sent no update frame.
+    const kinds = offline.sent.slice(sentBefore).map(frameKind);
+    expect(kinds).toContain('sync-step2');
+    expect(kinds).not.toContain('sync-update');
+    await barrier('board');
+    expect(Buffer.from(Y.encodeStateVector(watcher.doc))).toEqual(Buffer.from(svBefore));
+    expect(toBoardJson(watcher.doc)).toEqual(jsonBefore);
+    expect(JSON.stringify(toBoardJson(watcher.doc))).not.toMatch(/offline-(allowed|forbidden)-part/);
+    offline.destroy();
+    outcomes.push({
+      role: 'offline delegate of T',
+      write: "T's position",
+      allowed: false,
+      target,
+      mark: 'offline-allowed-part',
+    });
+  });
+
+  it('PERM2: an allowed offline edit sent inside sync step 2 on reconnect is applied', async () => {
+    const target = targets.get('offline-allowed')!;
+    const { who, token } = await tokenFor(server, 'delegate', T, 'Second offline Russia delegate');
+    const offline = track(connectRecorded(server.wsUrl, 'demo', { token }));
+    await offline.synced;
+    offline.provider.disconnect();
+    await waitFor(() => offline.provider.ws === null, 'the local disconnect');
+    setPosition(offline.doc, actorOf(who), {
+      pointId: target.pointId,
+      stakeholderId: T,
+      stance: 'support',
+      rationale: 'offline-and-allowed',
+    });
+    offline.provider.connect();
+    await waitFor(
+      () => defs["T's position"].landed(watcher.doc, notesWatcher.doc, target, 'offline-and-allowed'),
+      'the offline edit',
+    );
+    expect(offline.closes).toEqual([]);
+    offline.destroy();
+    outcomes.push({
+      role: 'offline delegate of T',
+      write: "T's position",
+      allowed: true,
+      target,
+      mark: 'offline-and-allowed',
+    });
+  });
+
+  it('PERM4: once the server closed a connection for a forbidden update, later frames on it are not applied', async () => {
+    // A client that pipelines frames (or ignores the close) must not get an edit in after
+    // the refusal: the connection is closed, "apply nothing" holds for what follows.
+    const target = targets.get('pipelined')!;
+    const { who, token } = await tokenFor(server, 'delegate', S, 'Pipelining Ukraine delegate');
+    const base = new Y.Doc();
+    Y.applyUpdate(base, Y.encodeStateAsUpdate(watcher.doc));
+    const forbidden = updateOf(base, (d) => pointText(d, target.pointId, 'body')!.insert(0, 'pipelined-forbidden '));
+    const allowedAfter = updateOf(base, (d) =>
+      setPosition(d, actorOf(who), {
+        pointId: target.pointId,
+        stakeholderId: S,
+        stance: 'oppose',
+        rationale: 'sent-after-refusal',
+      }),
+    );
+    base.destroy();
+    const jsonBefore = toBoardJson(watcher.doc);
+    const raw = openRaw(`${server.wsUrl}/yjs/demo?token=${token}`);
+    await raw.opened;
+    raw.ws.send(updateFrame(forbidden));
+    raw.ws.send(updateFrame(allowedAfter));
+    expect((await within(raw.closed, 10_000, 'the close')).code).toBe(CLOSE.forbiddenUpdate);
+    await barrier('board');
+    const positions = listPositions(watcher.doc).filter((p) => p.rationale === 'sent-after-refusal');
+    expect(positions, 'an update sent after the forbidden one was applied').toEqual([]);
+    expect(toBoardJson(watcher.doc)).toEqual(jsonBefore);
+  });
+
+  it('PERM5: an update made only of GC structs (no content) is refused: an observer cannot advance the state vector', async () => {
+    const { token } = await tokenFor(server, 'observer', null, 'GC observer');
+    const svBefore = Y.encodeStateVector(watcher.doc);
+    const raw = openRaw(`${server.wsUrl}/yjs/demo?token=${token}`);
+    await raw.opened;
+    await waitFor(() => raw.frames.length > 0, 'the observer to join');
+    const stranger = 0x5eed5eed;
+    raw.ws.send(updateFrame(gcOnlyUpdate(stranger, 0, 1_000_000)));
+    await barrier('board');
+    raw.ws.terminate();
+    expect(Y.decodeStateVector(Y.encodeStateVector(watcher.doc)).get(stranger), 'GC run stored for a new client').toBe(
+      undefined,
+    );
+    expect(Buffer.from(Y.encodeStateVector(watcher.doc))).toEqual(Buffer.from(svBefore));
+  });
+
+  it("PERM6: an observer cannot claim a writer's next clock values, so the writer's offline edit still arrives", async () => {
+    const target = targets.get('gc')!;
+    const { token } = await tokenFor(server, 'editor', 'us', 'Offline editor');
+    const writer = track(connectRecorded(server.wsUrl, 'demo', { token }));
+    await writer.synced;
+    pointText(writer.doc, target.pointId, 'body')!.insert(0, 'online-edit ');
+    await waitFor(() => stateEquals(writer.doc, watcher.doc), 'the online edit');
+    writer.provider.disconnect();
+    await waitFor(() => writer.provider.ws === null, 'the local disconnect');
+    const victim = writer.doc.clientID;
+    const nextClock = Y.getState(writer.doc.store, victim);
+    pointText(writer.doc, target.pointId, 'body')!.insert(0, 'offline-edit-kept ');
+
+    // Meanwhile an observer sends a GC run over the writer's next clock values.
+    const { token: observerTok } = await tokenFor(server, 'observer', null, 'Clock squatter');
+    const squatter = openRaw(`${server.wsUrl}/yjs/demo?token=${observerTok}`);
+    await squatter.opened;
+    await waitFor(() => squatter.frames.length > 0, 'the squatter to join');
+    squatter.ws.send(updateFrame(gcOnlyUpdate(victim, nextClock, 1000)));
+    await barrier('board');
+    squatter.ws.terminate();
+
+    writer.provider.connect();
+    await within(writer.synced, 10_000, 'the writer to resync');
+    // The writer's sync step 2 went out before it was synced; its awareness, sent after, is
+    // a barrier on the same socket.
+    const awarenessId = writer.provider.awareness.clientID;
+    writer.provider.awareness.setLocalStateField('after', 'resync');
+    await waitFor(
+      () =>
+        (watcher.provider.awareness.getStates().get(awarenessId) as { after?: string } | undefined)?.after ===
+          'resync' || writer.closes.length > 0,
+      "the writer's barrier",
+    );
+    expect(writer.closes).toEqual([]);
+    expect(listPoints(watcher.doc).find((p) => p.id === target.pointId)?.body).toContain('offline-edit-kept');
+    writer.destroy();
+  });
+
+  it('PERM3: after a restart the store holds every allowed write and none of the refused ones', async () => {
+    expect(outcomes.filter((o) => o.write !== "S's private notes" || o.allowed).length).toBeGreaterThan(50);
+    // The server's live state equals what the watchers hold.
+    const boardBefore = toBoardJson(watcher.doc);
+    const notesBefore = notesJson(notesWatcher.doc);
+    expect(await serverBoardJson()).toEqual(boardBefore);
+    for (const c of clients) c.destroy();
+    clients.length = 0;
+
+    const dataDir = server.dataDir;
+    expect(await server.stop('SIGTERM')).toBe(0);
+    server = await startServer({ dataDir });
+    const freshBoard = track(connectRecorded(server.wsUrl, 'demo', { token: observerToken }));
+    const { token } = await tokenFor(server, 'delegate', S, 'Ukraine delegate after restart');
+    const freshNotes = track(connectRecorded(server.wsUrl, NOTES_DOC, { token }));
+    await Promise.all([freshBoard.synced, freshNotes.synced]);
+    expect(toBoardJson(freshBoard.doc)).toEqual(boardBefore);
+    expect(notesJson(freshNotes.doc)).toEqual(notesBefore);
+    expect(await serverBoardJson()).toEqual(boardBefore);
+    const wrong = outcomes.filter(
+      (o) => defs[o.write].landed(freshBoard.doc, freshNotes.doc, o.target, o.mark) !== o.allowed,
+    );
+    expect(wrong.map((o) => `${o.role} × ${o.write} (${o.allowed ? 'missing' : 'present'})`)).toEqual([]);
+  });
+});
