@@ -230,7 +230,7 @@ export class BoardRoom {
 
   /** Takes one message from the connection's budget; closes it (4429) when exhausted. */
   private chargeMessage(conn: Connection): boolean {
-    if (conn.messageBudget.take()) return true;
+    if (conn.takeMessage()) return true;
     this.deps.log.warn({ docName: this.docName, conn: conn.id }, 'message rate exceeded; closing');
     this.deps.metrics?.updatesRefused.inc({ reason: 'rate-limited' });
     conn.close(CLOSE.rateLimited);

@@ -29,13 +29,15 @@ export class Connection {
   access: BoardAccess | null = null;
   /** The board the connection's document belongs to (set with `access`). */
   boardId: string | null = null;
-  readonly messageBudget: TokenBucket;
+  private readonly messageBudget: TokenBucket;
 
   constructor(
     readonly id: string,
     private readonly socket: WebSocket,
     readonly remoteAddress: string,
     limits: { messagesPerSecond: number; messageBurst: number },
+    /** Shared by every connection from the same address. */
+    private readonly addressBudget?: TokenBucket,
   ) {
     this.messageBudget = new TokenBucket(limits.messagesPerSecond, limits.messageBurst);
     socket.on('pong', () => {
@@ -102,6 +104,11 @@ export class Connection {
   /** How many of this connection's update messages are stored (for metrics and tests). */
   get storedUpdateCount(): number {
     return this.updatesStored;
+  }
+
+  /** Takes one message from this connection's budget and its address's. */
+  takeMessage(): boolean {
+    return this.messageBudget.take() && (this.addressBudget?.take() ?? true);
   }
 
   /** Heartbeat: returns false when the previous ping went unanswered. */

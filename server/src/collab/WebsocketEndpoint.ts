@@ -8,6 +8,10 @@ import type { OriginPolicy } from '../http/originPolicy.ts';
 import type { Logger } from '../logger.ts';
 import type { BoardRoom } from './BoardRoom.ts';
 import { Connection } from './Connection.ts';
+import { TokenBucket } from './RateLimiter.ts';
+
+/** An address may send this many times one connection's message budget. */
+const IP_BUDGET_FACTOR = 10;
 import { UnknownDocError, type RoomRegistry } from './RoomRegistry.ts';
 
 export interface EndpointOptions {
@@ -36,6 +40,8 @@ export class WebsocketEndpoint {
   private readonly heartbeat: NodeJS.Timeout;
   private readonly connections = new Set<Connection>();
   private readonly perIp = new Map<string, number>();
+  /** One message budget per address, shared by its connections (several tabs, a NAT). */
+  private readonly ipBudgets = new Map<string, TokenBucket>();
   private readonly unsubscribe: () => void;
   private nextId = 1;
 
@@ -79,10 +85,21 @@ export class WebsocketEndpoint {
 
   private onSocket(ws: WebSocket, req: IncomingMessage, rawPath: string, query: URLSearchParams): void {
     const ip = req.socket.remoteAddress ?? 'unknown';
-    const conn = new Connection(`c${this.nextId++}`, ws, ip, {
-      messagesPerSecond: this.opts.messagesPerSecond,
-      messageBurst: this.opts.messageBurst,
-    });
+    let ipBudget = this.ipBudgets.get(ip);
+    if (!ipBudget) {
+      ipBudget = new TokenBucket(
+        this.opts.messagesPerSecond * IP_BUDGET_FACTOR,
+        this.opts.messageBurst * IP_BUDGET_FACTOR,
+      );
+      this.ipBudgets.set(ip, ipBudget);
+    }
+    const conn = new Connection(
+      `c${this.nextId++}`,
+      ws,
+      ip,
+      { messagesPerSecond: this.opts.messagesPerSecond, messageBurst: this.opts.messageBurst },
+      ipBudget,
+    );
     const docName = rawPath.slice(YJS_PATH_PREFIX.length + 1);
     const log = this.opts.log.child({ conn: conn.id, docName: docName.slice(0, 80) });
     ws.on('error', (err) => log.warn({ err: err.message }, 'socket error'));
@@ -136,8 +153,12 @@ export class WebsocketEndpoint {
       clearTimeout(authTimer);
       this.connections.delete(conn);
       const left = (this.perIp.get(ip) ?? 1) - 1;
-      if (left <= 0) this.perIp.delete(ip);
-      else this.perIp.set(ip, left);
+      if (left <= 0) {
+        this.perIp.delete(ip);
+        this.ipBudgets.delete(ip);
+      } else {
+        this.perIp.set(ip, left);
+      }
       if (room) this.opts.registry.leave(room, conn);
     });
 
