@@ -108,6 +108,8 @@ function parentOf(lookup: Lookup, ref: StructRef, depth: number): ParentInfo {
     const holder = findStruct(lookup, parent as Y.ID);
     if (holder === 'gc') return { kind: 'gc' };
     if (!holder) throw new UnresolvableUpdate('parent not found');
+    // A parent deleted and collected since the sender saw it: Yjs drops the insert (GC).
+    if (holder.item.content instanceof Y.ContentDeleted) return { kind: 'gc' };
     // Yjs would crash mid-transaction on a parent that holds no type; refuse it up front.
     if (!(holder.item.content instanceof Y.ContentType)) throw new UnresolvableUpdate('parent is not a type');
     return { kind: 'item', ref: holder, sub: item.parentSub };
