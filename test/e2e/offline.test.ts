@@ -13,10 +13,9 @@
  * test/artifacts/ (`E2E13-…`, `E2E14-…`). The tests are independent: each works on its own
  * point of the demo board and opens (and closes) its own contexts.
  */
-import fs from 'node:fs';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ensureClientBuilt, launchBrowser, screenshot, typeInCodeMirror } from '../helpers/browser.ts';
+import { describe, expect, test } from 'vitest';
+import { typeInCodeMirror } from '../helpers/browser.ts';
 import {
   badgeRecords,
   badgeState,
@@ -42,9 +41,9 @@ import {
   tid,
   until,
   waitForBoard,
-  type Person,
 } from '../helpers/people.ts';
-import { startServer, type RunningServer } from '../helpers/server.ts';
+import type { RunningServer } from '../helpers/server.ts';
+import { e2eStage } from '../helpers/stage.ts';
 
 /** Display names of the demo people (server/src/seed/demoAccounts.ts). */
 const A_NAME = 'Drafting editor';
@@ -54,61 +53,7 @@ const RESYNC_TIMEOUT = 45_000;
 
 let server: RunningServer;
 let browser: Browser;
-/** Every context opened in this file, so afterAll can close what a failed test left. */
-const everyone: Person[] = [];
-
-beforeAll(async () => {
-  await ensureClientBuilt();
-  server = await startServer();
-  browser = await launchBrowser();
-}, 300_000);
-
-afterAll(async () => {
-  for (const { label, errors } of everyone) {
-    if (errors.length > 0) console.warn(`browser errors (${label}):\n  ${errors.join('\n  ')}`);
-  }
-  // Each step is guarded so one failure does not leak a browser or a server process.
-  for (const { context } of everyone) await context.close().catch(() => undefined);
-  await browser?.close().catch(() => undefined);
-  await server?.stop().catch(() => undefined);
-  if (server) fs.rmSync(server.dataDir, { recursive: true, force: true });
-}, 60_000);
-
-interface Scene {
-  /** Adds a person to this scene (closed at its end). */
-  add(person: Promise<Person>): Promise<Person>;
-  /** Screenshots every window of the scene: `<rule>-<step>-<label>.png`. */
-  shot(step: string): Promise<void>;
-}
-
-/**
- * Runs one test's story. Whatever happens, its windows are screenshotted on failure and
- * closed at the end (afterAll closes anything a timeout left behind).
- */
-async function scene(rule: string, story: (s: Scene) => Promise<void>): Promise<void> {
-  const people: Person[] = [];
-  const s: Scene = {
-    add: async (pending) => {
-      const person = await pending;
-      people.push(person);
-      everyone.push(person);
-      return person;
-    },
-    shot: async (step) => {
-      await Promise.all(people.map((p) => screenshot(p.page, rule, `${step}-${p.label}`)));
-    },
-  };
-  try {
-    await story(s);
-  } catch (err) {
-    await s.shot('FAILED');
-    const errors = people.flatMap((p) => p.errors.map((e) => `${p.label}: ${e}`));
-    if (errors.length > 0) console.warn(`${rule} browser errors:\n  ${errors.join('\n  ')}`);
-    throw err;
-  } finally {
-    for (const { context } of people) await context.close().catch(() => undefined);
-  }
-}
+const { scene } = e2eStage((started) => ({ server, browser } = started));
 
 const panelOf = (page: Page, pointId: string) =>
   page.locator(`[data-testid="point-panel"][data-point-id="${pointId}"]`);
