@@ -35,6 +35,8 @@ describe('malformed frames', () => {
     ['an unknown sync type', frame(MESSAGE.sync, 9, new Uint8Array([0]))],
     ['a truncated update length', new Uint8Array([MESSAGE.sync, SYNC.update, 0x20, 1, 2])],
     ['trailing bytes', new Uint8Array([...frame(MESSAGE.queryAwareness), 1, 2, 3])],
+    ['a state vector claiming more entries than it holds', frame(MESSAGE.sync, SYNC.step1, new Uint8Array([5, 1, 1]))],
+    ['trailing bytes after a state vector', frame(MESSAGE.sync, SYNC.step1, new Uint8Array([1, 1, 1, 7]))],
     ['garbage in an update', frame(MESSAGE.sync, SYNC.update, new Uint8Array([0xff, 0xff, 0xff, 0x0f, 9, 9, 9, 9]))],
   ];
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { listPoints, pointText, toBoardJson } from '@parley/shared/model';
 import { connectClient, waitFor } from '../helpers/clients.ts';
+import { fetchMetric } from '../helpers/metrics.ts';
 import { trackSaved } from '../helpers/savedAcks.ts';
 import { startServer, tempDataDir } from '../helpers/server.ts';
 import { identity, mintToken } from '../helpers/tokens.ts';
@@ -59,6 +60,36 @@ describe('durable "saved" acknowledgements', () => {
       for (const word of acknowledged) expect(stored).toContain(word);
     } finally {
       b.destroy();
+      await server.stop();
+    }
+  });
+  it('SAVE3: after a reconnect, a sync step 2 that brings nothing new is acknowledged only once the edits of the previous connection are stored', async () => {
+    // A long batch window: the edit is still queued when the client comes back.
+    const server = await startServer({ env: { PARLEY_PERSIST_BATCH_MS: '1000' } });
+    const a = connectClient(server.wsUrl, 'demo', { token: await mintToken(server, identity('editor', 'us')) });
+    const committed = async () => (await fetchMetric(server.url, 'parley_persist_latency_seconds_count')) ?? 0;
+    const applied = async () => (await fetchMetric(server.url, 'parley_updates_applied_total')) ?? 0;
+    try {
+      await a.synced;
+      const saved = trackSaved(a);
+      const before = { committed: await committed(), applied: await applied() };
+      const [p] = listPoints(a.doc);
+      pointText(a.doc, p!.id, 'body')!.insert(0, 'queued ');
+      for (const deadline = Date.now() + 5_000; (await applied()) === before.applied;) {
+        if (Date.now() > deadline) throw new Error('the server never applied the edit');
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      // Drop the connection before the commit; the new one's step 2 is empty (the server has the edit).
+      a.provider.disconnect();
+      a.provider.connect();
+      await waitFor(
+        () => a.provider.wsconnected && saved.count() >= 1,
+        'the ack of the new connection’s sync step 2',
+        5_000,
+      );
+      expect(await committed(), 'acknowledged before the edit was stored').toBeGreaterThan(before.committed);
+    } finally {
+      a.destroy();
       await server.stop();
     }
   });

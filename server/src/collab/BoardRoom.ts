@@ -8,19 +8,12 @@ import type { Metrics } from '../metrics.ts';
 import type { PersistQueue } from '../storage/PersistQueue.ts';
 import { SYSTEM_OWNER, type Storage } from '../storage/Storage.ts';
 import { MalformedAwareness, pinAwarenessUpdate } from './awarenessPinning.ts';
+import { CommittedRelay } from './CommittedRelay.ts';
 import type { Connection } from './Connection.ts';
 import { checkBoardChanges } from './guard/boardRules.ts';
 import { checkPrivateNotesChanges } from './guard/privateNotesRules.ts';
 import { MalformedUpdate, UnresolvableUpdate, resolveChanges } from './guard/resolveChanges.ts';
-import {
-  MalformedMessage,
-  decodeClientMessage,
-  encodeAwareness,
-  encodeSaved,
-  encodeSyncStep1,
-  encodeSyncStep2,
-  encodeUpdate,
-} from './messages.ts';
+import { MalformedMessage, decodeClientMessage, encodeAwareness, encodeSaved, encodeSyncStep1 } from './messages.ts';
 
 type GuardVerdict =
   | { readonly ok: true; readonly claims: Map<number, string> }
@@ -53,6 +46,7 @@ export class BoardRoom {
   private clientOwners = new Map<number, string>();
   /** Which connection owns each awareness client id in this room. */
   private readonly awarenessOwners = new Map<number, Connection>();
+  private readonly relay: CommittedRelay;
 
   private constructor(
     readonly docName: string,
@@ -61,6 +55,11 @@ export class BoardRoom {
   ) {
     // The server is not a participant: it publishes no awareness state of its own.
     this.awareness.setLocalState(null);
+    this.relay = new CommittedRelay(
+      this.doc,
+      () => this.connections,
+      (frames) => this.deps.metrics?.broadcastFrames.inc(frames),
+    );
     this.doc.on('update', this.onDocUpdate);
     this.awareness.on('update', this.onAwarenessUpdate);
   }
@@ -150,7 +149,7 @@ export class BoardRoom {
     try {
       switch (message.type) {
         case 'sync-step1':
-          conn.send(encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, message.stateVector)));
+          this.relay.answerStep1(conn, message.stateVector);
           break;
         case 'sync-step2':
         case 'sync-update':
@@ -220,10 +219,11 @@ export class BoardRoom {
 
   /**
    * The store promise of the update just applied. A message that changed nothing (e.g. an
-   * empty sync step 2) is "stored" as soon as everything before it is.
+   * empty sync step 2 after a reconnect) is stored once everything applied before it is:
+   * its content may have arrived on the client's previous connection and still be queued.
    */
   private lastStoredOf(): Promise<void> {
-    const stored = this.lastStored ?? Promise.resolve();
+    const stored = this.lastStored ?? this.relay.whenAllStored();
     this.lastStored = null;
     return stored;
   }
@@ -330,18 +330,9 @@ export class BoardRoom {
 
   private readonly onDocUpdate = (update: Uint8Array, origin: unknown): void => {
     const stored = this.deps.persist.enqueue(this.docName, update);
-    if (origin !== null && typeof origin === 'object' && this.connections.has(origin as Connection)) {
-      this.lastStored = stored;
-    }
-    const frame = encodeUpdate(update);
-    let sent = 0;
-    for (const conn of this.connections) {
-      if (conn !== origin) {
-        conn.send(frame);
-        sent++;
-      }
-    }
-    this.deps.metrics?.broadcastFrames.inc(sent);
+    const fromConnection = this.connections.has(origin as Connection) ? (origin as Connection) : null;
+    if (fromConnection) this.lastStored = stored;
+    this.relay.add(update, fromConnection, stored);
     const title = this.title();
     if (this.name.kind === 'board' && title !== this.lastTitle) {
       this.lastTitle = title;

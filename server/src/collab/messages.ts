@@ -64,7 +64,7 @@ export function decodeClientMessage(data: Uint8Array): ClientMessage {
       case MESSAGE.sync: {
         const sub = decoding.readVarUint(d);
         const payload = decoding.readVarUint8Array(d);
-        if (sub === SYNC.step1) message = { type: 'sync-step1', stateVector: payload };
+        if (sub === SYNC.step1) message = { type: 'sync-step1', stateVector: checkedStateVector(payload) };
         else if (sub === SYNC.step2) message = { type: 'sync-step2', update: payload };
         else if (sub === SYNC.update) message = { type: 'sync-update', update: payload };
         else throw new MalformedMessage(`unknown sync message type ${sub}`);
@@ -88,4 +88,22 @@ export function decodeClientMessage(data: Uint8Array): ClientMessage {
   }
   if (decoding.hasContent(d)) throw new MalformedMessage('trailing bytes after message');
   return message;
+}
+
+/**
+ * A state vector is a count then that many (client, clock) pairs. Checked here, where a bad
+ * one is the sender's error, rather than when the reply is encoded (possibly later).
+ */
+function checkedStateVector(payload: Uint8Array): Uint8Array {
+  const d = decoding.createDecoder(payload);
+  const entries = decoding.readVarUint(d);
+  for (let i = 0; i < entries; i++) {
+    const client = decoding.readVarUint(d);
+    const clock = decoding.readVarUint(d);
+    if (!Number.isSafeInteger(client) || !Number.isSafeInteger(clock)) {
+      throw new MalformedMessage('state vector entry out of range');
+    }
+  }
+  if (decoding.hasContent(d)) throw new MalformedMessage('trailing bytes after state vector');
+  return payload;
 }

@@ -1,0 +1,103 @@
+import * as Y from 'yjs';
+import type { Connection } from './Connection.ts';
+import { encodeSyncStep2, encodeUpdate } from './messages.ts';
+
+interface Outgoing {
+  readonly update: Uint8Array;
+  /** The connection the update came from (it already has it), or null for the server's own. */
+  readonly origin: Connection | null;
+}
+
+/**
+ * Nobody sees an update before the store has it. An update applied to the room's doc is
+ * relayed to the other connections only once the transaction holding it has committed, and
+ * a joiner's sync step 2 reply waits for a moment when the doc holds nothing uncommitted.
+ *
+ * Why: if the server relayed first and then crashed before the commit, a peer would hold
+ * an edit the restarted server no longer has, and resend it under its author's client id,
+ * which the ownership check must refuse. The edit would be lost, and that peer wedged. Held
+ * back until commit, every struct a peer receives from others is already durable, so after
+ * any crash a client only ever has its own work to resend.
+ *
+ * The updates committed together go out together: one merged frame per recipient.
+ */
+export class CommittedRelay {
+  private readonly outgoing: Outgoing[] = [];
+  private committedCount = 0;
+  private flushScheduled = false;
+  private readonly waitingJoiners: { conn: Connection; stateVector: Uint8Array }[] = [];
+  /** Resolves once everything applied so far is committed. */
+  private allStored: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly doc: Y.Doc,
+    private readonly recipients: () => Iterable<Connection>,
+    private readonly countFrames: (frames: number) => void,
+  ) {}
+
+  /** Queues an applied update; it goes out once `stored` (in commit order) resolves. */
+  add(update: Uint8Array, origin: Connection | null, stored: Promise<void>): void {
+    this.outgoing.push({ update, origin });
+    this.allStored = stored;
+    void stored.then(() => {
+      this.committedCount++;
+      this.scheduleFlush();
+    });
+  }
+
+  /** Resolves once every update applied to the doc so far is committed. */
+  whenAllStored(): Promise<void> {
+    return this.allStored;
+  }
+
+  /** Answers a sync step 1 with committed state only (now, or after the next commit). */
+  answerStep1(conn: Connection, stateVector: Uint8Array): void {
+    if (this.outgoing.length === 0) conn.send(this.step2For(stateVector));
+    else this.waitingJoiners.push({ conn, stateVector });
+  }
+
+  /** `stateVector` was validated when its message was decoded (messages.ts). */
+  private step2For(stateVector: Uint8Array): Uint8Array {
+    return encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, stateVector));
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    // Commit callbacks of one batch resolve in one run of microtasks; flush after all of them.
+    queueMicrotask(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    const batch = this.outgoing.splice(0, this.committedCount);
+    this.committedCount = 0;
+    if (batch.length > 0) this.send(batch);
+    if (this.outgoing.length > 0) return;
+    for (const { conn, stateVector } of this.waitingJoiners.splice(0)) conn.send(this.step2For(stateVector));
+  }
+
+  /** One frame per recipient: everything in the batch except what that recipient sent. */
+  private send(batch: readonly Outgoing[]): void {
+    const origins = new Set(batch.map((o) => o.origin));
+    const toEveryone = encodeUpdate(merge(batch.map((o) => o.update)));
+    let frames = 0;
+    for (const conn of this.recipients()) {
+      if (!origins.has(conn)) {
+        conn.send(toEveryone);
+      } else {
+        const others = batch.filter((o) => o.origin !== conn);
+        if (others.length === 0) continue;
+        conn.send(encodeUpdate(merge(others.map((o) => o.update))));
+      }
+      frames++;
+    }
+    this.countFrames(frames);
+  }
+}
+
+function merge(updates: readonly Uint8Array[]): Uint8Array {
+  return updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates as Uint8Array[]);
+}
