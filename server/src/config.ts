@@ -15,7 +15,7 @@ const EnvSchema = z.object({
   PARLEY_CLIENT_DIST: z.string().min(1).optional(),
   PARLEY_ROOM_IDLE_MS: intFromEnv(30_000, 0, 86_400_000),
   PARLEY_MAX_PAYLOAD: intFromEnv(8 * 1024 * 1024, 1024, 256 * 1024 * 1024),
-  PARLEY_PERSIST_BATCH_MS: intFromEnv(2, 0, 1000),
+  PARLEY_PERSIST_BATCH_MS: intFromEnv(0, 0, 1000),
   PARLEY_COMPACT_THRESHOLD: intFromEnv(500, 2, 10_000_000),
   PARLEY_SEED_DEMO: z.enum(['true', 'false']).default('true'),
   PARLEY_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),

@@ -19,7 +19,8 @@ export interface PersistObserver {
 export class PersistQueue {
   private pending: PendingUpdate[] = [];
   private waiters: Waiter[] = [];
-  private timer: NodeJS.Timeout | null = null;
+  /** Cancels the scheduled flush, if one is scheduled. */
+  private cancelScheduled: (() => void) | null = null;
   private flushing: Promise<void> | null = null;
   private failures = 0;
   private closed = false;
@@ -59,10 +60,8 @@ export class PersistQueue {
   /** Writes everything queued so far; resolves when it is committed. */
   async flush(): Promise<void> {
     while (this.flushing) await this.flushing;
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
+    this.cancelScheduled?.();
+    this.cancelScheduled = null;
     if (this.pending.length === 0) return;
     const batch = this.pending;
     const waiters = this.waiters;
@@ -105,16 +104,26 @@ export class PersistQueue {
       }
     }
     this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.cancelScheduled?.();
+    this.cancelScheduled = null;
   }
 
   private schedule(delayMs: number): void {
-    if (this.timer || this.closed) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
+    if (this.cancelScheduled || this.closed) return;
+    const run = () => {
+      this.cancelScheduled = null;
       this.flush().catch(() => {
         /* logged in flush; retried by schedule */
       });
-    }, delayMs);
+    };
+    // 0: commit right after the current I/O phase; every update that arrived in it shares
+    // the transaction (group commit without a fixed wait).
+    if (delayMs === 0) {
+      const handle = setImmediate(run);
+      this.cancelScheduled = () => clearImmediate(handle);
+    } else {
+      const handle = setTimeout(run, delayMs);
+      this.cancelScheduled = () => clearTimeout(handle);
+    }
   }
 }

@@ -1,0 +1,60 @@
+import type { ScenarioResult } from './scenario.ts';
+import type { Flavor } from './syncClient.ts';
+import { flatten } from './report.ts';
+
+export interface TargetCheck {
+  readonly text: string;
+  readonly met: boolean;
+}
+
+type Results = Partial<Record<Flavor, ScenarioResult | { error: string }>>;
+
+function metric(results: Results, flavor: Flavor, name: string): number | boolean | undefined {
+  const r = results[flavor];
+  if (!r) return undefined;
+  const v = flatten(r).get(name);
+  return typeof v === 'string' ? undefined : v;
+}
+
+const num = (v: number | boolean | undefined): number => (typeof v === 'number' ? v : Number.NaN);
+
+function bestPeer(results: Results, name: string): number {
+  const peers = (['reference', 'hocuspocus'] as const)
+    .map((f) => num(metric(results, f, name)))
+    .filter((v) => !Number.isNaN(v));
+  return peers.length > 0 ? Math.min(...peers) : Number.NaN;
+}
+
+const fmt = (n: number) => (Number.isNaN(n) ? 'n/a' : n >= 10 ? n.toFixed(0) : n.toFixed(2));
+
+/** The targets of PERFORMANCE.md ("Scenarios and targets"), checked against one row. */
+export function checkTargets(scenario: string, results: Results): TargetCheck[] {
+  const ours = (name: string) => num(metric(results, 'parley', name));
+  const checks: TargetCheck[] = [];
+  if (results.parley && 'error' in results.parley)
+    return [{ text: `Parley failed: ${String(results.parley.error)}`, met: false }];
+  if (scenario.startsWith('P1/')) {
+    const n = Number(scenario.slice(3));
+    const p99 = ours('latencyMs.p99');
+    const peerP99 = bestPeer(results, 'latencyMs.p99');
+    checks.push({ text: `p99 ${fmt(p99)} ms ≤ best peer's ${fmt(peerP99)} ms`, met: p99 <= peerP99 });
+    const cpu = ours('serverCpuSecondsPer1kDeliveries');
+    const hocus = num(metric(results, 'hocuspocus', 'serverCpuSecondsPer1kDeliveries'));
+    checks.push({
+      text: `server CPU per 1k deliveries ${(cpu / hocus).toFixed(2)}× Hocuspocus ≤ 0.6×`,
+      met: cpu <= 0.6 * hocus,
+    });
+    checks.push({
+      text: `no loss (${fmt(ours('lost'))} lost), replicas converged`,
+      met: ours('lost') === 0 && metric(results, 'parley', 'converged') === true,
+    });
+    if (n >= 500) checks.push({ text: `p99 ${fmt(p99)} ms ≤ 20 ms at N=${n}`, met: p99 <= 20 });
+    const generator = Math.max(
+      ...(['parley', 'reference', 'hocuspocus'] as const)
+        .map((f) => num(metric(results, f, 'generatorCpuCores')))
+        .filter((v) => !Number.isNaN(v)),
+    );
+    checks.push({ text: `(validity) load generator below saturation: ${fmt(generator)} core`, met: generator < 0.9 });
+  }
+  return checks;
+}

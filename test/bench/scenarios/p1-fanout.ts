@@ -1,0 +1,127 @@
+import { connectAll, clientFor, editsIn, makeEdit, participant, prepareBoard, sameBoard } from '../lib/board.ts';
+import type { Scenario, ScenarioContext } from '../lib/scenario.ts';
+import type { BenchServer, LoopDelay } from '../lib/servers.ts';
+import { selfCpuSeconds } from '../lib/proc.ts';
+import { distribution, sleep, until, type Distribution } from '../lib/stats.ts';
+import type { SyncClient } from '../lib/syncClient.ts';
+
+export interface FanOutOptions {
+  readonly clients: number;
+  readonly observers: number;
+  readonly editsPerSecond: number;
+  readonly seconds: number;
+}
+
+export interface FanOutResult {
+  readonly clients: number;
+  readonly edits: number;
+  readonly latencyMs: Distribution;
+  /** Edit deliveries an observer expected but never applied. */
+  readonly lost: number;
+  readonly deliveriesPerSecond: number;
+  readonly serverCpuCores: number;
+  readonly serverCpuSecondsPer1kDeliveries: number;
+  readonly serverPeakRssMb: number;
+  readonly serverLoopDelayMs: LoopDelay;
+  readonly generatorCpuCores: number;
+  readonly framesPerClientPerSecond: number;
+  readonly converged: boolean;
+}
+
+/**
+ * P1: N clients in one board, each making `editsPerSecond` real board edits on an open-loop
+ * schedule; a few observers decode everything and time each edit from its scheduled send
+ * to its application; the rest only count frames.
+ */
+export async function fanOut(server: BenchServer, o: FanOutOptions): Promise<FanOutResult> {
+  const keeper = await prepareBoard(server);
+  const people = Array.from({ length: o.clients }, (_, i) => participant(i));
+  const clients: SyncClient[] = [];
+  for (const p of people) clients.push(await clientFor(server, p, { decode: p.index < o.observers }));
+  const latencies: number[] = [];
+  const seen = clients.slice(0, o.observers).map(() => new Set<string>());
+  clients.slice(0, o.observers).forEach((c, i) => {
+    c.onApplied = (update) => {
+      const now = performance.now();
+      for (const e of editsIn(update)) {
+        const key = `${e.writer}.${e.seq}`;
+        if (e.writer === i || seen[i]!.has(key)) continue;
+        seen[i]!.add(key);
+        latencies.push(now - e.scheduledMs);
+      }
+    };
+  });
+  try {
+    await connectAll(clients);
+    await sleep(500);
+    await server.loopDelay(); // resets the server's histogram: only the load phase counts
+    const cpu0 = server.cpuSeconds();
+    const gen0 = selfCpuSeconds();
+    const frames0 = clients.reduce((s, c) => s + c.framesCounted, 0);
+    const t0 = performance.now();
+    const period = 1000 / o.editsPerSecond;
+    const end = t0 + o.seconds * 1000;
+    // Each client has its own phase; edits go out when due, never waiting on replies.
+    const nextAt = clients.map((_, i) => t0 + (period * i) / clients.length);
+    const sent = clients.map(() => 0);
+    while (performance.now() < end) {
+      const now = performance.now();
+      for (let i = 0; i < clients.length; i++) {
+        while (nextAt[i]! <= now && nextAt[i]! < end) {
+          makeEdit(clients[i]!, people[i]!, sent[i]!, nextAt[i]!);
+          sent[i]!++;
+          nextAt[i]! += period;
+        }
+      }
+      await sleep(1);
+    }
+    const edits = sent.reduce((a, b) => a + b, 0);
+    const expectedBy = (observer: number) => edits - sent[observer]!;
+    await until(() => seen.every((s, i) => s.size >= expectedBy(i)), 10_000, 20);
+    const wall = (performance.now() - t0) / 1000;
+    const serverCpu = server.cpuSeconds() - cpu0;
+    const generatorCpu = selfCpuSeconds() - gen0;
+    const loop = await server.loopDelay();
+    const frames = clients.reduce((s, c) => s + c.framesCounted, 0) - frames0;
+    const deliveries = edits * (o.clients - 1);
+    const lost = seen.reduce((sum, s, i) => sum + (expectedBy(i) - s.size), 0);
+    const observers = clients.slice(0, o.observers);
+    const converged = observers.every((c) => sameBoard(c.doc, observers[0]!.doc));
+    return {
+      clients: o.clients,
+      edits,
+      latencyMs: distribution(latencies),
+      lost,
+      deliveriesPerSecond: deliveries / o.seconds,
+      serverCpuCores: serverCpu / wall,
+      serverCpuSecondsPer1kDeliveries: serverCpu / (deliveries / 1000),
+      serverPeakRssMb: server.memory().peakRssMb,
+      serverLoopDelayMs: loop,
+      generatorCpuCores: generatorCpu / wall,
+      framesPerClientPerSecond: frames / o.clients / wall,
+      converged,
+    };
+  } finally {
+    for (const c of clients) c.destroy();
+    keeper.destroy();
+  }
+}
+
+/** P1 at each N is its own scenario, so the runner alternates servers per N (A B C A B C). */
+export function fanOutScenarios(quick: boolean): Scenario[] {
+  const sizes = quick ? [100, 300] : [100, 200, 300, 500];
+  return sizes.map((clients) => ({
+    id: `P1/${clients}`,
+    title: `fan-out, ${clients} clients × 2 edits/s, 10 observers decode`,
+    flavors: ['parley', 'reference', 'hocuspocus'],
+    run: async (ctx: ScenarioContext) => {
+      const server = await ctx.start();
+      try {
+        const result = await fanOut(server, { clients, observers: 10, editsPerSecond: 2, seconds: ctx.quick ? 4 : 8 });
+        return [{ label: `N=${clients}`, result: { ...result } }];
+      } finally {
+        await server.stop();
+      }
+    },
+  }));
+}
