@@ -119,6 +119,7 @@ export async function startBenchServer(flavor: Flavor, opts: StartOptions = {}):
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exited;
       clearTimeout(timer);
+      if (dataDir && !opts.dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

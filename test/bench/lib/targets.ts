@@ -56,5 +56,25 @@ export function checkTargets(scenario: string, results: Results): TargetCheck[] 
     );
     checks.push({ text: `(validity) load generator below saturation: ${fmt(generator)} core`, met: generator < 0.9 });
   }
+  if (scenario === 'P2') {
+    const join = ours('joinMs.p50');
+    const peer = bestPeer(results, 'joinMs.p50');
+    checks.push({ text: `join p50 ${fmt(join)} ms ≤ 0.75× best peer's ${fmt(peer)} ms`, met: join <= 0.75 * peer });
+    const stall = ours('join50ServerLoopDelayMs.max');
+    checks.push({ text: `50 joining at once: longest event-loop stall ${fmt(stall)} ms ≤ 20 ms`, met: stall <= 20 });
+    checks.push({ text: 'every joiner got the complete board', met: metric(results, 'parley', 'complete') === true });
+  }
+  if (scenario === 'P5') {
+    const first = ours('firstSyncMs.p50');
+    checks.push({ text: `first client synced in ${fmt(first)} ms ≤ 300 ms`, met: first <= 300 });
+    const stall = ours('serverLoopDelayMs.max');
+    checks.push({ text: `load and compaction block the event loop ${fmt(stall)} ms ≤ 50 ms`, met: stall <= 50 });
+  }
+  if (scenario === 'P6') {
+    const interactive = ours('interactiveMs');
+    checks.push({ text: `interactive in ${fmt(interactive)} ms ≤ 1000 ms`, met: interactive <= 1000 });
+    const p95 = ours('keyToPaintMs.p95');
+    checks.push({ text: `keystroke to paint p95 ${fmt(p95)} ms ≤ 16 ms while 3 others type`, met: p95 <= 16 });
+  }
   return checks;
 }

@@ -14,13 +14,23 @@ export class WsTransport {
   bytesReceived = 0;
   /** Whether binary payloads are delivered to `onMessage` (false: counted only). */
   wantPayloads = true;
-  onMessage: (payload: Uint8Array) => void = () => undefined;
+  private handler: ((payload: Uint8Array) => void) | null = null;
+  /** Frames that arrived with the 101 response, before anyone listened. */
+  private early: Uint8Array[] = [];
+  private partial: { frame: Buffer; filled: number } | null = null;
+  /** The start of a frame header split across reads. */
+  private head: Buffer = Buffer.alloc(0);
   onClose: () => void = () => undefined;
   private socket: Socket | null = null;
-  private pending: Buffer = Buffer.alloc(0);
   /** Bytes of a frame payload still to skip (counting mode). */
   private skipping = 0;
   private closed = false;
+
+  /** Receives binary payloads (including any that arrived before it was set). */
+  set onMessage(handler: (payload: Uint8Array) => void) {
+    this.handler = handler;
+    for (const payload of this.early.splice(0)) handler(payload);
+  }
 
   static connect(url: string, timeoutMs = 20_000): Promise<WsTransport> {
     const t = new WsTransport();
@@ -121,47 +131,77 @@ export class WsTransport {
 
   private receive(chunk: Buffer): void {
     this.bytesReceived += chunk.length;
-    let offset = 0;
+    let buf = chunk;
     if (this.skipping > 0) {
-      const skip = Math.min(this.skipping, chunk.length);
+      const skip = Math.min(this.skipping, buf.length);
       this.skipping -= skip;
-      offset = skip;
-      if (offset === chunk.length) return;
+      buf = buf.subarray(skip);
     }
-    let buf = this.pending.length > 0 ? Buffer.concat([this.pending, chunk.subarray(offset)]) : chunk.subarray(offset);
-    this.pending = Buffer.alloc(0);
-    while (buf.length >= 2) {
-      const opcode = buf[0]! & 0x0f;
-      let len = buf[1]! & 0x7f;
-      let header = 2;
-      if (len === 126) {
-        if (buf.length < 4) break;
-        len = buf.readUInt16BE(2);
-        header = 4;
-      } else if (len === 127) {
-        if (buf.length < 10) break;
-        len = Number(buf.readBigUInt64BE(2));
-        header = 10;
+    if (this.partial) {
+      // A large frame fills one buffer of its final size: no re-copying per read.
+      const { frame } = this.partial;
+      const take = Math.min(frame.length - this.partial.filled, buf.length);
+      buf.copy(frame, this.partial.filled, 0, take);
+      this.partial.filled += take;
+      buf = buf.subarray(take);
+      if (this.partial.filled < frame.length) return;
+      this.partial = null;
+      const { opcode, header } = parseHeader(frame)!;
+      this.handle(opcode, frame.subarray(header));
+    }
+    if (this.head.length > 0) {
+      buf = Buffer.concat([this.head, buf]);
+      this.head = Buffer.alloc(0);
+    }
+    while (buf.length > 0) {
+      const parsed = parseHeader(buf);
+      if (!parsed) {
+        this.head = Buffer.from(buf); // the read buffer is reused: keep a copy
+        return;
       }
+      const { opcode, header, length } = parsed;
+      const size = header + length;
       const isData = opcode === 0x2 || opcode === 0x0;
       if (isData) this.framesReceived++;
       if (isData && !this.wantPayloads) {
         // Counting mode: skip the payload without buffering it.
-        if (buf.length < header + len) {
-          this.skipping = header + len - buf.length;
+        if (buf.length < size) {
+          this.skipping = size - buf.length;
           return;
         }
-        buf = buf.subarray(header + len);
+        buf = buf.subarray(size);
         continue;
       }
-      if (buf.length < header + len) break;
+      if (buf.length < size) {
+        const frame = Buffer.allocUnsafe(size);
+        buf.copy(frame);
+        this.partial = { frame, filled: buf.length };
+        return;
+      }
       // The read buffer is reused by the next read: hand out a copy.
-      const payload = Uint8Array.prototype.slice.call(buf, header, header + len);
-      buf = buf.subarray(header + len);
-      if (isData) this.onMessage(payload);
-      else if (opcode === 0x9) this.send(payload, 0xa);
-      else if (opcode === 0x8) this.destroy();
+      this.handle(opcode, Uint8Array.prototype.slice.call(buf, header, size));
+      buf = buf.subarray(size);
     }
-    if (buf.length > 0) this.pending = Buffer.from(buf);
   }
+
+  private handle(opcode: number, payload: Uint8Array): void {
+    if (opcode === 0x2 || opcode === 0x0) {
+      if (this.handler) this.handler(payload);
+      else this.early.push(payload);
+    } else if (opcode === 0x9) {
+      this.send(payload, 0xa);
+    } else if (opcode === 0x8) {
+      this.destroy();
+    }
+  }
+}
+
+/** A server frame's header (unmasked), or null while it is incomplete. */
+function parseHeader(buf: Buffer): { opcode: number; header: number; length: number } | null {
+  if (buf.length < 2) return null;
+  const opcode = buf[0]! & 0x0f;
+  const short = buf[1]! & 0x7f;
+  if (short === 126) return buf.length < 4 ? null : { opcode, header: 4, length: buf.readUInt16BE(2) };
+  if (short === 127) return buf.length < 10 ? null : { opcode, header: 10, length: Number(buf.readBigUInt64BE(2)) };
+  return { opcode, header: 2, length: short };
 }

@@ -1,7 +1,10 @@
 import type { Scenario } from '../lib/scenario.ts';
 import { fanOutScenarios } from './p1-fanout.ts';
+import { lateJoinerScenario } from './p2-late-joiner.ts';
+import { coldLoadScenario } from './p5-cold-load.ts';
+import { clientScenario } from './p6-client.ts';
 
 /** Every scenario, in the order PERFORMANCE.md lists them. */
 export async function loadScenarios(quick: boolean): Promise<Scenario[]> {
-  return [...fanOutScenarios(quick)];
+  return [...fanOutScenarios(quick), lateJoinerScenario, coldLoadScenario, clientScenario];
 }
