@@ -266,4 +266,16 @@ describe('update guard: details', () => {
     expect(checkBoardChanges(delegateS2, f.server, resolveChanges(f.server, step2).changes)).toEqual({ ok: true });
     expect(checkBoardChanges(delegateT, f.server, resolveChanges(f.server, step2).changes).ok).toBe(false);
   });
+  it('GUARD9: an offline session of hundreds of separate edits in one place (replies in one thread, inserts at the start of a text) is resolved, not held as unresolvable', () => {
+    const f = fixture();
+    const replica = new Y.Doc();
+    Y.applyUpdate(replica, Y.encodeStateAsUpdate(f.server));
+    const sv = Y.encodeStateVector(f.server);
+    const tid = openThread(replica, actorOf(delegateS2), { pointId: f.pointId, body: 'offline thread' });
+    for (let i = 0; i < 300; i++) replyToThread(replica, actorOf(delegateS2), tid, `reply ${i}`);
+    const step2 = Y.encodeStateAsUpdate(replica, sv);
+    const resolved = resolveChanges(f.server, step2);
+    expect(checkBoardChanges(delegateS2, f.server, resolved.changes)).toEqual({ ok: true });
+    expect(checkBoardChanges(observer, f.server, resolved.changes).ok).toBe(false);
+  });
 });

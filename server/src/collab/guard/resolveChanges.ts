@@ -46,6 +46,10 @@ interface Lookup {
   readonly incoming: Map<number, Y.Item[]>;
   /** GC ranges of this update by client (content the sender already garbage-collected). */
   readonly incomingGc: Map<number, { clock: number; len: number }[]>;
+  /** Resolved parents of incoming structs: a neighbour chain is walked once, not per struct. */
+  readonly parents: Map<Y.Item, ParentInfo>;
+  /** How many structs the update holds: a neighbour chain longer than that is a cycle. */
+  readonly incomingCount: number;
 }
 
 function stateOf(store: Y.Doc['store'], client: number): number {
@@ -90,37 +94,70 @@ type ParentInfo =
   | { kind: 'item'; ref: StructRef; sub: string | null }
   | { kind: 'gc' };
 
+/**
+ * `depth` counts nesting (types inside types), bounded by MAX_DEPTH. Neighbour chains do not
+ * count: an offline session of 500 replies in one thread, or 500 separate inserts at the
+ * start of a text, is one chain of 500 incoming structs, each naming only its neighbour.
+ */
 function parentOf(lookup: Lookup, ref: StructRef, depth: number): ParentInfo {
   if (depth > MAX_DEPTH) throw new UnresolvableUpdate('nesting too deep');
-  const item = ref.item;
   if (ref.live) {
-    const type = item.parent as Y.AbstractType<unknown> | null;
+    const type = ref.item.parent as Y.AbstractType<unknown> | null;
     if (!type) return { kind: 'gc' };
     const holder = type._item;
-    if (!holder) return { kind: 'root', name: Y.findRootTypeKey(type), sub: item.parentSub };
-    return { kind: 'item', ref: { live: true, item: holder }, sub: item.parentSub };
+    if (!holder) return { kind: 'root', name: Y.findRootTypeKey(type), sub: ref.item.parentSub };
+    return { kind: 'item', ref: { live: true, item: holder }, sub: ref.item.parentSub };
   }
   // A decoded struct names its parent only when it has no neighbours; otherwise it shares
-  // the parent (and map key) of its left neighbour, or of its right one.
-  const parent = item.parent as unknown;
-  if (typeof parent === 'string') return { kind: 'root', name: parent, sub: item.parentSub };
-  if (parent instanceof Object && 'client' in parent && 'clock' in parent) {
-    const holder = findStruct(lookup, parent as Y.ID);
-    if (holder === 'gc') return { kind: 'gc' };
-    if (!holder) throw new UnresolvableUpdate('parent not found');
-    // A parent deleted and collected since the sender saw it: Yjs drops the insert (GC).
-    if (holder.item.content instanceof Y.ContentDeleted) return { kind: 'gc' };
-    // Yjs would crash mid-transaction on a parent that holds no type; refuse it up front.
-    if (!(holder.item.content instanceof Y.ContentType)) throw new UnresolvableUpdate('parent is not a type');
-    return { kind: 'item', ref: holder, sub: item.parentSub };
+  // the parent (and map key) of its left neighbour, or of its right one. Every struct on
+  // such a chain shares the parent found at its end.
+  const chain: Y.Item[] = [];
+  let item = ref.item;
+  let found: ParentInfo;
+  for (;;) {
+    const known = lookup.parents.get(item);
+    if (known) {
+      found = known;
+      break;
+    }
+    chain.push(item);
+    if (chain.length > lookup.incomingCount) throw new UnresolvableUpdate('neighbour cycle');
+    const parent = item.parent as unknown;
+    if (typeof parent === 'string') {
+      found = { kind: 'root', name: parent, sub: item.parentSub };
+      break;
+    }
+    if (parent instanceof Object && 'client' in parent && 'clock' in parent) {
+      found = explicitParent(lookup, parent as Y.ID, item.parentSub);
+      break;
+    }
+    const neighbourId = item.origin ?? item.rightOrigin;
+    if (!neighbourId) throw new UnresolvableUpdate('struct without parent or neighbours');
+    const neighbour = findStruct(lookup, neighbourId);
+    if (neighbour === 'gc') {
+      found = { kind: 'gc' };
+      break;
+    }
+    if (!neighbour) throw new UnresolvableUpdate('neighbour not found');
+    if (neighbour.live) {
+      found = parentOf(lookup, neighbour, depth);
+      break;
+    }
+    item = neighbour.item;
   }
-  const neighbourId = item.origin ?? item.rightOrigin;
-  if (!neighbourId) throw new UnresolvableUpdate('struct without parent or neighbours');
-  const neighbour = findStruct(lookup, neighbourId);
-  if (neighbour === 'gc') return { kind: 'gc' };
-  if (!neighbour) throw new UnresolvableUpdate('neighbour not found');
-  // The neighbour's resolved parent and key are this struct's too.
-  return parentOf(lookup, neighbour, depth + 1);
+  for (const struct of chain) lookup.parents.set(struct, found);
+  return found;
+}
+
+function explicitParent(lookup: Lookup, parentId: Y.ID, sub: string | null): ParentInfo {
+  const holder = findStruct(lookup, parentId);
+  if (holder === 'gc') return { kind: 'gc' };
+  if (!holder) throw new UnresolvableUpdate('parent not found');
+  // A parent deleted and collected since the sender saw it: Yjs drops the insert (GC).
+  if (holder.item.content instanceof Y.ContentDeleted) return { kind: 'gc' };
+  // Yjs would crash mid-transaction on a parent that holds no type; refuse it up front.
+  if (!(holder.item.content instanceof Y.ContentType)) throw new UnresolvableUpdate('parent is not a type');
+  return { kind: 'item', ref: holder, sub };
 }
 
 /** The path from a root to `ref`, or null when an ancestor was garbage-collected. */
@@ -219,7 +256,7 @@ export function resolveChanges(doc: Y.Doc, update: Uint8Array): Resolved {
     list.push(s);
   }
   for (const list of incoming.values()) list.sort((a, b) => a.id.clock - b.id.clock);
-  const lookup: Lookup = { store, incoming, incomingGc };
+  const lookup: Lookup = { store, incoming, incomingGc, parents: new Map(), incomingCount: structs.length };
   const changes: Change[] = [];
 
   for (const list of incoming.values()) {
