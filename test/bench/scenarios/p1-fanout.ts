@@ -2,6 +2,7 @@ import { connectAll, clientFor, editsIn, makeEdit, participant, prepareBoard, sa
 import type { Scenario, ScenarioContext } from '../lib/scenario.ts';
 import type { BenchServer, LoopDelay } from '../lib/servers.ts';
 import { selfCpuSeconds } from '../lib/proc.ts';
+import { openLoop } from '../lib/openLoop.ts';
 import { distribution, sleep, until, type Distribution } from '../lib/stats.ts';
 import type { SyncClient } from '../lib/syncClient.ts';
 
@@ -59,22 +60,9 @@ export async function fanOut(server: BenchServer, o: FanOutOptions): Promise<Fan
     const gen0 = selfCpuSeconds();
     const frames0 = clients.reduce((s, c) => s + c.framesCounted, 0);
     const t0 = performance.now();
-    const period = 1000 / o.editsPerSecond;
-    const end = t0 + o.seconds * 1000;
-    // Each client has its own phase; edits go out when due, never waiting on replies.
-    const nextAt = clients.map((_, i) => t0 + (period * i) / clients.length);
-    const sent = clients.map(() => 0);
-    while (performance.now() < end) {
-      const now = performance.now();
-      for (let i = 0; i < clients.length; i++) {
-        while (nextAt[i]! <= now && nextAt[i]! < end) {
-          makeEdit(clients[i]!, people[i]!, sent[i]!, nextAt[i]!);
-          sent[i]!++;
-          nextAt[i]! += period;
-        }
-      }
-      await sleep(1);
-    }
+    const sent = await openLoop(clients.length, o.editsPerSecond, o.seconds, (i, seq, at) =>
+      makeEdit(clients[i]!, people[i]!, seq, at),
+    );
     const edits = sent.reduce((a, b) => a + b, 0);
     const expectedBy = (observer: number) => edits - sent[observer]!;
     await until(() => seen.every((s, i) => s.size >= expectedBy(i)), 10_000, 20);

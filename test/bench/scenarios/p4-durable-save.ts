@@ -1,6 +1,7 @@
 import { clientFor, connectAll, makeEdit, participant, prepareBoard } from '../lib/board.ts';
 import type { Scenario, ScenarioContext } from '../lib/scenario.ts';
 import type { BenchServer, LoopDelay } from '../lib/servers.ts';
+import { openLoop } from '../lib/openLoop.ts';
 import { selfCpuSeconds } from '../lib/proc.ts';
 import { distribution, sleep, until, type Distribution } from '../lib/stats.ts';
 import type { SyncClient } from '../lib/syncClient.ts';
@@ -103,22 +104,10 @@ export async function durableSave(server: BenchServer, o: DurableSaveOptions): P
     const cpu0 = server.cpuSeconds();
     const gen0 = selfCpuSeconds();
     const t0 = performance.now();
-    const period = 1000 / o.editsPerSecond;
-    const end = t0 + o.seconds * 1000;
-    const nextAt = clients.map((_, i) => t0 + (period * i) / clients.length);
-    const sent = clients.map(() => 0);
-    while (performance.now() < end) {
-      const now = performance.now();
-      for (let i = 0; i < clients.length; i++) {
-        while (nextAt[i]! <= now && nextAt[i]! < end) {
-          makeEdit(clients[i]!, people[i]!, sent[i]!, nextAt[i]!);
-          lags.push(performance.now() - nextAt[i]!);
-          sent[i]!++;
-          nextAt[i]! += period;
-        }
-      }
-      await sleep(1);
-    }
+    const sent = await openLoop(clients.length, o.editsPerSecond, o.seconds, (i, seq, at) => {
+      makeEdit(clients[i]!, people[i]!, seq, at);
+      lags.push(performance.now() - at);
+    });
     const loadEnd = performance.now();
     const serverCpu = server.cpuSeconds() - cpu0;
     const generatorCpu = selfCpuSeconds() - gen0;
