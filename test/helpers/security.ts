@@ -368,26 +368,4 @@ export async function postJson(
   });
 }
 
-// ------------------------------------------------------------------ seeded PRNG
-
-/** mulberry32: a small seeded PRNG, so a failing fuzz run reproduces from its seed. */
-export function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    next,
-    int: (n: number) => Math.floor(next() * n),
-    pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!,
-    bytes: (n: number) => {
-      const out = new Uint8Array(n);
-      for (let i = 0; i < n; i++) out[i] = Math.floor(next() * 256);
-      return out;
-    },
-  };
-}
+export { prng } from './prng.ts';

@@ -21,25 +21,13 @@ import {
   type TerminalClose,
 } from '../helpers/replicas.ts';
 import { fetchMetric } from '../helpers/metrics.ts';
+import { prng } from '../helpers/prng.ts';
 import { startServer, tempDataDir, type RunningServer } from '../helpers/server.ts';
 import { identity, mintToken, type TestIdentity } from '../helpers/tokens.ts';
 
 const SEED = process.env['PARLEY_CRASH_SEED']
   ? Number(process.env['PARLEY_CRASH_SEED'])
   : (Math.random() * 2 ** 31) | 0;
-
-/** mulberry32: small, seedable, good enough to pick delays and positions. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { next, int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)) };
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -149,18 +137,18 @@ async function killUnderLoad(opts: CrashOptions): Promise<string> {
     loops = writers.map(async (w) => {
       let n = w.written.length;
       while (loadRunning) {
-        const text = pointText(w.doc, hot[rnd.int(0, hot.length - 1)]!, 'body')!;
+        const text = pointText(w.doc, hot[rnd.between(0, hot.length - 1)]!, 'body')!;
         const word = `[c${w.index}.${n++}]`;
         const roll = rnd.next();
         let at = roll < 0.45 ? 0 : text.length;
         if (roll > 0.9) {
           const s = text.toString();
-          const space = s.indexOf(' ', rnd.int(0, s.length));
+          const space = s.indexOf(' ', rnd.between(0, s.length));
           at = space < 0 ? s.length : space + 1;
         }
         text.insert(at, `${word} `);
         w.written.push(word);
-        await sleep(rnd.int(3, 8));
+        await sleep(rnd.between(3, 8));
       }
     });
   };
@@ -190,7 +178,7 @@ async function killUnderLoad(opts: CrashOptions): Promise<string> {
     for (let cycle = 1; cycle <= opts.cycles; cycle++) {
       startLoad(hot);
       // Kill at a random moment while everyone is typing.
-      await sleep(rnd.int(50, 400));
+      await sleep(rnd.between(50, 400));
       expect(await server.stop('SIGKILL')).toBe('SIGKILL');
       // Acks already on the wire were sent before the kill; let them land, then freeze.
       await waitFor(() => writers.every((w) => !w.provider!.wsconnected), 'every provider to notice the kill');
@@ -317,7 +305,7 @@ describe('kill -9 under load', () => {
           // Kill while the room loads (and compacts) for its first client after a restart.
           const doc = new Y.Doc();
           const writer = await writerOn(doc);
-          await sleep(rnd.int(0, 40));
+          await sleep(rnd.between(0, 40));
           await kill();
           writer.destroy();
           doc.destroy();
@@ -338,11 +326,11 @@ describe('kill -9 under load', () => {
         let running = true;
         const loop = (async () => {
           while (running) {
-            if (writer.synced) pointText(doc, pid, 'body')!.insert(0, 'x'.repeat(rnd.int(2_000, 40_000)));
-            await sleep(rnd.int(2, 6));
+            if (writer.synced) pointText(doc, pid, 'body')!.insert(0, 'x'.repeat(rnd.between(2_000, 40_000)));
+            await sleep(rnd.between(2, 6));
           }
         })();
-        await sleep(rnd.int(30, 250));
+        await sleep(rnd.between(30, 250));
         await kill();
         running = false;
         await loop;

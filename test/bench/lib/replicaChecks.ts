@@ -3,18 +3,6 @@ import * as Y from 'yjs';
 
 /** Shared by P2 and P5: deterministic content, completeness checks, CPU contention. */
 
-/** A seeded generator (mulberry32), so every server gets a board of the same size. */
-export function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Max clock per Yjs client id. */
 export function stateVector(doc: Y.Doc): Map<number, number> {
   return Y.decodeStateVector(Y.encodeStateVector(doc));

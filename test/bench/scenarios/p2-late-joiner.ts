@@ -5,7 +5,8 @@ import { listPoints, listThreads, pointText, replyToThread, type PointId, type T
 import { MESSAGE, SYNC } from '@parley/shared/protocol';
 import { clientFor, connectAll, participant, prepareBoard, type Participant } from '../lib/board.ts';
 import { selfCpuSeconds } from '../lib/proc.ts';
-import { covers, prng, runQueueWaitMs, stateVector, unionOf } from '../lib/replicaChecks.ts';
+import { prng } from '../../helpers/prng.ts';
+import { covers, runQueueWaitMs, stateVector, unionOf } from '../lib/replicaChecks.ts';
 import type { Scenario, ScenarioContext, ScenarioResult } from '../lib/scenario.ts';
 import type { BenchServer, LoopDelay } from '../lib/servers.ts';
 import { distribution, median, sleep, until } from '../lib/stats.ts';
@@ -90,7 +91,7 @@ async function buildBoard(server: BenchServer, o: LateJoinerOptions): Promise<Bu
     const pointEdits = o.updates - replies;
     if (replies <= 0 || pointEdits < 0) throw new Error(`P2: ${o.comments} comments cannot be ${o.updates} updates`);
     const editors = people.filter((p) => p.role === 'editor' || p.role === 'owner').map((p) => p.index);
-    const random = prng(0x9a21);
+    const random = prng(0x9a21).next;
     let replySeq = 0;
     let editSeq = 0;
     const write = (k: number) => {

@@ -15,7 +15,8 @@ import { buildDemoState } from '../../../server/src/seed/createDemoBoard.ts';
 import { DEMO_TITLE } from '../../../server/src/seed/demoContent.ts';
 import { SqliteStorage } from '../../../server/src/storage/SqliteStorage.ts';
 import { BOARD, clientFor, participant, type Participant } from '../lib/board.ts';
-import { covers, prng, runQueueWaitMs, unionOf } from '../lib/replicaChecks.ts';
+import { prng } from '../../helpers/prng.ts';
+import { covers, runQueueWaitMs, unionOf } from '../lib/replicaChecks.ts';
 import type { Scenario, ScenarioContext, ScenarioResult } from '../lib/scenario.ts';
 import type { BenchServer, LoopDelay } from '../lib/servers.ts';
 import { distribution, median, sleep } from '../lib/stats.ts';
@@ -93,7 +94,7 @@ export async function prepareLog(updates: number): Promise<PreparedLog> {
     );
     entries += threads.length;
 
-    const random = prng(0x5eed);
+    const random = prng(0x5eed).next;
     const word = () => WORDS[Math.floor(random() * WORDS.length)]!;
     let turn = 0;
     while (entries < updates) {
