@@ -99,6 +99,25 @@ describe('live sync through the real server', () => {
     expect(listPoints(late.doc)[0]!.title.startsWith('Late-joiner check: ')).toBe(true);
   });
 
+  it('RELAY3: joiners with empty docs, before and after an edit, are each served the board as it was when they joined', async () => {
+    const a = await client();
+    const first = await client(bogdan);
+    await Promise.all([a.synced, first.synced]);
+    const [, p] = listPoints(a.doc);
+    expect(pointText(first.doc, p!.id, 'title')!.toString()).not.toContain('RELAY3');
+    pointText(a.doc, p!.id, 'title')!.insert(0, 'RELAY3 ');
+    // Once the first joiner has the edit, it is stored: the next joiner's reply must hold it.
+    await waitFor(
+      () => pointText(first.doc, p!.id, 'title')!.toString().startsWith('RELAY3 '),
+      'the edit to be relayed',
+    );
+    const second = await client(bogdan);
+    await second.synced;
+    // Checked at the moment of sync: the sync reply alone, not a later relay, carries it.
+    expect(pointText(second.doc, p!.id, 'title')!.toString().startsWith('RELAY3 ')).toBe(true);
+    expect(stateEquals(second.doc, a.doc)).toBe(true);
+  });
+
   it('SYNC4: the server forwards awareness so clients see who is here', async () => {
     const a = await client();
     const b = await client(bogdan);

@@ -9,6 +9,7 @@ import type { PersistQueue } from '../storage/PersistQueue.ts';
 import { SYSTEM_OWNER, type Storage } from '../storage/Storage.ts';
 import { MalformedAwareness, pinAwarenessUpdate } from './awarenessPinning.ts';
 import { CommittedRelay } from './CommittedRelay.ts';
+import { spanOf } from './encodeCommitted.ts';
 import type { Connection } from './Connection.ts';
 import { checkBoardChanges } from './guard/boardRules.ts';
 import { checkPrivateNotesChanges } from './guard/privateNotesRules.ts';
@@ -328,11 +329,11 @@ export class BoardRoom {
     return typeof title === 'string' ? title : '';
   }
 
-  private readonly onDocUpdate = (update: Uint8Array, origin: unknown): void => {
+  private readonly onDocUpdate = (update: Uint8Array, origin: unknown, _doc: Y.Doc, tr: Y.Transaction): void => {
     const stored = this.deps.persist.enqueue(this.docName, update);
     const fromConnection = this.connections.has(origin as Connection) ? (origin as Connection) : null;
     if (fromConnection) this.lastStored = stored;
-    this.relay.add(update, fromConnection, stored);
+    this.relay.add(update, spanOf(tr), fromConnection, stored);
     const title = this.title();
     if (this.name.kind === 'board' && title !== this.lastTitle) {
       this.lastTitle = title;

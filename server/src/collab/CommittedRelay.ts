@@ -1,9 +1,11 @@
 import * as Y from 'yjs';
 import type { Connection } from './Connection.ts';
+import { encodeSpans, type TransactionSpan } from './encodeCommitted.ts';
 import { encodeSyncStep2, encodeUpdate } from './messages.ts';
 
 interface Outgoing {
   readonly update: Uint8Array;
+  readonly span: TransactionSpan;
   /** The connection the update came from (it already has it), or null for the server's own. */
   readonly origin: Connection | null;
 }
@@ -28,6 +30,11 @@ export class CommittedRelay {
   private readonly waitingJoiners: { conn: Connection; stateVector: Uint8Array }[] = [];
   /** Resolves once everything applied so far is committed. */
   private allStored: Promise<void> = Promise.resolve();
+  /**
+   * The sync step 2 frame for a joiner with an empty doc, encoded once per state of the
+   * doc: a burst of joiners (a meeting starting) costs one encode, not one each.
+   */
+  private fullStateFrame: Uint8Array | null = null;
 
   constructor(
     private readonly doc: Y.Doc,
@@ -36,8 +43,9 @@ export class CommittedRelay {
   ) {}
 
   /** Queues an applied update; it goes out once `stored` (in commit order) resolves. */
-  add(update: Uint8Array, origin: Connection | null, stored: Promise<void>): void {
-    this.outgoing.push({ update, origin });
+  add(update: Uint8Array, span: TransactionSpan, origin: Connection | null, stored: Promise<void>): void {
+    this.fullStateFrame = null;
+    this.outgoing.push({ update, span, origin });
     this.allStored = stored;
     void stored.then(() => {
       this.committedCount++;
@@ -58,6 +66,11 @@ export class CommittedRelay {
 
   /** `stateVector` was validated when its message was decoded (messages.ts). */
   private step2For(stateVector: Uint8Array): Uint8Array {
+    // An empty state vector is the single byte 0 (no entries).
+    if (stateVector.byteLength === 1 && stateVector[0] === 0) {
+      this.fullStateFrame ??= encodeSyncStep2(Y.encodeStateAsUpdate(this.doc));
+      return this.fullStateFrame;
+    }
     return encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, stateVector));
   }
 
@@ -87,7 +100,7 @@ export class CommittedRelay {
    */
   private send(batch: readonly Outgoing[]): void {
     const skip = batch.length === 1 ? batch[0]!.origin : null;
-    const update = batch.length === 1 ? batch[0]!.update : Y.mergeUpdates(batch.map((o) => o.update));
+    const update = batch.length === 1 ? batch[0]!.update : this.merge(batch);
     const frame = encodeUpdate(update);
     let frames = 0;
     for (const conn of this.recipients()) {
@@ -96,5 +109,19 @@ export class CommittedRelay {
       frames++;
     }
     this.countFrames(frames);
+  }
+
+  /**
+   * With nothing uncommitted left in the doc, the batch is exactly the doc's structs past
+   * the batch's starts, and is written from the store in one pass. Otherwise (a commit
+   * still in flight behind this one) the updates themselves are merged.
+   */
+  private merge(batch: readonly Outgoing[]): Uint8Array {
+    if (this.outgoing.length === 0)
+      return encodeSpans(
+        this.doc,
+        batch.map((o) => o.span),
+      );
+    return Y.mergeUpdates(batch.map((o) => o.update));
   }
 }
