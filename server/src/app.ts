@@ -53,6 +53,7 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
     log,
     idleMs: config.roomIdleMs,
     compactThreshold: config.compactThreshold,
+    relayFramesPerSecond: config.relayFramesPerSecond,
     metrics,
   });
   const origins = new OriginPolicy(config.allowedOrigins);

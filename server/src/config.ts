@@ -17,6 +17,7 @@ const EnvSchema = z.object({
   PARLEY_MAX_PAYLOAD: intFromEnv(8 * 1024 * 1024, 1024, 256 * 1024 * 1024),
   PARLEY_PERSIST_BATCH_MS: intFromEnv(0, 0, 1000),
   PARLEY_COMPACT_THRESHOLD: intFromEnv(500, 2, 10_000_000),
+  PARLEY_RELAY_FRAMES_PER_SECOND: intFromEnv(20_000, 0, 10_000_000),
   PARLEY_SEED_DEMO: z.enum(['true', 'false']).default('true'),
   PARLEY_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   PARLEY_SESSION_TTL_HOURS: intFromEnv(24 * 14, 1, 24 * 365),
@@ -40,6 +41,8 @@ export interface Config {
   maxPayload: number;
   persistBatchMs: number;
   compactThreshold: number;
+  /** Fan-out frames per second one room aims to stay under (0: relay every commit at once). */
+  relayFramesPerSecond: number;
   seedDemo: boolean;
   secret: string | undefined;
   sessionTtlMs: number;
@@ -77,6 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxPayload: e.PARLEY_MAX_PAYLOAD,
     persistBatchMs: e.PARLEY_PERSIST_BATCH_MS,
     compactThreshold: e.PARLEY_COMPACT_THRESHOLD,
+    relayFramesPerSecond: e.PARLEY_RELAY_FRAMES_PER_SECOND,
     seedDemo: e.PARLEY_SEED_DEMO === 'true',
     secret: e.PARLEY_SECRET,
     sessionTtlMs: e.PARLEY_SESSION_TTL_HOURS * 3_600_000,

@@ -9,7 +9,7 @@ import type { PersistQueue } from '../storage/PersistQueue.ts';
 import { SYSTEM_OWNER, type Storage } from '../storage/Storage.ts';
 import { MalformedAwareness, pinAwarenessUpdate } from './awarenessPinning.ts';
 import { CommittedRelay } from './CommittedRelay.ts';
-import { spanOf } from './encodeCommitted.ts';
+import { encodeSpans, spanOf } from './encodeCommitted.ts';
 import type { Connection } from './Connection.ts';
 import { checkBoardChanges } from './guard/boardRules.ts';
 import { checkPrivateNotesChanges } from './guard/privateNotesRules.ts';
@@ -25,6 +25,7 @@ export interface RoomDeps {
   readonly persist: PersistQueue;
   readonly log: Logger;
   readonly compactThreshold: number;
+  readonly relayFramesPerSecond: number;
   /** For private-notes rooms: the board doc, to colour presence by stakeholder. */
   readonly boardDoc?: Y.Doc;
   readonly metrics?: Metrics;
@@ -45,6 +46,10 @@ export class BoardRoom {
 
   /** Which user owns each Yjs client id of this doc (see Storage.loadClientOwners). */
   private clientOwners = new Map<number, string>();
+  /** Claims of the update being applied, until its onTransaction queues them with it. */
+  private unstoredClaims: Map<number, string> | null = null;
+  /** The bytes of the live edit being applied, if one is. */
+  private applyingEdit: Uint8Array | null = null;
   /** Which connection owns each awareness client id in this room. */
   private readonly awarenessOwners = new Map<number, Connection>();
   private readonly relay: CommittedRelay;
@@ -56,12 +61,10 @@ export class BoardRoom {
   ) {
     // The server is not a participant: it publishes no awareness state of its own.
     this.awareness.setLocalState(null);
-    this.relay = new CommittedRelay(
-      this.doc,
-      () => this.connections,
-      (frames) => this.deps.metrics?.broadcastFrames.inc(frames),
+    this.relay = new CommittedRelay(this.doc, this.connections, deps.relayFramesPerSecond, (frames) =>
+      this.deps.metrics?.broadcastFrames.inc(frames),
     );
-    this.doc.on('update', this.onDocUpdate);
+    this.doc.on('afterTransactionCleanup', this.onTransaction);
     this.awareness.on('update', this.onAwarenessUpdate);
   }
 
@@ -73,13 +76,13 @@ export class BoardRoom {
   static async load(docName: string, name: DocName, deps: RoomDeps): Promise<BoardRoom> {
     const room = new BoardRoom(docName, name, deps);
     const { updates, lastSeq } = await deps.storage.loadLog(docName);
-    room.doc.off('update', room.onDocUpdate);
+    room.doc.off('afterTransactionCleanup', room.onTransaction);
     try {
       Y.transact(room.doc, () => {
         for (const update of updates) Y.applyUpdate(room.doc, update);
       });
     } finally {
-      room.doc.on('update', room.onDocUpdate);
+      room.doc.on('afterTransactionCleanup', room.onTransaction);
     }
     room.lastTitle = room.title();
     room.clientOwners = await deps.storage.loadClientOwners(docName);
@@ -187,20 +190,31 @@ export class BoardRoom {
     if (!verdict.ok && verdict.missingDependencies && !conn.initialSyncDone && conn.holdUpdate(update, encodeSaved)) {
       return;
     }
-    if (!this.applyChecked(conn, principal, update, verdict)) return;
+    if (!this.applyChecked(conn, principal, update, verdict, !isStep2)) return;
     conn.trackUpdate(this.lastStoredOf(), encodeSaved);
     if (isStep2 && !conn.initialSyncDone) {
       conn.initialSyncDone = true;
       for (const held of conn.takeHeldUpdates()) {
         const again = this.guard(principal, held.update);
-        if (!this.applyChecked(conn, principal, held.update, again)) return;
+        if (!this.applyChecked(conn, principal, held.update, again, true)) return;
         held.stored(this.lastStoredOf());
       }
     }
   }
 
-  /** Applies an update the guard allowed; refuses (4403) one it did not. */
-  private applyChecked(conn: Connection, principal: Principal, update: Uint8Array, verdict: GuardVerdict): boolean {
+  /**
+   * Applies an update the guard allowed; refuses (4403) one it did not. A live edit (`isEdit`)
+   * is stored and relayed as the client sent it: it is one transaction of the client's,
+   * all of it new to the server, so re-encoding it would only cost time. A sync step 2 may
+   * repeat much the server already has, so only what it added is stored.
+   */
+  private applyChecked(
+    conn: Connection,
+    principal: Principal,
+    update: Uint8Array,
+    verdict: GuardVerdict,
+    isEdit: boolean,
+  ): boolean {
     if (!verdict.ok) {
       // Applied nowhere, broadcast to no one, stored nowhere: the client must resync.
       this.deps.log.warn(
@@ -214,7 +228,20 @@ export class BoardRoom {
     this.deps.metrics?.updatesApplied.inc();
     this.claimClients(verdict.claims);
     this.lastStored = null;
-    Y.applyUpdate(this.doc, update, conn);
+    this.applyingEdit = isEdit ? update : null;
+    try {
+      Y.applyUpdate(this.doc, update, conn);
+    } finally {
+      this.applyingEdit = null;
+    }
+    if (this.unstoredClaims) {
+      // Nothing new reached the doc, so no update carried the claims: store them alone.
+      const claims = this.unstoredClaims;
+      this.unstoredClaims = null;
+      this.deps.storage.addClientOwners(this.docName, claims).catch((err: unknown) => {
+        this.deps.log.error({ err, docName: this.docName }, 'could not store client id owners');
+      });
+    }
     return true;
   }
 
@@ -271,13 +298,15 @@ export class BoardRoom {
     return verdict.ok ? { ok: true, claims } : { ok: false, reason: verdict.reason };
   }
 
-  /** Records client ids first written by an accepted update. */
+  /**
+   * Records client ids first written by an accepted update. They are stored in the same
+   * commit as the update (onTransaction), so after a crash an id is owned exactly when
+   * something was stored under it.
+   */
   private claimClients(claims: Map<number, string>): void {
     if (claims.size === 0) return;
     for (const [client, userId] of claims) this.clientOwners.set(client, userId);
-    this.deps.storage.addClientOwners(this.docName, claims).catch((err: unknown) => {
-      this.deps.log.error({ err, docName: this.docName }, 'could not store client id owners');
-    });
+    this.unstoredClaims = claims;
   }
 
   /** A connection may speak only for awareness ids it owns; the first free one is its own. */
@@ -310,6 +339,7 @@ export class BoardRoom {
   /** Closes every connection (server shutdown or unload) and frees the doc. */
   destroy(code: typeof CLOSE.goingAway = CLOSE.goingAway): void {
     this.destroyed = true;
+    this.relay.close();
     for (const conn of this.connections) conn.close(code);
     this.connections.clear();
     this.awareness.destroy();
@@ -329,11 +359,21 @@ export class BoardRoom {
     return typeof title === 'string' ? title : '';
   }
 
-  private readonly onDocUpdate = (update: Uint8Array, origin: unknown, _doc: Y.Doc, tr: Y.Transaction): void => {
-    const stored = this.deps.persist.enqueue(this.docName, update);
-    const fromConnection = this.connections.has(origin as Connection) ? (origin as Connection) : null;
+  /**
+   * Every change to the doc is stored and relayed from here. The room listens to
+   * `afterTransactionCleanup` rather than `update`, because with an `update` listener Yjs
+   * encodes every transaction, walking every client id the doc has ever seen (hundreds in a
+   * busy board), even when the edit's own bytes are at hand.
+   */
+  private readonly onTransaction = (tr: Y.Transaction): void => {
+    const span = spanOf(tr);
+    if (span.starts.size === 0 && span.deleteSet.clients.size === 0) return;
+    const fromConnection = this.connections.has(tr.origin as Connection) ? (tr.origin as Connection) : null;
+    const update = fromConnection && this.applyingEdit ? this.applyingEdit : encodeSpans(this.doc, [span]);
+    const stored = this.deps.persist.enqueue(this.docName, update, this.unstoredClaims ?? undefined);
+    this.unstoredClaims = null;
     if (fromConnection) this.lastStored = stored;
-    this.relay.add(update, spanOf(tr), fromConnection, stored);
+    this.relay.add(update, span, fromConnection, stored);
     const title = this.title();
     if (this.name.kind === 'board' && title !== this.lastTitle) {
       this.lastTitle = title;

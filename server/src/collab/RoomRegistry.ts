@@ -15,6 +15,7 @@ export interface RegistryOptions {
   readonly log: Logger;
   readonly idleMs: number;
   readonly compactThreshold: number;
+  readonly relayFramesPerSecond: number;
   readonly metrics?: Metrics;
 }
 
@@ -96,6 +97,7 @@ export class RoomRegistry {
       persist: this.opts.persist,
       log: this.opts.log,
       compactThreshold: this.opts.compactThreshold,
+      relayFramesPerSecond: this.opts.relayFramesPerSecond,
       ...(boardDoc ? { boardDoc } : {}),
       ...(this.opts.metrics ? { metrics: this.opts.metrics } : {}),
     });

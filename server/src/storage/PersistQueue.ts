@@ -41,12 +41,12 @@ export class PersistQueue {
    * rejects: a failed write is retried, and after close nothing is confirmed (so nobody is
    * told "saved" for an update that was not stored).
    */
-  enqueue(docName: string, update: Uint8Array): Promise<void> {
+  enqueue(docName: string, update: Uint8Array, owners?: ReadonlyMap<number, string>): Promise<void> {
     if (this.closed) {
       this.log.error({ docName }, 'update arrived after the store was closed; not stored');
       return new Promise<void>(() => undefined);
     }
-    this.pending.push({ docName, update });
+    this.pending.push(owners ? { docName, update, owners } : { docName, update });
     const queuedAt = performance.now();
     const stored = new Promise<void>((resolve) => this.waiters.push({ resolve, queuedAt }));
     this.schedule(this.batchMs);

@@ -100,7 +100,10 @@ export class SqliteStorage implements Storage {
 
   async appendUpdates(batch: readonly PendingUpdate[]): Promise<void> {
     this.db.transaction(() => {
-      for (const { docName, update } of batch) this.stmts.insertUpdate.run(docName, update);
+      for (const { docName, update, owners } of batch) {
+        this.stmts.insertUpdate.run(docName, update);
+        if (owners) for (const [client, userId] of owners) this.stmts.addOwner.run(docName, client, userId);
+      }
     })();
   }
 

@@ -15,6 +15,8 @@ export interface StoredLog {
 export interface PendingUpdate {
   readonly docName: string;
   readonly update: Uint8Array;
+  /** Client ids this update is the first to write under, and their users (see loadClientOwners). */
+  readonly owners?: ReadonlyMap<number, string>;
 }
 
 export interface BoardSummary {
@@ -30,7 +32,10 @@ export interface Storage {
   listBoards(): Promise<BoardSummary[]>;
   setBoardTitle(id: string, title: string): Promise<void>;
   loadLog(docName: string): Promise<StoredLog>;
-  /** Appends many updates (possibly to several docs) in one transaction: all or nothing. */
+  /**
+   * Appends many updates (possibly to several docs), and the client-id owners they claim,
+   * in one transaction: all or nothing.
+   */
   appendUpdates(batch: readonly PendingUpdate[]): Promise<void>;
   /**
    * Which user first wrote under each Yjs client id of a document. A client id belongs to

@@ -1,0 +1,77 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type * as Y from 'yjs';
+import { listPoints, pointText, type StakeholderId, type UserId } from '@parley/shared/model';
+import { connectClient, waitFor, type StockClient } from '../helpers/clients.ts';
+import { startServer, type RunningServer } from '../helpers/server.ts';
+import { mintToken } from '../helpers/tokens.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A room of `size` stock clients; the first writes, the second counts the frames it applies. */
+async function crowdedRoom(server: RunningServer, size: number) {
+  const clients: StockClient[] = [];
+  for (let i = 0; i < size; i++) {
+    const token = await mintToken(server, {
+      userId: `u-relay-${i}` as UserId,
+      name: `Relay ${i}`,
+      stakeholderId: 'us' as StakeholderId,
+      role: 'editor',
+    });
+    clients.push(connectClient(server.wsUrl, 'demo', { token }));
+  }
+  await Promise.all(clients.map((c) => c.synced));
+  return clients;
+}
+
+/** Frames from the server that changed the observer's doc (each is one applied update). */
+function countFrames(doc: Y.Doc, provider: unknown): () => number {
+  let frames = 0;
+  doc.on('update', (_u: Uint8Array, origin: unknown) => {
+    if (origin === provider) frames++;
+  });
+  return () => frames;
+}
+
+async function typeWords(writer: StockClient, observer: StockClient, words: number, gapMs: number) {
+  const [point] = listPoints(writer.doc);
+  const body = () => pointText(observer.doc, point!.id, 'body')!.toString();
+  const frames = countFrames(observer.doc, observer.provider);
+  const started = performance.now();
+  for (let i = 0; i < words; i++) {
+    pointText(writer.doc, point!.id, 'body')!.insert(0, `w${i} `);
+    await sleep(gapMs);
+  }
+  const typingMs = performance.now() - started;
+  await waitFor(() => body().startsWith(`w${words - 1} `), 'the last word to arrive');
+  for (let i = 0; i < words; i++) expect(body()).toContain(`w${i} `);
+  return { frames: frames(), typingMs };
+}
+
+describe('relay pacing (integration: real server, stock y-websocket providers)', () => {
+  let server: RunningServer | null = null;
+  let clients: StockClient[] = [];
+  afterEach(async () => {
+    for (const c of clients) c.destroy();
+    clients = [];
+    await server?.stop();
+    server = null;
+  });
+
+  it('RELAY4: in a crowded room, commits are relayed together so fan-out stays within the frame budget, and every edit arrives', async () => {
+    // 20 connections at 2,000 frames/s: flushes at least 10 ms apart.
+    server = await startServer({ env: { PARLEY_RELAY_FRAMES_PER_SECOND: '2000' } });
+    clients = await crowdedRoom(server, 20);
+    const { frames, typingMs } = await typeWords(clients[0]!, clients[1]!, 30, 3);
+    // At most one flush per 10 ms window while typing, and the last one after it; one frame
+    // per word (30) would mean no pacing.
+    expect(frames).toBeLessThanOrEqual(Math.ceil(typingMs / 10) + 2);
+    expect(frames).toBeLessThan(30);
+  });
+
+  it('RELAY4: a room within the budget relays each commit at once', async () => {
+    server = await startServer();
+    clients = await crowdedRoom(server, 20);
+    const { frames } = await typeWords(clients[0]!, clients[1]!, 30, 10);
+    expect(frames).toBeGreaterThanOrEqual(20);
+  });
+});

@@ -1,0 +1,45 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { SqliteStorage } from '../../server/src/storage/SqliteStorage.ts';
+
+function edit(clientId: number, text: string): Uint8Array {
+  const doc = new Y.Doc();
+  doc.clientID = clientId;
+  doc.getText('t').insert(0, text);
+  const update = Y.encodeStateAsUpdate(doc);
+  doc.destroy();
+  return update;
+}
+
+describe('SQLite store (unit: server/src/storage/SqliteStorage.ts)', () => {
+  const dirs: string[] = [];
+  const open = () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-store-'));
+    dirs.push(dir);
+    return new SqliteStorage(dir);
+  };
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('STORE4 an update and the client-id owners it claims are stored in one commit, or neither is', async () => {
+    const store = open();
+    await store.createBoard('b', 'Board', edit(1, 'seed'));
+    await store.appendUpdates([{ docName: 'b', update: edit(7, 'mine'), owners: new Map([[7, 'u-7']]) }]);
+    expect((await store.loadClientOwners('b')).get(7)).toBe('u-7');
+    expect((await store.loadLog('b')).updates).toHaveLength(2);
+
+    // The second entry is not a blob, so the STRICT table refuses it: the whole batch fails.
+    const bad = [
+      { docName: 'b', update: edit(8, 'lost'), owners: new Map([[8, 'u-8']]) },
+      { docName: 'b', update: 'not bytes' as unknown as Uint8Array },
+    ];
+    await expect(store.appendUpdates(bad)).rejects.toThrow();
+    expect((await store.loadClientOwners('b')).has(8)).toBe(false);
+    expect((await store.loadLog('b')).updates).toHaveLength(2);
+    await store.close();
+  });
+});
