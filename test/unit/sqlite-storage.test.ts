@@ -42,4 +42,36 @@ describe('SQLite store (unit: server/src/storage/SqliteStorage.ts)', () => {
     expect((await store.loadLog('b')).updates).toHaveLength(2);
     await store.close();
   });
+
+  it('STORE5 a log reads in pages of at most the page size, in order; compaction replaces the entries up to a sequence number with one state and keeps later ones', async () => {
+    const store = open();
+    await store.createBoard('b', 'Board', edit(1, 'seed'));
+    // One writer typing 12,000 words, one log entry each.
+    const writer = new Y.Doc();
+    const words: Uint8Array[] = [];
+    writer.on('update', (u: Uint8Array) => words.push(u));
+    for (let i = 0; i < 12_000; i++) writer.getText('t').insert(writer.getText('t').length, `w${i}`);
+    await store.appendUpdates(words.map((update) => ({ docName: 'b', update })));
+    const pages: number[] = [];
+    let lastSeq = 0;
+    const doc = new Y.Doc();
+    for await (const page of store.readLog('b', 5_000)) {
+      expect(page.lastSeq).toBeGreaterThan(lastSeq);
+      lastSeq = page.lastSeq;
+      pages.push(page.updates.length);
+      for (const u of page.updates) Y.applyUpdate(doc, u);
+    }
+    expect(pages).toEqual([5_000, 5_000, 2_001]);
+    expect(doc.getText('t').length).toBe('seed'.length + words.reduce((n, _, i) => n + `w${i}`.length, 0));
+
+    // An entry appended after the state was taken survives compaction.
+    await store.appendUpdates([{ docName: 'b', update: edit(99_999, 'late') }]);
+    await store.compact('b', Y.encodeStateAsUpdate(doc), lastSeq);
+    const log = await store.loadLog('b');
+    expect(log.updates).toHaveLength(2);
+    const reloaded = new Y.Doc();
+    for (const u of log.updates) Y.applyUpdate(reloaded, u);
+    expect(reloaded.getText('t').length).toBe(doc.getText('t').length + 'late'.length);
+    await store.close();
+  });
 });

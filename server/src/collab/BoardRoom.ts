@@ -16,6 +16,11 @@ import { checkPrivateNotesChanges } from './guard/privateNotesRules.ts';
 import { MalformedUpdate, UnresolvableUpdate, resolveChanges } from './guard/resolveChanges.ts';
 import { MalformedMessage, decodeClientMessage, encodeAwareness, encodeSaved, encodeSyncStep1 } from './messages.ts';
 
+/** Log entries read from the store at a time while a room loads. */
+const LOAD_PAGE_ENTRIES = 2_000;
+/** How long applying the log may hold the event loop at a time while a room loads. */
+const LOAD_SLICE_MS = 8;
+
 type GuardVerdict =
   | { readonly ok: true; readonly claims: Map<number, string> }
   | { readonly ok: false; readonly reason: string; readonly missingDependencies?: boolean };
@@ -70,17 +75,33 @@ export class BoardRoom {
 
   /**
    * Loads the stored log before any client is attached, so the first sync reply already
-   * holds the whole board. Long logs are compacted by applying them to the doc and
-   * encoding once (never Y.mergeUpdates, which is superlinear on long logs).
+   * holds the whole board. The log is read a page at a time and applied in slices of a few
+   * milliseconds, with the event loop free between slices: a 100,000-entry log takes a second or more to apply, and other
+   * boards keep being served meanwhile. A long log is then compacted in the background,
+   * after the first joiners are answered, from the state encoded for them (never by
+   * Y.mergeUpdates, which is superlinear on long logs).
    */
   static async load(docName: string, name: DocName, deps: RoomDeps): Promise<BoardRoom> {
     const room = new BoardRoom(docName, name, deps);
-    const { updates, lastSeq } = await deps.storage.loadLog(docName);
+    let entries = 0;
+    let lastSeq = 0;
     room.doc.off('afterTransactionCleanup', room.onTransaction);
     try {
-      Y.transact(room.doc, () => {
-        for (const update of updates) Y.applyUpdate(room.doc, update);
-      });
+      for await (const page of deps.storage.readLog(docName, LOAD_PAGE_ENTRIES)) {
+        // Time-boxed slices rather than fixed counts: a cold process applies far more
+        // slowly until the JIT has warmed up.
+        for (let next = 0; next < page.updates.length;) {
+          const sliceStart = performance.now();
+          Y.transact(room.doc, () => {
+            while (next < page.updates.length && performance.now() - sliceStart < LOAD_SLICE_MS) {
+              Y.applyUpdate(room.doc, page.updates[next++]!);
+            }
+          });
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        entries += page.updates.length;
+        lastSeq = page.lastSeq;
+      }
     } finally {
       room.doc.on('afterTransactionCleanup', room.onTransaction);
     }
@@ -91,11 +112,23 @@ export class BoardRoom {
     for (const client of room.doc.store.clients.keys()) {
       if (!room.clientOwners.has(client)) room.clientOwners.set(client, SYSTEM_OWNER);
     }
-    if (updates.length > deps.compactThreshold) {
-      await deps.storage.compact(docName, Y.encodeStateAsUpdate(room.doc), lastSeq);
-      deps.log.info({ docName, entries: updates.length }, 'compacted update log');
-    }
+    if (entries > deps.compactThreshold) room.compaction = room.compactLater(entries, lastSeq);
     return room;
+  }
+
+  /** Settles once a compaction started by load() is done (shutdown waits for it). */
+  compaction: Promise<void> = Promise.resolve();
+
+  private async compactLater(entries: number, uptoSeq: number): Promise<void> {
+    // Let the connections waiting for this load be answered first.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    try {
+      await this.deps.storage.compact(this.docName, this.relay.fullState(), uptoSeq);
+      this.deps.log.info({ docName: this.docName, entries }, 'compacted update log');
+    } catch (err) {
+      // The uncompacted log is intact; the next load tries again.
+      this.deps.log.error({ err, docName: this.docName }, 'compacting the update log failed');
+    }
   }
 
   get boardId(): string {

@@ -41,9 +41,11 @@ export class CommittedRelay {
   /** Resolves once everything applied so far is committed. */
   private allStored: Promise<void> = Promise.resolve();
   /**
-   * The sync step 2 frame for a joiner with an empty doc, encoded once per state of the
-   * doc: a burst of joiners (a meeting starting) costs one encode, not one each.
+   * The doc's whole state and the sync step 2 frame for a joiner with an empty doc, encoded
+   * once per state of the doc: a burst of joiners (a meeting starting) costs one encode,
+   * not one each, and load-time compaction stores the same bytes.
    */
+  private fullStateCache: Uint8Array | null = null;
   private fullStateFrame: Uint8Array | null = null;
 
   constructor(
@@ -62,6 +64,7 @@ export class CommittedRelay {
 
   /** Queues an applied update; it goes out once `stored` (in commit order) resolves. */
   add(update: Uint8Array, span: TransactionSpan, origin: Connection | null, stored: Promise<void>): void {
+    this.fullStateCache = null;
     this.fullStateFrame = null;
     this.outgoing.push({ update, span, origin });
     this.allStored = stored;
@@ -82,11 +85,17 @@ export class CommittedRelay {
     else this.waitingJoiners.push({ conn, stateVector });
   }
 
+  /** The doc's whole state as one update (everything applied, committed or not). */
+  fullState(): Uint8Array {
+    this.fullStateCache ??= Y.encodeStateAsUpdate(this.doc);
+    return this.fullStateCache;
+  }
+
   /** `stateVector` was validated when its message was decoded (messages.ts). */
   private step2For(stateVector: Uint8Array): Uint8Array {
     // An empty state vector is the single byte 0 (no entries).
     if (stateVector.byteLength === 1 && stateVector[0] === 0) {
-      this.fullStateFrame ??= encodeSyncStep2(Y.encodeStateAsUpdate(this.doc));
+      this.fullStateFrame ??= encodeSyncStep2(this.fullState());
       return this.fullStateFrame;
     }
     return encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, stateVector));

@@ -7,6 +7,21 @@ import type { BoardSummary, PendingUpdate, Storage, StoredLog } from './Storage.
 
 export const SQLITE_FILE = 'parley.sqlite';
 
+/** Old log entries deleted per transaction while compacting. */
+const COMPACT_DELETE_BATCH = 1_000;
+
+interface LogRow {
+  readonly seq: number;
+  readonly data: Buffer;
+}
+
+function toLog(rows: readonly LogRow[], seqBefore: number): StoredLog {
+  return {
+    updates: rows.map((r) => new Uint8Array(r.data.buffer, r.data.byteOffset, r.data.byteLength)),
+    lastSeq: rows.at(-1)?.seq ?? seqBefore,
+  };
+}
+
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS boards (
     id TEXT PRIMARY KEY,
@@ -50,7 +65,10 @@ export class SqliteStorage implements Storage {
       setTitle: this.db.prepare('UPDATE boards SET title = ? WHERE id = ?'),
       insertUpdate: this.db.prepare('INSERT INTO updates (doc, data) VALUES (?, ?)'),
       loadLog: this.db.prepare('SELECT seq, data FROM updates WHERE doc = ? ORDER BY seq'),
-      deleteUpTo: this.db.prepare('DELETE FROM updates WHERE doc = ? AND seq <= ?'),
+      loadPage: this.db.prepare('SELECT seq, data FROM updates WHERE doc = ? AND seq > ? ORDER BY seq LIMIT ?'),
+      deleteSome: this.db.prepare(
+        'DELETE FROM updates WHERE seq IN (SELECT seq FROM updates WHERE doc = ? AND seq <= ? ORDER BY seq LIMIT ?)',
+      ),
       loadOwners: this.db.prepare('SELECT client, user_id FROM client_owners WHERE doc = ?'),
       addOwner: this.db.prepare('INSERT OR IGNORE INTO client_owners (doc, client, user_id) VALUES (?, ?, ?)'),
     };
@@ -91,11 +109,18 @@ export class SqliteStorage implements Storage {
   }
 
   async loadLog(docName: string): Promise<StoredLog> {
-    const rows = this.stmts.loadLog.all(docName) as { seq: number; data: Buffer }[];
-    return {
-      updates: rows.map((r) => new Uint8Array(r.data.buffer, r.data.byteOffset, r.data.byteLength)),
-      lastSeq: rows.at(-1)?.seq ?? 0,
-    };
+    return toLog(this.stmts.loadLog.all(docName) as LogRow[], 0);
+  }
+
+  async *readLog(docName: string, pageSize: number): AsyncIterable<StoredLog> {
+    let after = 0;
+    for (;;) {
+      const page = toLog(this.stmts.loadPage.all(docName, after, pageSize) as LogRow[], after);
+      if (page.updates.length === 0) return;
+      after = page.lastSeq;
+      yield page;
+      if (page.updates.length < pageSize) return;
+    }
   }
 
   async appendUpdates(batch: readonly PendingUpdate[]): Promise<void> {
@@ -108,14 +133,14 @@ export class SqliteStorage implements Storage {
   }
 
   /**
-   * The compacted state is inserted after the entries it replaces are deleted, in one
-   * transaction: a crash leaves either the old log or the new one, never neither.
+   * Deleting 100,000 rows in one statement holds the event loop for a long time, so the old
+   * entries go a few thousand per transaction, with the loop free in between.
    */
   async compact(docName: string, state: Uint8Array, uptoSeq: number): Promise<void> {
-    this.db.transaction(() => {
-      this.stmts.deleteUpTo.run(docName, uptoSeq);
-      this.stmts.insertUpdate.run(docName, state);
-    })();
+    this.stmts.insertUpdate.run(docName, state);
+    while (this.db.open && this.stmts.deleteSome.run(docName, uptoSeq, COMPACT_DELETE_BATCH).changes > 0) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   async close(): Promise<void> {

@@ -33,6 +33,11 @@ export interface Storage {
   setBoardTitle(id: string, title: string): Promise<void>;
   loadLog(docName: string): Promise<StoredLog>;
   /**
+   * The same log in pages of at most `pageSize` entries, so a long log can be read and
+   * applied with the event loop free between pages. `lastSeq` is the last entry's so far.
+   */
+  readLog(docName: string, pageSize: number): AsyncIterable<StoredLog>;
+  /**
    * Appends many updates (possibly to several docs), and the client-id owners they claim,
    * in one transaction: all or nothing.
    */
@@ -44,7 +49,12 @@ export interface Storage {
    */
   loadClientOwners(docName: string): Promise<Map<number, string>>;
   addClientOwners(docName: string, owners: ReadonlyMap<number, string>): Promise<void>;
-  /** Replaces log entries up to and including `uptoSeq` with one encoded state. */
+  /**
+   * Replaces log entries up to and including `uptoSeq` with one encoded state that holds
+   * them all. The state is appended first and the old entries deleted after, in pieces: a
+   * crash in between leaves both, which load to the same doc (applying an update twice
+   * changes nothing), and the next load compacts again.
+   */
   compact(docName: string, state: Uint8Array, uptoSeq: number): Promise<void>;
   close(): Promise<void>;
 }

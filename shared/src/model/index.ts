@@ -6,5 +6,6 @@ export * from './order.ts';
 export * from './errors.ts';
 export * from './roots.ts';
 export * from './view.ts';
+export * from './liveView.ts';
 export * from './mutations.ts';
 export * from './privateNotes.ts';

@@ -1,5 +1,5 @@
 import type * as Y from 'yjs';
-import { positionKey, toBoardJson, type BoardJson, type PositionJson, type ThreadJson } from '@parley/shared/model';
+import { LiveBoardView, positionKey, type BoardJson, type PositionJson, type ThreadJson } from '@parley/shared/model';
 import { boardSections, groupThreadsByPoint, indexBy, indexPositions } from './indexes.ts';
 
 const EMPTY: BoardJson = {
@@ -12,35 +12,58 @@ const EMPTY: BoardJson = {
 };
 
 /**
- * A reactive, read-only JSON view of a board doc. It listens to every doc update and
- * recomputes the whole view at most once per animation frame, so a burst of remote
- * updates (initial sync, a paste) costs one recompute, not one per update.
+ * A reactive, read-only JSON view of a board doc, one piece of state per part of the board.
+ * Changes are gathered and applied at most once per animation frame, so a burst of remote
+ * updates (initial sync, a paste) costs one recompute, not one per update; and only the
+ * parts a change touched are re-read and replaced (LiveBoardView), so typing in a point
+ * body does not re-derive 5,000 comments, and thread panels stay as they are.
  * Writes go through the model's mutations on `doc`, never through this view.
  */
 export class BoardState {
-  json = $state.raw<BoardJson>(EMPTY);
+  meta = $state.raw<BoardJson['meta']>(EMPTY.meta);
+  stakeholders = $state.raw<BoardJson['stakeholders']>(EMPTY.stakeholders);
+  categories = $state.raw<BoardJson['categories']>(EMPTY.categories);
+  points = $state.raw<BoardJson['points']>(EMPTY.points);
+  positions = $state.raw<BoardJson['positions']>(EMPTY.positions);
+  threads = $state.raw<BoardJson['threads']>(EMPTY.threads);
+  /** The whole view in one object, for what needs all of it. */
+  json = $derived<BoardJson>({
+    meta: this.meta,
+    stakeholders: this.stakeholders,
+    categories: this.categories,
+    points: this.points,
+    positions: this.positions,
+    threads: this.threads,
+  });
 
-  stakeholders = $derived(this.json.stakeholders);
-  categories = $derived(this.json.categories);
-  points = $derived(this.json.points);
-
-  stakeholderById = $derived(indexBy(this.json.stakeholders, (s) => s.id as string));
-  categoryById = $derived(indexBy(this.json.categories, (c) => c.id as string));
-  pointById = $derived(indexBy(this.json.points, (p) => p.id as string));
-  positionByKey = $derived(indexPositions(this.json.positions));
-  threadsByPoint = $derived(groupThreadsByPoint(this.json.threads));
+  stakeholderById = $derived(indexBy(this.stakeholders, (s) => s.id as string));
+  categoryById = $derived(indexBy(this.categories, (c) => c.id as string));
+  pointById = $derived(indexBy(this.points, (p) => p.id as string));
+  positionByKey = $derived(indexPositions(this.positions));
+  threadsByPoint = $derived(groupThreadsByPoint(this.threads));
   /** Points grouped under their categories, in display order; orphans (category gone) last. */
-  sections = $derived(boardSections(this.json));
+  sections = $derived(boardSections(this.categories, this.points));
 
   readonly doc: Y.Doc;
+  readonly #live: LiveBoardView;
   #frame: number | null = null;
   #timer: ReturnType<typeof setTimeout> | null = null;
   #destroyed = false;
 
   constructor(doc: Y.Doc) {
     this.doc = doc;
-    this.json = toBoardJson(doc);
-    doc.on('update', this.#onUpdate);
+    this.#live = new LiveBoardView(doc, this.#onStale);
+    this.#apply(this.#live.read());
+  }
+
+  /** Replaces the parts that changed; an unchanged part is the same object, which Svelte skips. */
+  #apply(view: BoardJson) {
+    this.meta = view.meta;
+    this.stakeholders = view.stakeholders;
+    this.categories = view.categories;
+    this.points = view.points;
+    this.positions = view.positions;
+    this.threads = view.threads;
   }
 
   position(pointId: string, stakeholderId: string): PositionJson | undefined {
@@ -54,10 +77,10 @@ export class BoardState {
   /** Recompute now (used right after a local mutation so the UI answers at once). */
   flush = () => {
     this.#cancel();
-    if (!this.#destroyed) this.json = toBoardJson(this.doc);
+    if (!this.#destroyed) this.#apply(this.#live.read());
   };
 
-  #onUpdate = () => {
+  #onStale = () => {
     if (this.#frame !== null || this.#timer !== null) return;
     // requestAnimationFrame pauses in background tabs; the timer is the fallback there.
     this.#frame = requestAnimationFrame(this.flush);
@@ -74,6 +97,6 @@ export class BoardState {
   destroy() {
     this.#destroyed = true;
     this.#cancel();
-    this.doc.off('update', this.#onUpdate);
+    this.#live.destroy();
   }
 }

@@ -34,11 +34,11 @@ export interface BoardSections {
 }
 
 /** Points grouped under their categories in display order; orphans listed separately. */
-export function boardSections(json: BoardJson): BoardSections {
-  const byCategory = groupBy(json.points, (p) => p.categoryId as string);
-  const known = new Set(json.categories.map((c) => c.id as string));
+export function boardSections(categories: BoardJson['categories'], points: readonly PointJson[]): BoardSections {
+  const byCategory = groupBy(points, (p) => p.categoryId as string);
+  const known = new Set(categories.map((c) => c.id as string));
   return {
-    sections: json.categories.map((category) => ({ category, points: byCategory.get(category.id) ?? [] })),
-    orphans: json.points.filter((p) => !known.has(p.categoryId)),
+    sections: categories.map((category) => ({ category, points: byCategory.get(category.id) ?? [] })),
+    orphans: points.filter((p) => !known.has(p.categoryId)),
   };
 }

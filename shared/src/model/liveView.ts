@@ -1,0 +1,129 @@
+import * as Y from 'yjs';
+import { boardRoots, type BoardRoots } from './roots.ts';
+import type { BoardJson, ThreadJson } from './types.ts';
+import { listCategories, listPoints, listPositions, listStakeholders, readMeta, readThread } from './view.ts';
+
+/**
+ * The board's plain JSON view, kept up to date part by part. `toBoardJson` reads the whole
+ * doc; on a board with thousands of comments that is milliseconds per keystroke. This
+ * rebuilds only what a change touched, and only the threads it touched: a keystroke in a
+ * point body recomputes the 28 points and nothing else, a reply re-reads one thread. Parts
+ * that did not change keep their identity, so a UI can skip them.
+ */
+export class LiveBoardView {
+  private readonly roots: BoardRoots;
+  private view: BoardJson;
+  private readonly threadCache = new Map<string, ThreadJson>();
+  private readonly staleThreads = new Set<string>();
+  private stale = {
+    meta: false,
+    stakeholders: false,
+    categories: false,
+    points: false,
+    /** Points were added or removed: positions and threads of missing points hide. */
+    pointSet: false,
+    positions: false,
+    threads: false,
+  };
+  private readonly unobserve: (() => void)[] = [];
+
+  constructor(
+    private readonly doc: Y.Doc,
+    /** Called on the first change after each read. */
+    private readonly onStale: () => void = () => undefined,
+  ) {
+    this.roots = boardRoots(doc);
+    this.view = this.readAll();
+    type Events = Y.YEvent<Y.AbstractType<unknown>>[];
+    const watch = (root: Y.Map<unknown>, mark: (events: Events) => void) => {
+      const handler = (events: Events) => {
+        const wasStale = this.isStale;
+        mark(events);
+        if (!wasStale && this.isStale) this.onStale();
+      };
+      root.observeDeep(handler);
+      this.unobserve.push(() => root.unobserveDeep(handler));
+    };
+    const r = this.roots as unknown as Record<keyof BoardRoots, Y.Map<unknown>>;
+    watch(r.meta, () => (this.stale.meta = true));
+    watch(r.stakeholders, () => (this.stale.stakeholders = true));
+    watch(r.categories, () => (this.stale.categories = true));
+    watch(r.positions, () => (this.stale.positions = true));
+    watch(r.points, (events) => {
+      this.stale.points = true;
+      if (events.some((e) => e.target === r.points && e.changes.keys.size > 0)) this.stale.pointSet = true;
+    });
+    watch(r.threads, (events) => {
+      this.stale.threads = true;
+      for (const e of events) {
+        if (e.target === r.threads) for (const id of e.changes.keys.keys()) this.staleThreads.add(id);
+        else this.staleThreads.add(String(e.path[0]));
+      }
+    });
+  }
+
+  get isStale(): boolean {
+    return Object.values(this.stale).some(Boolean);
+  }
+
+  /** The current view; parts no change touched since the last read are the same objects. */
+  read(): BoardJson {
+    if (!this.isStale) return this.view;
+    const s = this.stale;
+    const v = this.view;
+    this.view = {
+      meta: s.meta ? readMeta(this.doc) : v.meta,
+      stakeholders: s.stakeholders ? listStakeholders(this.doc) : v.stakeholders,
+      categories: s.categories ? listCategories(this.doc) : v.categories,
+      // Point numbers follow category order.
+      points: s.points || s.categories ? listPoints(this.doc) : v.points,
+      positions: s.positions || s.pointSet ? listPositions(this.doc) : v.positions,
+      threads: s.threads || s.pointSet ? this.listThreads() : v.threads,
+    };
+    this.stale = {
+      meta: false,
+      stakeholders: false,
+      categories: false,
+      points: false,
+      pointSet: false,
+      positions: false,
+      threads: false,
+    };
+    return this.view;
+  }
+
+  destroy(): void {
+    for (const off of this.unobserve.splice(0)) off();
+  }
+
+  private readAll(): BoardJson {
+    const doc = this.doc;
+    return {
+      meta: readMeta(doc),
+      stakeholders: listStakeholders(doc),
+      categories: listCategories(doc),
+      points: listPoints(doc),
+      positions: listPositions(doc),
+      threads: this.listThreads(),
+    };
+  }
+
+  /** `listThreads`, re-reading only the threads changed since the last read. */
+  private listThreads(): ThreadJson[] {
+    const out: ThreadJson[] = [];
+    const { points, threads } = this.roots;
+    for (const id of this.staleThreads) this.threadCache.delete(id);
+    this.staleThreads.clear();
+    for (const id of this.threadCache.keys()) if (!threads.has(id)) this.threadCache.delete(id);
+    threads.forEach((m, id) => {
+      if (!(m instanceof Y.Map)) return;
+      let thread = this.threadCache.get(id);
+      if (!thread) {
+        thread = readThread(id, m);
+        this.threadCache.set(id, thread);
+      }
+      if (points.has(thread.pointId)) out.push(thread);
+    });
+    return out.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+  }
+}
