@@ -64,6 +64,25 @@ export function checkTargets(scenario: string, results: Results): TargetCheck[] 
     checks.push({ text: `50 joining at once: longest event-loop stall ${fmt(stall)} ms ≤ 20 ms`, met: stall <= 20 });
     checks.push({ text: 'every joiner got the complete board', met: metric(results, 'parley', 'complete') === true });
   }
+  if (scenario === 'P3') {
+    const merge = ours('convergenceMs');
+    const peer = bestPeer(results, 'convergenceMs');
+    checks.push({ text: `converged in ${fmt(merge)} ms ≤ 0.5× best peer's ${fmt(peer)} ms`, met: merge <= 0.5 * peer });
+    checks.push({
+      text: `all replicas equal, ${fmt(ours('missingEdits'))} edits missing`,
+      met: metric(results, 'parley', 'converged') === true && ours('missingEdits') === 0,
+    });
+  }
+  if (scenario === 'P4') {
+    const p99 = ours('saveLatencyMs.p99');
+    checks.push({ text: `saved-ack p99 ${fmt(p99)} ms ≤ 50 ms`, met: p99 <= 50 });
+    const rate = ours('storedUpdatesPerSecond');
+    checks.push({ text: `${fmt(rate)} updates/s stored ≥ 5,000`, met: rate >= 5_000 });
+    checks.push({
+      text: `every edit acknowledged (${fmt(ours('unacknowledged'))} not)`,
+      met: ours('unacknowledged') === 0 && ours('overAcknowledged') === 0,
+    });
+  }
   if (scenario === 'P5') {
     const first = ours('firstSyncMs.p50');
     checks.push({ text: `first client synced in ${fmt(first)} ms ≤ 300 ms`, met: first <= 300 });
