@@ -76,10 +76,10 @@ export class BoardRoom {
   /**
    * Loads the stored log before any client is attached, so the first sync reply already
    * holds the whole board. The log is read a page at a time and applied in slices of a few
-   * milliseconds, with the event loop free between slices: a 100,000-entry log takes a second or more to apply, and other
-   * boards keep being served meanwhile. A long log is then compacted in the background,
-   * after the first joiners are answered, from the state encoded for them (never by
-   * Y.mergeUpdates, which is superlinear on long logs).
+   * milliseconds, with the event loop free between slices: a 100,000-entry log takes a
+   * second or more to apply, and other boards keep being served meanwhile. A long log is
+   * then compacted in the background, after the first joiners are answered, from the state
+   * encoded for them (never by Y.mergeUpdates, which is superlinear on long logs).
    */
   static async load(docName: string, name: DocName, deps: RoomDeps): Promise<BoardRoom> {
     const room = new BoardRoom(docName, name, deps);
@@ -236,10 +236,11 @@ export class BoardRoom {
   }
 
   /**
-   * Applies an update the guard allowed; refuses (4403) one it did not. A live edit (`isEdit`)
-   * is stored and relayed as the client sent it: it is one transaction of the client's,
-   * all of it new to the server, so re-encoding it would only cost time. A sync step 2 may
-   * repeat much the server already has, so only what it added is stored.
+   * Applies an update the guard allowed; refuses (4403) one it did not. A live edit
+   * (`isEdit`) is stored and relayed as the client sent it: it is one transaction of the
+   * client's, normally all new to the server, so re-encoding it would only cost time (and a
+   * repeated struct in it is harmless: applying it again changes nothing). A sync step 2
+   * may repeat much of what the server has, so only what it added is stored.
    */
   private applyChecked(
     conn: Connection,
