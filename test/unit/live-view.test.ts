@@ -7,6 +7,7 @@ import {
   deleteComment,
   deletePoint,
   deleteThread,
+  editComment,
   listCategories,
   listPoints,
   listThreads,
@@ -84,7 +85,7 @@ describe('live board view (unit: shared/src/model/liveView.ts)', () => {
     },
   );
 
-  it('VIEW2 a keystroke in a point body re-reads the points only: threads, positions and stakeholders keep their identity; a reply re-reads its thread only', () => {
+  it('VIEW2 a keystroke in a point body re-reads the points only: threads, positions and stakeholders keep their identity; a reply re-reads its thread only, and reuses its unchanged comments', () => {
     const { doc } = seededBoard(100);
     const [p1, p2] = listPoints(doc);
     const t1 = openThread(doc, ann, { pointId: p1!.id, body: 'one' });
@@ -110,6 +111,17 @@ describe('live board view (unit: shared/src/model/liveView.ts)', () => {
     expect(byId(afterReply.threads, t1).comments.map((c) => c.body)).toEqual(['one', 'reply']);
     expect(byId(afterReply.threads, t1)).not.toBe(byId(afterKey.threads, t1));
     expect(byId(afterReply.threads, t2)).toBe(byId(afterKey.threads, t2));
+    // The reply is new; the comment before it is the same object.
+    expect(byId(afterReply.threads, t1).comments[0]).toBe(byId(afterKey.threads, t1).comments[0]);
+
+    // Editing a comment re-reads that comment only.
+    const [opening] = byId(afterReply.threads, t1).comments;
+    const reply = byId(afterReply.threads, t1).comments[1]!;
+    editComment(doc, bob, t1, reply.id, 'edited');
+    const afterEdit = view.read();
+    expect(byId(afterEdit.threads, t1).comments[0]).toBe(opening);
+    expect(byId(afterEdit.threads, t1).comments[1]!.body).toBe('edited');
+    expect(afterEdit).toEqual(toBoardJson(doc));
     view.destroy();
   });
 });

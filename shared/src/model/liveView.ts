@@ -1,20 +1,39 @@
 import * as Y from 'yjs';
 import { boardRoots, type BoardRoots } from './roots.ts';
-import type { BoardJson, ThreadJson } from './types.ts';
-import { listCategories, listPoints, listPositions, listStakeholders, readMeta, readThread } from './view.ts';
+import type { BoardJson, CommentJson, ThreadJson } from './types.ts';
+import {
+  listCategories,
+  listPoints,
+  listPositions,
+  listStakeholders,
+  readComment,
+  readMeta,
+  readThread,
+} from './view.ts';
 
 /**
  * The board's plain JSON view, kept up to date part by part. `toBoardJson` reads the whole
  * doc; on a board with thousands of comments that is milliseconds per keystroke. This
  * rebuilds only what a change touched, and only the threads it touched: a keystroke in a
- * point body recomputes the 28 points and nothing else, a reply re-reads one thread. Parts
- * that did not change keep their identity, so a UI can skip them.
+ * point body recomputes the 28 points and nothing else, a reply re-reads one thread and
+ * reuses its unchanged comments. Parts that did not change keep their identity, so a UI
+ * can skip them (a thread of 200 comments does not re-render 200 comments for a reply).
  */
 export class LiveBoardView {
   private readonly roots: BoardRoots;
   private view: BoardJson;
   private readonly threadCache = new Map<string, ThreadJson>();
   private readonly staleThreads = new Set<string>();
+  /** Comment JSON by the comment's Y.Map, dropped when that map changes. */
+  private readonly commentCache = new WeakMap<object, CommentJson>();
+  private readonly commentOf = (m: Y.Map<unknown>): CommentJson => {
+    let comment = this.commentCache.get(m);
+    if (!comment) {
+      comment = readComment(m);
+      this.commentCache.set(m, comment);
+    }
+    return comment;
+  };
   private stale = {
     meta: false,
     stakeholders: false,
@@ -58,6 +77,8 @@ export class LiveBoardView {
       for (const e of events) {
         if (e.target === r.threads) for (const id of e.changes.keys.keys()) this.staleThreads.add(id);
         else this.staleThreads.add(String(e.path[0]));
+        // A change inside a comment's map makes that comment stale (other targets: no entry).
+        this.commentCache.delete(e.target);
       }
     });
   }
@@ -119,7 +140,7 @@ export class LiveBoardView {
       if (!(m instanceof Y.Map)) return;
       let thread = this.threadCache.get(id);
       if (!thread) {
-        thread = readThread(id, m);
+        thread = readThread(id, m, this.commentOf);
         this.threadCache.set(id, thread);
       }
       if (points.has(thread.pointId)) out.push(thread);

@@ -102,7 +102,7 @@ export function listPositions(doc: Y.Doc): PositionJson[] {
   return out.sort((a, b) => (a.pointId + a.stakeholderId < b.pointId + b.stakeholderId ? -1 : 1));
 }
 
-function readComment(m: Y.Map<unknown>): CommentJson {
+export function readComment(m: Y.Map<unknown>): CommentJson {
   const editedAt = m.get(COMMENT.editedAt);
   // An edit concurrent with the delete can leave text behind; a deleted comment shows none.
   const deleted = m.get(COMMENT.deleted) === true;
@@ -118,7 +118,15 @@ function readComment(m: Y.Map<unknown>): CommentJson {
   };
 }
 
-export function readThread(id: string, m: Y.Map<unknown>): ThreadJson {
+/**
+ * A thread as plain JSON. `commentOf` lets a caller that caches comments (LiveBoardView)
+ * hand back the same object for a comment that has not changed.
+ */
+export function readThread(
+  id: string,
+  m: Y.Map<unknown>,
+  commentOf: (comment: Y.Map<unknown>) => CommentJson = readComment,
+): ThreadJson {
   const comments = m.get(THREAD.comments);
   const resolvedBy = m.get(THREAD.resolvedBy);
   const resolvedAt = m.get(THREAD.resolvedAt);
@@ -132,9 +140,7 @@ export function readThread(id: string, m: Y.Map<unknown>): ThreadJson {
     resolvedBy: typeof resolvedBy === 'string' ? (resolvedBy as UserId) : null,
     resolvedAt: typeof resolvedAt === 'number' ? resolvedAt : null,
     comments:
-      comments instanceof Y.Array
-        ? comments.toArray().flatMap((c) => (c instanceof Y.Map ? [readComment(c)] : []))
-        : [],
+      comments instanceof Y.Array ? comments.toArray().flatMap((c) => (c instanceof Y.Map ? [commentOf(c)] : [])) : [],
   };
 }
 

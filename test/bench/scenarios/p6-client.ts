@@ -376,7 +376,7 @@ async function onePass(
     let remoteEditsPerSecond: number;
     try {
       await sleep(300);
-      keys = await typeMeasured(page, EDITOR, text);
+      keys = await profiled(page, 'p6-keys', () => typeMeasured(page, EDITOR, text));
     } finally {
       remoteEditsPerSecond = await remote.stop();
     }
@@ -393,6 +393,26 @@ async function onePass(
     return { cold, warm, keys, quiet, remoteEditsPerSecond, remoteEditsShown, pageErrors };
   } finally {
     await context.close().catch(() => undefined);
+  }
+}
+
+/**
+ * With BENCH_PROFILE_DIR set, writes a V8 CPU profile of the page while `run` runs (open it
+ * in Chrome DevTools), as the server profiles are written.
+ */
+async function profiled<T>(page: Page, name: string, run: () => Promise<T>): Promise<T> {
+  const dir = process.env['BENCH_PROFILE_DIR'];
+  if (!dir) return run();
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.start');
+  try {
+    return await run();
+  } finally {
+    const { profile } = await cdp.send('Profiler.stop');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, `${name}-${Date.now()}.cpuprofile`), JSON.stringify(profile));
+    await cdp.detach();
   }
 }
 
