@@ -12,6 +12,7 @@ import {
 import { connectClient, stateEquals, waitFor } from '../helpers/clients.ts';
 import { startServer, tempDataDir, type RunningServer } from '../helpers/server.ts';
 import { mintToken } from '../helpers/tokens.ts';
+import { SqliteStorage } from '../../server/src/storage/SqliteStorage.ts';
 
 const alice: Actor = { userId: 'u-alice' as UserId, name: 'Alice', stakeholderId: 'us' as StakeholderId };
 const connect = async (server: RunningServer) =>
@@ -110,6 +111,47 @@ describe('durability across restarts', () => {
       expect(toBoardJson(c.doc)).toEqual(expectedJson);
       expect(server.logs.some((l) => l['msg'] === 'compacted update log')).toBe(false);
       c.destroy();
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('STORE6: a room that stays loaded compacts its log as it grows (every 20 × the threshold entries), and the compacted log reloads to the same board', async () => {
+    const dataDir = tempDataDir();
+    const env = { PARLEY_COMPACT_THRESHOLD: '20' };
+    let server = await startServer({ dataDir, env });
+    const a = await connect(server);
+    const witness = await connect(server);
+    await Promise.all([a.synced, witness.synced]);
+    const [p] = listPoints(a.doc);
+    // 450 stored edits pass the live threshold (400) once.
+    for (let i = 0; i < 450; i++) {
+      pointText(a.doc, p!.id, 'body')!.insert(0, `${i},`);
+      if (i % 10 === 9) await new Promise((r) => setTimeout(r, 2));
+    }
+    await waitFor(() => stateEquals(a.doc, witness.doc), 'the server to apply every edit');
+    await waitFor(
+      () => server.logs.some((l) => l['msg'] === 'compacted update log while loaded'),
+      'the live compaction log line',
+    );
+    const expectedJson = toBoardJson(a.doc);
+    a.destroy();
+    witness.destroy();
+    expect(await server.stop('SIGTERM')).toBe(0);
+
+    const storage = new SqliteStorage(dataDir);
+    try {
+      // The compacted state plus the entries stored after the compaction read its sequence.
+      expect((await storage.loadLog('demo')).updates.length).toBeLessThan(100);
+    } finally {
+      await storage.close();
+    }
+    server = await startServer({ dataDir, env });
+    try {
+      const b = await connect(server);
+      await b.synced;
+      expect(toBoardJson(b.doc)).toEqual(expectedJson);
+      b.destroy();
     } finally {
       await server.stop();
     }

@@ -18,6 +18,8 @@ import { MalformedMessage, decodeClientMessage, encodeAwareness, encodeSaved, en
 
 /** Log entries read from the store at a time while a room loads. */
 const LOAD_PAGE_ENTRIES = 2_000;
+/** A loaded room compacts its log every this many × the compaction threshold entries. */
+const LIVE_COMPACT_FACTOR = 20;
 /** How long applying the log may hold the event loop at a time while a room loads. */
 const LOAD_SLICE_MS = 8;
 
@@ -116,18 +118,49 @@ export class BoardRoom {
     return room;
   }
 
-  /** Settles once a compaction started by load() is done (shutdown waits for it). */
+  /** Settles once a running compaction is done (shutdown waits for it). */
   compaction: Promise<void> = Promise.resolve();
+  private compacting = false;
+  /** Log entries this room has appended since it loaded or last compacted. */
+  private appendedSinceCompaction = 0;
 
+  /** Compacts after the connections waiting for this load are answered. */
   private async compactLater(entries: number, uptoSeq: number): Promise<void> {
-    // Let the connections waiting for this load be answered first.
+    this.compacting = true;
     await new Promise((resolve) => setTimeout(resolve, 0));
+    await this.compact(entries, uptoSeq, 'compacted update log');
+  }
+
+  /**
+   * A room that stays loaded (a board in use all week) compacts its log as it grows, so a
+   * restart never has a long log to replay. Every entry stored up to the sequence number
+   * read first was applied to the doc before it was queued, so the state taken after
+   * holds them all.
+   */
+  private async compactLive(): Promise<void> {
+    this.compacting = true;
+    const entries = this.appendedSinceCompaction;
+    this.appendedSinceCompaction = 0;
+    let uptoSeq: number;
+    try {
+      uptoSeq = await this.deps.storage.lastSeq(this.docName);
+    } catch (err) {
+      this.compacting = false;
+      this.deps.log.error({ err, docName: this.docName }, 'compacting the update log failed');
+      return;
+    }
+    await this.compact(entries, uptoSeq, 'compacted update log while loaded');
+  }
+
+  private async compact(entries: number, uptoSeq: number, done: string): Promise<void> {
     try {
       await this.deps.storage.compact(this.docName, this.relay.fullState(), uptoSeq);
-      this.deps.log.info({ docName: this.docName, entries }, 'compacted update log');
+      this.deps.log.info({ docName: this.docName, entries }, done);
     } catch (err) {
-      // The uncompacted log is intact; the next load tries again.
+      // The uncompacted log is intact; the next load, or the next threshold, tries again.
       this.deps.log.error({ err, docName: this.docName }, 'compacting the update log failed');
+    } finally {
+      this.compacting = false;
     }
   }
 
@@ -406,6 +439,11 @@ export class BoardRoom {
     const update = fromConnection && this.applyingEdit ? this.applyingEdit : encodeSpans(this.doc, [span]);
     const stored = this.deps.persist.enqueue(this.docName, update, this.unstoredClaims ?? undefined);
     this.unstoredClaims = null;
+    if (++this.appendedSinceCompaction > LIVE_COMPACT_FACTOR * this.deps.compactThreshold && !this.compacting) {
+      // After the commit, so the entries just counted are among those replaced.
+      this.compaction = stored.then(() => this.compactLive());
+      this.compacting = true;
+    }
     if (fromConnection) this.lastStored = stored;
     this.relay.add(update, span, fromConnection, stored);
     const title = this.title();

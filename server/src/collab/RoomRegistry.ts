@@ -71,8 +71,9 @@ export class RoomRegistry {
     for (const timer of this.idleTimers.values()) clearTimeout(timer);
     this.idleTimers.clear();
     const rooms = await Promise.allSettled(this.rooms.values());
-    await Promise.all(rooms.map((r) => (r.status === 'fulfilled' ? r.value.compaction : undefined)));
     await this.opts.persist.close();
+    // After the flush: a live compaction waits for the commit of the entry that started it.
+    await Promise.all(rooms.map((r) => (r.status === 'fulfilled' ? r.value.compaction : undefined)));
     for (const r of rooms) if (r.status === 'fulfilled') r.value.destroy();
     this.rooms.clear();
   }

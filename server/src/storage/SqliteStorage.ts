@@ -65,6 +65,7 @@ export class SqliteStorage implements Storage {
       setTitle: this.db.prepare('UPDATE boards SET title = ? WHERE id = ?'),
       insertUpdate: this.db.prepare('INSERT INTO updates (doc, data) VALUES (?, ?)'),
       loadLog: this.db.prepare('SELECT seq, data FROM updates WHERE doc = ? ORDER BY seq'),
+      lastSeq: this.db.prepare('SELECT MAX(seq) FROM updates WHERE doc = ?').pluck(),
       loadPage: this.db.prepare('SELECT seq, data FROM updates WHERE doc = ? AND seq > ? ORDER BY seq LIMIT ?'),
       deleteSome: this.db.prepare(
         'DELETE FROM updates WHERE seq IN (SELECT seq FROM updates WHERE doc = ? AND seq <= ? ORDER BY seq LIMIT ?)',
@@ -110,6 +111,10 @@ export class SqliteStorage implements Storage {
 
   async loadLog(docName: string): Promise<StoredLog> {
     return toLog(this.stmts.loadLog.all(docName) as LogRow[], 0);
+  }
+
+  async lastSeq(docName: string): Promise<number> {
+    return (this.stmts.lastSeq.get(docName) as number | null) ?? 0;
   }
 
   async *readLog(docName: string, pageSize: number): AsyncIterable<StoredLog> {

@@ -49,6 +49,8 @@ export interface Storage {
    */
   loadClientOwners(docName: string): Promise<Map<number, string>>;
   addClientOwners(docName: string, owners: ReadonlyMap<number, string>): Promise<void>;
+  /** Sequence number of the document's last stored entry (0 for none). */
+  lastSeq(docName: string): Promise<number>;
   /**
    * Replaces log entries up to and including `uptoSeq` with one encoded state that holds
    * them all. The state is appended first and the old entries deleted after, in pieces: a
