@@ -132,6 +132,7 @@ export class RoomRegistry {
   }
 
   private async unloadIfIdle(room: BoardRoom): Promise<void> {
+    room.settle();
     if (this.opts.persist.hasPendingFor(room.docName)) {
       try {
         await this.opts.persist.flush();

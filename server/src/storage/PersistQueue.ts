@@ -3,7 +3,8 @@ import type { PendingUpdate, Storage } from './Storage.ts';
 
 interface Waiter {
   readonly resolve: () => void;
-  readonly queuedAt: number;
+  /** When each edit in the update arrived (one entry may hold a turn's worth of edits). */
+  readonly receivedAt: readonly number[];
 }
 
 export interface PersistObserver {
@@ -18,6 +19,9 @@ export interface PersistObserver {
  */
 export class PersistQueue {
   private pending: PendingUpdate[] = [];
+  /** Work to run right before the next commit (rooms applying the edits of this turn). */
+  private beforeCommit: (() => void)[] = [];
+  private tasksScheduled = false;
   private waiters: Waiter[] = [];
   /** Cancels the scheduled flush, if one is scheduled. */
   private cancelScheduled: (() => void) | null = null;
@@ -41,16 +45,49 @@ export class PersistQueue {
    * rejects: a failed write is retried, and after close nothing is confirmed (so nobody is
    * told "saved" for an update that was not stored).
    */
-  enqueue(docName: string, update: Uint8Array, owners?: ReadonlyMap<number, string>): Promise<void> {
+  enqueue(
+    docName: string,
+    update: Uint8Array,
+    owners?: ReadonlyMap<number, string>,
+    receivedAt: readonly number[] = [performance.now()],
+  ): Promise<void> {
     if (this.closed) {
       this.log.error({ docName }, 'update arrived after the store was closed; not stored');
       return new Promise<void>(() => undefined);
     }
     this.pending.push(owners ? { docName, update, owners } : { docName, update });
-    const queuedAt = performance.now();
-    const stored = new Promise<void>((resolve) => this.waiters.push({ resolve, queuedAt }));
+    const stored = new Promise<void>((resolve) => this.waiters.push({ resolve, receivedAt }));
     this.schedule(this.batchMs);
     return stored;
+  }
+
+  /**
+   * Runs `task` in the check phase of this event-loop turn, and with no batch window just
+   * before that turn's commit, so what it enqueues joins the commit: the edits of one turn
+   * are applied and stored in the same check phase, with no extra turn of latency.
+   */
+  runBeforeCommit(task: () => void): void {
+    this.beforeCommit.push(task);
+    if (this.batchMs === 0) {
+      this.schedule(0);
+    } else if (!this.tasksScheduled) {
+      // With a batch window the commit waits, but the edits are applied this turn.
+      this.tasksScheduled = true;
+      setImmediate(() => {
+        this.tasksScheduled = false;
+        this.runTasks();
+      });
+    }
+  }
+
+  private runTasks(): void {
+    for (const task of this.beforeCommit.splice(0)) {
+      try {
+        task();
+      } catch (err) {
+        this.log.error({ err }, 'work before a commit failed');
+      }
+    }
   }
 
   hasPendingFor(docName: string): boolean {
@@ -62,6 +99,7 @@ export class PersistQueue {
     while (this.flushing) await this.flushing;
     this.cancelScheduled?.();
     this.cancelScheduled = null;
+    this.runTasks();
     if (this.pending.length === 0) return;
     const batch = this.pending;
     const waiters = this.waiters;
@@ -72,7 +110,7 @@ export class PersistQueue {
         await this.storage.appendUpdates(batch);
         this.failures = 0;
         const now = performance.now();
-        this.observer?.committed(waiters.map((w) => now - w.queuedAt));
+        this.observer?.committed(waiters.flatMap((w) => w.receivedAt.map((t) => now - t)));
         for (const w of waiters) w.resolve();
       } catch (err) {
         // Put the batch back in front, in order, so a retry writes it before newer updates.
@@ -95,7 +133,7 @@ export class PersistQueue {
 
   /** Flushes until empty, then refuses new work. Used on shutdown. */
   async close(): Promise<void> {
-    for (let attempt = 0; this.pending.length > 0 || this.flushing; attempt++) {
+    for (let attempt = 0; this.pending.length > 0 || this.beforeCommit.length > 0 || this.flushing; attempt++) {
       try {
         await this.flush();
       } catch {
