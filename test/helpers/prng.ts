@@ -14,7 +14,10 @@ export function prng(seed: number) {
     int: (n: number) => Math.floor(next() * n),
     /** An integer in [lo, hi]. */
     between: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)),
-    pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!,
+    pick: <T>(xs: readonly T[]): T => {
+      if (xs.length === 0) throw new Error('pick from an empty list');
+      return xs[Math.floor(next() * xs.length)]!;
+    },
     bytes: (n: number) => {
       const out = new Uint8Array(n);
       for (let i = 0; i < n; i++) out[i] = Math.floor(next() * 256);

@@ -184,24 +184,5 @@ export function layout(doc: Y.Doc): Record<string, string[]> {
   return out;
 }
 
-/** mulberry32: a small seeded PRNG so random tests are reproducible. */
-export function rng(seed: number): {
-  next: () => number;
-  int: (n: number) => number;
-  pick: <T>(xs: readonly T[]) => T;
-} {
-  let s = seed >>> 0;
-  const next = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  const pick = <T>(xs: readonly T[]): T => {
-    if (xs.length === 0) throw new Error('pick from empty list');
-    return xs[int(xs.length)]!;
-  };
-  return { next, int, pick };
-}
+/** The tests' seeded PRNG (mulberry32), so random tests are reproducible. */
+export { prng as rng } from '../helpers/prng.ts';

@@ -1,4 +1,4 @@
-import * as Y from 'yjs';
+import type * as Y from 'yjs';
 import { boardRoots, type BoardRoots } from './roots.ts';
 import type { BoardJson, CommentJson, ThreadJson } from './types.ts';
 import {
@@ -6,6 +6,7 @@ import {
   listPoints,
   listPositions,
   listStakeholders,
+  listThreads,
   readComment,
   readMeta,
   readThread,
@@ -34,16 +35,8 @@ export class LiveBoardView {
     }
     return comment;
   };
-  private stale = {
-    meta: false,
-    stakeholders: false,
-    categories: false,
-    points: false,
-    /** Points were added or removed: positions and threads of missing points hide. */
-    pointSet: false,
-    positions: false,
-    threads: false,
-  };
+  /** Everything is stale until the first read. */
+  private stale = staleness(true);
   private readonly unobserve: (() => void)[] = [];
 
   constructor(
@@ -52,7 +45,8 @@ export class LiveBoardView {
     private readonly onStale: () => void = () => undefined,
   ) {
     this.roots = boardRoots(doc);
-    this.view = this.readAll();
+    // Everything is stale, so this first read uses nothing of a previous view.
+    this.view = this.read();
     type Events = Y.YEvent<Y.AbstractType<unknown>>[];
     const watch = (root: Y.Map<unknown>, mark: (events: Events) => void) => {
       const handler = (events: Events) => {
@@ -101,15 +95,7 @@ export class LiveBoardView {
       positions: s.positions || s.pointSet ? listPositions(this.doc) : v.positions,
       threads: s.threads || s.pointSet ? this.listThreads() : v.threads,
     };
-    this.stale = {
-      meta: false,
-      stakeholders: false,
-      categories: false,
-      points: false,
-      pointSet: false,
-      positions: false,
-      threads: false,
-    };
+    this.stale = staleness(false);
     return this.view;
   }
 
@@ -117,34 +103,33 @@ export class LiveBoardView {
     for (const off of this.unobserve.splice(0)) off();
   }
 
-  private readAll(): BoardJson {
-    const doc = this.doc;
-    return {
-      meta: readMeta(doc),
-      stakeholders: listStakeholders(doc),
-      categories: listCategories(doc),
-      points: listPoints(doc),
-      positions: listPositions(doc),
-      threads: this.listThreads(),
-    };
-  }
-
   /** `listThreads`, re-reading only the threads changed since the last read. */
   private listThreads(): ThreadJson[] {
-    const out: ThreadJson[] = [];
-    const { points, threads } = this.roots;
     for (const id of this.staleThreads) this.threadCache.delete(id);
     this.staleThreads.clear();
+    const threads = this.roots.threads;
     for (const id of this.threadCache.keys()) if (!threads.has(id)) this.threadCache.delete(id);
-    threads.forEach((m, id) => {
-      if (!(m instanceof Y.Map)) return;
+    return listThreads(this.doc, undefined, (id, m) => {
       let thread = this.threadCache.get(id);
       if (!thread) {
         thread = readThread(id, m, this.commentOf);
         this.threadCache.set(id, thread);
       }
-      if (points.has(thread.pointId)) out.push(thread);
+      return thread;
     });
-    return out.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
   }
+}
+
+/** Which parts of the view need re-reading. */
+function staleness(all: boolean) {
+  return {
+    meta: all,
+    stakeholders: all,
+    categories: all,
+    points: all,
+    /** Points were added or removed: positions and threads of missing points hide. */
+    pointSet: all,
+    positions: all,
+    threads: all,
+  };
 }

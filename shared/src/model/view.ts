@@ -148,12 +148,17 @@ export function readThread(
  * Threads of existing points, oldest first; ties broken by id so every replica lists them
  * alike. (A thread opened concurrently with its point's deletion is hidden, like positions.)
  */
-export function listThreads(doc: Y.Doc, pointId?: PointId): ThreadJson[] {
+export function listThreads(
+  doc: Y.Doc,
+  pointId?: PointId,
+  /** How to read one thread (LiveBoardView hands back cached ones). */
+  read: (id: string, m: Y.Map<unknown>) => ThreadJson = readThread,
+): ThreadJson[] {
   const out: ThreadJson[] = [];
   const { points, threads } = boardRoots(doc);
   threads.forEach((m, id) => {
     if (!(m instanceof Y.Map)) return;
-    const thread = readThread(id, m);
+    const thread = read(id, m);
     if (!points.has(thread.pointId)) return;
     if (pointId === undefined || thread.pointId === pointId) out.push(thread);
   });
