@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type * as Y from 'yjs';
 import { listPoints, pointText, type StakeholderId, type UserId } from '@parley/shared/model';
+import { MESSAGE, SYNC } from '@parley/shared/protocol';
 import { connectClient, waitFor, type StockClient } from '../helpers/clients.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
 import { mintToken } from '../helpers/tokens.ts';
@@ -73,5 +74,29 @@ describe('relay pacing (integration: real server, stock y-websocket providers)',
     clients = await crowdedRoom(server, 20);
     const { frames } = await typeWords(clients[0]!, clients[1]!, 30, 10);
     expect(frames).toBeGreaterThanOrEqual(20);
+  });
+
+  it('RELAY5: edits from one person alone in a turn are not echoed back to them; the others get them all in one frame', async () => {
+    server = await startServer();
+    clients = await crowdedRoom(server, 2);
+    const [writer, other] = clients as [StockClient, StockClient];
+    const updateFramesTo = (c: StockClient) => {
+      let n = 0;
+      (c.provider.ws as unknown as WebSocket).addEventListener('message', (event: MessageEvent) => {
+        const bytes = new Uint8Array(event.data as ArrayBuffer);
+        if (bytes[0] === MESSAGE.sync && bytes[1] === SYNC.update) n++;
+      });
+      return () => n;
+    };
+    const toWriter = updateFramesTo(writer);
+    const toOther = updateFramesTo(other);
+    const [point] = listPoints(writer.doc);
+    // One synchronous burst: twenty frames, read by the server in one turn.
+    for (let i = 0; i < 20; i++) pointText(writer.doc, point!.id, 'body')!.insert(0, `b${i} `);
+    await waitFor(() => pointText(other.doc, point!.id, 'body')!.toString().startsWith('b19 '), 'the burst to arrive');
+    await sleep(100);
+    expect(toWriter()).toBe(0);
+    expect(toOther()).toBeGreaterThanOrEqual(1);
+    expect(toOther()).toBeLessThan(20);
   });
 });

@@ -62,9 +62,8 @@ export class BoardRoom {
   private applyingEdit: Uint8Array | null = null;
   /** Live edits received this turn, applied together before the turn's commit. */
   private queuedEdits: { conn: Connection; principal: Principal; update: Uint8Array; receivedAt: number }[] = [];
-  /** When each edit of the batch being applied arrived (for the persist-latency metric). */
-  private batchReceivedAt: number[] | null = null;
-  private inEditBatch = false;
+  /** The batch being applied: when each edit arrived (persist-latency metric), and from whom. */
+  private batch: { readonly receivedAt: number[]; readonly senders: Set<Connection> } | null = null;
   /** Which connection owns each awareness client id in this room. */
   private readonly awarenessOwners = new Map<number, Connection>();
   private readonly relay: CommittedRelay;
@@ -290,8 +289,8 @@ export class BoardRoom {
     // received, and authorized, before it went.
     const refused = new Set<Connection>();
     this.lastStored = null;
-    this.inEditBatch = true;
-    this.batchReceivedAt = [];
+    const batch = { receivedAt: [] as number[], senders: new Set<Connection>() };
+    this.batch = batch;
     try {
       Y.transact(
         this.doc,
@@ -310,7 +309,8 @@ export class BoardRoom {
               }
               if (this.applyChecked(conn, principal, update, verdict, false)) {
                 conn.trackUpdate(batchStored, encodeSaved);
-                this.batchReceivedAt!.push(receivedAt);
+                batch.receivedAt.push(receivedAt);
+                batch.senders.add(conn);
               } else refused.add(conn);
             } catch (err) {
               refused.add(conn);
@@ -321,8 +321,7 @@ export class BoardRoom {
         EDIT_BATCH,
       );
     } finally {
-      this.inEditBatch = false;
-      this.batchReceivedAt = null;
+      this.batch = null;
     }
     this.storeLoneClaims();
     storedBatch(this.lastStoredOf());
@@ -384,7 +383,7 @@ export class BoardRoom {
       this.applyingEdit = null;
     }
     // Inside a turn's batch the transaction (and so the store entry) comes at its end.
-    if (!this.inEditBatch) this.storeLoneClaims();
+    if (!this.batch) this.storeLoneClaims();
     return true;
   }
 
@@ -527,16 +526,18 @@ export class BoardRoom {
     if (span.starts.size === 0 && span.deleteSet.clients.size === 0) return;
     const fromConnection = this.connections.has(tr.origin as Connection) ? (tr.origin as Connection) : null;
     const update = fromConnection && this.applyingEdit ? this.applyingEdit : encodeSpans(this.doc, [span]);
-    const receivedAt = tr.origin === EDIT_BATCH && this.batchReceivedAt ? this.batchReceivedAt : undefined;
-    const stored = this.deps.persist.enqueue(this.docName, update, this.unstoredClaims ?? undefined, receivedAt);
+    const batch = tr.origin === EDIT_BATCH ? this.batch : null;
+    // A turn's edits all from one connection (one person typing) need not echo back to it.
+    const sender = batch ? (batch.senders.size === 1 ? [...batch.senders][0]! : null) : fromConnection;
+    const stored = this.deps.persist.enqueue(this.docName, update, this.unstoredClaims ?? undefined, batch?.receivedAt);
     this.unstoredClaims = null;
     if (++this.appendedSinceCompaction > LIVE_COMPACT_FACTOR * this.deps.compactThreshold && !this.compacting) {
       // After the commit, so the entries just counted are among those replaced.
       this.compaction = stored.then(() => this.compactLive());
       this.compacting = true;
     }
-    if (fromConnection || tr.origin === EDIT_BATCH) this.lastStored = stored;
-    this.relay.add(update, span, fromConnection, stored);
+    if (fromConnection || batch) this.lastStored = stored;
+    this.relay.add(update, span, sender, stored);
     const title = this.title();
     if (this.name.kind === 'board' && title !== this.lastTitle) {
       this.lastTitle = title;
