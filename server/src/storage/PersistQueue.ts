@@ -62,22 +62,25 @@ export class PersistQueue {
   }
 
   /**
-   * Runs `task` in the check phase of this event-loop turn, and with no batch window just
-   * before that turn's commit, so what it enqueues joins the commit: the edits of one turn
-   * are applied and stored in the same check phase, with no extra turn of latency.
+   * Runs `task` in the check phase of this event-loop turn and, with no batch window and a
+   * healthy store, commits right after, so what it enqueues joins that commit: the edits
+   * of one turn are applied and stored in the same check phase, with no extra turn of
+   * latency. While the store is failing, edits are still applied at once; their commit
+   * waits for the retry.
    */
   runBeforeCommit(task: () => void): void {
     this.beforeCommit.push(task);
-    if (this.batchMs === 0) {
-      this.schedule(0);
-    } else if (!this.tasksScheduled) {
-      // With a batch window the commit waits, but the edits are applied this turn.
-      this.tasksScheduled = true;
-      setImmediate(() => {
-        this.tasksScheduled = false;
-        this.runTasks();
-      });
-    }
+    if (this.tasksScheduled) return;
+    this.tasksScheduled = true;
+    setImmediate(() => {
+      this.tasksScheduled = false;
+      this.runTasks();
+      if (this.batchMs === 0 && this.failures === 0 && !this.flushing && this.pending.length > 0) {
+        this.flush().catch(() => {
+          /* logged in flush; retried by schedule */
+        });
+      }
+    });
   }
 
   private runTasks(): void {

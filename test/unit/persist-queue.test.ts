@@ -1,0 +1,73 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { createLogger } from '../../server/src/logger.ts';
+import { PersistQueue } from '../../server/src/storage/PersistQueue.ts';
+import { SqliteStorage } from '../../server/src/storage/SqliteStorage.ts';
+import type { PendingUpdate } from '../../server/src/storage/Storage.ts';
+
+/** A real SQLite store whose appends fail while `failing` is set (a full disk, a lost volume). */
+class FlakyStorage extends SqliteStorage {
+  failing = true;
+  failures = 0;
+  override async appendUpdates(batch: readonly PendingUpdate[]): Promise<void> {
+    if (this.failing) {
+      this.failures++;
+      throw new Error('SQLITE_FULL: database or disk is full');
+    }
+    return super.appendUpdates(batch);
+  }
+}
+
+function anUpdate(text: string): Uint8Array {
+  const doc = new Y.Doc();
+  doc.getText('t').insert(0, text);
+  return Y.encodeStateAsUpdate(doc);
+}
+
+describe('persist queue (unit: server/src/storage/PersistQueue.ts)', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+  });
+
+  it('STORE7 while the store fails, work before a commit still runs at once, nothing is confirmed and nothing is dropped; when it recovers, the retry stores each update exactly once', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-flaky-'));
+    dirs.push(dir);
+    const storage = new FlakyStorage(dir);
+    await storage.createBoard('b', 'Board', anUpdate('seed'));
+    const failures: number[] = [];
+    const queue = new PersistQueue(storage, createLogger({ logLevel: 'silent', logFormat: 'json' }), 0, {
+      committed: () => undefined,
+      failed: () => failures.push(1),
+    });
+    let confirmed = 0;
+    queue.enqueue('b', anUpdate('first')).then(() => confirmed++);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(storage.failures).toBeGreaterThan(0);
+
+    // A turn's edits arrive during the outage: they are applied now, not at the next retry.
+    let ranAt = -1;
+    const asked = performance.now();
+    queue.runBeforeCommit(() => {
+      ranAt = performance.now();
+      queue.enqueue('b', anUpdate('second')).then(() => confirmed++);
+    });
+    await new Promise((r) => setImmediate(r));
+    expect(ranAt - asked).toBeGreaterThanOrEqual(0);
+    expect(ranAt - asked).toBeLessThan(40);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(confirmed).toBe(0);
+    expect(failures.length).toBeGreaterThan(0);
+
+    storage.failing = false;
+    const deadline = Date.now() + 10_000;
+    while (confirmed < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(confirmed).toBe(2);
+    expect((await storage.loadLog('b')).updates).toHaveLength(3);
+    await queue.close();
+    await storage.close();
+  });
+});
