@@ -19,6 +19,8 @@ import {
   LIVE_TIMEOUT,
   demoLink,
   marker,
+  nthPointId,
+  openThread,
   poll,
   selectPoint,
   signInWithDemoLink,
@@ -195,6 +197,56 @@ describe('board live (two windows)', () => {
     await viewer(A, idB!).waitFor({ state: 'visible', timeout: LIVE_TIMEOUT });
     await viewer(B, idA!).waitFor({ state: 'visible', timeout: LIVE_TIMEOUT });
     await shotBoth('E2E6', 'presence');
+  });
+
+  test('E2E15 a long thread shows its opening and latest comments; new replies land below the fold; "Show earlier replies" reveals the rest in order', async () => {
+    const tag = marker('long');
+    const longId = await openThread(panel(B), `Long discussion ${tag}`);
+    const threadB = threadById(B, longId);
+    const reply = async (n: number) => {
+      await tid(threadB, 'thread-reply-body').fill(`Reply ${n} ${tag}`);
+      await tid(threadB, 'thread-reply-submit').click();
+      await poll(() => tid(threadB, 'comment').count()).toBe(n + 1);
+    };
+    for (let n = 1; n <= 7; n++) await reply(n);
+    // B had the thread on screen as it grew: nothing it was showing folded away.
+    expect(await tid(threadB, 'thread-show-earlier').count()).toBe(0);
+
+    // A opens the point afresh: the opening comment, a fold for replies 1-4, replies 5-7.
+    const first = await nthPointId(A, 0);
+    await selectPoint(A, first === pointId ? await nthPointId(A, 1) : first);
+    await selectPoint(A, pointId);
+    const threadA = threadById(A, longId);
+    const bodies = () => tid(threadA, 'comment-body').allTextContents();
+    await poll(bodies, 'A sees the folded thread').toEqual([
+      `Long discussion ${tag}`,
+      `Reply 5 ${tag}`,
+      `Reply 6 ${tag}`,
+      `Reply 7 ${tag}`,
+    ]);
+    const fold = tid(threadA, 'thread-show-earlier');
+    expect((await fold.textContent())?.trim()).toBe('Show 4 earlier replies');
+    await shotBoth('E2E15', 'folded');
+
+    // A reply arriving live goes below the fold; the fold still stands for the same four.
+    await reply(8);
+    await poll(bodies, 'A sees reply 8 below the fold').toEqual([
+      `Long discussion ${tag}`,
+      `Reply 5 ${tag}`,
+      `Reply 6 ${tag}`,
+      `Reply 7 ${tag}`,
+      `Reply 8 ${tag}`,
+    ]);
+    expect((await fold.textContent())?.trim()).toBe('Show 4 earlier replies');
+
+    await fold.click();
+    const all = [`Long discussion ${tag}`, ...Array.from({ length: 8 }, (_, i) => `Reply ${i + 1} ${tag}`)];
+    await poll(bodies, 'A sees the whole conversation').toEqual(all);
+    expect(await tid(threadB, 'comment-body').allTextContents()).toEqual(all);
+    expect(await fold.count()).toBe(0);
+    // Keyboard focus stays in the conversation, on the first revealed reply.
+    expect(await threadA.evaluate((el) => el.contains(document.activeElement))).toBe(true);
+    await shotBoth('E2E15', 'unfolded');
   });
 
   test('E2E7 the board is usable at phone width (390x844): list and panel reachable, no horizontal scroll', async () => {

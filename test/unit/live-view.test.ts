@@ -85,7 +85,7 @@ describe('live board view (unit: shared/src/model/liveView.ts)', () => {
     },
   );
 
-  it('VIEW2 a keystroke in a point body re-reads the points only: threads, positions and stakeholders keep their identity; a reply re-reads its thread only, and reuses its unchanged comments', () => {
+  it('VIEW2 a keystroke in a point body re-reads the points only, and only the typed point is a new object: threads, positions and stakeholders keep their identity; a reply re-reads its thread only, and reuses its unchanged comments', () => {
     const { doc } = seededBoard(100);
     const [p1, p2] = listPoints(doc);
     const t1 = openThread(doc, ann, { pointId: p1!.id, body: 'one' });
@@ -96,6 +96,10 @@ describe('live board view (unit: shared/src/model/liveView.ts)', () => {
     pointText(doc, p1!.id, 'body')!.insert(0, 'typed ');
     const afterKey = view.read();
     expect(afterKey.points).not.toBe(before.points);
+    // Only the typed point is a new object; every other point keeps its identity.
+    expect(afterKey.points[0]!.body).toMatch(/^typed /);
+    expect(afterKey.points.slice(1)).toEqual(before.points.slice(1));
+    afterKey.points.slice(1).forEach((p, i) => expect(p).toBe(before.points[i + 1]));
     expect(afterKey.threads).toBe(before.threads);
     expect(afterKey.positions).toBe(before.positions);
     expect(afterKey.stakeholders).toBe(before.stakeholders);

@@ -1,6 +1,6 @@
 import type * as Y from 'yjs';
 import { boardRoots, type BoardRoots } from './roots.ts';
-import type { BoardJson, CommentJson, ThreadJson } from './types.ts';
+import type { BoardJson, CommentJson, PointJson, ThreadJson } from './types.ts';
 import {
   listCategories,
   listPoints,
@@ -86,12 +86,14 @@ export class LiveBoardView {
     if (!this.isStale) return this.view;
     const s = this.stale;
     const v = this.view;
+    // Unset during the constructor's first read.
+    const previousPoints = (v as BoardJson | undefined)?.points ?? [];
     this.view = {
       meta: s.meta ? readMeta(this.doc) : v.meta,
       stakeholders: s.stakeholders ? listStakeholders(this.doc) : v.stakeholders,
       categories: s.categories ? listCategories(this.doc) : v.categories,
       // Point numbers follow category order.
-      points: s.points || s.categories ? listPoints(this.doc) : v.points,
+      points: s.points || s.categories ? reuseUnchanged(previousPoints, listPoints(this.doc), samePoint) : v.points,
       positions: s.positions || s.pointSet ? listPositions(this.doc) : v.positions,
       threads: s.threads || s.pointSet ? this.listThreads() : v.threads,
     };
@@ -118,6 +120,30 @@ export class LiveBoardView {
       return thread;
     });
   }
+}
+
+const samePoint = (a: PointJson, b: PointJson) =>
+  a.id === b.id &&
+  a.number === b.number &&
+  a.title === b.title &&
+  a.body === b.body &&
+  a.categoryId === b.categoryId &&
+  a.order === b.order &&
+  a.createdAt === b.createdAt;
+
+/**
+ * `next`, with every element equal to the one at its place in `previous` replaced by that
+ * previous object, and `previous` itself when nothing differs: typing in one point leaves
+ * the other points' objects (and their list rows) untouched.
+ */
+function reuseUnchanged<T>(previous: readonly T[], next: T[], same: (a: T, b: T) => boolean): T[] {
+  let changed = previous.length !== next.length;
+  for (let i = 0; i < next.length; i++) {
+    const old = previous[i];
+    if (old !== undefined && same(old, next[i]!)) next[i] = old;
+    else changed = true;
+  }
+  return changed ? next : (previous as T[]);
 }
 
 /** Which parts of the view need re-reading. */
