@@ -363,8 +363,10 @@ async function onePass(
       if (msg.type() === 'error') pageErrors.push(msg.text());
     });
     const url = `${server.httpUrl}/b/${DEMO_BOARD_ID}?point=${board.firstPointId}`;
-    await page.goto(url, { waitUntil: 'commit' });
-    const cold = await loadMarks(page);
+    const cold = await profiled(page, 'p6-load', async () => {
+      await page.goto(url, { waitUntil: 'commit' });
+      return loadMarks(page);
+    });
     // Lets the first visit's IndexedDB copy of the whole board finish before typing.
     await sleep(1_500);
 
@@ -397,21 +399,29 @@ async function onePass(
 }
 
 /**
- * With BENCH_PROFILE_DIR set, writes a V8 CPU profile of the page while `run` runs (open it
- * in Chrome DevTools), as the server profiles are written.
+ * With BENCH_PROFILE_DIR set, writes a V8 CPU profile of the page while `run` runs, and a
+ * Chrome trace with the renderer's style, layout and paint work (open either in Chrome
+ * DevTools' Performance panel), as the server profiles are written.
  */
 async function profiled<T>(page: Page, name: string, run: () => Promise<T>): Promise<T> {
   const dir = process.env['BENCH_PROFILE_DIR'];
-  if (!dir) return run();
+  const browser = page.context().browser();
+  if (!dir || !browser) return run();
+  fs.mkdirSync(dir, { recursive: true });
+  const stamp = Date.now();
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Profiler.enable');
   await cdp.send('Profiler.start');
+  await browser.startTracing(page, {
+    path: path.join(dir, `${name}-${stamp}.trace.json`),
+    categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink.user_timing'],
+  });
   try {
     return await run();
   } finally {
+    await browser.stopTracing();
     const { profile } = await cdp.send('Profiler.stop');
-    fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, `${name}-${Date.now()}.cpuprofile`), JSON.stringify(profile));
+    fs.writeFileSync(path.join(dir, `${name}-${stamp}.cpuprofile`), JSON.stringify(profile));
     await cdp.detach();
   }
 }
