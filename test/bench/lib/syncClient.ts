@@ -46,9 +46,38 @@ export class SyncClient {
     this.doc.on('update', this.sendLocalUpdate);
   }
 
+  /** While set, local edits are encoded into it instead of sent (see `prepare`). */
+  private held: Uint8Array[] | null = null;
+
   private readonly sendLocalUpdate = (update: Uint8Array, origin: unknown): void => {
-    if (origin !== this) this.sendSync(SYNC.update, update);
+    if (origin === this) return;
+    if (this.held) this.held.push(this.syncFrame(SYNC.update, update));
+    else this.sendSync(SYNC.update, update);
   };
+
+  /**
+   * Makes edits now and returns their update frames, for `sendPrepared` to send later: a
+   * load generator makes a run's edits before the run, so that making them (Yjs
+   * transactions, encoding) costs nothing while it is measured. Only for a client that does
+   * not decode what it receives, whose doc then changes by its own edits alone.
+   */
+  prepare(make: () => void): Uint8Array[] {
+    const frames: Uint8Array[] = [];
+    this.held = frames;
+    try {
+      make();
+    } finally {
+      this.held = null;
+    }
+    return frames;
+  }
+
+  /** Sends frames from `prepare`; false when the connection is closed. */
+  sendPrepared(frames: readonly Uint8Array[]): boolean {
+    if (!this.transport?.isOpen) return false;
+    for (const frame of frames) this.transport.send(frame);
+    return true;
+  }
 
   /**
    * Applies a received update with the 'update' listener detached: Yjs re-encodes every
@@ -91,7 +120,10 @@ export class SyncClient {
     if (this.opts.savedAcks) transport.send(encoding.toUint8Array(this.frame(MESSAGE.subscribeSaved)));
     this.sendSync(SYNC.step1, Y.encodeStateVector(this.doc));
     await done;
-    transport.wantPayloads = this.opts.decode || this.opts.savedAcks === true;
+    transport.wantPayloads = this.opts.decode;
+    // Parley's message types are one-byte varUints: its saved acks can be picked out of the
+    // counted frames by their first byte, without handing out every fan-out payload.
+    if (this.opts.savedAcks) transport.keepFirstBytes = new Set([MESSAGE.saved]);
   }
 
   disconnect(): void {
@@ -116,12 +148,16 @@ export class SyncClient {
     return e;
   }
 
-  private sendSync(sub: number, data: Uint8Array): void {
-    if (!this.transport?.isOpen) return;
+  private syncFrame(sub: number, data: Uint8Array): Uint8Array {
     const e = this.frame(MESSAGE.sync);
     encoding.writeVarUint(e, sub);
     encoding.writeVarUint8Array(e, data);
-    this.transport.send(encoding.toUint8Array(e));
+    return encoding.toUint8Array(e);
+  }
+
+  private sendSync(sub: number, data: Uint8Array): void {
+    if (!this.transport?.isOpen) return;
+    this.transport.send(this.syncFrame(sub, data));
   }
 
   private receive(payload: Uint8Array): void {

@@ -14,6 +14,11 @@ export class WsTransport {
   bytesReceived = 0;
   /** Whether binary payloads are delivered to `onMessage` (false: counted only). */
   wantPayloads = true;
+  /**
+   * While `wantPayloads` is false, frames whose first payload byte is in this set are still
+   * delivered (a P4 client needs its saved acks, not the fan-out it counts).
+   */
+  keepFirstBytes: ReadonlySet<number> | null = null;
   private handler: ((payload: Uint8Array) => void) | null = null;
   /** Frames that arrived with the 101 response, before anyone listened. */
   private early: Uint8Array[] = [];
@@ -163,7 +168,9 @@ export class WsTransport {
       const size = header + length;
       const isData = opcode === 0x2 || opcode === 0x0;
       if (isData) this.framesReceived++;
-      if (isData && !this.wantPayloads) {
+      // A frame whose first payload byte is not read yet is kept; the handler ignores it.
+      const kept = this.keepFirstBytes !== null && (buf.length <= header || this.keepFirstBytes.has(buf[header]!));
+      if (isData && !this.wantPayloads && !kept) {
         // Counting mode: skip the payload without buffering it.
         if (buf.length < size) {
           this.skipping = size - buf.length;

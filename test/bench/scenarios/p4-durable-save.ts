@@ -56,11 +56,6 @@ class AckTracker {
   private armed = false;
 
   constructor(client: SyncClient, latencies: number[]) {
-    // Registered after SyncClient's own listener, so it runs right after the send and sees
-    // the same condition that decided whether the edit went out.
-    client.doc.on('update', (_update: Uint8Array, origin: unknown) => {
-      if (this.armed && origin !== client && client.transport?.isOpen) this.sentAt.push(performance.now());
-    });
     client.onSaved = (count) => {
       if (!this.armed) return;
       const now = performance.now();
@@ -77,6 +72,11 @@ class AckTracker {
 
   arm(): void {
     this.armed = true;
+  }
+
+  /** One update message went out now. */
+  sent(): void {
+    if (this.armed) this.sentAt.push(performance.now());
   }
 
   get unacknowledged(): number {
@@ -98,6 +98,12 @@ export async function durableSave(server: BenchServer, o: DurableSaveOptions): P
     for (const p of people) clients.push(await clientFor(server, p, { decode: false, savedAcks: true }));
     const trackers = clients.map((c) => new AckTracker(c, latencies));
     await connectAll(clients);
+    // Each client's edits for the whole run, made and encoded up front: a client that does
+    // not decode sees only its own edits, so they are the same as if made on the way.
+    const perClient = Math.ceil(o.editsPerSecond * o.seconds) + 1;
+    const planned = clients.map((c, i) =>
+      Array.from({ length: perClient }, (_, seq) => c.prepare(() => makeEdit(c, people[i]!, seq, 0))),
+    );
     await sleep(500);
     for (const t of trackers) t.arm();
     await server.loopDelay(); // resets the server's histogram: only the load phase counts
@@ -105,7 +111,9 @@ export async function durableSave(server: BenchServer, o: DurableSaveOptions): P
     const gen0 = selfCpuSeconds();
     const t0 = performance.now();
     const sent = await openLoop(clients.length, o.editsPerSecond, o.seconds, (i, seq, at) => {
-      makeEdit(clients[i]!, people[i]!, seq, at);
+      const frames = planned[i]![seq];
+      if (!frames) throw new Error(`P4: no edit ${seq} prepared for client ${i}`);
+      if (clients[i]!.sendPrepared(frames)) for (let k = 0; k < frames.length; k++) trackers[i]!.sent();
       lags.push(performance.now() - at);
     });
     const loadEnd = performance.now();
