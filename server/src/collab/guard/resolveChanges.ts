@@ -1,5 +1,5 @@
-import * as decoding from 'lib0/decoding';
 import * as Y from 'yjs';
+import { decodeV1Strict } from './decodeV1.ts';
 
 /**
  * Turns an incoming Yjs update into the list of document paths it would change, without
@@ -35,8 +35,7 @@ export interface Change {
 
 export class UnresolvableUpdate extends Error {}
 
-/** The bytes are not a well-formed v1 update (for example a v2 update, or trailing junk). */
-export class MalformedUpdate extends Error {}
+export { MalformedUpdate } from './decodeV1.ts';
 
 const MAX_DEPTH = 32;
 
@@ -184,31 +183,6 @@ export interface Resolved {
   readonly changes: Change[];
   /** Client ids under which the update adds structs (content or GC) the server lacks. */
   readonly writtenClients: ReadonlySet<number>;
-}
-
-/**
- * Decodes strictly as v1: Yjs' own decoder ignores trailing bytes, so a v2 update (or junk
- * after a v1 one) can half-parse as v1. Refusing leftovers keeps v2 out (yjs#687).
- */
-function decodeV1Strict(update: Uint8Array): {
-  structs: (Y.Item | Y.GC | Y.Skip)[];
-  ds: ReturnType<typeof Y.decodeUpdate>['ds'];
-} {
-  let rest: decoding.Decoder | null = null;
-  class RecordingDecoder extends Y.UpdateDecoderV1 {
-    constructor(d: decoding.Decoder) {
-      super(d);
-      rest = d;
-    }
-  }
-  let decoded;
-  try {
-    decoded = Y.decodeUpdateV2(update, RecordingDecoder as unknown as typeof Y.UpdateDecoderV1);
-  } catch (err) {
-    throw new MalformedUpdate(`undecodable update (${err instanceof Error ? err.message : 'error'})`);
-  }
-  if (rest === null || decoding.hasContent(rest)) throw new MalformedUpdate('trailing bytes after a v1 update');
-  return decoded as { structs: (Y.Item | Y.GC | Y.Skip)[]; ds: ReturnType<typeof Y.decodeUpdate>['ds'] };
 }
 
 /** Sorted, merged ranges: a delete set with overlapping copies must not multiply the work. */
