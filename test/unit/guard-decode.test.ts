@@ -95,7 +95,8 @@ function apply(doc: Y.Doc, op: Op): void {
       const element = new Y.XmlElement(op.element);
       element.setAttribute('class', 'c');
       element.insert(0, [new Y.XmlText('hi')]);
-      fragment.push(op.hook ? [element, new Y.XmlHook('h')] : [element]);
+      // Yjs' typings leave hooks out of push(), though it stores them like any element.
+      fragment.push(op.hook ? [element, new Y.XmlHook('h') as unknown as Y.XmlElement] : [element]);
       break;
     }
     case 'subdoc':
