@@ -185,6 +185,7 @@ export class BoardRoom {
 
   addConnection(conn: Connection): void {
     this.connections.add(conn);
+    conn.onAckDue = (c) => this.relay.ackDue(c);
     conn.send(encodeSyncStep1(this.doc));
     const others = [...this.awareness.getStates().keys()];
     if (others.length > 0) conn.send(encodeAwareness(this.awareness, others));

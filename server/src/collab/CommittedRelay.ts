@@ -38,6 +38,9 @@ export class CommittedRelay {
   private flushTimer: NodeJS.Timeout | null = null;
   private lastFlushAt = Number.NEGATIVE_INFINITY;
   private readonly waitingJoiners: { conn: Connection; stateVector: Uint8Array }[] = [];
+  /** Connections owed a saved ack: it rides the pending flush, or goes out at once. */
+  private readonly acksOwed = new Set<Connection>();
+  private ackSendScheduled = false;
   /** Resolves once everything applied so far is committed. */
   private allStored: Promise<void> = Promise.resolve();
   /**
@@ -60,6 +63,7 @@ export class CommittedRelay {
   close(): void {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
+    this.acksOwed.clear();
   }
 
   /** Queues an applied update; it goes out once `stored` (in commit order) resolves. */
@@ -72,6 +76,30 @@ export class CommittedRelay {
       this.committedCount++;
       this.scheduleFlush();
     });
+  }
+
+  /**
+   * `conn` is owed a saved ack. The commit that made it due has also scheduled a flush
+   * (unless nothing in it was relayed); the ack goes out in the same write as the
+   * connection's relay frame, which halves the system calls of a busy room. With no flush
+   * pending it goes out after the current microtasks, as before.
+   */
+  ackDue(conn: Connection): void {
+    this.acksOwed.add(conn);
+    if (this.flushScheduled || this.ackSendScheduled) return;
+    this.ackSendScheduled = true;
+    queueMicrotask(() => {
+      this.ackSendScheduled = false;
+      if (!this.flushScheduled) this.sendOwedAcks();
+    });
+  }
+
+  private sendOwedAcks(): void {
+    for (const conn of this.acksOwed) {
+      const ack = conn.takeAck();
+      if (ack) conn.send(ack);
+    }
+    this.acksOwed.clear();
   }
 
   /** Resolves once every update applied to the doc so far is committed. */
@@ -104,8 +132,10 @@ export class CommittedRelay {
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    // Commit callbacks of one batch resolve in one run of microtasks; flush after all of them.
-    queueMicrotask(() => {
+    // Commit callbacks of one batch resolve in one run of microtasks, and so do the saved
+    // acks they make due (a few promise steps later); a tick runs after all of them, so the
+    // flush carries both.
+    process.nextTick(() => {
       const wait = this.lastFlushAt + this.windowMs() - performance.now();
       if (wait < 1) {
         this.flushScheduled = false;
@@ -133,6 +163,7 @@ export class CommittedRelay {
       this.lastFlushAt = performance.now();
       this.send(batch);
     }
+    this.sendOwedAcks();
     if (this.outgoing.length > 0) return;
     for (const { conn, stateVector } of this.waitingJoiners.splice(0)) conn.send(this.step2For(stateVector));
   }
@@ -150,7 +181,9 @@ export class CommittedRelay {
     let frames = 0;
     for (const conn of this.recipients) {
       if (conn === skip) continue;
-      conn.send(frame);
+      const ack = this.acksOwed.delete(conn) ? conn.takeAck() : null;
+      if (ack) conn.sendTogether([ack, frame]);
+      else conn.send(frame);
       frames++;
     }
     this.countFrames(frames);

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { CLOSE_REASON, type CloseCode } from '@parley/shared/protocol';
 import type { BoardAccess } from '../auth/AccessControl.ts';
@@ -23,7 +24,17 @@ export class Connection {
   private updatesReceived = 0;
   private updatesStored = 0;
   private storedChain: Promise<void> = Promise.resolve();
-  private ackScheduled = false;
+  /** A saved ack is owed: `updatesStored` grew since the last one went out. */
+  private ackOwed = false;
+  private encodeAck: ((count: number) => Uint8Array) | null = null;
+  /**
+   * Called when a saved ack becomes owed. The room sets it so that acks ride along with
+   * its next relay frame (one write for both); alone, the ack goes out at once.
+   */
+  onAckDue: (conn: Connection) => void = (conn) => {
+    const ack = conn.takeAck();
+    if (ack) conn.send(ack);
+  };
 
   /** Who this is on the board, as the server established it; null until authenticated. */
   access: BoardAccess | null = null;
@@ -53,6 +64,30 @@ export class Connection {
     if (this.isOpen) this.socket.send(data, { binary: true });
   }
 
+  /**
+   * Sends frames back to back in one write: `ws` writes (and so makes a system call for)
+   * every frame on its own unless its socket is corked, and on a busy server those calls
+   * are most of the cost of a message.
+   */
+  sendTogether(frames: readonly Uint8Array[]): void {
+    if (!this.isOpen) return;
+    // `ws` keeps its net.Socket in `_socket`; without one, frames simply go one by one.
+    const raw = (this.socket as unknown as { _socket?: Socket })._socket;
+    raw?.cork();
+    try {
+      for (const frame of frames) this.socket.send(frame, { binary: true });
+    } finally {
+      raw?.uncork();
+    }
+  }
+
+  /** The saved ack owed to this connection, if any (and it is then no longer owed). */
+  takeAck(): Uint8Array | null {
+    if (!this.ackOwed || !this.encodeAck) return null;
+    this.ackOwed = false;
+    return this.encodeAck(this.updatesStored);
+  }
+
   close(code: CloseCode, detail?: string): void {
     if (this.socket.readyState === WebSocket.CLOSED || this.socket.readyState === WebSocket.CLOSING) return;
     this.socket.close(code, truncateUtf8(detail ? `${CLOSE_REASON[code]}: ${detail}` : CLOSE_REASON[code], 123));
@@ -61,20 +96,18 @@ export class Connection {
   /**
    * Counts one update-bearing message and, once `stored` resolves (and every earlier one
    * has), acknowledges it. Acks stay in order because each waits for the one before; one
-   * frame carries all acks that became due in the same turn.
+   * frame carries all acks that became due before it is sent (see `onAckDue`).
    */
   trackUpdate(stored: Promise<void>, encodeAck: (count: number) => Uint8Array): void {
     const n = ++this.updatesReceived;
+    this.encodeAck = encodeAck;
     this.storedChain = this.storedChain
       .then(() => stored)
       .then(() => {
         this.updatesStored = n;
-        if (!this.wantsSavedAcks || this.ackScheduled) return;
-        this.ackScheduled = true;
-        queueMicrotask(() => {
-          this.ackScheduled = false;
-          this.send(encodeAck(this.updatesStored));
-        });
+        if (!this.wantsSavedAcks || this.ackOwed) return;
+        this.ackOwed = true;
+        this.onAckDue(this);
       });
   }
 

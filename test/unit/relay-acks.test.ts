@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { CommittedRelay } from '../../server/src/collab/CommittedRelay.ts';
+import type { Connection } from '../../server/src/collab/Connection.ts';
+import { spanOf, type TransactionSpan } from '../../server/src/collab/encodeCommitted.ts';
+
+/** What one connection was sent, write by write. */
+type Write = { kind: 'alone' | 'together'; frames: string[] };
+
+/** The relay's side of a Connection: it sends frames and hands over an owed ack. */
+function fakeConnection(name: string) {
+  const writes: Write[] = [];
+  let owed = 0;
+  const label = (frame: Uint8Array) => (frame[0] === 100 ? `ack ${frame[1]}` : 'update');
+  const conn = {
+    name,
+    writes,
+    owe(count: number) {
+      owed = count;
+    },
+    send(frame: Uint8Array) {
+      writes.push({ kind: 'alone', frames: [label(frame)] });
+    },
+    sendTogether(frames: Uint8Array[]) {
+      writes.push({ kind: 'together', frames: frames.map(label) });
+    },
+    takeAck(): Uint8Array | null {
+      if (owed === 0) return null;
+      const ack = Uint8Array.of(100, owed);
+      owed = 0;
+      return ack;
+    },
+  };
+  return conn;
+}
+
+function edit(doc: Y.Doc, text: string): { update: Uint8Array; span: TransactionSpan } {
+  let update: Uint8Array | null = null;
+  let span: TransactionSpan | null = null;
+  const onUpdate = (u: Uint8Array) => (update = u);
+  const onTransaction = (tr: Y.Transaction) => (span = spanOf(tr));
+  doc.on('update', onUpdate);
+  doc.on('afterTransaction', onTransaction);
+  doc.getText('t').insert(0, text);
+  doc.off('update', onUpdate);
+  doc.off('afterTransaction', onTransaction);
+  return { update: update!, span: span! };
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 40));
+
+describe('saved acks ride the relay', () => {
+  it('RELAY6 an ack owed while a flush is pending goes out in the same write as that connection’s relay frame; the unechoed sender gets its ack alone; with no flush pending an ack goes out at once', async () => {
+    const doc = new Y.Doc();
+    const a = fakeConnection('a');
+    const b = fakeConnection('b');
+    const c = fakeConnection('c');
+    const recipients = new Set([a, b, c] as unknown as Connection[]);
+    // 3 connections at 100 frames/s: a flush waits out a 16 ms window after the last one.
+    const relay = new CommittedRelay(doc, recipients, 100, () => undefined);
+    const asConn = (x: typeof a) => x as unknown as Connection;
+
+    // A first commit flushes at once (no flush before it), so a later one waits for the window.
+    const first = edit(doc, 'one ');
+    relay.add(first.update, first.span, asConn(a), Promise.resolve());
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(b.writes).toEqual([{ kind: 'alone', frames: ['update'] }]);
+    for (const x of [a, b, c]) x.writes.length = 0;
+
+    const second = edit(doc, 'two ');
+    relay.add(second.update, second.span, asConn(a), Promise.resolve());
+    await new Promise((resolve) => setImmediate(resolve));
+    a.owe(2);
+    relay.ackDue(asConn(a));
+    b.owe(1);
+    relay.ackDue(asConn(b));
+    // Nothing is written until the window ends: the acks wait for the frame.
+    expect(a.writes).toEqual([]);
+    expect(b.writes).toEqual([]);
+    await settle();
+    expect(b.writes).toEqual([{ kind: 'together', frames: ['ack 1', 'update'] }]);
+    expect(c.writes).toEqual([{ kind: 'alone', frames: ['update'] }]);
+    // a sent the only update of the batch, so it gets no echo, but still its ack.
+    expect(a.writes).toEqual([{ kind: 'alone', frames: ['ack 2'] }]);
+
+    // The window has passed, so the next commit flushes at once; an ack that the same
+    // commit makes due a few promise steps later (as a connection's ack chain does) still
+    // rides that flush.
+    await settle();
+    for (const x of [a, b, c]) x.writes.length = 0;
+    const third = edit(doc, 'three ');
+    const stored = Promise.resolve();
+    relay.add(third.update, third.span, asConn(b), stored);
+    void stored
+      .then(() => Promise.resolve())
+      .then(() => {
+        c.owe(4);
+        relay.ackDue(asConn(c));
+      });
+    await settle();
+    expect(c.writes).toEqual([{ kind: 'together', frames: ['ack 4', 'update'] }]);
+    expect(a.writes).toEqual([{ kind: 'alone', frames: ['update'] }]);
+
+    // No flush pending: the ack goes out alone, right after the current microtasks.
+    c.owe(3);
+    relay.ackDue(asConn(c));
+    await Promise.resolve();
+    expect(c.writes.at(-1)).toEqual({ kind: 'alone', frames: ['ack 3'] });
+    relay.close();
+    doc.destroy();
+  });
+});
