@@ -3,6 +3,7 @@ import * as Y from 'yjs';
 import { CommittedRelay } from '../../server/src/collab/CommittedRelay.ts';
 import type { Connection } from '../../server/src/collab/Connection.ts';
 import { spanOf, type TransactionSpan } from '../../server/src/collab/encodeCommitted.ts';
+import type { WireFrame } from '../../server/src/collab/wsFrame.ts';
 
 /** What one connection was sent, write by write. */
 type Write = { kind: 'alone' | 'together'; frames: string[] };
@@ -21,8 +22,8 @@ function fakeConnection(name: string) {
     send(frame: Uint8Array) {
       writes.push({ kind: 'alone', frames: [label(frame)] });
     },
-    sendTogether(frames: Uint8Array[]) {
-      writes.push({ kind: 'together', frames: frames.map(label) });
+    sendFrames(frames: WireFrame[]) {
+      writes.push({ kind: frames.length > 1 ? 'together' : 'alone', frames: frames.map((f) => label(f.payload)) });
     },
     takeAck(): Uint8Array | null {
       if (owed === 0) return null;

@@ -2,6 +2,7 @@ import * as Y from 'yjs';
 import type { Connection } from './Connection.ts';
 import { encodeSpans, type TransactionSpan } from './encodeCommitted.ts';
 import { encodeSyncStep2, encodeUpdate } from './messages.ts';
+import { wireFrame } from './wsFrame.ts';
 
 /** However crowded the room, an edit waits at most this long for its fan-out (one frame at 60 Hz). */
 const MAX_WINDOW_MS = 16;
@@ -177,13 +178,12 @@ export class CommittedRelay {
   private send(batch: readonly Outgoing[]): void {
     const skip = batch.length === 1 ? batch[0]!.origin : null;
     const update = batch.length === 1 ? batch[0]!.update : this.merge(batch);
-    const frame = encodeUpdate(update);
+    const frame = wireFrame(encodeUpdate(update));
     let frames = 0;
     for (const conn of this.recipients) {
       if (conn === skip) continue;
       const ack = this.acksOwed.delete(conn) ? conn.takeAck() : null;
-      if (ack) conn.sendTogether([ack, frame]);
-      else conn.send(frame);
+      conn.sendFrames(ack ? [wireFrame(ack), frame] : [frame]);
       frames++;
     }
     this.countFrames(frames);
