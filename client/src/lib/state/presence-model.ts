@@ -64,3 +64,25 @@ export function groupByFocus(users: readonly PresentUser[]): ReadonlyMap<string,
   }
   return map;
 }
+
+/**
+ * Whether two presence lists show the same: typing moves a cursor in awareness many times
+ * a second, and none of that changes who is here or where they look.
+ */
+export function samePresence(a: readonly PresentUser[], b: readonly PresentUser[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every((u, i) => {
+      const v = b[i]!;
+      return (
+        u.id === v.id &&
+        u.name === v.name &&
+        u.color === v.color &&
+        u.stakeholderId === v.stakeholderId &&
+        u.isSelf === v.isSelf &&
+        u.focus.length === v.focus.length &&
+        u.focus.every((f, k) => f === v.focus[k])
+      );
+    })
+  );
+}

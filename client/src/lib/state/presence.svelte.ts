@@ -1,6 +1,6 @@
 import type { Awareness } from 'y-protocols/awareness';
 import type { AwarenessState, AwarenessUser } from '@parley/shared/protocol';
-import { groupByFocus, mergePresence, type PresentUser } from './presence-model.ts';
+import { groupByFocus, mergePresence, samePresence, type PresentUser } from './presence-model.ts';
 
 export type { PresentUser } from './presence-model.ts';
 
@@ -41,7 +41,9 @@ export class PresenceState {
   }
 
   #recompute = () => {
-    this.users = mergePresence(this.awareness.getStates(), this.awareness.clientID);
+    const next = mergePresence(this.awareness.getStates(), this.awareness.clientID);
+    // Cursor moves change awareness on every keystroke; only a real change re-renders.
+    if (!samePresence(this.users, next)) this.users = next;
   };
 
   destroy() {
