@@ -1,0 +1,127 @@
+import * as Y from 'yjs';
+import type { Awareness } from 'y-protocols/awareness';
+import { EditorView, drawSelection, keymap, placeholder as cmPlaceholder } from '@codemirror/view';
+import { EditorState, Prec, type Extension } from '@codemirror/state';
+import { defaultKeymap } from '@codemirror/commands';
+import { yCollab, yUndoManagerKeymap } from 'y-codemirror.next';
+
+/*
+ * CodeMirror and its Yjs binding, in a chunk of their own: the app shell evaluates without
+ * them, so the board's socket opens sooner, and the editor loads while the board syncs.
+ */
+
+/** Keeps a title on one line: Enter does nothing, pasted line breaks become spaces. */
+const singleLineExtensions: Extension = [
+  Prec.highest(keymap.of([{ key: 'Enter', run: () => true }])),
+  EditorState.transactionFilter.of((tr) => {
+    if (!tr.docChanged || !(tr.isUserEvent('input') || tr.isUserEvent('paste') || tr.isUserEvent('drop'))) return tr;
+    let hasBreak = false;
+    tr.changes.iterChanges((_fa, _ta, _fb, _tb, inserted) => {
+      if (inserted.lines > 1) hasBreak = true;
+    });
+    if (!hasBreak) return tr;
+    const changes: { from: number; to: number; insert: string }[] = [];
+    tr.changes.iterChanges((fromA, toA, _fb, _tb, inserted) => {
+      // one character for one, so the transaction's selection stays valid
+      changes.push({ from: fromA, to: toA, insert: inserted.toString().replace(/\n/g, ' ') });
+    });
+    return { changes, selection: tr.selection, scrollIntoView: tr.scrollIntoView };
+  }),
+];
+
+const theme = EditorView.theme({
+  '&': { backgroundColor: 'transparent' },
+  '&.cm-focused': { outline: 'none' },
+  '.cm-scroller': { fontFamily: 'inherit', lineHeight: 'inherit', overflow: 'visible' },
+  '.cm-content': { padding: '0', caretColor: 'var(--text)' },
+  '.cm-line': { padding: '0' },
+  '.cm-placeholder': { color: 'var(--text-3)', fontStyle: 'normal' },
+  '.cm-ySelectionInfo': {
+    fontFamily: 'var(--font-sans)',
+    fontSize: '11px',
+    fontWeight: '600',
+    padding: '1px 4px',
+    borderRadius: '3px 3px 3px 0',
+    opacity: '1',
+    top: '-1.35em',
+  },
+});
+
+/** Caret and focus handed from an unbound editor to the bound one that replaces it. */
+export interface Carry {
+  anchor: number;
+  head: number;
+  focused: boolean;
+}
+
+export interface CollabEditorOptions {
+  readonly parent: HTMLElement;
+  readonly text: Y.Text | null;
+  readonly awareness: Awareness;
+  readonly label: string;
+  readonly placeholder: string;
+  readonly singleLine: boolean;
+  readonly readonly: boolean;
+  /** Unbound only: creates the Y.Text with what was typed (see CollabText). */
+  readonly oncreate?: ((content: string) => void) | undefined;
+  /** Where an unbound editor leaves its caret for the bound one (shared between the two). */
+  readonly carry: { current: Carry | null };
+}
+
+/** A CodeMirror 6 editor bound to a Y.Text with y-codemirror.next; returns its destroy. */
+export function createCollabEditor(o: CollabEditorOptions): () => void {
+  const { text, carry } = o;
+  const undoManager = text ? new Y.UndoManager(text) : null;
+  const extensions: Extension[] = [
+    keymap.of(undoManager ? [...yUndoManagerKeymap, ...defaultKeymap] : defaultKeymap),
+    drawSelection(),
+    EditorView.lineWrapping,
+    cmPlaceholder(o.placeholder),
+    EditorView.contentAttributes.of({
+      'aria-label': o.label,
+      'aria-multiline': o.singleLine ? 'false' : 'true',
+      'aria-readonly': o.readonly ? 'true' : 'false',
+      role: 'textbox',
+      spellcheck: 'true',
+    }),
+    EditorState.readOnly.of(o.readonly),
+    EditorView.editable.of(!o.readonly),
+    theme,
+  ];
+  if (text && undoManager) {
+    extensions.push(yCollab(text, o.awareness, { undoManager }));
+  } else if (o.oncreate) {
+    // Unbound: the first edit creates the Y.Text with the content typed so far.
+    const create = o.oncreate;
+    extensions.push(
+      EditorView.updateListener.of((update) => {
+        if (!update.docChanged || carry.current) return;
+        const sel = update.state.selection.main;
+        carry.current = { anchor: sel.anchor, head: sel.head, focused: update.view.hasFocus };
+        try {
+          create(update.state.doc.toString());
+        } catch (err) {
+          carry.current = null;
+          throw err;
+        }
+      }),
+    );
+  }
+  if (o.singleLine) extensions.push(singleLineExtensions);
+  const view = new EditorView({
+    parent: o.parent,
+    state: EditorState.create({ doc: text?.toString() ?? '', extensions }),
+  });
+  if (text && carry.current) {
+    const len = view.state.doc.length;
+    view.dispatch({
+      selection: { anchor: Math.min(carry.current.anchor, len), head: Math.min(carry.current.head, len) },
+    });
+    if (carry.current.focused) view.focus();
+    carry.current = null;
+  }
+  return () => {
+    view.destroy();
+    undoManager?.destroy();
+  };
+}
