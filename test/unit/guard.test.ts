@@ -253,6 +253,23 @@ describe('update guard: details', () => {
     expect(() => resolveChanges(f.server, dependent)).toThrow(/not found/);
   });
 
+  it('GUARD11: an update nesting types deeper than any board (500 maps) is refused as too deep', () => {
+    const f = fixture();
+    const replica = new Y.Doc();
+    Y.applyUpdate(replica, Y.encodeStateAsUpdate(f.server));
+    const sv = Y.encodeStateVector(f.server);
+    replica.transact(() => {
+      let map = replica.getMap<unknown>('threads');
+      for (let i = 0; i < 500; i++) {
+        const inner = new Y.Map<unknown>();
+        map.set('k', inner);
+        map = inner;
+      }
+    });
+    expect(() => resolveChanges(f.server, Y.encodeStateAsUpdate(replica, sv))).toThrow(/nesting too deep/);
+    replica.destroy();
+  });
+
   it('GUARD8: an offline session replayed in one step-2 (create, edit, delete) is judged as a whole', () => {
     const f = fixture();
     const replica = new Y.Doc();

@@ -49,6 +49,11 @@ interface Lookup {
   readonly parents: Map<Y.Item, ParentInfo>;
   /** How many structs the update holds: a neighbour chain longer than that is a cycle. */
   readonly incomingCount: number;
+  /**
+   * Paths of the structs that hold types (a thread, a comment, a text), found once: every
+   * field of a new comment, or every reply in a thread, shares its holder's path.
+   */
+  readonly holderPaths: Map<Y.Item, Segment[] | null>;
 }
 
 function stateOf(store: Y.Doc['store'], client: number): number {
@@ -166,8 +171,22 @@ function pathOf(lookup: Lookup, ref: StructRef, depth = 0): Segment[] | null {
   const own: Segment =
     parent.sub !== null ? { kind: 'key', key: parent.sub, struct: ref } : { kind: 'elem', struct: ref };
   if (parent.kind === 'root') return [{ kind: 'root', name: parent.name }, own];
-  const above = pathOf(lookup, parent.ref, depth + 1);
-  return above ? [...above, own] : null;
+  const above = holderPathOf(lookup, parent.ref, depth + 1);
+  if (!above) return null;
+  // Remembered holder paths spare the recursion, so bound the nesting here too: otherwise
+  // each level of a deep chain would copy every level above it.
+  if (above.length > MAX_DEPTH) throw new UnresolvableUpdate('nesting too deep');
+  return [...above, own];
+}
+
+/** `pathOf` for a struct that holds a type, remembered for the rest of the update. */
+function holderPathOf(lookup: Lookup, ref: StructRef, depth: number): Segment[] | null {
+  let path = lookup.holderPaths.get(ref.item);
+  if (path === undefined) {
+    path = pathOf(lookup, ref, depth);
+    lookup.holderPaths.set(ref.item, path);
+  }
+  return path;
 }
 
 /** True when any struct on the path (other than the last) is deleted in the server doc. */
@@ -230,7 +249,14 @@ export function resolveChanges(doc: Y.Doc, update: Uint8Array): Resolved {
     list.push(s);
   }
   for (const list of incoming.values()) list.sort((a, b) => a.id.clock - b.id.clock);
-  const lookup: Lookup = { store, incoming, incomingGc, parents: new Map(), incomingCount: structs.length };
+  const lookup: Lookup = {
+    store,
+    incoming,
+    incomingGc,
+    parents: new Map(),
+    incomingCount: structs.length,
+    holderPaths: new Map(),
+  };
   const changes: Change[] = [];
 
   for (const list of incoming.values()) {
