@@ -63,47 +63,70 @@ function isValidPosition(value: unknown, principal: Principal): boolean {
 export function checkBoardChanges(principal: Principal, doc: Y.Doc, changes: readonly Change[]): Verdict {
   if (changes.length === 0) return OK;
   if (principal.role === 'observer') return deny('Observers cannot change the board.');
-  const points = doc.getMap<unknown>(ROOT.points);
-  const deletedPoints = new Set<string>();
-  for (const c of changes) {
-    if (c.op === 'delete' && c.path.length === 2 && (c.path[0] as { name: string }).name === ROOT.points) {
-      const pid = keyOf(c.path[1]);
-      if (pid) deletedPoints.add(pid);
+  return new BoardChangeCheck(principal, doc, changes).run();
+}
+
+/**
+ * One update's check. A class rather than closures inside `checkBoardChanges`: the guard
+ * runs for every edit, and a call then allocates no functions.
+ */
+class BoardChangeCheck {
+  private readonly points: Y.Map<unknown>;
+  private readonly deletedPoints = new Set<string>();
+  private readonly newThreads = new Map<Y.Item, NewMap>();
+  private readonly newComments = new Map<Y.Item, NewMap>();
+
+  constructor(
+    private readonly principal: Principal,
+    doc: Y.Doc,
+    private readonly changes: readonly Change[],
+  ) {
+    this.points = doc.getMap<unknown>(ROOT.points);
+    for (const c of changes) {
+      if (c.op === 'delete' && c.path.length === 2 && (c.path[0] as { name: string }).name === ROOT.points) {
+        const pid = keyOf(c.path[1]);
+        if (pid) this.deletedPoints.add(pid);
+      }
+    }
+    // Containers first, so their fields can be attached whatever order the structs came in.
+    for (const c of changes) {
+      if (c.op !== 'insert' || (c.path[0] as { name: string }).name !== ROOT.threads) continue;
+      const v = insertedValue(c.item);
+      const isMap = v.kind === 'type' && v.type === 'map';
+      // A container created and deleted within the same update (offline work that was
+      // undone) never becomes visible; its fields are collected but not judged as a whole.
+      if (c.path.length === 2 && isMap) this.newThreads.set(c.item, { fields: new Map(), transient: c.transient });
+      if (c.path.length === 4 && isMap) this.newComments.set(c.item, { fields: new Map(), transient: c.transient });
     }
   }
-  const pointGone = (pid: unknown) => typeof pid !== 'string' || !points.has(pid) || deletedPoints.has(pid);
-  const need = (action: Action): Verdict => (can(principal, action) ? OK : deny(describeRefusal(action)));
 
-  const newThreads = new Map<Y.Item, NewMap>();
-  const newComments = new Map<Y.Item, NewMap>();
-  // Containers first, so their fields can be attached whatever order the structs came in.
-  for (const c of changes) {
-    if (c.op !== 'insert' || (c.path[0] as { name: string }).name !== ROOT.threads) continue;
-    const v = insertedValue(c.item);
-    const isMap = v.kind === 'type' && v.type === 'map';
-    // A container created and deleted within the same update (offline work that was
-    // undone) never becomes visible; its fields are collected but not judged as a whole.
-    if (c.path.length === 2 && isMap) newThreads.set(c.item, { fields: new Map(), transient: c.transient });
-    if (c.path.length === 4 && isMap) newComments.set(c.item, { fields: new Map(), transient: c.transient });
+  run(): Verdict {
+    for (const change of this.changes) {
+      const verdict = this.checkChange(change);
+      if (!verdict.ok) return verdict;
+    }
+    for (const [, thread] of this.newThreads) {
+      if (thread.transient) continue;
+      const verdict = this.checkNewThread(thread);
+      if (!verdict.ok) return verdict;
+    }
+    for (const [, comment] of this.newComments) {
+      if (comment.transient) continue;
+      const verdict = this.checkNewComment(comment);
+      if (!verdict.ok) return verdict;
+    }
+    return OK;
   }
 
-  for (const change of changes) {
-    const verdict = checkChange(change);
-    if (!verdict.ok) return verdict;
+  private pointGone(pid: unknown): boolean {
+    return typeof pid !== 'string' || !this.points.has(pid) || this.deletedPoints.has(pid);
   }
-  for (const [, thread] of newThreads) {
-    if (thread.transient) continue;
-    const verdict = checkNewThread(thread);
-    if (!verdict.ok) return verdict;
-  }
-  for (const [, comment] of newComments) {
-    if (comment.transient) continue;
-    const verdict = checkNewComment(comment);
-    if (!verdict.ok) return verdict;
-  }
-  return OK;
 
-  function checkChange(change: Change): Verdict {
+  private need(action: Action): Verdict {
+    return can(this.principal, action) ? OK : deny(describeRefusal(action));
+  }
+
+  private checkChange(change: Change): Verdict {
     const { op, path, item } = change;
     const value = op === 'insert' ? insertedValue(item) : null;
     if (value?.kind === 'forbidden') return deny(`Boards cannot hold ${value.what}.`);
@@ -111,38 +134,38 @@ export function checkBoardChanges(principal: Principal, doc: Y.Doc, changes: rea
     switch (root) {
       case ROOT.meta:
       case ROOT.stakeholders:
-        return need({ kind: 'edit-board-setup' });
+        return this.need({ kind: 'edit-board-setup' });
       case ROOT.categories:
       case ROOT.points:
-        return need({ kind: 'edit-plan' });
+        return this.need({ kind: 'edit-plan' });
       case ROOT.positions:
-        return checkPosition(change, value);
+        return this.checkPosition(change, value);
       case ROOT.threads:
-        return checkThreadChange(change, value);
+        return this.checkThreadChange(change, value);
       default:
         return deny(`Unknown part of the board: "${root.slice(0, 40)}".`);
     }
   }
 
-  function checkPosition(change: Change, value: InsertedValue | null): Verdict {
+  private checkPosition(change: Change, value: InsertedValue | null): Verdict {
     const key = keyOf(change.path[1]);
     const match = key !== null && change.path.length === 2 ? /^([^:]+):([^:]+)$/.exec(key) : null;
     if (!match) return deny('Malformed position.');
     const [, pid, sid] = match as unknown as [string, string, string];
     if (change.op === 'delete') {
       // Deleting a point takes its positions with it; that is plan editing.
-      if (pointGone(pid) && can(principal, { kind: 'edit-plan' })) return OK;
-      return need({ kind: 'set-position', stakeholderId: sid });
+      if (this.pointGone(pid) && can(this.principal, { kind: 'edit-plan' })) return OK;
+      return this.need({ kind: 'set-position', stakeholderId: sid });
     }
-    const allowed = need({ kind: 'set-position', stakeholderId: sid });
+    const allowed = this.need({ kind: 'set-position', stakeholderId: sid });
     if (!allowed.ok || change.transient) return allowed;
-    if (value?.kind !== 'value' || !isValidPosition(value.value, principal)) {
+    if (value?.kind !== 'value' || !isValidPosition(value.value, this.principal)) {
       return deny('A position needs a known stance, a short rationale, and you as its author.');
     }
     return OK;
   }
 
-  function checkThreadChange(change: Change, value: InsertedValue | null): Verdict {
+  private checkThreadChange(change: Change, value: InsertedValue | null): Verdict {
     const { op, path } = change;
     const threadSeg = path[1];
     if (threadSeg?.kind !== 'key') return deny('Malformed thread.');
@@ -150,16 +173,16 @@ export function checkBoardChanges(principal: Principal, doc: Y.Doc, changes: rea
 
     if (path.length === 2) {
       if (op === 'insert') {
-        return newThreads.has(change.item) || change.transient ? OK : deny('A thread must be a map.');
+        return this.newThreads.has(change.item) || change.transient ? OK : deny('A thread must be a map.');
       }
       const pointId = liveMap(change.item)?.get(THREAD.pointId);
-      if (pointGone(pointId) && can(principal, { kind: 'edit-plan' })) return OK;
-      return need({ kind: 'delete-thread' });
+      if (this.pointGone(pointId) && can(this.principal, { kind: 'edit-plan' })) return OK;
+      return this.need({ kind: 'delete-thread' });
     }
 
     if (!threadStruct.live) {
       // Inside a thread this update creates.
-      const thread = newThreads.get(threadStruct.item);
+      const thread = this.newThreads.get(threadStruct.item);
       if (!thread) return deny('Malformed thread.');
       if (path.length === 3) {
         const key = keyOf(path[2]);
@@ -167,7 +190,7 @@ export function checkBoardChanges(principal: Principal, doc: Y.Doc, changes: rea
         if (!change.transient && value) thread.fields.set(key, value);
         return OK;
       }
-      return checkCommentChange(change, value);
+      return this.checkCommentChange(change, value);
     }
 
     // An existing thread.
@@ -178,39 +201,39 @@ export function checkBoardChanges(principal: Principal, doc: Y.Doc, changes: rea
       if (key === null || !RESOLVE_FIELDS.has(key))
         return deny("A thread's point, stakeholder and author cannot change.");
       const threadStakeholder = threadMap.get(THREAD.stakeholderId);
-      const allowed = need({ kind: 'resolve-thread', threadStakeholderId: String(threadStakeholder) });
+      const allowed = this.need({ kind: 'resolve-thread', threadStakeholderId: String(threadStakeholder) });
       if (!allowed.ok || op === 'delete' || change.transient) return allowed;
       const valid =
         (key === THREAD.resolved && value?.kind === 'value' && typeof value.value === 'boolean') ||
-        (key === THREAD.resolvedBy && isValue(value ?? undefined, principal.userId)) ||
+        (key === THREAD.resolvedBy && isValue(value ?? undefined, this.principal.userId)) ||
         (key === THREAD.resolvedAt && isNumber(value ?? undefined));
       return valid ? OK : deny('Malformed resolution.');
     }
-    return checkCommentChange(change, value);
+    return this.checkCommentChange(change, value);
   }
 
-  function checkCommentChange(change: Change, value: InsertedValue | null): Verdict {
+  private checkCommentChange(change: Change, value: InsertedValue | null): Verdict {
     const { op, path } = change;
     if (keyOf(path[2]) !== THREAD.comments) return deny('Malformed thread.');
     const commentSeg = path[3];
     if (commentSeg?.kind !== 'elem') return deny('Malformed comment list.');
     if (path.length === 4) {
       if (op === 'delete') return deny('Comments are deleted by their author, which keeps their place in the thread.');
-      if (!newComments.has(change.item) && !change.transient) return deny('A comment must be a map.');
-      return need({ kind: 'reply' });
+      if (!this.newComments.has(change.item) && !change.transient) return deny('A comment must be a map.');
+      return this.need({ kind: 'reply' });
     }
     if (path.length !== 5) return deny('Malformed comment.');
     const key = keyOf(path[4]);
     if (key === null) return deny('Malformed comment.');
     if (!commentSeg.struct.live) {
-      const comment = newComments.get(commentSeg.struct.item);
+      const comment = this.newComments.get(commentSeg.struct.item);
       if (!comment || op !== 'insert' || !COMMENT_FIELDS_ON_CREATE.has(key)) return deny('Malformed comment.');
       if (!change.transient && value) comment.fields.set(key, value);
       return OK;
     }
     const commentMap = liveMap(commentSeg.struct.item);
     if (!commentMap) return deny('Malformed comment.');
-    const allowed = need({ kind: 'edit-comment', authorId: String(commentMap.get(COMMENT.authorId)) });
+    const allowed = this.need({ kind: 'edit-comment', authorId: String(commentMap.get(COMMENT.authorId)) });
     if (!allowed.ok) return allowed;
     if (!COMMENT_FIELDS_ON_EDIT.has(key)) return deny("A comment's author and time cannot change.");
     if (op === 'delete' || change.transient) return OK;
@@ -221,40 +244,40 @@ export function checkBoardChanges(principal: Principal, doc: Y.Doc, changes: rea
     return valid ? OK : deny('Malformed comment edit.');
   }
 
-  function checkNewThread(thread: NewMap): Verdict {
+  private checkNewThread(thread: NewMap): Verdict {
     const f = thread.fields;
     const stakeholder = f.get(THREAD.stakeholderId);
     if (!isString(stakeholder, 64)) return deny('A new thread must name its stakeholder.');
-    const allowed = need({ kind: 'open-thread', stakeholderId: stakeholder.value });
+    const allowed = this.need({ kind: 'open-thread', stakeholderId: stakeholder.value });
     if (!allowed.ok) return allowed;
     const comments = f.get(THREAD.comments);
     // Opened and resolved before it ever synced (offline): the resolution must be valid too.
     const resolvedNow = isValue(f.get(THREAD.resolved), true);
     if (resolvedNow) {
-      const resolve = need({ kind: 'resolve-thread', threadStakeholderId: stakeholder.value });
+      const resolve = this.need({ kind: 'resolve-thread', threadStakeholderId: stakeholder.value });
       if (!resolve.ok) return resolve;
     }
     const valid =
       isString(f.get(THREAD.pointId), 64) &&
-      isValue(f.get(THREAD.createdBy), principal.userId) &&
+      isValue(f.get(THREAD.createdBy), this.principal.userId) &&
       isNumber(f.get(THREAD.createdAt)) &&
       (f.get(THREAD.resolved) === undefined || resolvedNow || isValue(f.get(THREAD.resolved), false)) &&
       (resolvedNow
-        ? isValue(f.get(THREAD.resolvedBy), principal.userId) && isNumber(f.get(THREAD.resolvedAt))
+        ? isValue(f.get(THREAD.resolvedBy), this.principal.userId) && isNumber(f.get(THREAD.resolvedAt))
         : !f.has(THREAD.resolvedBy) && !f.has(THREAD.resolvedAt)) &&
       comments?.kind === 'type' &&
       comments.type === 'array';
     return valid ? OK : deny('A new thread must name its point, you as its author, and hold a comment list.');
   }
 
-  function checkNewComment(comment: NewMap): Verdict {
+  private checkNewComment(comment: NewMap): Verdict {
     const f = comment.fields;
-    if (!isValue(f.get(COMMENT.authorId), principal.userId)) {
+    if (!isValue(f.get(COMMENT.authorId), this.principal.userId)) {
       return deny('A new comment must name you as its author.');
     }
     const valid =
       isString(f.get(COMMENT.id), 64) &&
-      isValue(f.get(COMMENT.stakeholderId), principal.stakeholderId) &&
+      isValue(f.get(COMMENT.stakeholderId), this.principal.stakeholderId) &&
       isString(f.get(COMMENT.authorName), 200) &&
       isString(f.get(COMMENT.body), LIMITS.commentLength) &&
       isNumber(f.get(COMMENT.createdAt)) &&
