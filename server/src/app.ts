@@ -37,7 +37,7 @@ export interface ParleyApp {
 }
 
 export async function createApp(config: Config, log: Logger): Promise<ParleyApp> {
-  const storage = new SqliteStorage(config.dataDir);
+  const storage = new SqliteStorage(config.dataDir, { log });
   const accounts = new SqliteAccountStore(storage.db);
   const access = new AccessControl(accounts, loadSigningSecret(config.dataDir, config.secret));
   const metrics = new Metrics();

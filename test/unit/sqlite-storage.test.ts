@@ -25,6 +25,29 @@ describe('SQLite store (unit: server/src/storage/SqliteStorage.ts)', () => {
     for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it('STORE8 the WAL is checkpointed by a worker, not inside commits, and every entry is still there after reopening', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-store-'));
+    dirs.push(dir);
+    const store = new SqliteStorage(dir, { checkpointIntervalMs: 20 });
+    // SQLite's own checkpoint (copy and fsync inside a commit) is off on the server's connection.
+    expect(store.db.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
+    await store.createBoard('b', 'Board', edit(1, 'seed'));
+    for (let batch = 0; batch < 30; batch++) {
+      await store.appendUpdates(
+        Array.from({ length: 50 }, (_, i) => ({ docName: 'b', update: edit(100 + batch * 50 + i, 'x'.repeat(200)) })),
+      );
+    }
+    const deadline = Date.now() + 10_000;
+    while (store.checkpointer.checkpointedFrames === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(store.checkpointer.checkpointedFrames).toBeGreaterThan(0);
+    await store.close();
+    const reopened = new SqliteStorage(dir);
+    expect((await reopened.loadLog('b')).updates).toHaveLength(1 + 30 * 50);
+    await reopened.close();
+  });
+
   it('STORE4 an update and the client-id owners it claims are stored in one commit, or neither is', async () => {
     const store = open();
     await store.createBoard('b', 'Board', edit(1, 'seed'));

@@ -4,6 +4,8 @@ import Database from 'better-sqlite3';
 import * as Y from 'yjs';
 import { SYSTEM_OWNER } from './Storage.ts';
 import type { BoardSummary, PendingUpdate, Storage, StoredLog } from './Storage.ts';
+import { WalCheckpointer } from './WalCheckpointer.ts';
+import type { Logger } from '../logger.ts';
 
 export const SQLITE_FILE = 'parley.sqlite';
 
@@ -42,21 +44,44 @@ const SCHEMA = `
   ) STRICT;
 `;
 
+export interface SqliteStorageOptions {
+  readonly fileName?: string;
+  /** How often the WAL is checkpointed while writes come in (default 1 s). */
+  readonly checkpointIntervalMs?: number;
+  readonly log?: Logger;
+}
+
 /**
  * The embedded default store: one SQLite file in WAL mode. better-sqlite3 is synchronous,
  * which is fine because callers batch writes into one short transaction per flush.
  */
 export class SqliteStorage implements Storage {
   readonly db: Database.Database;
+  /** Checkpoints the WAL off the event loop (see WalCheckpointer). */
+  readonly checkpointer: WalCheckpointer;
   private readonly stmts;
 
-  constructor(dataDir: string, fileName = SQLITE_FILE) {
+  constructor(dataDir: string, options: SqliteStorageOptions = {}) {
     fs.mkdirSync(dataDir, { recursive: true });
-    this.db = new Database(path.join(dataDir, fileName));
+    const file = path.join(dataDir, options.fileName ?? SQLITE_FILE);
+    this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     // FULL: a commit is on disk before we report it, which is what "saved" promises.
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('wal_autocheckpoint = 0');
+    this.checkpointer = new WalCheckpointer(
+      file,
+      (reason) => {
+        // Without the worker, SQLite checkpoints inside commits again (the default).
+        options.log?.error(
+          { reason },
+          'WAL checkpoints off the event loop stopped; SQLite checkpoints in commits again',
+        );
+        if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
+      },
+      options.checkpointIntervalMs,
+    );
     this.db.exec(SCHEMA);
     this.stmts = {
       insertBoard: this.db.prepare('INSERT INTO boards (id, title, created_at) VALUES (?, ?, ?)'),
@@ -129,6 +154,7 @@ export class SqliteStorage implements Storage {
   }
 
   async appendUpdates(batch: readonly PendingUpdate[]): Promise<void> {
+    this.checkpointer.noteWrite();
     this.db.transaction(() => {
       for (const { docName, update, owners } of batch) {
         this.stmts.insertUpdate.run(docName, update);
@@ -142,6 +168,7 @@ export class SqliteStorage implements Storage {
    * entries go a few thousand per transaction, with the loop free in between.
    */
   async compact(docName: string, state: Uint8Array, uptoSeq: number): Promise<void> {
+    this.checkpointer.noteWrite();
     this.stmts.insertUpdate.run(docName, state);
     while (this.db.open && this.stmts.deleteSome.run(docName, uptoSeq, COMPACT_DELETE_BATCH).changes > 0) {
       await new Promise((resolve) => setImmediate(resolve));
@@ -149,6 +176,7 @@ export class SqliteStorage implements Storage {
   }
 
   async close(): Promise<void> {
+    await this.checkpointer.close();
     if (this.db.open) this.db.close();
   }
 }
