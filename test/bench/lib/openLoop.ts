@@ -12,11 +12,12 @@ export async function openLoop(
   perSecond: number,
   seconds: number,
   send: (client: number, seq: number, scheduledAt: number) => void,
+  /** The schedule's origin (default: now); `scheduledOffset` gives each send's time from it. */
+  t0 = performance.now(),
 ): Promise<number[]> {
-  const t0 = performance.now();
   const period = 1000 / perSecond;
   const end = t0 + seconds * 1000;
-  const nextAt = Array.from({ length: clients }, (_, i) => t0 + (period * i) / clients);
+  const nextAt = Array.from({ length: clients }, (_, i) => t0 + scheduledOffset(clients, perSecond, i, 0));
   const sent = new Array<number>(clients).fill(0);
   while (performance.now() < end) {
     const now = performance.now();
@@ -30,4 +31,10 @@ export async function openLoop(
     await sleep(1);
   }
   return sent;
+}
+
+/** When `openLoop` schedules send `seq` of `client`, in ms after its `t0`. */
+export function scheduledOffset(clients: number, perSecond: number, client: number, seq: number): number {
+  const period = 1000 / perSecond;
+  return (period * client) / clients + seq * period;
 }

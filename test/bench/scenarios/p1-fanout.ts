@@ -2,7 +2,7 @@ import { connectAll, clientFor, editsIn, makeEdit, participant, prepareBoard, sa
 import type { Scenario, ScenarioContext } from '../lib/scenario.ts';
 import type { BenchServer, LoopDelay } from '../lib/servers.ts';
 import { selfCpuSeconds } from '../lib/proc.ts';
-import { openLoop } from '../lib/openLoop.ts';
+import { openLoop, scheduledOffset } from '../lib/openLoop.ts';
 import { distribution, sleep, until, type Distribution } from '../lib/stats.ts';
 import type { SyncClient } from '../lib/syncClient.ts';
 
@@ -48,20 +48,46 @@ export async function fanOut(server: BenchServer, o: FanOutOptions): Promise<Fan
         const key = `${e.writer}.${e.seq}`;
         if (e.writer === i || seen[i]!.has(key)) continue;
         seen[i]!.add(key);
-        latencies.push(now - e.scheduledMs);
+        // Markers carry the scheduled time from the start of the load (see below).
+        latencies.push(now - (t0 + e.scheduledMs));
       }
     };
   });
+  let t0 = 0;
   try {
     await connectAll(clients);
+    // The writers that do not decode see only their own edits, so their edits for the whole
+    // run are made and encoded now, each marked with its scheduled time from the start of
+    // the load: the generator then only sends bytes while it is measured. The observers,
+    // whose replicas take everyone's edits, make theirs on the way.
+    const perClient = Math.ceil(o.editsPerSecond * o.seconds) + 1;
+    const planned = clients.map((c, i) =>
+      i < o.observers
+        ? []
+        : Array.from({ length: perClient }, (_, seq) =>
+            c.prepare(() => makeEdit(c, people[i]!, seq, scheduledOffset(clients.length, o.editsPerSecond, i, seq))),
+          ),
+    );
     await sleep(500);
     await server.loopDelay(); // resets the server's histogram: only the load phase counts
     const cpu0 = server.cpuSeconds();
     const gen0 = selfCpuSeconds();
     const frames0 = clients.reduce((s, c) => s + c.framesCounted, 0);
-    const t0 = performance.now();
-    const sent = await openLoop(clients.length, o.editsPerSecond, o.seconds, (i, seq, at) =>
-      makeEdit(clients[i]!, people[i]!, seq, at),
+    t0 = performance.now();
+    const sent = await openLoop(
+      clients.length,
+      o.editsPerSecond,
+      o.seconds,
+      (i, seq, at) => {
+        if (i < o.observers) {
+          makeEdit(clients[i]!, people[i]!, seq, at - t0);
+          return;
+        }
+        const frames = planned[i]![seq];
+        if (!frames) throw new Error(`P1: no edit ${seq} prepared for client ${i}`);
+        clients[i]!.sendPrepared(frames);
+      },
+      t0,
     );
     const edits = sent.reduce((a, b) => a + b, 0);
     const expectedBy = (observer: number) => edits - sent[observer]!;
