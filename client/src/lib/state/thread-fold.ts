@@ -33,11 +33,14 @@ export function foldBoundary(comments: readonly CommentJson[]): string | null {
  * start, or null shows every comment.
  */
 export function threadRows(comments: readonly CommentJson[], boundary: string | null): ThreadRow[] {
-  const rows: ThreadRow[] = comments.map((comment) => ({
-    kind: 'comment',
-    key: `c:${comment.id}`,
-    comment,
-  }));
+  // Ids are chosen by each comment's writer, so two may clash; a repeat gets its own key
+  // rather than breaking the keyed list for everyone.
+  const seen = new Map<string, number>();
+  const rows: ThreadRow[] = comments.map((comment) => {
+    const n = seen.get(comment.id) ?? 0;
+    seen.set(comment.id, n + 1);
+    return { kind: 'comment', key: n === 0 ? `c:${comment.id}` : `c:${comment.id}#${n}`, comment };
+  });
   const tailStart = boundary === null ? -1 : comments.findIndex((c) => c.id === boundary);
   const hidden = tailStart - 1;
   if (hidden < FOLD_MIN_HIDDEN) return rows;
