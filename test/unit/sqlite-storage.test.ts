@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { SqliteStorage } from '../../server/src/storage/SqliteStorage.ts';
+import { WalCheckpointer } from '../../server/src/storage/WalCheckpointer.ts';
 
 function edit(clientId: number, text: string): Uint8Array {
   const doc = new Y.Doc();
@@ -46,6 +47,14 @@ describe('SQLite store (unit: server/src/storage/SqliteStorage.ts)', () => {
     const reopened = new SqliteStorage(dir);
     expect((await reopened.loadLog('b')).updates).toHaveLength(1 + 30 * 50);
     await reopened.close();
+  });
+
+  it('STORE8 a checkpoint worker that cannot run reports why, so its owner can hand checkpoints back to SQLite', async () => {
+    let failed: (reason: string) => void = () => undefined;
+    const reported = new Promise<string>((resolve) => (failed = resolve));
+    const checkpointer = new WalCheckpointer(path.join(os.tmpdir(), 'parley-no-such-dir', 'db.sqlite'), failed);
+    expect(await reported).toMatch(/open|directory|database/i);
+    await checkpointer.close();
   });
 
   it('STORE4 an update and the client-id owners it claims are stored in one commit, or neither is', async () => {
