@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import * as encoding from 'lib0/encoding';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
+import { deleteWrapped, formatWrapped, insertWrapped } from './helpers.ts';
 import { decodeV1Strict, MalformedUpdate, type DecodedStruct } from '../../server/src/collab/guard/decodeV1.ts';
 
 /** One edit on a doc, covering every kind of content a v1 update can carry. */
@@ -54,19 +55,13 @@ function apply(doc: Y.Doc, op: Op): void {
   const map = doc.getMap<unknown>('m');
   switch (op.kind) {
     case 'type':
-      text.insert(op.at % (text.length + 1), op.text);
+      insertWrapped(text, op.at, op.text);
       break;
     case 'untype':
-      if (text.length > 0) {
-        const at = op.at % text.length;
-        text.delete(at, Math.min(op.length, text.length - at));
-      }
+      deleteWrapped(text, op.at, op.length);
       break;
     case 'format':
-      if (text.length > 0) {
-        const at = op.at % text.length;
-        text.format(at, Math.min(op.length, text.length - at), { bold: op.bold ? true : null });
-      }
+      formatWrapped(text, op.at, op.length, { bold: op.bold ? true : null });
       break;
     case 'embed':
       text.insertEmbed(op.at % (text.length + 1), { n: op.value });

@@ -186,3 +186,27 @@ export function layout(doc: Y.Doc): Record<string, string[]> {
 
 /** The tests' seeded PRNG (mulberry32), so random tests are reproducible. */
 export { prng as rng } from '../helpers/prng.ts';
+
+/** Inserts at a random position folded into the text's bounds (for generated edits). */
+export function insertWrapped(text: Y.Text, at: number, content: string): void {
+  text.insert(at % (text.length + 1), content);
+}
+
+/** The range a random position and length make inside the text, or null for an empty text. */
+function wrappedRange(text: Y.Text, at: number, length: number): [number, number] | null {
+  if (text.length === 0) return null;
+  const from = at % text.length;
+  return [from, Math.min(length, text.length - from)];
+}
+
+/** Deletes a random range folded into the text's bounds (nothing in an empty text). */
+export function deleteWrapped(text: Y.Text, at: number, length: number): void {
+  const range = wrappedRange(text, at, length);
+  if (range) text.delete(...range);
+}
+
+/** Formats a random range folded into the text's bounds (nothing in an empty text). */
+export function formatWrapped(text: Y.Text, at: number, length: number, attributes: Record<string, unknown>): void {
+  const range = wrappedRange(text, at, length);
+  if (range) text.format(...range, attributes);
+}

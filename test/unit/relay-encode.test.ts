@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
+import { deleteWrapped, insertWrapped } from './helpers.ts';
 import { encodeSpans, spanOf, type TransactionSpan } from '../../server/src/collab/encodeCommitted.ts';
 
 /** One writer's edit: typing or deleting in a shared text, or setting or deleting a map key. */
@@ -37,13 +38,10 @@ function apply(doc: Y.Doc, op: Op): void {
   const map = doc.getMap<number>('m');
   switch (op.kind) {
     case 'insert':
-      text.insert(op.at % (text.length + 1), op.text);
+      insertWrapped(text, op.at, op.text);
       break;
     case 'delete':
-      if (text.length > 0) {
-        const at = op.at % text.length;
-        text.delete(at, Math.min(op.length, text.length - at));
-      }
+      deleteWrapped(text, op.at, op.length);
       break;
     case 'set':
       map.set(op.key, op.value);
