@@ -64,6 +64,7 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
     log,
     maxPayload: config.maxPayload,
     maxQueuedBytes: config.maxQueuedBytes,
+    maxBufferedBytes: config.maxBufferedBytes,
     authTimeoutMs: config.authTimeoutMs,
     maxConnectionsPerIp: config.maxConnectionsPerIp,
     messagesPerSecond: config.messagesPerSecond,

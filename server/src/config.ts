@@ -27,6 +27,7 @@ const EnvSchema = z.object({
   PARLEY_MESSAGE_BURST: intFromEnv(2_000, 1, 10_000_000),
   PARLEY_AUTH_TIMEOUT_MS: intFromEnv(10_000, 100, 600_000),
   PARLEY_MAX_QUEUED_BYTES: intFromEnv(1024 * 1024, 1024, 256 * 1024 * 1024),
+  PARLEY_MAX_BUFFERED_BYTES: intFromEnv(16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
 });
@@ -52,6 +53,8 @@ export interface Config {
   messageBurst: number;
   authTimeoutMs: number;
   maxQueuedBytes: number;
+  /** Unsent bytes one client may have waiting before it is closed as too slow (4408). */
+  maxBufferedBytes: number;
   logLevel: string;
   logFormat: 'json' | 'pretty';
 }
@@ -92,6 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     messageBurst: e.PARLEY_MESSAGE_BURST,
     authTimeoutMs: e.PARLEY_AUTH_TIMEOUT_MS,
     maxQueuedBytes: e.PARLEY_MAX_QUEUED_BYTES,
+    maxBufferedBytes: e.PARLEY_MAX_BUFFERED_BYTES,
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json'),
   };

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
-import { CLOSE_REASON, type CloseCode } from '@parley/shared/protocol';
+import { CLOSE, CLOSE_REASON, type CloseCode } from '@parley/shared/protocol';
 import type { BoardAccess } from '../auth/AccessControl.ts';
 import { TokenBucket } from './RateLimiter.ts';
 import type { WireFrame } from './wsFrame.ts';
@@ -43,15 +43,21 @@ export class Connection {
   boardId: string | null = null;
   private readonly messageBudget: TokenBucket;
 
+  /** Bytes that may wait in this socket's send buffer before the client counts as gone. */
+  private readonly maxBufferedBytes: number;
+  /** Told (once) when the client fell too far behind and is being closed. */
+  onFellBehind: (bufferedBytes: number) => void = () => undefined;
+
   constructor(
     readonly id: string,
     private readonly socket: WebSocket,
     readonly remoteAddress: string,
-    limits: { messagesPerSecond: number; messageBurst: number },
+    limits: { messagesPerSecond: number; messageBurst: number; maxBufferedBytes?: number },
     /** Shared by every connection from the same address. */
     private readonly addressBudget?: TokenBucket,
   ) {
     this.messageBudget = new TokenBucket(limits.messagesPerSecond, limits.messageBurst);
+    this.maxBufferedBytes = limits.maxBufferedBytes ?? Infinity;
     socket.on('pong', () => {
       this.alive = true;
     });
@@ -62,7 +68,8 @@ export class Connection {
   }
 
   send(data: Uint8Array): void {
-    if (this.isOpen) this.socket.send(data, { binary: true });
+    if (!this.isOpen || this.fellBehind()) return;
+    this.socket.send(data, { binary: true });
   }
 
   /**
@@ -72,24 +79,39 @@ export class Connection {
    * call each) are most of the cost of a message.
    */
   sendFrames(frames: readonly WireFrame[]): void {
-    if (!this.isOpen) return;
+    if (!this.isOpen || this.fellBehind()) return;
     // `ws` keeps its net.Socket in `_socket`, and writes each message to it whole and at
     // once (no compression, no Blobs here), so whole frames can go in between its own.
     const raw = (this.socket as unknown as { _socket?: Socket })._socket;
     if (!raw) {
       for (const frame of frames) this.socket.send(frame.payload, { binary: true });
-      return;
-    }
-    if (frames.length === 1) {
+    } else if (frames.length === 1) {
       raw.write(frames[0]!.framed);
-      return;
+    } else {
+      raw.cork();
+      try {
+        for (const frame of frames) raw.write(frame.framed);
+      } finally {
+        raw.uncork();
+      }
     }
-    raw.cork();
-    try {
-      for (const frame of frames) raw.write(frame.framed);
-    } finally {
-      raw.uncork();
-    }
+  }
+
+  /**
+   * A client that stops reading (a frozen tab, a dead link the kernel has not noticed yet)
+   * would make the server buffer every update of the board for it without bound. Once
+   * more than the limit waits for it, it is closed instead of sent more. When it comes
+   * back it resyncs from its state vector, so it loses nothing. The check comes before a
+   * send, so one large message (a big board's state for a joiner) always goes out.
+   * `bufferedAmount` counts what the kernel has not taken yet, including the frames
+   * written straight to the socket.
+   */
+  private fellBehind(): boolean {
+    const buffered = this.socket.bufferedAmount;
+    if (buffered <= this.maxBufferedBytes) return false;
+    this.onFellBehind(buffered);
+    this.close(CLOSE.tooSlow);
+    return true;
   }
 
   /** The saved ack owed to this connection, if any (and it is then no longer owed). */

@@ -27,6 +27,8 @@ export interface EndpointOptions {
   readonly maxConnectionsPerIp: number;
   readonly messagesPerSecond: number;
   readonly messageBurst: number;
+  /** Bytes that may wait to be sent to one client before it is closed as too slow. */
+  readonly maxBufferedBytes: number;
   readonly heartbeatMs?: number;
 }
 
@@ -97,11 +99,16 @@ export class WebsocketEndpoint {
       `c${this.nextId++}`,
       ws,
       ip,
-      { messagesPerSecond: this.opts.messagesPerSecond, messageBurst: this.opts.messageBurst },
+      {
+        messagesPerSecond: this.opts.messagesPerSecond,
+        messageBurst: this.opts.messageBurst,
+        maxBufferedBytes: this.opts.maxBufferedBytes,
+      },
       ipBudget,
     );
     const docName = rawPath.slice(YJS_PATH_PREFIX.length + 1);
     const log = this.opts.log.child({ conn: conn.id, docName: docName.slice(0, 80) });
+    conn.onFellBehind = (bufferedBytes) => log.warn({ bufferedBytes }, 'client stopped reading; closing');
     ws.on('error', (err) => log.warn({ err: err.message }, 'socket error'));
 
     const ipCount = (this.perIp.get(ip) ?? 0) + 1;

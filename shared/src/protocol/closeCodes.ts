@@ -18,6 +18,8 @@ export const CLOSE = {
   accessChanged: 4410,
   /** A frame larger than the server accepts (ws itself uses 1009 at the socket layer). */
   tooLarge: 4413,
+  /** The client stopped reading: more was waiting to be sent to it than the server holds. */
+  tooSlow: 4408,
   /** Too many connections or messages from one client or address. */
   rateLimited: 4429,
   /** The server is shutting down; clients reconnect to another instance or later. */
@@ -35,6 +37,7 @@ export const CLOSE_REASON: Record<CloseCode, string> = {
   [CLOSE.invalidDocName]: 'invalid document name',
   [CLOSE.accessChanged]: 'your access to this board changed',
   [CLOSE.tooLarge]: 'message too large',
+  [CLOSE.tooSlow]: 'fell too far behind; reconnect to resync',
   [CLOSE.rateLimited]: 'rate limited',
   [CLOSE.goingAway]: 'server shutting down',
   [CLOSE.internalError]: 'internal error',
