@@ -283,6 +283,43 @@ describe('update guard: details', () => {
     expect(checkBoardChanges(delegateS2, f.server, resolveChanges(f.server, step2).changes)).toEqual({ ok: true });
     expect(checkBoardChanges(delegateT, f.server, resolveChanges(f.server, step2).changes).ok).toBe(false);
   });
+  it('GUARD12: a new comment may not reuse an id already in its thread, nor one another new comment of the update uses', () => {
+    const f = fixture();
+    /** A reply written by hand, as a hostile or broken client could, with a chosen id. */
+    const replyWithId = (d: Y.Doc, threadId: ThreadId, id: string) => {
+      const c = new Y.Map<unknown>();
+      c.set(COMMENT.id, id);
+      c.set(COMMENT.authorId, delegateT.userId);
+      c.set(COMMENT.authorName, delegateT.name);
+      c.set(COMMENT.stakeholderId, T);
+      c.set(COMMENT.body, `a reply with id ${id}`);
+      c.set(COMMENT.createdAt, Date.now());
+      (d.getMap<Y.Map<unknown>>('threads').get(threadId)!.get('comments') as Y.Array<unknown>).push([c]);
+    };
+    const refused = { ok: false, reason: 'A comment with this id is already in the thread.' };
+    expect(attempt(f, delegateT, (d) => replyWithId(d, f.threadS, f.commentS))).toEqual(refused);
+    expect(
+      attempt(f, delegateT, (d) => {
+        replyWithId(d, f.threadS, 'c-twice');
+        replyWithId(d, f.threadS, 'c-twice');
+      }),
+    ).toEqual(refused);
+    expect(attempt(f, delegateT, (d) => replyWithId(d, f.threadS, 'c-fresh'))).toEqual({ ok: true });
+    expect(attempt(f, delegateT, (d) => replyWithId(d, f.threadS, 'c-fresh'))).toEqual(refused);
+    // Unique within a thread: another thread may hold the same id.
+    const otherThread = openThread(f.server, actorOf(delegateT), { pointId: f.pointId, body: 'T opens' });
+    expect(attempt(f, delegateT, (d) => replyWithId(d, otherThread, f.commentS))).toEqual({ ok: true });
+    // A new thread's own comments are checked among themselves.
+    expect(
+      attempt(f, delegateT, (d) => {
+        const tid = openThread(d, actorOf(delegateT), { pointId: f.pointId, body: 'first' });
+        const first = listThreads(d).find((t) => t.id === tid)!.comments[0]!.id;
+        replyWithId(d, tid, first);
+      }),
+    ).toEqual(refused);
+    expect(listThreads(f.server, f.pointId).find((t) => t.id === f.threadS)!.comments).toHaveLength(2);
+  });
+
   it('GUARD9: an offline session of hundreds of separate edits in one place (replies in one thread, inserts at the start of a text) is resolved, not held as unresolvable', () => {
     const f = fixture();
     const replica = new Y.Doc();

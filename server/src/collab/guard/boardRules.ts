@@ -1,8 +1,8 @@
 import type * as Y from 'yjs';
 import { COMMENT, LIMITS, ROOT, STANCES, THREAD } from '@parley/shared/model';
 import { can, describeRefusal, type Action, type Principal } from '@parley/shared/permissions';
-import { insertedValue, liveMap, type InsertedValue } from './content.ts';
-import type { Change, Segment } from './resolveChanges.ts';
+import { insertedValue, liveArray, liveMap, mapField, type InsertedValue } from './content.ts';
+import type { Change, Segment, StructRef } from './resolveChanges.ts';
 
 export type Verdict = { readonly ok: true } | { readonly ok: false; readonly reason: string };
 
@@ -13,6 +13,8 @@ const deny = (reason: string): Verdict => ({ ok: false, reason });
 interface NewMap {
   readonly fields: Map<string, InsertedValue>;
   readonly transient: boolean;
+  /** For a comment: the struct holding its thread's comment list (live or new). */
+  readonly list?: StructRef;
 }
 
 const THREAD_FIELDS = new Set<string>(Object.values(THREAD));
@@ -75,6 +77,8 @@ class BoardChangeCheck {
   private readonly deletedPoints = new Set<string>();
   private readonly newThreads = new Map<Y.Item, NewMap>();
   private readonly newComments = new Map<Y.Item, NewMap>();
+  /** Comment ids in each comment list this update adds to: the live ones, then the new. */
+  private readonly commentIds = new Map<Y.Item, Set<string>>();
 
   constructor(
     private readonly principal: Principal,
@@ -96,7 +100,10 @@ class BoardChangeCheck {
       // A container created and deleted within the same update (offline work that was
       // undone) never becomes visible; its fields are collected but not judged as a whole.
       if (c.path.length === 2 && isMap) this.newThreads.set(c.item, { fields: new Map(), transient: c.transient });
-      if (c.path.length === 4 && isMap) this.newComments.set(c.item, { fields: new Map(), transient: c.transient });
+      if (c.path.length === 4 && isMap) {
+        const list = c.path[2]?.kind === 'key' ? c.path[2].struct : undefined;
+        this.newComments.set(c.item, { fields: new Map(), transient: c.transient, list });
+      }
     }
   }
 
@@ -283,6 +290,28 @@ class BoardChangeCheck {
       isNumber(f.get(COMMENT.createdAt)) &&
       (!f.has(COMMENT.editedAt) || isNumber(f.get(COMMENT.editedAt))) &&
       (!f.has(COMMENT.deleted) || isValue(f.get(COMMENT.deleted), true));
-    return valid ? OK : deny('A new comment needs an id, your delegation, your name, a body and a time.');
+    if (!valid) return deny('A new comment needs an id, your delegation, your name, a body and a time.');
+    return this.claimCommentId(comment.list, String((f.get(COMMENT.id) as { value: string }).value));
+  }
+
+  /**
+   * A comment id is unique within its thread: clients key a thread's rows, and address
+   * edits, by it. Ids are random, so only a broken or hostile writer repeats one.
+   */
+  private claimCommentId(list: StructRef | undefined, id: string): Verdict {
+    if (!list) return deny('Malformed comment list.');
+    let ids = this.commentIds.get(list.item);
+    if (!ids) {
+      const found = new Set<string>();
+      const live = list.live ? liveArray(list.item) : null;
+      live?.forEach((c) => {
+        const existing = mapField(c, COMMENT.id);
+        if (typeof existing === 'string') found.add(existing);
+      });
+      this.commentIds.set(list.item, (ids = found));
+    }
+    if (ids.has(id)) return deny('A comment with this id is already in the thread.');
+    ids.add(id);
+    return OK;
   }
 }

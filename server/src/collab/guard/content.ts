@@ -37,3 +37,14 @@ export function liveMap(item: Y.Item): Y.Map<unknown> | null {
   const c = item.content;
   return c instanceof Y.ContentType && c.type instanceof Y.Map ? (c.type as Y.Map<unknown>) : null;
 }
+
+/** The live Y.Array a struct holds, if it is an existing array in the server doc. */
+export function liveArray(item: Y.Item): Y.Array<unknown> | null {
+  const c = item.content;
+  return c instanceof Y.ContentType && c.type instanceof Y.Array ? (c.type as Y.Array<unknown>) : null;
+}
+
+/** A field of a value that is a Y.Map (undefined for anything else). */
+export function mapField(value: unknown, key: string): unknown {
+  return value instanceof Y.Map ? (value as Y.Map<unknown>).get(key) : undefined;
+}
