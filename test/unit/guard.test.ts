@@ -306,6 +306,14 @@ describe('update guard: details', () => {
     ).toEqual(refused);
     expect(attempt(f, delegateT, (d) => replyWithId(d, f.threadS, 'c-fresh'))).toEqual({ ok: true });
     expect(attempt(f, delegateT, (d) => replyWithId(d, f.threadS, 'c-fresh'))).toEqual(refused);
+    // An update checked but never applied leaves its ids free.
+    const replica = new Y.Doc();
+    Y.applyUpdate(replica, Y.encodeStateAsUpdate(f.server));
+    const sv = Y.encodeStateVector(f.server);
+    replyWithId(replica, f.threadS, 'c-checked-only');
+    const unapplied = resolveChanges(f.server, Y.encodeStateAsUpdate(replica, sv)).changes;
+    expect(checkBoardChanges(delegateT, f.server, unapplied)).toEqual({ ok: true });
+    expect(attempt(f, delegateT, (d) => replyWithId(d, f.threadS, 'c-checked-only'))).toEqual({ ok: true });
     // Unique within a thread: another thread may hold the same id.
     const otherThread = openThread(f.server, actorOf(delegateT), { pointId: f.pointId, body: 'T opens' });
     expect(attempt(f, delegateT, (d) => replyWithId(d, otherThread, f.commentS))).toEqual({ ok: true });
@@ -317,7 +325,7 @@ describe('update guard: details', () => {
         replyWithId(d, tid, first);
       }),
     ).toEqual(refused);
-    expect(listThreads(f.server, f.pointId).find((t) => t.id === f.threadS)!.comments).toHaveLength(2);
+    expect(listThreads(f.server, f.pointId).find((t) => t.id === f.threadS)!.comments).toHaveLength(3);
   });
 
   it('GUARD9: an offline session of hundreds of separate edits in one place (replies in one thread, inserts at the start of a text) is resolved, not held as unresolvable', () => {

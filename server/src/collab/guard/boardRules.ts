@@ -1,7 +1,8 @@
 import type * as Y from 'yjs';
 import { COMMENT, LIMITS, ROOT, STANCES, THREAD } from '@parley/shared/model';
 import { can, describeRefusal, type Action, type Principal } from '@parley/shared/permissions';
-import { insertedValue, liveArray, liveMap, mapField, type InsertedValue } from './content.ts';
+import { addCommentIds, commentIdsOf } from './commentIds.ts';
+import { insertedValue, liveArray, liveMap, type InsertedValue } from './content.ts';
 import type { Change, Segment, StructRef } from './resolveChanges.ts';
 
 export type Verdict = { readonly ok: true } | { readonly ok: false; readonly reason: string };
@@ -77,8 +78,8 @@ class BoardChangeCheck {
   private readonly deletedPoints = new Set<string>();
   private readonly newThreads = new Map<Y.Item, NewMap>();
   private readonly newComments = new Map<Y.Item, NewMap>();
-  /** Comment ids in each comment list this update adds to: the live ones, then the new. */
-  private readonly commentIds = new Map<Y.Item, Set<string>>();
+  /** The ids of the comments this update adds, by the struct holding their list. */
+  private readonly addedCommentIds = new Map<Y.Item, Set<string>>();
 
   constructor(
     private readonly principal: Principal,
@@ -122,6 +123,7 @@ class BoardChangeCheck {
       const verdict = this.checkNewComment(comment);
       if (!verdict.ok) return verdict;
     }
+    this.recordCommentIds();
     return OK;
   }
 
@@ -300,18 +302,21 @@ class BoardChangeCheck {
    */
   private claimCommentId(list: StructRef | undefined, id: string): Verdict {
     if (!list) return deny('Malformed comment list.');
-    let ids = this.commentIds.get(list.item);
-    if (!ids) {
-      const found = new Set<string>();
-      const live = list.live ? liveArray(list.item) : null;
-      live?.forEach((c) => {
-        const existing = mapField(c, COMMENT.id);
-        if (typeof existing === 'string') found.add(existing);
-      });
-      this.commentIds.set(list.item, (ids = found));
+    let added = this.addedCommentIds.get(list.item);
+    if (!added) this.addedCommentIds.set(list.item, (added = new Set()));
+    const live = list.live ? liveArray(list.item) : null;
+    if (added.has(id) || (live && commentIdsOf(live).has(id))) {
+      return deny('A comment with this id is already in the thread.');
     }
-    if (ids.has(id)) return deny('A comment with this id is already in the thread.');
-    ids.add(id);
+    added.add(id);
     return OK;
+  }
+
+  /** The update is allowed (and is applied next): its comments join the known ids. */
+  private recordCommentIds(): void {
+    for (const [holder, ids] of this.addedCommentIds) {
+      const live = liveArray(holder);
+      if (live) addCommentIds(live, ids);
+    }
   }
 }
