@@ -13,8 +13,8 @@ interface Known {
  * thread does not read every comment of the thread (a busy thread holds hundreds, and
  * replies are a large share of all edits). Ids never change and comments are never
  * removed, so a list's ids only grow: an entry is complete while the list's length equals
- * the count it was taken at, and is read again from the doc otherwise (a change that did
- * not pass through `add`, or a checked update that was never applied).
+ * the count it was taken at, and is read again from the doc otherwise (a comment that was
+ * added without `addCommentIds`, or a checked update that was never applied).
  */
 const known = new WeakMap<Y.Array<unknown>, Known>();
 
