@@ -69,6 +69,8 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
     maxConnectionsPerIp: config.maxConnectionsPerIp,
     messagesPerSecond: config.messagesPerSecond,
     messageBurst: config.messageBurst,
+    syncRequestsPerSecond: config.syncRequestsPerMinute / 60,
+    syncRequestBurst: config.syncRequestBurst,
   });
 
   metrics.observe({

@@ -25,6 +25,8 @@ const EnvSchema = z.object({
   PARLEY_MAX_CONNECTIONS_PER_IP: intFromEnv(256, 1, 1_000_000),
   PARLEY_MESSAGES_PER_SECOND: intFromEnv(200, 1, 1_000_000),
   PARLEY_MESSAGE_BURST: intFromEnv(2_000, 1, 10_000_000),
+  PARLEY_SYNC_REQUESTS_PER_MINUTE: intFromEnv(30, 1, 1_000_000),
+  PARLEY_SYNC_REQUEST_BURST: intFromEnv(5, 1, 1_000_000),
   PARLEY_AUTH_TIMEOUT_MS: intFromEnv(10_000, 100, 600_000),
   PARLEY_MAX_QUEUED_BYTES: intFromEnv(1024 * 1024, 1024, 256 * 1024 * 1024),
   PARLEY_MAX_BUFFERED_BYTES: intFromEnv(16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
@@ -51,6 +53,9 @@ export interface Config {
   maxConnectionsPerIp: number;
   messagesPerSecond: number;
   messageBurst: number;
+  /** Sync step 1 requests one connection may make (one per connection is normal). */
+  syncRequestsPerMinute: number;
+  syncRequestBurst: number;
   authTimeoutMs: number;
   maxQueuedBytes: number;
   /** Unsent bytes one client may have waiting before it is closed as too slow (4408). */
@@ -93,6 +98,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxConnectionsPerIp: e.PARLEY_MAX_CONNECTIONS_PER_IP,
     messagesPerSecond: e.PARLEY_MESSAGES_PER_SECOND,
     messageBurst: e.PARLEY_MESSAGE_BURST,
+    syncRequestsPerMinute: e.PARLEY_SYNC_REQUESTS_PER_MINUTE,
+    syncRequestBurst: e.PARLEY_SYNC_REQUEST_BURST,
     authTimeoutMs: e.PARLEY_AUTH_TIMEOUT_MS,
     maxQueuedBytes: e.PARLEY_MAX_QUEUED_BYTES,
     maxBufferedBytes: e.PARLEY_MAX_BUFFERED_BYTES,

@@ -65,6 +65,8 @@ describe('limits', () => {
         PARLEY_MESSAGES_PER_SECOND: String(RATE),
         PARLEY_MESSAGE_BURST: String(BURST),
         PARLEY_MAX_QUEUED_BYTES: String(MAX_QUEUED),
+        // LIMIT2's polite traffic is sync requests, which have a smaller budget of their own (LIMIT7).
+        PARLEY_SYNC_REQUEST_BURST: '100',
       },
     });
     token = (await tokenFor(server, 'observer', null)).token;

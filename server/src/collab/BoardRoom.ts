@@ -227,6 +227,10 @@ export class BoardRoom {
     try {
       switch (message.type) {
         case 'sync-step1':
+          if (!conn.takeSyncRequest()) {
+            this.refuseForRate(conn, 'sync request rate exceeded; closing', 'too many sync requests');
+            return;
+          }
           this.relay.answerStep1(conn, message.stateVector);
           break;
         case 'sync-step2':
@@ -412,10 +416,14 @@ export class BoardRoom {
   /** Takes one message from the connection's budget; closes it (4429) when exhausted. */
   private chargeMessage(conn: Connection): boolean {
     if (conn.takeMessage()) return true;
-    this.deps.log.warn({ docName: this.docName, conn: conn.id }, 'message rate exceeded; closing');
-    this.deps.metrics?.updatesRefused.inc({ reason: 'rate-limited' });
-    conn.close(CLOSE.rateLimited);
+    this.refuseForRate(conn, 'message rate exceeded; closing');
     return false;
+  }
+
+  private refuseForRate(conn: Connection, logMessage: string, detail?: string): void {
+    this.deps.log.warn({ docName: this.docName, conn: conn.id }, logMessage);
+    this.deps.metrics?.updatesRefused.inc({ reason: 'rate-limited' });
+    conn.close(CLOSE.rateLimited, detail);
   }
 
   /**

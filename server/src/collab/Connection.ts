@@ -10,6 +10,14 @@ import type { WireFrame } from './wsFrame.ts';
  * reasons) stay here so BoardRoom deals only in messages.
  */
 const MAX_HELD_UPDATES = 256;
+
+export interface ConnectionLimits {
+  readonly messagesPerSecond: number;
+  readonly messageBurst: number;
+  /** Sync step 1 requests: a bucket of `burst`, refilled at `perSecond`. */
+  readonly syncRequests?: { readonly perSecond: number; readonly burst: number };
+  readonly maxBufferedBytes?: number;
+}
 const MAX_HELD_BYTES = 1024 * 1024;
 
 export class Connection {
@@ -48,15 +56,21 @@ export class Connection {
   /** Told (once) when the client fell too far behind and is being closed. */
   onFellBehind: (bufferedBytes: number) => void = () => undefined;
 
+  /** Sync requests (step 1) this connection may still make; each costs the server an encode. */
+  private readonly syncBudget: TokenBucket | null;
+
   constructor(
     readonly id: string,
     private readonly socket: WebSocket,
     readonly remoteAddress: string,
-    limits: { messagesPerSecond: number; messageBurst: number; maxBufferedBytes?: number },
+    limits: ConnectionLimits,
     /** Shared by every connection from the same address. */
     private readonly addressBudget?: TokenBucket,
   ) {
     this.messageBudget = new TokenBucket(limits.messagesPerSecond, limits.messageBurst);
+    this.syncBudget = limits.syncRequests
+      ? new TokenBucket(limits.syncRequests.perSecond, limits.syncRequests.burst)
+      : null;
     this.maxBufferedBytes = limits.maxBufferedBytes ?? Infinity;
     socket.on('pong', () => {
       this.alive = true;
@@ -175,6 +189,16 @@ export class Connection {
   /** Takes one message from this connection's budget and its address's. */
   takeMessage(): boolean {
     return this.messageBudget.take() && (this.addressBudget?.take() ?? true);
+  }
+
+  /**
+   * Takes one sync request (a sync step 1) from this connection's budget. A client sends
+   * one per connection; answering one costs an encode that grows with the board, so a
+   * flood of them is refused long before the message budget would be. (Not per address:
+   * a meeting behind one NAT joins all at once, each with its own request.)
+   */
+  takeSyncRequest(): boolean {
+    return this.syncBudget?.take() ?? true;
   }
 
   /** Heartbeat: returns false when the previous ping went unanswered. */

@@ -27,6 +27,9 @@ export interface EndpointOptions {
   readonly maxConnectionsPerIp: number;
   readonly messagesPerSecond: number;
   readonly messageBurst: number;
+  /** Sync step 1 requests per connection: refill per second and burst. */
+  readonly syncRequestsPerSecond: number;
+  readonly syncRequestBurst: number;
   /** Bytes that may wait to be sent to one client before it is closed as too slow. */
   readonly maxBufferedBytes: number;
   readonly heartbeatMs?: number;
@@ -102,6 +105,7 @@ export class WebsocketEndpoint {
       {
         messagesPerSecond: this.opts.messagesPerSecond,
         messageBurst: this.opts.messageBurst,
+        syncRequests: { perSecond: this.opts.syncRequestsPerSecond, burst: this.opts.syncRequestBurst },
         maxBufferedBytes: this.opts.maxBufferedBytes,
       },
       ipBudget,
