@@ -57,6 +57,24 @@ describe('SQLite store (unit: server/src/storage/SqliteStorage.ts)', () => {
     await checkpointer.close();
   });
 
+  it('STORE8 a checkpoint worker that stops hands checkpoints back to SQLite: the store turns its automatic checkpoint on again and keeps storing', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-store-'));
+    dirs.push(dir);
+    const store = new SqliteStorage(dir, { checkpointIntervalMs: 20 });
+    expect(store.db.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
+    await store.createBoard('b', 'Board', edit(1, 'seed'));
+    // Fault injection: the worker thread goes away without an error (killed, out of memory).
+    await (store.checkpointer as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    const deadline = Date.now() + 10_000;
+    while (store.db.pragma('wal_autocheckpoint', { simple: true }) === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(store.db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+    await store.appendUpdates([{ docName: 'b', update: edit(2, 'after') }]);
+    expect((await store.loadLog('b')).updates).toHaveLength(2);
+    await store.close();
+  });
+
   it('STORE4 an update and the client-id owners it claims are stored in one commit, or neither is', async () => {
     const store = open();
     await store.createBoard('b', 'Board', edit(1, 'seed'));

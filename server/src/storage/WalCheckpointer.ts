@@ -46,6 +46,7 @@ export class WalCheckpointer {
   private dirty = false;
   private running = false;
   private failed = false;
+  private closing = false;
 
   constructor(
     file: string,
@@ -61,6 +62,11 @@ export class WalCheckpointer {
       else this.fail(reply.error);
     });
     this.worker.on('error', (err) => this.fail(err.message));
+    // An error event comes first when the worker throws; an exit on its own (killed, out of
+    // memory) would otherwise leave `running` set and checkpoints stopped without a word.
+    this.worker.on('exit', (code) => {
+      if (!this.closing) this.fail(`the checkpoint worker exited (code ${code})`);
+    });
     this.timer = setInterval(() => this.tick(), intervalMs);
     this.timer.unref();
   }
@@ -71,6 +77,7 @@ export class WalCheckpointer {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     clearInterval(this.timer);
     await this.worker.terminate();
   }
