@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { SqliteStorage } from '../../server/src/storage/SqliteStorage.ts';
+import { SqliteStorage, type SqliteStorageOptions } from '../../server/src/storage/SqliteStorage.ts';
 import { WalCheckpointer } from '../../server/src/storage/WalCheckpointer.ts';
 
 function edit(clientId: number, text: string): Uint8Array {
@@ -17,18 +17,18 @@ function edit(clientId: number, text: string): Uint8Array {
 
 describe('SQLite store (unit: server/src/storage/SqliteStorage.ts)', () => {
   const dirs: string[] = [];
-  const open = () => {
+  const tempDir = () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-store-'));
     dirs.push(dir);
-    return new SqliteStorage(dir);
+    return dir;
   };
+  const open = (options?: SqliteStorageOptions) => new SqliteStorage(tempDir(), options);
   afterEach(() => {
     for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('STORE8 the WAL is checkpointed by a worker, not inside commits, and every entry is still there after reopening', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-store-'));
-    dirs.push(dir);
+    const dir = tempDir();
     const store = new SqliteStorage(dir, { checkpointIntervalMs: 20 });
     // SQLite's own checkpoint (copy and fsync inside a commit) is off on the server's connection.
     expect(store.db.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
@@ -58,9 +58,7 @@ describe('SQLite store (unit: server/src/storage/SqliteStorage.ts)', () => {
   });
 
   it('STORE8 a checkpoint worker that stops hands checkpoints back to SQLite: the store turns its automatic checkpoint on again and keeps storing', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-store-'));
-    dirs.push(dir);
-    const store = new SqliteStorage(dir, { checkpointIntervalMs: 20 });
+    const store = open({ checkpointIntervalMs: 20 });
     expect(store.db.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
     await store.createBoard('b', 'Board', edit(1, 'seed'));
     // Fault injection: the worker thread goes away without an error (killed, out of memory).
