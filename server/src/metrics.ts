@@ -46,6 +46,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly roomFailures = new Counter({
+    name: 'parley_room_failures_total',
+    help: 'Rooms reloaded from the store because an applied update could not be committed',
+    registers: [this.registry],
+  });
+
   readonly persistQueued = this.liveGauge(
     'parley_persist_queued_updates',
     'Updates accepted but not yet committed to the store',

@@ -10,14 +10,28 @@ import { SYSTEM_OWNER, type Storage } from '../storage/Storage.ts';
 import { MalformedAwareness, pinAwarenessUpdate } from './awarenessPinning.ts';
 import { CommittedRelay } from './CommittedRelay.ts';
 import { encodeSpans, spanOf } from './encodeCommitted.ts';
+import { injectedPrecommitFault } from './faults.ts';
 import type { Connection } from './Connection.ts';
 import { checkBoardChanges } from './guard/boardRules.ts';
 import { checkPrivateNotesChanges } from './guard/privateNotesRules.ts';
-import { MalformedUpdate, UnresolvableUpdate, resolveChanges } from './guard/resolveChanges.ts';
+import {
+  MalformedUpdate,
+  OversizedUpdate,
+  UnjudgeableUpdate,
+  UnresolvableUpdate,
+  resolveChanges,
+} from './guard/resolveChanges.ts';
 import { MalformedMessage, decodeClientMessage, encodeAwareness, encodeSaved, encodeSyncStep1 } from './messages.ts';
 
 /** Log entries read from the store at a time while a room loads. */
 const LOAD_PAGE_ENTRIES = 2_000;
+/** Y.applyUpdate threw, or left something pending: the room fails closed. */
+class ApplyFailed extends Error {
+  constructor(override readonly cause: unknown) {
+    super('applying an accepted update failed');
+  }
+}
+
 /** The origin of the transaction that applies one turn's live edits. */
 const EDIT_BATCH = Symbol('edit batch');
 
@@ -28,7 +42,13 @@ const LOAD_SLICE_MS = 8;
 
 type GuardVerdict =
   | { readonly ok: true; readonly claims: Map<number, string> }
-  | { readonly ok: false; readonly reason: string; readonly missingDependencies?: boolean };
+  | {
+      readonly ok: false;
+      readonly reason: string;
+      readonly missingDependencies?: boolean;
+      /** Forbidden (4403) unless the update was refused for its size. */
+      readonly code?: typeof CLOSE.forbiddenUpdate | typeof CLOSE.tooLarge;
+    };
 
 export interface RoomDeps {
   readonly storage: Storage;
@@ -39,6 +59,11 @@ export interface RoomDeps {
   /** For private-notes rooms: the board doc, to colour presence by stakeholder. */
   readonly boardDoc?: Y.Doc;
   readonly metrics?: Metrics;
+  /**
+   * Told when the room can no longer vouch for its doc (an applied update could not be
+   * stored): the room has closed every connection and must be loaded afresh from the store.
+   */
+  readonly onFailure?: (room: BoardRoom) => void;
 }
 
 /**
@@ -53,6 +78,11 @@ export class BoardRoom {
   /** The store promise of the update the current applyUpdate produced, if any. */
   private lastStored: Promise<void> | null = null;
   private destroyed = false;
+  /**
+   * Set when something between apply and commit failed: the doc then holds what the store
+   * does not, so nothing more may be acknowledged or stored from it.
+   */
+  private failure: unknown = null;
 
   /** Which user owns each Yjs client id of this doc (see Storage.loadClientOwners). */
   private clientOwners = new Map<number, string>();
@@ -318,6 +348,7 @@ export class BoardRoom {
                 batch.senders.add(conn);
               } else refused.add(conn);
             } catch (err) {
+              if (err instanceof ApplyFailed) throw err;
               refused.add(conn);
               this.reject(conn, err);
             }
@@ -325,9 +356,14 @@ export class BoardRoom {
         },
         EDIT_BATCH,
       );
+    } catch (err) {
+      if (!(err instanceof ApplyFailed)) throw err;
+      this.failure ??= err.cause;
     } finally {
       this.batch = null;
     }
+    // The batch's acks wait on `batchStored`; after a failure it never settles.
+    if (this.failure !== null) return this.fail();
     this.storeLoneClaims();
     storedBatch(this.lastStoredOf());
   };
@@ -342,16 +378,35 @@ export class BoardRoom {
     if (!verdict.ok && verdict.missingDependencies && !conn.initialSyncDone && conn.holdUpdate(update, encodeSaved)) {
       return;
     }
-    if (!this.applyChecked(conn, principal, update, verdict, false)) return;
+    if (!this.applyAlone(conn, principal, update, verdict, false)) return;
     conn.trackUpdate(this.lastStoredOf(), encodeSaved);
     if (!conn.initialSyncDone) {
       conn.initialSyncDone = true;
       for (const held of conn.takeHeldUpdates()) {
         const again = this.guard(principal, held.update);
-        if (!this.applyChecked(conn, principal, held.update, again, true)) return;
+        if (!this.applyAlone(conn, principal, held.update, again, true)) return;
         held.stored(this.lastStoredOf());
       }
     }
+  }
+
+  /** `applyChecked` outside a turn's batch: a failure fails the room here. */
+  private applyAlone(
+    conn: Connection,
+    principal: Principal,
+    update: Uint8Array,
+    verdict: GuardVerdict,
+    isEdit: boolean,
+  ): boolean {
+    try {
+      if (!this.applyChecked(conn, principal, update, verdict, isEdit)) return false;
+    } catch (err) {
+      if (!(err instanceof ApplyFailed)) throw err;
+      this.failure ??= err.cause;
+    }
+    if (this.failure === null) return true;
+    this.fail();
+    return false;
   }
 
   /**
@@ -374,8 +429,8 @@ export class BoardRoom {
         { docName: this.docName, conn: conn.id, user: principal.userId, reason: verdict.reason },
         'forbidden update refused',
       );
-      this.deps.metrics?.updatesRefused.inc({ reason: 'forbidden' });
-      conn.close(CLOSE.forbiddenUpdate, verdict.reason);
+      this.deps.metrics?.updatesRefused.inc({ reason: verdict.code === CLOSE.tooLarge ? 'too-large' : 'forbidden' });
+      conn.close(verdict.code ?? CLOSE.forbiddenUpdate, verdict.reason);
       return false;
     }
     this.deps.metrics?.updatesApplied.inc();
@@ -384,8 +439,16 @@ export class BoardRoom {
     this.applyingEdit = isEdit ? update : null;
     try {
       Y.applyUpdate(this.doc, update, conn);
+    } catch (err) {
+      // Yjs may have integrated part of it already: the doc is no longer known to be sound.
+      throw new ApplyFailed(err);
     } finally {
       this.applyingEdit = null;
+    }
+    if (this.doc.store.pendingStructs !== null || this.doc.store.pendingDs !== null) {
+      // The guard lets through only updates Yjs applies whole; anything kept pending would
+      // sit unstored while its sender heard "saved".
+      throw new ApplyFailed(new Error('an accepted update left structs pending'));
     }
     // Inside a turn's batch the transaction (and so the store entry) comes at its end.
     if (!this.batch) this.storeLoneClaims();
@@ -439,6 +502,8 @@ export class BoardRoom {
       if (err instanceof UnresolvableUpdate) {
         return { ok: false, reason: `the update ${err.message}; reload to resync`, missingDependencies: true };
       }
+      if (err instanceof UnjudgeableUpdate) return { ok: false, reason: `the update ${err.message}` };
+      if (err instanceof OversizedUpdate) return { ok: false, reason: err.message, code: CLOSE.tooLarge };
       throw new MalformedMessage(err instanceof MalformedUpdate ? err.message : 'undecodable update');
     }
     const claims = new Map<number, string>();
@@ -500,15 +565,34 @@ export class BoardRoom {
   }
 
   /** Closes every connection (server shutdown or unload) and frees the doc. */
-  destroy(code: typeof CLOSE.goingAway = CLOSE.goingAway): void {
+  destroy(code: typeof CLOSE.goingAway | typeof CLOSE.internalError = CLOSE.goingAway): void {
+    if (this.destroyed) return;
     // Received edits are applied and queued for the store, never dropped with the room.
-    this.applyQueuedEdits();
+    if (this.failure === null) this.applyQueuedEdits();
     this.destroyed = true;
     this.relay.close();
     for (const conn of this.connections) conn.close(code);
     this.connections.clear();
     this.awareness.destroy();
     this.doc.destroy();
+  }
+
+  /**
+   * Fail closed: something between apply and commit went wrong, so the doc holds changes
+   * the store may never get. Nothing more is acknowledged, stored or relayed from this
+   * doc; every connection is closed so that its client resyncs with the room loaded afresh
+   * from the store, and resends whatever it was never told was saved.
+   */
+  private fail(): void {
+    if (this.destroyed) return;
+    this.deps.log.error(
+      { err: this.failure, docName: this.docName, connections: this.connections.size },
+      'an applied update could not be committed; reloading the room from the store',
+    );
+    this.deps.metrics?.roomFailures.inc();
+    this.queuedEdits.length = 0;
+    this.destroy(CLOSE.internalError);
+    this.deps.onFailure?.(this);
   }
 
   private reject(conn: Connection, err: unknown): void {
@@ -531,6 +615,17 @@ export class BoardRoom {
    * busy board), even when the edit's own bytes are at hand.
    */
   private readonly onTransaction = (tr: Y.Transaction): void => {
+    if (this.failure !== null) return;
+    try {
+      this.commitTransaction(tr);
+    } catch (err) {
+      // Thrown inside Yjs' cleanup it would leave later transactions unobserved, and every
+      // later edit "saved" without being stored; the caller fails the room instead.
+      this.failure = err;
+    }
+  };
+
+  private commitTransaction(tr: Y.Transaction): void {
     const span = spanOf(tr);
     if (span.starts.size === 0 && span.deleteSet.clients.size === 0) return;
     const fromConnection = this.connections.has(tr.origin as Connection) ? (tr.origin as Connection) : null;
@@ -538,6 +633,7 @@ export class BoardRoom {
     const batch = tr.origin === EDIT_BATCH ? this.batch : null;
     // A turn's edits all from one connection (one person typing) need not echo back to it.
     const sender = batch ? (batch.senders.size === 1 ? [...batch.senders][0]! : null) : fromConnection;
+    injectedPrecommitFault(update);
     const stored = this.deps.persist.enqueue(this.docName, update, this.unstoredClaims ?? undefined, batch?.receivedAt);
     this.unstoredClaims = null;
     if (++this.appendedSinceCompaction > LIVE_COMPACT_FACTOR * this.deps.compactThreshold && !this.compacting) {
@@ -554,7 +650,7 @@ export class BoardRoom {
         this.deps.log.error({ err, boardId: this.boardId }, 'could not store board title');
       });
     }
-  };
+  }
 
   private readonly onAwarenessUpdate = (
     change: { added: number[]; updated: number[]; removed: number[] },

@@ -78,7 +78,32 @@ export class RoomRegistry {
     this.rooms.clear();
   }
 
+  /**
+   * A failed room (BoardRoom.fail) is dropped at once; the next connection loads the doc
+   * afresh once the store holds everything the room queued before it failed.
+   */
+  private forget(room: BoardRoom): void {
+    void this.rooms.get(room.docName)?.then((current) => {
+      if (current !== room) return;
+      this.cancelIdle(room.docName);
+      this.rooms.delete(room.docName);
+      this.reloadBarriers.set(
+        room.docName,
+        this.opts.persist.flush().catch(() => {
+          /* logged and retried by the queue; the reload reads what is stored by then */
+        }),
+      );
+    });
+  }
+
+  private readonly reloadBarriers = new Map<string, Promise<void>>();
+
   private async load(docName: string): Promise<BoardRoom> {
+    const barrier = this.reloadBarriers.get(docName);
+    if (barrier) {
+      await barrier;
+      this.reloadBarriers.delete(docName);
+    }
     const parsed = parseDocName(docName);
     if (!parsed) throw new UnknownDocError('invalid document name');
     if (!(await this.opts.storage.boardExists(parsed.boardId))) {
@@ -102,6 +127,7 @@ export class RoomRegistry {
       relayFramesPerSecond: this.opts.relayFramesPerSecond,
       ...(boardDoc ? { boardDoc } : {}),
       ...(this.opts.metrics ? { metrics: this.opts.metrics } : {}),
+      onFailure: (failed) => this.forget(failed),
     });
     this.opts.log.info({ docName, ms: Math.round(performance.now() - started) }, 'room loaded');
     return room;

@@ -1,5 +1,5 @@
 import * as Y from 'yjs';
-import { decodeV1Strict } from './decodeV1.ts';
+import { decodeV1Strict, type DecodedStruct } from './decodeV1.ts';
 
 /**
  * Turns an incoming Yjs update into the list of document paths it would change, without
@@ -33,13 +33,22 @@ export interface Change {
   readonly transient: boolean;
 }
 
+/** The update depends on state the server does not have (held before the first sync, else refused). */
 export class UnresolvableUpdate extends Error {}
 
-export { MalformedUpdate } from './decodeV1.ts';
+/**
+ * The update has a shape a stock client never sends and whose outcome the guard does not
+ * judge (two values for one map key side by side, a map value with a right neighbour):
+ * refused rather than guessed at.
+ */
+export class UnjudgeableUpdate extends Error {}
+
+export { MalformedUpdate, OversizedUpdate } from './decodeV1.ts';
 
 const MAX_DEPTH = 32;
 
 interface Lookup {
+  readonly doc: Y.Doc;
   readonly store: Y.Doc['store'];
   /** Structs of this update by client, in clock order. */
   readonly incoming: Map<number, Y.Item[]>;
@@ -248,8 +257,10 @@ export function resolveChanges(doc: Y.Doc, update: Uint8Array): Resolved {
     if (!list) incoming.set(s.id.client, (list = []));
     list.push(s);
   }
+  checkContiguous(store, structs);
   for (const list of incoming.values()) list.sort((a, b) => a.id.clock - b.id.clock);
   const lookup: Lookup = {
+    doc,
     store,
     incoming,
     incomingGc,
@@ -257,7 +268,9 @@ export function resolveChanges(doc: Y.Doc, update: Uint8Array): Resolved {
     incomingCount: structs.length,
     holderPaths: new Map(),
   };
+  checkDependencies(lookup, structs);
   const changes: Change[] = [];
+  const mapEntries = new MapEntries();
 
   for (const list of incoming.values()) {
     for (const item of list) {
@@ -265,14 +278,26 @@ export function resolveChanges(doc: Y.Doc, update: Uint8Array): Resolved {
       const path = pathOf(lookup, { live: false, item });
       if (!path || underDeletedAncestor(path)) continue;
       const transient = item.content instanceof Y.ContentDeleted || Y.isDeleted(ds, item.id);
-      changes.push({ op: 'insert', path, item, transient });
+      const change = { op: 'insert' as const, path, item, transient };
+      if (path[path.length - 1]!.kind === 'key') mapEntries.add(lookup.parents.get(item)!, change);
+      changes.push(change);
     }
   }
+  // A map key's new values: which one stays visible, and what they overwrite.
+  const overwritten = mapEntries.judge(lookup, changes);
 
   // Deletions: every not-yet-deleted live item in the delete set. Deleting a map or array
   // also lists all its descendants; only the topmost deletion in the update matters.
   const deleted = new Set<Y.Item>();
   const deletions: { item: Y.Item; path: Segment[] }[] = [];
+  // Yjs deletes a key's old value when a new one lands after it, with no delete-set entry:
+  // an overwrite is judged as the delete it is.
+  for (const old of overwritten) {
+    const path = pathOf(lookup, { live: true, item: old });
+    if (!path || underDeletedAncestor(path)) continue;
+    deleted.add(old);
+    deletions.push({ item: old, path });
+  }
   for (const [client, ranges] of ds.clients) {
     const known = stateOf(store, client);
     const coveredUpTo = Math.max(known, incomingEnd.get(client) ?? 0);
@@ -287,7 +312,7 @@ export function resolveChanges(doc: Y.Doc, update: Uint8Array): Resolved {
       for (; index < structsOfClient.length; index++) {
         const s = structsOfClient[index]!;
         if (s.id.clock >= end) break;
-        if (!(s instanceof Y.Item) || s.deleted) continue;
+        if (!(s instanceof Y.Item) || s.deleted || deleted.has(s)) continue;
         const path = pathOf(lookup, { live: true, item: s });
         if (!path || underDeletedAncestor(path)) continue;
         deleted.add(s);
@@ -302,4 +327,178 @@ export function resolveChanges(doc: Y.Doc, update: Uint8Array): Resolved {
     if (!ancestorDeleted) changes.push({ op: 'delete', path: d.path, item: d.item, transient: false });
   }
   return { changes, writtenClients };
+}
+
+/**
+ * Every client's structs must continue where the server's (or this update's) clocks for it
+ * end. Yjs keeps a struct after a gap pending, unapplied and unstored, so acknowledging it
+ * as saved would be a lie; the guard calls it a missing dependency instead.
+ */
+function checkContiguous(store: Y.Doc['store'], structs: readonly DecodedStruct[]): void {
+  let client = -1;
+  let end = 0;
+  for (const s of structs) {
+    if (s.id.client !== client) {
+      client = s.id.client;
+      end = stateOf(store, client);
+    }
+    if (s.id.clock > end) throw new UnresolvableUpdate(`leaves a gap in the clocks of client ${client}`);
+    // A skip stands for clocks the update does not carry: it does not advance the end.
+    if (!(s instanceof Y.Skip)) end = Math.max(end, s.id.clock + s.length);
+  }
+}
+
+/** The ids a struct needs before Yjs can integrate it (Item.getMissing). */
+function dependenciesOf(item: Y.Item): Y.ID[] {
+  const deps: Y.ID[] = [];
+  if (item.origin) deps.push(item.origin);
+  if (item.rightOrigin) deps.push(item.rightOrigin);
+  const parent = item.parent as unknown;
+  if (parent instanceof Object && 'client' in parent && 'clock' in parent) deps.push(parent as Y.ID);
+  return deps;
+}
+
+/**
+ * Every struct an incoming item refers to must exist before it: in the server doc, or
+ * earlier in this update. Yjs reads a reference to a later clock of the item's own client
+ * as a crash mid-apply, and references that go round in a circle across clients as structs
+ * kept pending forever.
+ */
+function checkDependencies(lookup: Lookup, structs: readonly DecodedStruct[]): void {
+  let crossClient = false;
+  for (const s of structs) {
+    if (!(s instanceof Y.Item)) continue;
+    for (const dep of dependenciesOf(s)) {
+      if (dep.client === s.id.client) {
+        if (dep.clock >= s.id.clock) throw new UnresolvableUpdate('refers to a later clock of its own client');
+        continue;
+      }
+      if (dep.clock < stateOf(lookup.store, dep.client)) continue;
+      if (!findIncoming(lookup, dep) && findStruct(lookup, dep) !== 'gc') {
+        throw new UnresolvableUpdate('refers to content the server does not have');
+      }
+      crossClient = true;
+    }
+  }
+  if (crossClient) checkAcyclic(lookup, structs);
+}
+
+/**
+ * Structs of several clients referring to each other must form no cycle (Kahn's algorithm
+ * over structs: each depends on its client's previous struct and on what it refers to).
+ * Rare, so only run when an update's new structs refer across clients.
+ */
+function checkAcyclic(lookup: Lookup, structs: readonly DecodedStruct[]): void {
+  const nodes = structs.filter((s) => !(s instanceof Y.Skip));
+  const index = new Map<DecodedStruct, number>(nodes.map((s, i) => [s, i]));
+  const dependents: number[][] = nodes.map(() => []);
+  const waitingFor = new Array<number>(nodes.length).fill(0);
+  const gcAt = (id: Y.ID): DecodedStruct | undefined =>
+    nodes.find((n) => n instanceof Y.GC && n.id.client === id.client && id.clock >= n.id.clock && id.clock < n.id.clock + n.length);
+  nodes.forEach((s, i) => {
+    const prev = nodes[i - 1];
+    const needs: DecodedStruct[] = [];
+    if (prev && prev.id.client === s.id.client) needs.push(prev);
+    if (s instanceof Y.Item) {
+      for (const dep of dependenciesOf(s)) {
+        if (dep.client === s.id.client || dep.clock < stateOf(lookup.store, dep.client)) continue;
+        const target = findIncoming(lookup, dep) ?? gcAt(dep);
+        if (target) needs.push(target);
+      }
+    }
+    for (const n of needs) {
+      dependents[index.get(n)!]!.push(i);
+      waitingFor[i]!++;
+    }
+  });
+  const ready = nodes.flatMap((_, i) => (waitingFor[i] === 0 ? [i] : []));
+  let done = 0;
+  while (ready.length > 0) {
+    const i = ready.pop()!;
+    done++;
+    for (const d of dependents[i]!) if (--waitingFor[d]! === 0) ready.push(d);
+  }
+  if (done < nodes.length) throw new UnresolvableUpdate('refers to its own structs in a circle');
+}
+
+/**
+ * The new values an update writes under map keys, grouped by map and key. Yjs keeps one
+ * value per key visible: a value landing after the current one deletes it (Item.integrate,
+ * "delete right"), and one landing before is deleted itself. A stock client writes a key's
+ * values as one chain, each naming the previous as its origin and none a right neighbour;
+ * the last of the chain is the only one that can stay visible, and the chain's first can
+ * overwrite the value the server shows now. Anything else (two values side by side, whose
+ * order depends on client ids) is refused rather than judged.
+ */
+class MapEntries {
+  private readonly groups = new Map<unknown, Map<string, Change[]>>();
+
+  add(parent: ParentInfo, change: Change): void {
+    if (parent.kind === 'gc' || parent.sub === null) return;
+    const map = parent.kind === 'root' ? `root:${parent.name}` : parent.ref.item;
+    let keys = this.groups.get(map);
+    if (!keys) this.groups.set(map, (keys = new Map()));
+    const group = keys.get(parent.sub);
+    if (group) group.push(change);
+    else keys.set(parent.sub, [change]);
+  }
+
+  /**
+   * Marks every value of a chain but its last as transient, and returns the live values
+   * the chains may overwrite. Replaces the changes in `changes` it marks.
+   */
+  judge(lookup: Lookup, changes: Change[]): Y.Item[] {
+    const overwritten: Y.Item[] = [];
+    const marked = new Map<Change, Change>();
+    for (const [map, keys] of this.groups) {
+      for (const [key, group] of keys) {
+        const last = chainEnd(lookup, group, key);
+        for (const c of group) if (c !== last && !c.transient) marked.set(c, { ...c, transient: true });
+        const current = typeof map === 'string' ? currentRootValue(lookup, map, key) : currentValue(map as Y.Item, key);
+        if (current && !current.deleted) overwritten.push(current);
+      }
+    }
+    if (marked.size > 0) {
+      for (let i = 0; i < changes.length; i++) changes[i] = marked.get(changes[i]!) ?? changes[i]!;
+    }
+    return overwritten;
+  }
+}
+
+/** The last value of a key's chain of new values; throws when they do not form one chain. */
+function chainEnd(lookup: Lookup, group: readonly Change[], key: string): Change {
+  if (group.length === 1 && !group[0]!.item.rightOrigin) return group[0]!;
+  const inGroup = new Map<Y.Item, Change>(group.map((c) => [c.item, c]));
+  const next = new Map<Change, Change>();
+  let heads = 0;
+  for (const c of group) {
+    if (c.item.rightOrigin) throw new UnjudgeableUpdate(`gives the key "${key.slice(0, 40)}" a value with a right neighbour`);
+    const origin = c.item.origin ? findIncoming(lookup, c.item.origin) : null;
+    const before = origin ? inGroup.get(origin) : undefined;
+    if (!before) {
+      heads++;
+      continue;
+    }
+    if (next.has(before)) throw new UnjudgeableUpdate(`gives the key "${key.slice(0, 40)}" two values side by side`);
+    next.set(before, c);
+  }
+  if (heads !== 1) throw new UnjudgeableUpdate(`gives the key "${key.slice(0, 40)}" two values side by side`);
+  let end = group.find((c) => !c.item.origin || !inGroup.has(findIncoming(lookup, c.item.origin)!))!;
+  let visited = 1;
+  for (; next.has(end) && visited <= group.length; visited++) end = next.get(end)!;
+  // One head and no forks, yet values off the chain: they refer to each other in a circle.
+  if (visited !== group.length) throw new UnjudgeableUpdate(`gives the key "${key.slice(0, 40)}" values in a circle`);
+  return end;
+}
+
+/** The value a live map (held by `holder`) shows for `key` now. */
+function currentValue(holder: Y.Item, key: string): Y.Item | null {
+  const c = holder.content;
+  if (!(c instanceof Y.ContentType)) return null;
+  return (c.type as Y.AbstractType<unknown>)._map.get(key) ?? null;
+}
+
+function currentRootValue(lookup: Lookup, map: string, key: string): Y.Item | null {
+  const root = lookup.doc.share.get(map.slice('root:'.length));
+  return root?._map.get(key) ?? null;
 }
