@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { can } from '@parley/shared/permissions';
 import { CLOSE, YJS_PATH_PREFIX, parseDocName } from '@parley/shared/protocol';
-import { AuthError, type AccessChange, type AccessControl } from '../auth/AccessControl.ts';
+import { AuthError, type AccessChange, type AccessControl, type BoardAccess } from '../auth/AccessControl.ts';
 import type { OriginPolicy } from '../http/originPolicy.ts';
 import type { Logger } from '../logger.ts';
 import type { BoardRoom } from './BoardRoom.ts';
@@ -215,34 +215,42 @@ export class WebsocketEndpoint {
     })();
   }
 
-  /** Closes the live connections a revocation or membership change affects. */
+  /**
+   * Re-checks the live connections a revocation or membership change may affect and
+   * closes those it ended. A re-check, not a blind close: the same change can arrive twice
+   * (announced by the REST route, then seen again by the store watch), and a connection
+   * made in between with fresh rights must survive the echo.
+   */
   private onAccessChange(change: AccessChange): void {
     for (const conn of this.connections) {
       const access = conn.access;
-      if (!access) continue;
-      if (change.kind === 'session-revoked' && access.sessionId === change.sessionId) {
-        conn.close(CLOSE.unauthorized, 'signed out');
-      } else if (change.kind === 'user-revoked' && access.principal.userId === change.userId) {
-        conn.close(CLOSE.unauthorized, 'access revoked');
-      } else if (
-        change.kind === 'membership-changed' &&
-        access.principal.userId === change.userId &&
-        conn.boardId === change.boardId
-      ) {
-        conn.close(CLOSE.accessChanged);
-      }
+      if (!access || !conn.boardId) continue;
+      const affected =
+        (change.kind === 'session-revoked' && access.sessionId === change.sessionId) ||
+        (change.kind === 'user-revoked' && access.principal.userId === change.userId) ||
+        (change.kind === 'membership-changed' &&
+          access.principal.userId === change.userId &&
+          conn.boardId === change.boardId);
+      if (affected) void this.recheck(conn, conn.boardId, access);
     }
   }
 
-  /** Heartbeat: drops dead sockets and re-checks sessions (a CLI revocation, an expiry). */
+  private async recheck(conn: Connection, boardId: string, access: BoardAccess): Promise<void> {
+    try {
+      const verdict = await this.opts.access.recheck(boardId, access);
+      if (!verdict.ok && conn.isOpen) {
+        conn.close(verdict.end === 'revoked' ? CLOSE.unauthorized : CLOSE.accessChanged, verdict.reason);
+      }
+    } catch (err) {
+      this.opts.log.warn({ err, conn: conn.id }, 'could not re-check access');
+    }
+  }
+
+  /** Heartbeat: drops dead sockets and re-checks access (a session expiry, anything missed). */
   private async beat(): Promise<void> {
     for (const conn of this.connections) {
       if (!conn.ping()) continue;
-      const access = conn.access;
-      if (!access || access.sessionId === null || !conn.boardId) continue;
-      if (!(await this.opts.access.stillValid(conn.boardId, access))) {
-        conn.close(CLOSE.accessChanged);
-      }
+      if (conn.access && conn.boardId) await this.recheck(conn, conn.boardId, conn.access);
     }
   }
 }

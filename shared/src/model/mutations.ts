@@ -120,8 +120,8 @@ export function addStakeholder(doc: Y.Doc, actor: Actor | null, input: Stakehold
     'invalid',
     `Stakeholder id "${input.id}" must be lowercase letters, digits and dashes`,
   );
-  const name = cleanLine(input.name, 100, 'Stakeholder name');
-  const short = cleanLine(input.short, 8, 'Stakeholder short name');
+  const name = cleanLine(input.name, LIMITS.stakeholderNameLength, 'Stakeholder name');
+  const short = cleanLine(input.short, LIMITS.stakeholderShortLength, 'Stakeholder short name');
   const color = checkColor(input.color);
   return run(doc, 'addStakeholder', actor?.userId ?? null, ({ stakeholders }) => {
     invariant(!stakeholders.has(input.id), 'conflict', `Stakeholder "${input.id}" already exists`);
@@ -144,8 +144,12 @@ export function updateStakeholder(
   id: StakeholderId,
   patch: { name?: string; short?: string; color?: string },
 ): void {
-  const name = patch.name === undefined ? undefined : cleanLine(patch.name, 100, 'Stakeholder name');
-  const short = patch.short === undefined ? undefined : cleanLine(patch.short, 8, 'Stakeholder short name');
+  const name =
+    patch.name === undefined ? undefined : cleanLine(patch.name, LIMITS.stakeholderNameLength, 'Stakeholder name');
+  const short =
+    patch.short === undefined
+      ? undefined
+      : cleanLine(patch.short, LIMITS.stakeholderShortLength, 'Stakeholder short name');
   const color = patch.color === undefined ? undefined : checkColor(patch.color);
   run(doc, 'updateStakeholder', actor?.userId ?? null, ({ stakeholders }) => {
     const m = stakeholders.get(id);

@@ -76,12 +76,14 @@ export const STANCE_LABEL: Record<Stance, string> = {
   undecided: 'Undecided',
 };
 
-/** Limits enforced by the mutations (and later by the server guard). */
+/** Limits enforced by the mutations and, on every update, by the server's guard. */
 export const LIMITS = {
   titleLength: 300,
   categoryTitleLength: 200,
   rationaleLength: 2_000,
   commentLength: 10_000,
+  stakeholderNameLength: 100,
+  stakeholderShortLength: 8,
 } as const;
 
 export function positionKey(pointId: string, stakeholderId: string): string {

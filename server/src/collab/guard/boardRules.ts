@@ -1,5 +1,5 @@
-import type * as Y from 'yjs';
-import { COMMENT, LIMITS, ROOT, STANCES, THREAD } from '@parley/shared/model';
+import * as Y from 'yjs';
+import { CATEGORY, COMMENT, LIMITS, META, POINT, ROOT, STAKEHOLDER, STANCES, THREAD } from '@parley/shared/model';
 import { can, describeRefusal, type Action, type Principal } from '@parley/shared/permissions';
 import { addCommentIds, commentIdsOf } from './commentIds.ts';
 import { insertedValue, liveArray, liveMap, type InsertedValue } from './content.ts';
@@ -39,6 +39,29 @@ const isNumber = (v: InsertedValue | undefined) =>
   v?.kind === 'value' && typeof v.value === 'number' && Number.isFinite(v.value);
 const isValue = (v: InsertedValue | undefined, expected: unknown) => v?.kind === 'value' && v.value === expected;
 
+/** Plan strings with a length limit: [root, path length, key]. */
+const PLAN_STRING_LIMITS: readonly [string, number, string, number][] = [
+  [ROOT.meta, 2, META.title, LIMITS.titleLength],
+  [ROOT.categories, 3, CATEGORY.title, LIMITS.categoryTitleLength],
+  [ROOT.stakeholders, 3, STAKEHOLDER.name, LIMITS.stakeholderNameLength],
+  [ROOT.stakeholders, 3, STAKEHOLDER.short, LIMITS.stakeholderShortLength],
+];
+
+function planStringLimit(root: string, depth: number, key: string | null): number | null {
+  for (const [r, d, k, limit] of PLAN_STRING_LIMITS) if (r === root && d === depth && k === key) return limit;
+  return null;
+}
+
+/** What a text run adds to the text's length (formatting marks take clock values, not length). */
+function visibleLength(item: Y.Item, length: number): number {
+  return item.content instanceof Y.ContentString || item.content instanceof Y.ContentEmbed ? length : 0;
+}
+
+function liveTextLength(holder: Y.Item): number {
+  const c = holder.content;
+  return c instanceof Y.ContentType && c.type instanceof Y.Text ? c.type.length : 0;
+}
+
 function keyOf(seg: Segment | undefined): string | null {
   return seg?.kind === 'key' ? seg.key : null;
 }
@@ -54,7 +77,8 @@ function isValidPosition(value: unknown, principal: Principal): boolean {
     typeof v['rationale'] === 'string' &&
     v['rationale'].length <= LIMITS.rationaleLength &&
     v['by'] === principal.userId &&
-    (v['byName'] === undefined || (typeof v['byName'] === 'string' && v['byName'].length <= 200)) &&
+    // Pinned like `by`: nobody's position may show under someone else's name.
+    (v['byName'] === undefined || v['byName'] === principal.name) &&
     (v['at'] === undefined || typeof v['at'] === 'number')
   );
 }
@@ -80,6 +104,8 @@ class BoardChangeCheck {
   private readonly newComments = new Map<Y.Item, NewMap>();
   /** The ids of the comments this update adds, by the struct holding their list. */
   private readonly addedCommentIds = new Map<Y.Item, Set<string>>();
+  /** Characters this update adds to (or takes from) each point title it touches. */
+  private readonly titleChanges = new Map<Y.Item, { holder: StructRef; delta: number }>();
 
   constructor(
     private readonly principal: Principal,
@@ -113,6 +139,8 @@ class BoardChangeCheck {
       const verdict = this.checkChange(change);
       if (!verdict.ok) return verdict;
     }
+    const titles = this.checkTitleLengths();
+    if (!titles.ok) return titles;
     for (const [, thread] of this.newThreads) {
       if (thread.transient) continue;
       const verdict = this.checkNewThread(thread);
@@ -142,11 +170,15 @@ class BoardChangeCheck {
     const root = path[0]?.kind === 'root' ? path[0].name : '';
     switch (root) {
       case ROOT.meta:
-      case ROOT.stakeholders:
-        return this.need({ kind: 'edit-board-setup' });
+      case ROOT.stakeholders: {
+        const allowed = this.need({ kind: 'edit-board-setup' });
+        return allowed.ok ? this.checkPlanValue(change, value) : allowed;
+      }
       case ROOT.categories:
-      case ROOT.points:
-        return this.need({ kind: 'edit-plan' });
+      case ROOT.points: {
+        const allowed = this.need({ kind: 'edit-plan' });
+        return allowed.ok ? this.checkPlanValue(change, value) : allowed;
+      }
       case ROOT.positions:
         return this.checkPosition(change, value);
       case ROOT.threads:
@@ -154,6 +186,44 @@ class BoardChangeCheck {
       default:
         return deny(`Unknown part of the board: "${root.slice(0, 40)}".`);
     }
+  }
+
+  /**
+   * Names and titles of the plan are held to the limits the mutations apply. A point's title
+   * is text: what this update leaves in it is counted once all its changes are seen.
+   */
+  private checkPlanValue(change: Change, value: InsertedValue | null): Verdict {
+    const { path } = change;
+    const root = (path[0] as { name: string }).name;
+    if (root === ROOT.points && path.length === 4 && keyOf(path[2]) === POINT.title) {
+      this.countTitleChange(change);
+      return OK;
+    }
+    if (change.op !== 'insert' || change.transient || value?.kind !== 'value') return OK;
+    const limit = planStringLimit(root, path.length, keyOf(path[path.length - 1]));
+    if (limit === null) return OK;
+    return typeof value.value === 'string' && value.value.length <= limit
+      ? OK
+      : deny(`A name or title is text of at most ${limit} characters.`);
+  }
+
+  private countTitleChange(change: Change): void {
+    const holder = (change.path[2] as Extract<Segment, { kind: 'key' }>).struct;
+    let entry = this.titleChanges.get(holder.item);
+    if (!entry) this.titleChanges.set(holder.item, (entry = { holder, delta: 0 }));
+    if (change.op === 'delete') entry.delta -= visibleLength(change.item, change.length);
+    else if (!change.transient) entry.delta += visibleLength(change.item, change.length);
+  }
+
+  private checkTitleLengths(): Verdict {
+    for (const { holder, delta } of this.titleChanges.values()) {
+      const before = holder.live ? liveTextLength(holder.item) : 0;
+      // A title already over the limit (stored before this rule) may still be shortened.
+      if (delta > 0 && before + delta > LIMITS.titleLength) {
+        return deny(`A point title is at most ${LIMITS.titleLength} characters.`);
+      }
+    }
+    return OK;
   }
 
   private checkPosition(change: Change, value: InsertedValue | null): Verdict {
@@ -287,12 +357,12 @@ class BoardChangeCheck {
     const valid =
       isString(f.get(COMMENT.id), 64) &&
       isValue(f.get(COMMENT.stakeholderId), this.principal.stakeholderId) &&
-      isString(f.get(COMMENT.authorName), 200) &&
+      isValue(f.get(COMMENT.authorName), this.principal.name) &&
       isString(f.get(COMMENT.body), LIMITS.commentLength) &&
       isNumber(f.get(COMMENT.createdAt)) &&
       (!f.has(COMMENT.editedAt) || isNumber(f.get(COMMENT.editedAt))) &&
       (!f.has(COMMENT.deleted) || isValue(f.get(COMMENT.deleted), true));
-    if (!valid) return deny('A new comment needs an id, your delegation, your name, a body and a time.');
+    if (!valid) return deny('A new comment needs an id, your delegation, your own name, a body and a time.');
     return this.claimCommentId(comment.list, String((f.get(COMMENT.id) as { value: string }).value));
   }
 

@@ -31,6 +31,8 @@ export interface Change {
    * permission checks still apply.
    */
   readonly transient: boolean;
+  /** Clock values inserted or deleted (a delete may take only part of a text run). */
+  readonly length: number;
 }
 
 /** The update depends on state the server does not have (held before the first sync, else refused). */
@@ -278,7 +280,7 @@ export function resolveChanges(doc: Y.Doc, update: Uint8Array): Resolved {
       const path = pathOf(lookup, { live: false, item });
       if (!path || underDeletedAncestor(path)) continue;
       const transient = item.content instanceof Y.ContentDeleted || Y.isDeleted(ds, item.id);
-      const change = { op: 'insert' as const, path, item, transient };
+      const change = { op: 'insert' as const, path, item, transient, length: item.length };
       if (path[path.length - 1]!.kind === 'key') mapEntries.add(lookup.parents.get(item)!, change);
       changes.push(change);
     }
@@ -288,15 +290,14 @@ export function resolveChanges(doc: Y.Doc, update: Uint8Array): Resolved {
 
   // Deletions: every not-yet-deleted live item in the delete set. Deleting a map or array
   // also lists all its descendants; only the topmost deletion in the update matters.
-  const deleted = new Set<Y.Item>();
-  const deletions: { item: Y.Item; path: Segment[] }[] = [];
+  // Each deleted struct once, with how much of it is deleted (a text run may lose a part).
+  const deletions = new Map<Y.Item, { path: Segment[]; length: number }>();
   // Yjs deletes a key's old value when a new one lands after it, with no delete-set entry:
   // an overwrite is judged as the delete it is.
   for (const old of overwritten) {
     const path = pathOf(lookup, { live: true, item: old });
     if (!path || underDeletedAncestor(path)) continue;
-    deleted.add(old);
-    deletions.push({ item: old, path });
+    deletions.set(old, { path, length: old.length });
   }
   for (const [client, ranges] of ds.clients) {
     const known = stateOf(store, client);
@@ -312,19 +313,24 @@ export function resolveChanges(doc: Y.Doc, update: Uint8Array): Resolved {
       for (; index < structsOfClient.length; index++) {
         const s = structsOfClient[index]!;
         if (s.id.clock >= end) break;
-        if (!(s instanceof Y.Item) || s.deleted || deleted.has(s)) continue;
+        if (!(s instanceof Y.Item) || s.deleted) continue;
+        const part = Math.min(end, s.id.clock + s.length) - Math.max(clock, s.id.clock);
+        const seen = deletions.get(s);
+        if (seen) {
+          if (!overwritten.includes(s)) seen.length = Math.min(s.length, seen.length + part);
+          continue;
+        }
         const path = pathOf(lookup, { live: true, item: s });
         if (!path || underDeletedAncestor(path)) continue;
-        deleted.add(s);
-        deletions.push({ item: s, path });
+        deletions.set(s, { path, length: part });
       }
     }
   }
-  for (const d of deletions) {
+  for (const [item, d] of deletions) {
     const ancestorDeleted = d.path.some(
-      (seg, i) => i < d.path.length - 1 && seg.kind !== 'root' && seg.struct.live && deleted.has(seg.struct.item),
+      (seg, i) => i < d.path.length - 1 && seg.kind !== 'root' && seg.struct.live && deletions.has(seg.struct.item),
     );
-    if (!ancestorDeleted) changes.push({ op: 'delete', path: d.path, item: d.item, transient: false });
+    if (!ancestorDeleted) changes.push({ op: 'delete', path: d.path, item, transient: false, length: d.length });
   }
   return { changes, writtenClients };
 }
@@ -394,7 +400,10 @@ function checkAcyclic(lookup: Lookup, structs: readonly DecodedStruct[]): void {
   const dependents: number[][] = nodes.map(() => []);
   const waitingFor = new Array<number>(nodes.length).fill(0);
   const gcAt = (id: Y.ID): DecodedStruct | undefined =>
-    nodes.find((n) => n instanceof Y.GC && n.id.client === id.client && id.clock >= n.id.clock && id.clock < n.id.clock + n.length);
+    nodes.find(
+      (n) =>
+        n instanceof Y.GC && n.id.client === id.client && id.clock >= n.id.clock && id.clock < n.id.clock + n.length,
+    );
   nodes.forEach((s, i) => {
     const prev = nodes[i - 1];
     const needs: DecodedStruct[] = [];
@@ -472,7 +481,8 @@ function chainEnd(lookup: Lookup, group: readonly Change[], key: string): Change
   const next = new Map<Change, Change>();
   let heads = 0;
   for (const c of group) {
-    if (c.item.rightOrigin) throw new UnjudgeableUpdate(`gives the key "${key.slice(0, 40)}" a value with a right neighbour`);
+    if (c.item.rightOrigin)
+      throw new UnjudgeableUpdate(`gives the key "${key.slice(0, 40)}" a value with a right neighbour`);
     const origin = c.item.origin ? findIncoming(lookup, c.item.origin) : null;
     const before = origin ? inGroup.get(origin) : undefined;
     if (!before) {
