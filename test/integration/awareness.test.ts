@@ -8,6 +8,7 @@ import * as Y from 'yjs';
 import type { AwarenessState } from '@parley/shared/protocol';
 import { connectClient, waitFor, type StockClient } from '../helpers/clients.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
+import { MAX_AWARENESS_IDS_PER_CONNECTION } from '../../server/src/collab/BoardRoom.ts';
 import { awarenessFrame, awarenessUpdate, openRaw, tokenFor, type OpenRaw } from '../helpers/security.ts';
 
 const SPOOF = {
@@ -131,5 +132,22 @@ describe('awareness identity', () => {
     // The victim's own later update still goes through.
     victim.provider.awareness.setLocalStateField('focus', { pointId: 'victim-moved' });
     await waitFor(() => stateOf(viewer, victimId)?.focus?.pointId === 'victim-moved', "the victim's next update");
+  });
+
+  it(`AWARE3: one connection speaks for at most ${MAX_AWARENESS_IDS_PER_CONNECTION} awareness ids; further ids are dropped`, async () => {
+    const { token } = await tokenFor(server, 'delegate', 'ukraine', 'Crowd maker');
+    const raw = openRaw(`${server.wsUrl}/yjs/demo?token=${token}`);
+    raws.push(raw);
+    await raw.opened;
+    await waitFor(() => raw.frames.length > 0, 'the crowd maker to join');
+    const base = 0x6ff00000;
+    const fake = Array.from({ length: 50 }, (_, i) => ({ clientId: base + i, clock: 1, state: { fake: i } }));
+    raw.ws.send(awarenessFrame(awarenessUpdate(fake)));
+    // A later entry under an id it already holds is the barrier: the whole update was handled.
+    raw.ws.send(awarenessFrame(awarenessUpdate([{ clientId: base, clock: 2, state: { fake: 'done' } }])));
+    await waitFor(() => stateOf(viewer, base)?.['fake'] === 'done', 'the barrier entry');
+    const shown = [...viewer.provider.awareness.getStates().keys()].filter((id) => id >= base && id < base + 50);
+    expect(shown).toHaveLength(MAX_AWARENESS_IDS_PER_CONNECTION);
+    expect(raw.ws.readyState).toBe(raw.ws.OPEN);
   });
 });

@@ -35,6 +35,9 @@ class ApplyFailed extends Error {
 /** The origin of the transaction that applies one turn's live edits. */
 const EDIT_BATCH = Symbol('edit batch');
 
+/** Awareness client ids one connection may speak for. */
+export const MAX_AWARENESS_IDS_PER_CONNECTION = 4;
+
 /** A loaded room compacts its log every this many × the compaction threshold entries. */
 const LIVE_COMPACT_FACTOR = 20;
 /** How long applying the log may hold the event loop at a time while a room loads. */
@@ -542,6 +545,9 @@ export class BoardRoom {
     const owner = this.awarenessOwners.get(clientId);
     if (owner === conn) return true;
     if (owner !== undefined && owner.isOpen) return false;
+    // One tab publishes one id; a few more cover a doc recreated in the same connection.
+    // Without a cap one socket could fill everyone's presence list with made-up people.
+    if (conn.awarenessClientIds.size >= MAX_AWARENESS_IDS_PER_CONNECTION) return false;
     // A client reuses its id after reconnecting; a closed owner no longer holds it.
     this.awarenessOwners.set(clientId, conn);
     conn.awarenessClientIds.add(clientId);
