@@ -121,6 +121,8 @@ export interface SavedLedger {
   acknowledged(): Set<string>;
   /** Update-bearing messages sent and acknowledged, over all connections so far. */
   totals(): { sent: number; acked: number; connections: number };
+  /** Every label carried by an update-bearing message sent so far, over all connections. */
+  sentLabels(): Set<string>;
   /** Acks that broke the protocol (beyond what was sent, or going backwards). */
   readonly violations: readonly string[];
   /** Whether every update-bearing message sent on the current connection is acknowledged. */
@@ -198,6 +200,7 @@ export function savedLedger(provider: WebsocketProvider, labelsOf: (update: Uint
   return {
     acknowledged: () => acknowledged,
     violations,
+    sentLabels: () => new Set(connections.flatMap((c) => c.sent.flat())),
     totals: () => ({
       sent: connections.reduce((n, c) => n + c.sent.length, 0),
       acked: connections.reduce((n, c) => n + c.acked, 0),
