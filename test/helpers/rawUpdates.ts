@@ -80,3 +80,43 @@ export function nested(depth: number): unknown {
   for (let i = 0; i < depth; i++) v = [v];
   return v;
 }
+
+/**
+ * An update setting `root[key]` to an Any value nested `depth` arrays deep, written byte by
+ * byte: lib0's own encoder recurses per level and overflows the stack long before 10,000.
+ */
+export function deepValueUpdate(client: number, root: string, key: string, depth: number): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, 1); // one client
+  encoding.writeVarUint(e, 1); // one struct
+  encoding.writeVarUint(e, client);
+  encoding.writeVarUint(e, 0); // clock
+  encoding.writeUint8(e, 8 | 0b0010_0000); // ContentAny, with a parentSub
+  encoding.writeVarUint(e, 1); // parent is a root, named
+  encoding.writeVarString(e, root);
+  encoding.writeVarString(e, key);
+  encoding.writeVarUint(e, 1); // one value
+  for (let i = 0; i < depth; i++) {
+    encoding.writeUint8(e, 117); // an array
+    encoding.writeVarUint(e, 1); // of one element
+  }
+  encoding.writeUint8(e, 119);
+  encoding.writeVarString(e, 'bottom');
+  encoding.writeVarUint(e, 0); // empty delete set
+  return encoding.toUint8Array(e);
+}
+
+/** `count` one-clock GC structs of one client, written byte by byte (two bytes each). */
+export function manyGcUpdate(client: number, count: number): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, 1);
+  encoding.writeVarUint(e, count);
+  encoding.writeVarUint(e, client);
+  encoding.writeVarUint(e, 0);
+  for (let i = 0; i < count; i++) {
+    encoding.writeUint8(e, 0);
+    encoding.writeVarUint(e, 1);
+  }
+  encoding.writeVarUint(e, 0);
+  return encoding.toUint8Array(e);
+}
