@@ -194,7 +194,12 @@ export class BoardRoom {
 
   private async compact(entries: number, uptoSeq: number, done: string): Promise<void> {
     try {
-      await this.deps.storage.compact(this.docName, this.relay.fullState(), uptoSeq);
+      const state = this.relay.fullState();
+      // The state may hold applied edits whose log entries, and with them the claims of
+      // their new client ids, are still queued. Stored without those claims, a crash would
+      // leave the ids ownerless (frozen on reload) and their own writers unable to go on.
+      await this.deps.storage.addClientOwners(this.docName, this.claimedClients());
+      await this.deps.storage.compact(this.docName, state, uptoSeq);
       this.deps.log.info({ docName: this.docName, entries }, done);
     } catch (err) {
       // The uncompacted log is intact; the next load, or the next threshold, tries again.
@@ -202,6 +207,13 @@ export class BoardRoom {
     } finally {
       this.compacting = false;
     }
+  }
+
+  /** Client ids a user owns (the frozen ones are the store's default, not a claim). */
+  private claimedClients(): Map<number, string> {
+    const claimed = new Map<number, string>();
+    for (const [client, owner] of this.clientOwners) if (owner !== SYSTEM_OWNER) claimed.set(client, owner);
+    return claimed;
   }
 
   get boardId(): string {
@@ -360,8 +372,8 @@ export class BoardRoom {
         EDIT_BATCH,
       );
     } catch (err) {
-      if (!(err instanceof ApplyFailed)) throw err;
-      this.failure ??= err.cause;
+      // Whatever failed, the batch's edits left the queue and some may be in the doc.
+      this.failure ??= err instanceof ApplyFailed ? err.cause : err;
     } finally {
       this.batch = null;
     }
