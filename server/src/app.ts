@@ -40,6 +40,9 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
   const storage = new SqliteStorage(config.dataDir, { log });
   const accounts = new SqliteAccountStore(storage.db);
   const access = new AccessControl(accounts, loadSigningSecret(config.dataDir, config.secret));
+  const stopRevocationWatch = access.watchRevocations(config.revocationPollMs, (err) =>
+    log.warn({ err }, 'could not read revocations'),
+  );
   const metrics = new Metrics();
   const persist = new PersistQueue(storage, log, config.persistBatchMs, {
     committed: (latencies) => {
@@ -136,6 +139,7 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
     close: () =>
       (closing ??= (async () => {
         server.close();
+        stopRevocationWatch();
         endpoint.close();
         await realtime.close();
         await registry.closeAll();

@@ -206,21 +206,26 @@ for (const [name, disabled] of [
 ] as const) {
   user
     .command(name)
-    .description(disabled ? 'disable a user and end their sessions' : 'enable a disabled user')
+    .description(
+      disabled
+        ? 'disable a user: end their sessions, refuse their access tokens, close their sockets'
+        : 'enable a disabled user (access tokens minted before stay refused)',
+    )
     .requiredOption('--email <email>', 'the user')
     .action(async (opts: { email: string }) => {
       await withStore(async ({ accounts }) => {
         const found = await accounts.findUserByEmail(opts.email);
         if (!found) throw new CliError(`no user with email ${opts.email}`);
         await accounts.setUserDisabled(found.id, disabled);
-        if (disabled) await accounts.revokeUserSessions(found.id);
       });
     });
 }
 
 user
   .command('revoke-sessions')
-  .description('sign a user out everywhere (a running server closes their sockets within 30 s)')
+  .description(
+    'sign a user out everywhere and refuse their access tokens minted until now (a running server closes their sockets within about a second)',
+  )
   .requiredOption('--email <email>', 'the user')
   .action(async (opts: { email: string }) => {
     await withStore(async ({ accounts }) => {

@@ -30,6 +30,7 @@ const EnvSchema = z.object({
   PARLEY_AUTH_TIMEOUT_MS: intFromEnv(10_000, 100, 600_000),
   PARLEY_MAX_QUEUED_BYTES: intFromEnv(1024 * 1024, 1024, 256 * 1024 * 1024),
   PARLEY_MAX_BUFFERED_BYTES: intFromEnv(16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+  PARLEY_REVOCATION_POLL_MS: intFromEnv(1_000, 50, 60_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
 });
@@ -60,6 +61,11 @@ export interface Config {
   maxQueuedBytes: number;
   /** Unsent bytes one client may have waiting before it is closed as too slow (4408). */
   maxBufferedBytes: number;
+  /**
+   * How often the server reads the store for revocations made by another process (the
+   * CLI): the longest a revoked user's open sockets outlive a `user disable`.
+   */
+  revocationPollMs: number;
   logLevel: string;
   logFormat: 'json' | 'pretty';
 }
@@ -103,6 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     authTimeoutMs: e.PARLEY_AUTH_TIMEOUT_MS,
     maxQueuedBytes: e.PARLEY_MAX_QUEUED_BYTES,
     maxBufferedBytes: e.PARLEY_MAX_BUFFERED_BYTES,
+    revocationPollMs: e.PARLEY_REVOCATION_POLL_MS,
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json'),
   };

@@ -6,17 +6,18 @@ import {
   type ClientToServerEvents,
   type ServerToClientEvents,
 } from '@parley/shared/protocol';
-import { AuthError, type AccessChange, type AccessControl } from '../auth/AccessControl.ts';
+import { AuthError, type AccessChange, type AccessControl, type Identity } from '../auth/AccessControl.ts';
 import type { OriginPolicy } from '../http/originPolicy.ts';
 import type { Logger } from '../logger.ts';
 
 interface SocketData {
-  /** Set for cookie sessions. */
-  sessionId: string | null;
-  userId: string | null;
+  /** Who connected, established by the connection middleware (and again on recovery). */
+  identity: Identity;
   /** Credentials kept to re-check board access on join and after recovery. */
   cookieHeader: string | undefined;
   token: string | null;
+  /** The rights each joined board was joined with, to tell a real change from an echo. */
+  joined: Record<string, { role: string; stakeholderId: string | null }>;
 }
 
 type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -25,8 +26,9 @@ const boardRoom = (boardId: string) => `board:${boardId}`;
 
 /**
  * socket.io for app events. It authenticates exactly like the websocket endpoint (session
- * cookie or `auth: { token }`), re-runs that check on connection-state recovery (the
- * default would skip middlewares), and closes sockets whose session is revoked.
+ * cookie or `auth: { token }`) in its connection middleware, so bad credentials never get
+ * a socket; re-runs that check on connection-state recovery (the default would skip
+ * middlewares); and closes sockets whose credentials are revoked.
  */
 export class RealtimeServer {
   readonly io: Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -63,15 +65,9 @@ export class RealtimeServer {
     const auth = socket.handshake.auth as { token?: unknown };
     const token = typeof auth.token === 'string' && auth.token.length > 0 ? auth.token : null;
     const cookieHeader = socket.handshake.headers.cookie;
-    let sessionId: string | null = null;
-    let userId: string | null = null;
-    if (!token) {
-      const session = await this.access.session(cookieHeader);
-      if (!session) throw new AuthError('sign in first');
-      sessionId = session.sessionId;
-      userId = session.user.id;
-    }
-    socket.data = { sessionId, userId, cookieHeader, token };
+    // Garbage, expired, forged or revoked tokens and unknown or ended sessions fail here.
+    const identity = await this.access.identify({ cookieHeader, token });
+    socket.data = { identity, cookieHeader, token, joined: {} };
   }
 
   private async onConnection(socket: AppSocket): Promise<void> {
@@ -80,7 +76,9 @@ export class RealtimeServer {
       for (const room of socket.rooms) {
         if (!room.startsWith('board:')) continue;
         const boardId = room.slice('board:'.length);
-        if (!(await this.canJoin(socket, boardId))) void socket.leave(room);
+        const principal = await this.boardPrincipal(socket, boardId);
+        if (principal) socket.data.joined[boardId] = principal;
+        else void socket.leave(room);
       }
     }
     socket.on('board:join', (boardId, ack) => {
@@ -91,7 +89,7 @@ export class RealtimeServer {
       }
       void this.access.boardAccess(boardId, { cookieHeader: socket.data.cookieHeader, token: socket.data.token }).then(
         async ({ principal }) => {
-          socket.data.userId = principal.userId;
+          socket.data.joined[boardId] = { role: principal.role, stakeholderId: principal.stakeholderId };
           await socket.join(boardRoom(boardId));
           ack({ ok: true, role: principal.role, stakeholderId: principal.stakeholderId });
         },
@@ -99,39 +97,73 @@ export class RealtimeServer {
       );
     });
     socket.on('board:leave', (boardId) => {
-      if (typeof boardId === 'string') void socket.leave(boardRoom(boardId));
+      if (typeof boardId !== 'string') return;
+      delete socket.data.joined[boardId];
+      void socket.leave(boardRoom(boardId));
     });
   }
 
-  private async canJoin(socket: AppSocket, boardId: string): Promise<boolean> {
+  /** The caller's rights on a board now, or null without access. */
+  private async boardPrincipal(
+    socket: AppSocket,
+    boardId: string,
+  ): Promise<{ role: string; stakeholderId: string | null } | null> {
     try {
-      await this.access.boardAccess(boardId, { cookieHeader: socket.data.cookieHeader, token: socket.data.token });
-      return true;
-    } catch {
-      return false;
+      const { principal } = await this.access.boardAccess(boardId, {
+        cookieHeader: socket.data.cookieHeader,
+        token: socket.data.token,
+      });
+      return { role: principal.role, stakeholderId: principal.stakeholderId };
+    } catch (err) {
+      if (err instanceof AuthError) return null;
+      throw err;
     }
   }
 
   private onAccessChange(change: AccessChange): void {
     for (const socket of this.io.of('/').sockets.values()) {
-      const data = socket.data;
-      const ended =
-        (change.kind === 'session-revoked' && data.sessionId === change.sessionId) ||
-        (change.kind === 'user-revoked' && data.userId === change.userId);
-      if (ended) {
-        socket.emit('session:ended');
-        socket.disconnect(true);
-        continue;
-      }
-      if (change.kind === 'membership-changed' && data.userId === change.userId) {
-        socket.emit('access:changed', { boardId: change.boardId });
-        void socket.leave(boardRoom(change.boardId));
-      }
+      const { identity } = socket.data;
+      const affected =
+        (change.kind === 'session-revoked' && identity.kind === 'session' && identity.sessionId === change.sessionId) ||
+        ((change.kind === 'user-revoked' || change.kind === 'membership-changed') && identity.userId === change.userId);
+      if (affected) void this.recheck(socket, change);
     }
     if (change.kind === 'membership-changed' || change.kind === 'invites-changed') {
       this.io.to(boardRoom(change.boardId)).emit('members:changed', { boardId: change.boardId });
     }
     this.log.debug({ change }, 'access change propagated to socket.io');
+  }
+
+  /**
+   * Re-checks a socket against the store rather than acting on the change blindly: the
+   * same change may arrive twice (from the REST route, then from the store watch).
+   */
+  private async recheck(socket: AppSocket, change: AccessChange): Promise<void> {
+    try {
+      if (!(await this.access.identityStillValid(socket.data.identity))) {
+        socket.emit('session:ended');
+        socket.disconnect(true);
+        return;
+      }
+      if (change.kind !== 'membership-changed') return;
+      const was = socket.data.joined[change.boardId];
+      // Not on the board: a new membership, say; the client may re-read its boards.
+      if (!was) {
+        socket.emit('access:changed', { boardId: change.boardId });
+        return;
+      }
+      const now = await this.boardPrincipal(socket, change.boardId);
+      if (now && now.role === was.role && now.stakeholderId === was.stakeholderId) return;
+      socket.emit('access:changed', { boardId: change.boardId });
+      if (now) {
+        socket.data.joined[change.boardId] = now;
+      } else {
+        delete socket.data.joined[change.boardId];
+        void socket.leave(boardRoom(change.boardId));
+      }
+    } catch (err) {
+      this.log.warn({ err, socket: socket.id }, 'could not re-check socket.io access');
+    }
   }
 
   /** Tells a board's subscribers its members or invites changed. */

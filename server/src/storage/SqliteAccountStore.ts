@@ -7,6 +7,8 @@ import {
   type Invite,
   type MemberView,
   type Membership,
+  type Revocation,
+  type TokenStanding,
   type User,
 } from '../auth/AccountStore.ts';
 import { hashToken } from '../auth/secrets.ts';
@@ -55,6 +57,16 @@ const SCHEMA = `
     board_id TEXT,
     expires_at INTEGER NOT NULL
   ) STRICT;
+  -- A log, not a table of current values: its seq lets a server notice revocations made by
+  -- another process (the CLI) with one cheap indexed read. user_id has no foreign key:
+  -- access tokens may name ids that are not accounts.
+  CREATE TABLE IF NOT EXISTS access_revocations (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id TEXT NOT NULL,
+    board_id TEXT,
+    revoked_at INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX IF NOT EXISTS access_revocations_by_user ON access_revocations (user_id, board_id);
 `;
 
 interface UserRow {
@@ -76,6 +88,12 @@ interface InviteRow {
   max_uses: number;
   uses: number;
   revoked: number;
+}
+interface RevocationRow {
+  seq: number;
+  user_id: string;
+  board_id: string | null;
+  revoked_at: number;
 }
 interface MembershipRow {
   board_id: string;
@@ -163,7 +181,14 @@ export class SqliteAccountStore implements AccountStore {
   }
 
   async setUserDisabled(userId: string, disabled: boolean): Promise<void> {
-    this.db.prepare('UPDATE users SET disabled = ? WHERE id = ?').run(disabled ? 1 : 0, userId);
+    this.db.transaction(() => {
+      const now = Date.now();
+      this.db.prepare('UPDATE users SET disabled = ? WHERE id = ?').run(disabled ? 1 : 0, userId);
+      if (disabled) this.revokeSessionsOf(userId, now);
+      // Also on enabling: a token minted for the account while it was disabled was never
+      // meant to work, and must not start working now.
+      this.recordRevocation(userId, null, now);
+    })();
   }
 
   async createSession(userId: string, token: string, ttlMs: number): Promise<string> {
@@ -200,9 +225,46 @@ export class SqliteAccountStore implements AccountStore {
   }
 
   async revokeUserSessions(userId: string): Promise<number> {
+    return this.db.transaction(() => {
+      const now = Date.now();
+      this.recordRevocation(userId, null, now);
+      return this.revokeSessionsOf(userId, now);
+    })();
+  }
+
+  private revokeSessionsOf(userId: string, now: number): number {
     return this.db
       .prepare('UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL')
-      .run(Date.now(), userId).changes;
+      .run(now, userId).changes;
+  }
+
+  private recordRevocation(userId: string, boardId: string | null, now: number): void {
+    this.db
+      .prepare('INSERT INTO access_revocations (user_id, board_id, revoked_at) VALUES (?, ?, ?)')
+      .run(userId, boardId, now);
+  }
+
+  async tokenStanding(userId: string, boardId: string): Promise<TokenStanding> {
+    const row = this.db
+      .prepare(
+        `SELECT
+           (SELECT disabled FROM users WHERE id = @userId) AS disabled,
+           (SELECT MAX(revoked_at) FROM access_revocations WHERE user_id = @userId AND board_id IS NULL) AS user_at,
+           (SELECT MAX(revoked_at) FROM access_revocations WHERE user_id = @userId AND board_id = @boardId) AS board_at`,
+      )
+      .get({ userId, boardId }) as { disabled: number | null; user_at: number | null; board_at: number | null };
+    return { disabled: row.disabled === 1, userRevokedAt: row.user_at, boardRevokedAt: row.board_at };
+  }
+
+  async latestRevocationSeq(): Promise<number> {
+    return this.db.prepare('SELECT COALESCE(MAX(seq), 0) FROM access_revocations').pluck().get() as number;
+  }
+
+  async revocationsSince(seq: number): Promise<Revocation[]> {
+    const rows = this.db
+      .prepare('SELECT * FROM access_revocations WHERE seq > ? ORDER BY seq')
+      .all(seq) as RevocationRow[];
+    return rows.map((r) => ({ seq: r.seq, userId: r.user_id, boardId: r.board_id, revokedAt: r.revoked_at }));
   }
 
   async getMembership(boardId: string, userId: string): Promise<Membership | null> {
@@ -228,18 +290,30 @@ export class SqliteAccountStore implements AccountStore {
   }
 
   async setMembership(m: Membership): Promise<void> {
-    this.db
-      .prepare(
-        `INSERT INTO memberships (board_id, user_id, role, stakeholder_id) VALUES (?, ?, ?, ?)
-         ON CONFLICT (board_id, user_id) DO UPDATE SET role = excluded.role, stakeholder_id = excluded.stakeholder_id`,
-      )
-      .run(m.boardId, m.userId, m.role, m.stakeholderId);
+    this.db.transaction(() => {
+      const before = this.db
+        .prepare('SELECT * FROM memberships WHERE board_id = ? AND user_id = ?')
+        .get(m.boardId, m.userId) as MembershipRow | undefined;
+      this.db
+        .prepare(
+          `INSERT INTO memberships (board_id, user_id, role, stakeholder_id) VALUES (?, ?, ?, ?)
+           ON CONFLICT (board_id, user_id) DO UPDATE SET role = excluded.role, stakeholder_id = excluded.stakeholder_id`,
+        )
+        .run(m.boardId, m.userId, m.role, m.stakeholderId);
+      // A token carries the role it was minted with, so a demotion must retire it.
+      if (before && (before.role !== m.role || before.stakeholder_id !== m.stakeholderId)) {
+        this.recordRevocation(m.userId, m.boardId, Date.now());
+      }
+    })();
   }
 
   async removeMembership(boardId: string, userId: string): Promise<boolean> {
-    return (
-      this.db.prepare('DELETE FROM memberships WHERE board_id = ? AND user_id = ?').run(boardId, userId).changes > 0
-    );
+    return this.db.transaction(() => {
+      const removed =
+        this.db.prepare('DELETE FROM memberships WHERE board_id = ? AND user_id = ?').run(boardId, userId).changes > 0;
+      if (removed) this.recordRevocation(userId, boardId, Date.now());
+      return removed;
+    })();
   }
 
   async createInvite(input: Omit<Invite, 'id' | 'uses' | 'revoked' | 'createdAt'>, token: string): Promise<Invite> {
