@@ -1,8 +1,11 @@
 /**
  * The permission matrix through the real server with stock y-websocket providers: every
  * role × every write, made as a raw Yjs edit on a client holding that role's token.
- * One server for the file; one restart at the end checks what was stored.
+ * One server for the matrix; one restart at its end checks what was stored. PERM5 and
+ * PERM7 (refusals about clock values and client ids rather than content) each run on a
+ * server of their own, restarted at the end to look at the store.
  */
+import * as decoding from 'lib0/decoding';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import {
@@ -30,9 +33,11 @@ import {
   type ThreadId,
   type UserId,
 } from '@parley/shared/model';
-import { CLOSE } from '@parley/shared/protocol';
+import { CLOSE, SYNC } from '@parley/shared/protocol';
 import type { Role } from '@parley/shared/permissions';
+import { SqliteStorage } from '../../server/src/storage/SqliteStorage.ts';
 import { stateEquals, waitFor } from '../helpers/clients.ts';
+import { insertedStrings } from '../helpers/replicas.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
 import type { TestIdentity } from '../helpers/tokens.ts';
 import {
@@ -40,6 +45,7 @@ import {
   frameKind,
   gcOnlyUpdate,
   openRaw,
+  syncFrame,
   tokenFor,
   updateFrame,
   updateOf,
@@ -494,22 +500,6 @@ describe('permission matrix through the real server', () => {
     expect(toBoardJson(watcher.doc)).toEqual(jsonBefore);
   });
 
-  it('PERM5: an update made only of GC structs (no content) is refused: an observer cannot advance the state vector', async () => {
-    const { token } = await tokenFor(server, 'observer', null, 'GC observer');
-    const svBefore = Y.encodeStateVector(watcher.doc);
-    const raw = openRaw(`${server.wsUrl}/yjs/demo?token=${token}`);
-    await raw.opened;
-    await waitFor(() => raw.frames.length > 0, 'the observer to join');
-    const stranger = 0x5eed5eed;
-    raw.ws.send(updateFrame(gcOnlyUpdate(stranger, 0, 1_000_000)));
-    await barrier('board');
-    raw.ws.terminate();
-    expect(Y.decodeStateVector(Y.encodeStateVector(watcher.doc)).get(stranger), 'GC run stored for a new client').toBe(
-      undefined,
-    );
-    expect(Buffer.from(Y.encodeStateVector(watcher.doc))).toEqual(Buffer.from(svBefore));
-  });
-
   it("PERM6: an observer cannot claim a writer's next clock values, so the writer's offline edit still arrives", async () => {
     const target = targets.get('gc')!;
     const { token } = await tokenFor(server, 'editor', 'us', 'Offline editor');
@@ -572,5 +562,224 @@ describe('permission matrix through the real server', () => {
       (o) => defs[o.write].landed(freshBoard.doc, freshNotes.doc, o.target, o.mark) !== o.allowed,
     );
     expect(wrong.map((o) => `${o.role} × ${o.write} (${o.allowed ? 'missing' : 'present'})`)).toEqual([]);
+  });
+});
+
+// ------------------------------------------------------------------ clock values and client ids
+
+/** A client's clock per client id, from its state vector. */
+const clocksOf = (doc: Y.Doc): Map<number, number> => Y.decodeStateVector(Y.encodeStateVector(doc));
+
+/** Client ids under which updates carry structs (content or GC). */
+function clientsOf(updates: readonly Uint8Array[]): Set<number> {
+  const out = new Set<number>();
+  for (const update of updates) for (const s of Y.decodeUpdate(update).structs) out.add(s.id.client);
+  return out;
+}
+
+/** The updates carried by frames (sync step 2 and update). */
+function updatesIn(frames: readonly Uint8Array[]): Uint8Array[] {
+  return frames
+    .filter((f) => frameKind(f) === 'sync-step2' || frameKind(f) === 'sync-update')
+    .map((f) => {
+      const d = decoding.createDecoder(f);
+      decoding.readVarUint(d);
+      decoding.readVarUint(d);
+      return decoding.readVarUint8Array(d);
+    });
+}
+
+/** An edit made on a replica of `base` under a chosen client id (continuing its clock). */
+function updateAs(base: Y.Doc, clientID: number, edit: (doc: Y.Doc) => void): Uint8Array {
+  const replica = new Y.Doc();
+  Y.applyUpdate(replica, Y.encodeStateAsUpdate(base));
+  // Set after loading: Yjs moves a doc off its client id when a remote update writes under it.
+  replica.clientID = clientID;
+  const updates: Uint8Array[] = [];
+  replica.on('update', (u: Uint8Array) => updates.push(u));
+  edit(replica);
+  replica.destroy();
+  return Y.mergeUpdates(updates);
+}
+
+/**
+ * A server of one's own with an observer watching the board and an editor whose allowed
+ * edits serve as barriers. The barrier travels the path an update takes: applied, stored,
+ * relayed only after its commit. Commits and relays go in the order updates were applied,
+ * so once the watcher has the barrier, it has every update the server applied before it.
+ */
+async function ownStage() {
+  let server = await startServer();
+  const clients: RecordedClient[] = [];
+  const track = (c: RecordedClient) => (clients.push(c), c);
+  const observerToken = (await tokenFor(server, 'observer', null, 'Watcher')).token;
+  const watcher = track(connectRecorded(server.wsUrl, 'demo', { token: observerToken }));
+  const barrierSender = track(
+    connectRecorded(server.wsUrl, 'demo', { token: (await tokenFor(server, 'editor', 'us', 'Barrier')).token }),
+  );
+  await Promise.all([watcher.synced, barrierSender.synced]);
+  const points = listPoints(watcher.doc).map((p) => p.id);
+  const barrierPoint = points.at(-1)!;
+  let barriers = 0;
+  return {
+    get server() {
+      return server;
+    },
+    watcher,
+    points,
+    track,
+    barrierClient: () => barrierSender.doc.clientID,
+    async barrier(): Promise<void> {
+      const mark = `[barrier ${++barriers}]`;
+      pointText(barrierSender.doc, barrierPoint, 'body')!.insert(0, `${mark} `);
+      await waitFor(
+        () => pointText(watcher.doc, barrierPoint, 'body')!.toString().includes(mark),
+        `${mark} to reach the watcher`,
+      );
+    },
+    /**
+     * Stops the server (SIGTERM: everything queued is stored first), reads the store as it
+     * is on disk, restarts on the same data dir and syncs a fresh client.
+     */
+    async restart(): Promise<{ log: Uint8Array[]; owners: Map<number, string>; fresh: RecordedClient }> {
+      for (const c of clients.splice(0)) c.destroy();
+      const dataDir = server.dataDir;
+      expect(await server.stop('SIGTERM')).toBe(0);
+      const storage = new SqliteStorage(dataDir);
+      const log = (await storage.loadLog('demo')).updates;
+      const owners = await storage.loadClientOwners('demo');
+      await storage.close();
+      server = await startServer({ dataDir });
+      const fresh = track(connectRecorded(server.wsUrl, 'demo', { token: observerToken }));
+      await within(fresh.synced, 10_000, 'a fresh client to sync after the restart');
+      return { log, owners, fresh };
+    },
+    async stop(): Promise<void> {
+      for (const c of clients.splice(0)) c.destroy();
+      await server.stop();
+    },
+  };
+}
+
+/** Opens a raw socket with `token`, sends `frame` once it has joined, and returns the close. */
+async function sendRaw(server: RunningServer, token: string, frame: Uint8Array, what: string) {
+  const raw = openRaw(`${server.wsUrl}/yjs/demo?token=${token}`);
+  await raw.opened;
+  await waitFor(() => raw.frames.length > 0, 'the raw client to join');
+  raw.ws.send(frame);
+  const closed = await within(raw.closed, 10_000, `the server to close the socket that sent ${what}`);
+  return { ...closed, frames: raw.frames };
+}
+
+describe('clock values and client ids through the real server', () => {
+  it('PERM5: an update made only of GC structs (no content) is refused for an observer with 4403, as an update and as a sync step 2, and nothing of it is applied, relayed or stored (also after a restart)', async () => {
+    const stage = await ownStage();
+    try {
+      const { token } = await tokenFor(stage.server, 'observer', null, 'GC observer');
+      const before = clocksOf(stage.watcher.doc);
+      const receivedBefore = stage.watcher.received.length;
+      const strangers = [0x5eed5eed, 0x5eed5eee];
+      const asUpdate = await sendRaw(
+        stage.server,
+        token,
+        updateFrame(gcOnlyUpdate(strangers[0]!, 0, 1_000_000)),
+        'a GC run as an update',
+      );
+      const asStep2 = await sendRaw(
+        stage.server,
+        token,
+        syncFrame(SYNC.step2, gcOnlyUpdate(strangers[1]!, 0, 1_000_000)),
+        'a GC run as a sync step 2',
+      );
+      expect(asUpdate.code, 'GC run as an update').toBe(CLOSE.forbiddenUpdate);
+      expect(asStep2.code, 'GC run as a sync step 2').toBe(CLOSE.forbiddenUpdate);
+
+      // Anything applied before the barrier would have reached the watcher before it.
+      await stage.barrier();
+      const after = clocksOf(stage.watcher.doc);
+      for (const stranger of strangers) expect(after.get(stranger), 'GC run applied for a new client').toBe(undefined);
+      after.delete(stage.barrierClient());
+      before.delete(stage.barrierClient());
+      expect(after, 'clocks other than the barrier’s moved').toEqual(before);
+      const relayed = clientsOf(updatesIn(stage.watcher.received.slice(receivedBefore)));
+      expect([...relayed], 'clients in the frames relayed since').toEqual([stage.barrierClient()]);
+
+      const { log, owners, fresh } = await stage.restart();
+      const stored = clientsOf(log);
+      for (const stranger of strangers) {
+        expect(stored.has(stranger), `a stored entry writes under ${stranger}`).toBe(false);
+        expect(owners.has(stranger), `an owner was stored for ${stranger}`).toBe(false);
+        expect(clocksOf(fresh.doc).get(stranger), 'served after the restart').toBe(undefined);
+      }
+      // The store itself works: the barriers are there.
+      expect(pointText(fresh.doc, stage.points.at(-1)!, 'body')!.toString()).toContain('[barrier 1]');
+    } finally {
+      await stage.stop();
+    }
+  });
+
+  it('PERM7: a connection of user B writing under a Yjs client id that user A already wrote under is refused with 4403 (content, sync step 2 or GC run); nothing of it is applied, relayed or stored, and A keeps writing under its id', async () => {
+    const stage = await ownStage();
+    try {
+      const point = stage.points[0]!;
+      const bodyOf = (doc: Y.Doc) => pointText(doc, point, 'body')!.toString();
+      // User A, an editor, writes under its client id.
+      const userA = await tokenFor(stage.server, 'editor', 'us', 'Editor A');
+      const a = stage.track(connectRecorded(stage.server.wsUrl, 'demo', { token: userA.token }));
+      await a.synced;
+      pointText(a.doc, point, 'body')!.insert(0, '[A first] ');
+      await waitFor(() => bodyOf(stage.watcher.doc).includes('[A first]'), "A's edit to reach the watcher");
+      const victim = a.doc.clientID;
+      const clockOfA = Y.getState(a.doc.store, victim);
+      expect(clocksOf(stage.watcher.doc).get(victim)).toBe(clockOfA);
+
+      // User B is an editor too, so the content itself would be allowed: only the client id is A's.
+      const b = await tokenFor(stage.server, 'editor', 'us', 'Editor B');
+      const before = clocksOf(stage.watcher.doc);
+      const receivedBefore = stage.watcher.received.length;
+      const attempts: [string, Uint8Array][] = [
+        [
+          'a text edit as an update',
+          updateFrame(updateAs(stage.watcher.doc, victim, (d) => pointText(d, point, 'body')!.insert(0, '[B as A] '))),
+        ],
+        [
+          'a text edit as a sync step 2',
+          syncFrame(
+            SYNC.step2,
+            updateAs(stage.watcher.doc, victim, (d) => pointText(d, point, 'body')!.insert(0, '[B as A, step 2] ')),
+          ),
+        ],
+        ['a GC run over A’s next clocks', updateFrame(gcOnlyUpdate(victim, clockOfA, 1000))],
+      ];
+      for (const [what, frame] of attempts) {
+        const closed = await sendRaw(stage.server, b.token, frame, what);
+        expect(closed.code, what).toBe(CLOSE.forbiddenUpdate);
+        expect(closed.reason, what).toMatch(/client id that is not yours/);
+      }
+
+      await stage.barrier();
+      expect(bodyOf(stage.watcher.doc)).not.toContain('[B as A');
+      const after = clocksOf(stage.watcher.doc);
+      after.delete(stage.barrierClient());
+      before.delete(stage.barrierClient());
+      expect(after, 'clocks other than the barrier’s moved').toEqual(before);
+      expect([...clientsOf(updatesIn(stage.watcher.received.slice(receivedBefore)))]).toEqual([stage.barrierClient()]);
+
+      // A goes on writing under its id, at the clocks B tried to take, and is not refused.
+      pointText(a.doc, point, 'body')!.insert(0, '[A again] ');
+      await waitFor(() => bodyOf(stage.watcher.doc).includes('[A again]'), "A's next edit to reach the watcher");
+      expect(a.closes).toEqual([]);
+      expect(a.doc.clientID, "A's client id").toBe(victim);
+
+      const { log, owners, fresh } = await stage.restart();
+      const storedText = log.flatMap((u) => insertedStrings(u)).join('');
+      expect(storedText).not.toContain('[B as A');
+      expect(storedText).toContain('[A again]');
+      expect(owners.get(victim), 'the stored owner of the client id').toBe(userA.who.userId);
+      expect(bodyOf(fresh.doc)).not.toContain('[B as A');
+      expect(bodyOf(fresh.doc)).toContain('[A again] [A first] ');
+    } finally {
+      await stage.stop();
+    }
   });
 });
