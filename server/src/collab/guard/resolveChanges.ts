@@ -374,19 +374,26 @@ function checkDependencies(lookup: Lookup, structs: readonly DecodedStruct[]): v
   let crossClient = false;
   for (const s of structs) {
     if (!(s instanceof Y.Item)) continue;
-    for (const dep of dependenciesOf(s)) {
-      if (dep.client === s.id.client) {
-        if (dep.clock >= s.id.clock) throw new UnresolvableUpdate('refers to a later clock of its own client');
-        continue;
-      }
-      if (dep.clock < stateOf(lookup.store, dep.client)) continue;
-      if (!findIncoming(lookup, dep) && findStruct(lookup, dep) !== 'gc') {
-        throw new UnresolvableUpdate('refers to content the server does not have');
-      }
-      crossClient = true;
-    }
+    // Unrolled over origin, right origin and parent: this runs for every struct of every edit.
+    if (s.origin && dependsAcross(lookup, s, s.origin)) crossClient = true;
+    if (s.rightOrigin && dependsAcross(lookup, s, s.rightOrigin)) crossClient = true;
+    const parent = s.parent as unknown;
+    if (parent instanceof Object && 'client' in parent && dependsAcross(lookup, s, parent as Y.ID)) crossClient = true;
   }
   if (crossClient) checkAcyclic(lookup, structs);
+}
+
+/** Checks one reference of `item`; true when it points at another client's new struct. */
+function dependsAcross(lookup: Lookup, item: Y.Item, dep: Y.ID): boolean {
+  if (dep.client === item.id.client) {
+    if (dep.clock >= item.id.clock) throw new UnresolvableUpdate('refers to a later clock of its own client');
+    return false;
+  }
+  if (dep.clock < stateOf(lookup.store, dep.client)) return false;
+  if (!findIncoming(lookup, dep) && findStruct(lookup, dep) !== 'gc') {
+    throw new UnresolvableUpdate('refers to content the server does not have');
+  }
+  return true;
 }
 
 /**
@@ -458,17 +465,18 @@ class MapEntries {
    */
   judge(lookup: Lookup, changes: Change[]): Y.Item[] {
     const overwritten: Y.Item[] = [];
-    const marked = new Map<Change, Change>();
+    let marked: Map<Change, Change> | null = null;
     for (const [map, keys] of this.groups) {
       for (const [key, group] of keys) {
         const last = chainEnd(lookup, group, key);
-        for (const c of group) if (c !== last && !c.transient) marked.set(c, { ...c, transient: true });
+        for (const c of group) if (c !== last && !c.transient) (marked ??= new Map()).set(c, { ...c, transient: true });
         const current = typeof map === 'string' ? currentRootValue(lookup, map, key) : currentValue(map as Y.Item, key);
         if (current && !current.deleted) overwritten.push(current);
       }
     }
-    if (marked.size > 0) {
-      for (let i = 0; i < changes.length; i++) changes[i] = marked.get(changes[i]!) ?? changes[i]!;
+    if (marked) {
+      const byChange = marked;
+      for (let i = 0; i < changes.length; i++) changes[i] = byChange.get(changes[i]!) ?? changes[i]!;
     }
     return overwritten;
   }
