@@ -1,14 +1,16 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, JoinResult, ServerToClientEvents } from '@parley/shared/protocol';
+import { signAccessToken } from '../../server/src/auth/accessTokens.ts';
+import { SQLITE_FILE } from '../../server/src/storage/SqliteStorage.ts';
 import { waitFor } from '../helpers/clients.ts';
-import { REPO_ROOT, startServer, type RunningServer } from '../helpers/server.ts';
+import { postJson, sessionCookie } from '../helpers/security.ts';
+import { startServer, type RunningServer } from '../helpers/server.ts';
 import { demoLinks, identity, mintToken } from '../helpers/tokens.ts';
 
 type AppSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
-const run = promisify(execFile);
 
 describe('socket.io app events', () => {
   let server: RunningServer;
@@ -68,7 +70,7 @@ describe('socket.io app events', () => {
     await waitFor(() => ended && !socket.connected, 'the socket to be told and closed');
   });
 
-  it('RT4: connection-state recovery re-runs authentication, so a revoked session cannot recover', async () => {
+  it('RT4: connection-state recovery re-runs authentication, so an ended session cannot recover', async () => {
     const cookie = await signIn('russia');
     const socket: AppSocket = io(server.url, {
       transports: ['websocket'],
@@ -90,18 +92,121 @@ describe('socket.io app events', () => {
     });
     expect(invite.status).toBe(201);
     await waitFor(() => told, 'the members:changed broadcast');
-    // Revoke behind the server's back (the CLI writes the store; no event reaches the
-    // server), then drop the transport: the client tries to recover its session.
-    await run('npm', ['run', '--silent', 'parley', '--', 'user', 'revoke-sessions', '--email', 'russia@demo.parley'], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, PARLEY_DATA_DIR: server.dataDir },
-    });
+    // End the session behind the server's back, as an expiry does (nothing announces it;
+    // a revocation would make the server close the socket itself, see AUTH17), then drop
+    // the transport: the client tries to recover its session.
+    const db = new Database(path.join(server.dataDir, SQLITE_FILE));
+    try {
+      db.prepare(
+        "UPDATE sessions SET expires_at = ? WHERE user_id = (SELECT id FROM users WHERE email = 'russia@demo.parley')",
+      ).run(Date.now());
+    } finally {
+      db.close();
+    }
     let refused: Error | null = null;
     socket.on('connect_error', (err) => (refused = err));
     socket.io.engine.close();
     await waitFor(() => refused !== null, 'the recovery attempt to be refused');
     expect(String(refused)).toMatch(/sign in/);
     expect(socket.connected).toBe(false);
+  });
+
+  it('RT6: a garbage, expired or forged token and an unknown or signed-out session are refused at connection, with the reason', async () => {
+    const who = identity('owner', 'us');
+    const good = await mintToken(server, who);
+    const [h, p, sig] = good.split('.') as [string, string, string];
+    const mid = Math.floor(sig.length / 2);
+    const flipped = `${h}.${p}.${sig.slice(0, mid)}${sig[mid] === 'A' ? 'B' : 'A'}${sig.slice(mid + 1)}`;
+    const foreignKey = await signAccessToken(new TextEncoder().encode('not-the-server-secret-'.repeat(3)), {
+      userId: who.userId,
+      boardId: 'demo',
+      role: 'owner',
+      stakeholderId: 'us',
+      name: who.name,
+    });
+    const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, unknown>;
+    const algNone = `${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims)}.`;
+    const expiring = await mintToken(server, who, 'demo', 1);
+    const exp = (JSON.parse(Buffer.from(expiring.split('.')[1]!, 'base64url').toString()) as { exp: number }).exp;
+    await waitFor(() => Date.now() >= exp * 1000 + 200, 'the one-second token to expire', 5_000);
+    const signedOut = await signIn('europe');
+    expect(
+      (await fetch(`${server.url}/api/auth/signout`, { method: 'POST', headers: { cookie: signedOut } })).status,
+    ).toBe(204);
+
+    const cases: [string, { token?: string; cookie?: string }, RegExp][] = [
+      ['garbage', { token: 'not.a.jwt' }, /invalid token/],
+      ['a flipped signature byte', { token: flipped }, /invalid token/],
+      ['a token signed with another key', { token: foreignKey }, /invalid token/],
+      ['an unsigned alg "none" token', { token: algNone }, /invalid token/],
+      ['an expired token', { token: expiring }, /token expired/],
+      ['an unknown session', { cookie: 'parley_session=not-a-session' }, /sign in/],
+      ['a signed-out session', { cookie: signedOut }, /sign in/],
+    ];
+    for (const [label, creds, reason] of cases) {
+      const socket = connect(creds);
+      let established = false;
+      socket.on('connect', () => (established = true));
+      await expect(connected(socket), label).rejects.toThrow(reason);
+      expect(established, label).toBe(false);
+      expect(socket.id, label).toBeUndefined();
+    }
+    // The control: the untampered token connects.
+    await connected(connect({ token: good }));
+  });
+
+  it("RT7: removing a member takes their socket out of the board's room at once: told, no more board events, no re-join", async () => {
+    const owner = await signIn('us', 'owner');
+    const email = `rt7-${Date.now()}@example.test`;
+    const up = await postJson(server, '/api/auth/signup', {
+      email,
+      name: 'RT7',
+      password: 'correct horse battery staple',
+    });
+    const cookie = sessionCookie(up)!;
+    const userId = ((await up.json()) as { user: { id: string } }).user.id;
+    const invite = await postJson(
+      server,
+      '/api/boards/demo/invites',
+      { role: 'observer', stakeholderId: null },
+      { cookie: owner },
+    );
+    const inviteToken = /\/invite\/([A-Za-z0-9_-]+)$/.exec(
+      ((await invite.json()) as { invite: { url: string } }).invite.url,
+    )![1]!;
+    expect((await postJson(server, `/api/invites/${inviteToken}/accept`, {}, { cookie })).status).toBe(200);
+
+    const socket = connect({ cookie });
+    await connected(socket);
+    expect(await join(socket, 'demo')).toMatchObject({ ok: true, role: 'observer' });
+    let changed = 0;
+    let boardEvents = 0;
+    socket.on('access:changed', ({ boardId }) => boardId === 'demo' && changed++);
+    socket.on('members:changed', () => boardEvents++);
+
+    const removed = await fetch(`${server.url}/api/boards/demo/members/${userId}`, {
+      method: 'DELETE',
+      headers: { cookie: owner },
+    });
+    expect(removed.status).toBe(204);
+    await waitFor(() => changed === 1, 'the access:changed event', 500);
+    // Another board event (an invite) no longer reaches the socket; a member's does.
+    const member = connect({ cookie: owner });
+    await connected(member);
+    expect(await join(member, 'demo')).toMatchObject({ ok: true });
+    let memberEvents = 0;
+    member.on('members:changed', () => memberEvents++);
+    const before = boardEvents;
+    await postJson(server, '/api/boards/demo/invites', { role: 'observer', stakeholderId: null }, { cookie: owner });
+    await waitFor(() => memberEvents > 0, "the member's members:changed");
+    expect(boardEvents).toBe(before);
+    expect(await join(socket, 'demo')).toEqual({ ok: false, error: 'you are not a member of this board' });
+    // The socket itself stays up: it serves the person's other boards and notifications.
+    expect(socket.connected).toBe(true);
+    // The store watch sees the removal a moment later; it tells the socket nothing twice.
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(changed).toBe(1);
   });
 
   it('RT5: a socket from another site (Origin header) is refused', async () => {

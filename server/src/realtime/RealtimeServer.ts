@@ -147,11 +147,7 @@ export class RealtimeServer {
       }
       if (change.kind !== 'membership-changed') return;
       const was = socket.data.joined[change.boardId];
-      // Not on the board: a new membership, say; the client may re-read its boards.
-      if (!was) {
-        socket.emit('access:changed', { boardId: change.boardId });
-        return;
-      }
+      if (!was) return;
       const now = await this.boardPrincipal(socket, change.boardId);
       if (now && now.role === was.role && now.stakeholderId === was.stakeholderId) return;
       socket.emit('access:changed', { boardId: change.boardId });

@@ -14,7 +14,10 @@ export interface ClientToServerEvents {
 export interface ServerToClientEvents {
   /** The board's member list or invites changed (refresh the members panel). */
   'members:changed': (payload: { boardId: string }) => void;
-  /** This user's role or membership on a board changed; re-read /api/auth/me. */
+  /**
+   * This user's role or membership on a board this socket joined changed; re-read
+   * /api/auth/me. Without access any more, the socket has left the board's room.
+   */
   'access:changed': (payload: { boardId: string }) => void;
   /** This session was signed out or revoked; the socket is closed right after. */
   'session:ended': () => void;
