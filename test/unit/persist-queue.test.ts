@@ -5,21 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { createLogger } from '../../server/src/logger.ts';
 import { PersistQueue } from '../../server/src/storage/PersistQueue.ts';
-import { SqliteStorage } from '../../server/src/storage/SqliteStorage.ts';
-import type { PendingUpdate } from '../../server/src/storage/Storage.ts';
-
-/** A real SQLite store whose appends fail while `failing` is set (a full disk, a lost volume). */
-class FlakyStorage extends SqliteStorage {
-  failing = true;
-  failures = 0;
-  override async appendUpdates(batch: readonly PendingUpdate[]): Promise<void> {
-    if (this.failing) {
-      this.failures++;
-      throw new Error('SQLITE_FULL: database or disk is full');
-    }
-    return super.appendUpdates(batch);
-  }
-}
+import { FlakyStorage } from '../helpers/flakyStorage.ts';
 
 function anUpdate(text: string): Uint8Array {
   const doc = new Y.Doc();
