@@ -23,9 +23,11 @@ import {
   type UserId,
 } from '@parley/shared/model';
 import type { Principal, Role } from '@parley/shared/permissions';
+import { CLOSE } from '@parley/shared/protocol';
 import { buildDemoState } from '../../server/src/seed/createDemoBoard.ts';
 import { checkBoardChanges, type Verdict } from '../../server/src/collab/guard/boardRules.ts';
 import { resolveChanges } from '../../server/src/collab/guard/resolveChanges.ts';
+import { carriesUpdate, roomHarness, stateBytes, syncUpdateFrame } from '../helpers/room.ts';
 
 const S = 'ukraine' as StakeholderId;
 const T = 'russia' as StakeholderId;
@@ -59,17 +61,26 @@ function fixture(): Fixture {
   return { server, pointId, threadS, commentS };
 }
 
-/** Makes the edit on a replica of the server doc and runs the guard on the resulting update. */
-function attempt(f: Fixture, who: Principal, edit: (doc: Y.Doc) => void): Verdict {
+/** The update an edit makes on a replica of the server doc. */
+function updateFor(f: Fixture, edit: (doc: Y.Doc) => void): Uint8Array {
   const replica = new Y.Doc();
   Y.applyUpdate(replica, Y.encodeStateAsUpdate(f.server));
   const updates: Uint8Array[] = [];
   replica.on('update', (u: Uint8Array) => updates.push(u));
   edit(replica);
-  const update = Y.mergeUpdates(updates);
+  replica.destroy();
+  return Y.mergeUpdates(updates);
+}
+
+/**
+ * Makes the edit on a replica of the server doc and runs the guard on the resulting update;
+ * an allowed update is applied to the fixture's doc, so later attempts build on it. (That
+ * a refused update reaches no doc is the server's part: GUARD1 checks it on the room.)
+ */
+function attempt(f: Fixture, who: Principal, edit: (doc: Y.Doc) => void): Verdict {
+  const update = updateFor(f, edit);
   const verdict = checkBoardChanges(who, f.server, resolveChanges(f.server, update).changes);
   if (verdict.ok) Y.applyUpdate(f.server, update);
-  replica.destroy();
   return verdict;
 }
 
@@ -157,15 +168,51 @@ const who: Record<string, Principal> = {
   observer,
 };
 
+const watcherPrincipal = principal('observer', null, 'u-watcher');
+
 describe('update guard: the permission matrix on raw Yjs updates', () => {
   for (const [role, expectations] of Object.entries(matrix)) {
     for (const [write, allowed] of Object.entries(expectations)) {
-      it(`GUARD1: ${role} × ${write} → ${allowed ? 'allowed' : 'refused'}`, () => {
+      it(`GUARD1: ${role} × ${write} → ${allowed ? 'allowed' : 'refused'}`, async () => {
         const f = fixture();
-        const before = Y.encodeStateAsUpdate(f.server);
-        const verdict = attempt(f, who[role]!, writes[write]!(f, who[role]!));
+        const principalOf = who[role]!;
+        const update = updateFor(f, writes[write]!(f, principalOf));
+        // The guard's verdict on the raw update.
+        const verdict = checkBoardChanges(principalOf, f.server, resolveChanges(f.server, update).changes);
         expect(verdict.ok, verdict.ok ? '' : verdict.reason).toBe(allowed);
-        if (!allowed) expect(Buffer.from(Y.encodeStateAsUpdate(f.server)).equals(Buffer.from(before))).toBe(true);
+
+        // The same update through the server's own path: a room holding that state, the
+        // update sent by a connection of the principal, another connection watching.
+        const room = await roomHarness(Y.encodeStateAsUpdate(f.server));
+        try {
+          const writer = await room.connect(principalOf);
+          const watcher = await room.connect(watcherPrincipal);
+          const before = stateBytes(room.room.doc);
+          const logBefore = (await room.storedLog()).length;
+          // Applied, the update would change the doc, so "unchanged" below means refused.
+          const wouldBe = new Y.Doc();
+          Y.applyUpdate(wouldBe, before);
+          Y.applyUpdate(wouldBe, update);
+          expect(stateBytes(wouldBe).equals(before), 'the update changes nothing').toBe(false);
+          const watcherSeen = watcher.sent.length;
+
+          await room.deliver(writer, syncUpdateFrame(update));
+          const relayed = watcher.sent.slice(watcherSeen).filter(carriesUpdate);
+          if (allowed) {
+            expect(Y.equalSnapshots(Y.snapshot(room.room.doc), Y.snapshot(wouldBe)), 'applied').toBe(true);
+            expect((await room.storedLog()).length, 'stored').toBe(logBefore + 1);
+            expect(relayed, 'relayed').toHaveLength(1);
+            expect(writer.conn.isOpen).toBe(true);
+          } else {
+            expect((await writer.closed).code).toBe(CLOSE.forbiddenUpdate);
+            expect(stateBytes(room.room.doc).equals(before), 'the room doc changed').toBe(true);
+            expect((await room.storedLog()).length, 'stored').toBe(logBefore);
+            expect(relayed, 'relayed').toEqual([]);
+          }
+          wouldBe.destroy();
+        } finally {
+          await room.close();
+        }
       });
     }
   }

@@ -1,0 +1,128 @@
+/**
+ * A board room on its own (unit tests): the server's BoardRoom loaded from a real SQLite
+ * store in a temp dir, with connections on real sockets, fed frames directly. Updates go
+ * through exactly the path the server takes (decode, guard, apply, store, relay), so a
+ * test can watch what a refused update does to the room's doc, the store and the relay.
+ */
+import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import * as encoding from 'lib0/encoding';
+import WebSocket, { WebSocketServer } from 'ws';
+import * as Y from 'yjs';
+import type { Principal } from '@parley/shared/permissions';
+import { MESSAGE, SYNC, parseDocName } from '@parley/shared/protocol';
+import { BoardRoom } from '../../server/src/collab/BoardRoom.ts';
+import { Connection } from '../../server/src/collab/Connection.ts';
+import { createLogger } from '../../server/src/logger.ts';
+import { PersistQueue } from '../../server/src/storage/PersistQueue.ts';
+import { SqliteStorage } from '../../server/src/storage/SqliteStorage.ts';
+
+export function syncUpdateFrame(update: Uint8Array, syncType: number = SYNC.update): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, MESSAGE.sync);
+  encoding.writeVarUint(e, syncType);
+  encoding.writeVarUint8Array(e, update);
+  return encoding.toUint8Array(e);
+}
+
+export interface RoomConnection {
+  readonly conn: Connection;
+  /** Frames the server sent this connection (recorded server-side, as it sends them). */
+  readonly sent: Uint8Array[];
+  /** Resolves with the close code and reason the client received. */
+  readonly closed: Promise<{ code: number; reason: string }>;
+}
+
+export interface RoomHarness {
+  readonly room: BoardRoom;
+  /** A connection of `principal`, joined and past its initial sync. */
+  connect(principal: Principal): Promise<RoomConnection>;
+  /** Hands `frame` to the room as `from` sent it, then waits until the turn's commit and relay are done. */
+  deliver(from: RoomConnection, frame: Uint8Array): Promise<void>;
+  /** The update log as stored. */
+  storedLog(): Promise<Uint8Array[]>;
+  close(): Promise<void>;
+}
+
+/** A room for board `demo` whose store starts with `state`. */
+export async function roomHarness(state: Uint8Array): Promise<RoomHarness> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-room-'));
+  const storage = new SqliteStorage(dataDir);
+  await storage.createBoard('demo', 'Demo', state);
+  const log = createLogger({ logLevel: 'silent', logFormat: 'json' });
+  const persist = new PersistQueue(storage, log, 0);
+  const room = await BoardRoom.load('demo', parseDocName('demo')!, {
+    storage,
+    persist,
+    log,
+    compactThreshold: 500,
+    relayFramesPerSecond: 0,
+  });
+  const wss = new WebSocketServer({ port: 0 });
+  const accepted: WebSocket[] = [];
+  wss.on('connection', (s) => accepted.push(s));
+  const port = (wss.address() as AddressInfo).port;
+  const clients: WebSocket[] = [];
+
+  const settle = async () => {
+    await persist.flush();
+    // The relay flushes on the tick after the commit; let it, and the acks, go out.
+    await new Promise((resolve) => setImmediate(resolve));
+  };
+
+  return {
+    room,
+    async connect(principal) {
+      const client = new WebSocket(`ws://127.0.0.1:${port}`);
+      clients.push(client);
+      const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+        client.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+      );
+      await new Promise((resolve) => client.once('open', resolve));
+      while (accepted.length === 0) await new Promise((r) => setTimeout(r, 2));
+      const conn = new Connection(principal.userId, accepted.shift()!, '127.0.0.1', {
+        messagesPerSecond: 1000,
+        messageBurst: 1000,
+      });
+      const sent: Uint8Array[] = [];
+      const send = conn.send.bind(conn);
+      conn.send = (frame: Uint8Array) => {
+        sent.push(frame);
+        send(frame);
+      };
+      const sendFrames = conn.sendFrames.bind(conn);
+      conn.sendFrames = (frames) => {
+        for (const f of frames) sent.push(f.payload);
+        sendFrames(frames);
+      };
+      conn.access = { principal, sessionId: null };
+      conn.initialSyncDone = true;
+      room.addConnection(conn);
+      return { conn, sent, closed };
+    },
+    async deliver(from, frame) {
+      room.handleMessage(from.conn, frame);
+      await settle();
+    },
+    async storedLog() {
+      return (await storage.loadLog('demo')).updates;
+    },
+    async close() {
+      for (const c of clients) c.terminate();
+      room.destroy();
+      await persist.close();
+      await storage.close();
+      await new Promise((resolve) => wss.close(resolve));
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Whether a frame is a sync update or step 2 (document content), not awareness or an ack. */
+export function carriesUpdate(frame: Uint8Array): boolean {
+  return frame[0] === MESSAGE.sync && (frame[1] === SYNC.update || frame[1] === SYNC.step2);
+}
+
+export const stateBytes = (doc: Y.Doc): Buffer => Buffer.from(Y.encodeStateAsUpdate(doc));
