@@ -64,6 +64,57 @@ describe('HTTP and CLI', () => {
     expect(json.points).toHaveLength(28);
   });
 
+  it('HTTP5: a board-scoped route answers the same for a board that does not exist and one the caller may not see (401 signed out, 404 signed in)', async () => {
+    const stranger = await fetch(`${server.url}/api/auth/signup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        email: `stranger-${Date.now()}@example.test`,
+        name: 'Stranger',
+        password: 'correct horse battery staple',
+      }),
+    });
+    expect(stranger.status).toBe(201);
+    const strangerCookie = stranger.headers.get('set-cookie')!.split(';')[0]!;
+    // A valid token for a board other than the one asked for (here one that does not exist).
+    const elsewhere = await mintToken(server, identity('owner', 'us'), 'ghost-board');
+    const callers: [string, Record<string, string>, number][] = [
+      ['signed out', {}, 401],
+      ['a signed-in non-member', { cookie: strangerCookie }, 404],
+      ["another board's token", { authorization: `Bearer ${elsewhere}` }, 404],
+    ];
+    const routes: [string, (board: string) => string, string?][] = [
+      ['GET', (b) => `/api/boards/${b}/export?format=md`],
+      ['GET', (b) => `/api/boards/${b}/export?format=json`],
+      ['GET', (b) => `/api/boards/${b}/members`],
+      ['POST', (b) => `/api/boards/${b}/invites`, JSON.stringify({ role: 'observer', stakeholderId: null })],
+      ['PATCH', (b) => `/api/boards/${b}/members/u_someone`, JSON.stringify({ role: 'observer', stakeholderId: null })],
+      ['DELETE', (b) => `/api/boards/${b}/members/u_someone`],
+      ['DELETE', (b) => `/api/boards/${b}/invites/i_something`],
+    ];
+    for (const [who, headers, status] of callers) {
+      for (const [method, path, body] of routes) {
+        const answer = async (board: string) => {
+          const res = await fetch(`${server.url}${path(board)}`, {
+            method,
+            headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) },
+            ...(body ? { body } : {}),
+          });
+          return { status: res.status, body: await res.text() };
+        };
+        const [existing, missing] = [await answer('demo'), await answer('no-such-board')];
+        const label = `${who}: ${method} ${path('…')}`;
+        expect(existing.status, label).toBe(status);
+        expect(missing, label).toEqual(existing);
+      }
+    }
+    // The control: a member's token reads the board, and gets 404 for one that does not exist.
+    expect((await fetch(`${server.url}/api/boards/demo/export?format=json`, { headers: auth })).status).toBe(200);
+    const missing = await fetch(`${server.url}/api/boards/no-such-board/export?format=json`, { headers: auth });
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ error: { code: 'unknown_board' } });
+  });
+
   it('CLI1: `parley export` prints the stored board as JSON or Markdown; bad arguments fail clearly', async () => {
     const cli = (args: string[]) =>
       run('npm', ['run', '--silent', 'parley', '--', ...args], {

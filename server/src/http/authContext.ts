@@ -29,12 +29,24 @@ function bearerToken(req: Request): string | null {
   return header?.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : null;
 }
 
-/** The caller's access to a board (session cookie or `Authorization: Bearer <token>`). */
+/**
+ * The one answer for "no such board" and "you may not see it", so a known caller cannot
+ * probe which boards exist. Anyone signed out gets 401 whether or not the board exists.
+ */
+export function noSuchBoard(): HttpError {
+  return new HttpError(404, 'unknown_board', 'No such board, or you have no access to it.');
+}
+
+/**
+ * The caller's access to a board (session cookie or `Authorization: Bearer <token>`):
+ * 401 without valid credentials, and `noSuchBoard()` for a signed-in non-member.
+ */
 export async function requireBoardAccess(access: AccessControl, req: Request, boardId: string): Promise<BoardAccess> {
   try {
     return await access.boardAccess(boardId, { cookieHeader: req.headers.cookie, token: bearerToken(req) });
   } catch (err) {
-    if (err instanceof AuthError) throw new HttpError(401, 'unauthorized', `No access to this board: ${err.message}.`);
-    throw err;
+    if (!(err instanceof AuthError)) throw err;
+    if (err.failure === 'access') throw noSuchBoard();
+    throw new HttpError(401, 'unauthorized', `Sign in first: ${err.message}.`);
   }
 }

@@ -5,7 +5,7 @@ import { isValidBoardId } from '@parley/shared/protocol';
 import type { AccessControl } from '../auth/AccessControl.ts';
 import type { RoomRegistry } from '../collab/RoomRegistry.ts';
 import type { Storage } from '../storage/Storage.ts';
-import { requireBoardAccess, requireSession } from './authContext.ts';
+import { noSuchBoard, requireBoardAccess, requireSession } from './authContext.ts';
 import { HttpError } from './errors.ts';
 
 /** The signed-in user's boards, and board exports. */
@@ -35,8 +35,9 @@ export function boardRoutes(storage: Storage, registry: RoomRegistry, access: Ac
     const format = req.query['format'] ?? 'json';
     if (format !== 'json' && format !== 'md')
       throw new HttpError(400, 'invalid_format', 'format must be "json" or "md"');
-    if (!(await storage.boardExists(id))) throw new HttpError(404, 'unknown_board', `No board "${id}"`);
+    // Access first: asking the store first would tell strangers which boards exist.
     await requireBoardAccess(access, req, id);
+    if (!(await storage.boardExists(id))) throw noSuchBoard();
     // The loaded room holds the freshest state, including updates still being stored.
     const room = await registry.open(id);
     const board = toBoardJson(room.doc);
