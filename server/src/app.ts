@@ -88,7 +88,7 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
   const auth = authRoutes(access, { sessionTtlMs: config.sessionTtlMs, secureCookies: secure });
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', config.trustProxy);
   app.use(securityHeaders(secure));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', connections: endpoint.connectionCount, rooms: registry.loadedCount });

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -6,6 +7,46 @@ import { z } from 'zod';
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 const intFromEnv = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
+
+/** Express's names for address ranges, usable in `PARLEY_TRUST_PROXY`. */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** An address, `address/prefix`, or one of Express's range names. */
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.has(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = net.isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * Express's `trust proxy`: whose `X-Forwarded-For` decides a client's address (for the
+ * sign-in rate limit and logs). Off by default, since trusting it from anyone lets a
+ * client pick a new address for every request. `true` trusts every hop, a number that many
+ * hops, else a comma-separated list of addresses, CIDR ranges or `loopback`, `linklocal`,
+ * `uniquelocal` (the proxies in front of Parley).
+ */
+const TrustProxy = z
+  .string()
+  .default('')
+  .transform((raw, ctx): boolean | number | string[] => {
+    const value = raw.trim();
+    if (value === '' || value === 'false') return false;
+    if (value === 'true') return true;
+    if (/^\d+$/.test(value)) return Number(value);
+    const entries = value.split(',').map((e) => e.trim());
+    const bad = entries.filter((e) => !isProxyAddress(e));
+    if (bad.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `not an address, CIDR range, hop count, true/false or loopback/linklocal/uniquelocal: ${bad.join(', ')}`,
+      });
+      return z.NEVER;
+    }
+    return entries;
+  });
 
 const EnvSchema = z.object({
   PORT: intFromEnv(3000, 0, 65535),
@@ -31,6 +72,7 @@ const EnvSchema = z.object({
   PARLEY_MAX_QUEUED_BYTES: intFromEnv(1024 * 1024, 1024, 256 * 1024 * 1024),
   PARLEY_MAX_BUFFERED_BYTES: intFromEnv(16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
   PARLEY_REVOCATION_POLL_MS: intFromEnv(1_000, 50, 60_000),
+  PARLEY_TRUST_PROXY: TrustProxy,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
 });
@@ -66,6 +108,8 @@ export interface Config {
    * CLI): the longest a revoked user's open sockets outlive a `user disable`.
    */
   revocationPollMs: number;
+  /** Express `trust proxy` (see TrustProxy); false unless configured. */
+  trustProxy: boolean | number | string[];
   logLevel: string;
   logFormat: 'json' | 'pretty';
 }
@@ -110,6 +154,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxQueuedBytes: e.PARLEY_MAX_QUEUED_BYTES,
     maxBufferedBytes: e.PARLEY_MAX_BUFFERED_BYTES,
     revocationPollMs: e.PARLEY_REVOCATION_POLL_MS,
+    trustProxy: e.PARLEY_TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json'),
   };

@@ -135,3 +135,38 @@ describe('HTTP and CLI', () => {
     });
   });
 });
+
+describe('HTTP behind proxies', () => {
+  let plain: RunningServer;
+  let proxied: RunningServer;
+  beforeAll(async () => {
+    [plain, proxied] = await Promise.all([startServer(), startServer({ env: { PARLEY_TRUST_PROXY: 'loopback' } })]);
+  });
+  afterAll(async () => {
+    await Promise.all([plain?.stop(), proxied?.stop()]);
+  });
+
+  /** Statuses of `n` sign-in attempts from loopback, each claiming another client address. */
+  async function rotatingSignIns(server: RunningServer, n: number): Promise<number[]> {
+    const statuses: number[] = [];
+    for (let i = 0; i < n; i++) {
+      // An empty body is refused (400) after the rate limit counted it, without an scrypt.
+      const res = await fetch(`${server.url}/api/auth/signin`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': `203.0.113.${i + 1}` },
+        body: '{}',
+      });
+      statuses.push(res.status);
+    }
+    return statuses;
+  }
+
+  it('HTTP6: X-Forwarded-For is not trusted unless PARLEY_TRUST_PROXY says so: a rotating one does not escape the sign-in rate limit', async () => {
+    const limited = await rotatingSignIns(plain, 32);
+    expect(limited.slice(0, 30).every((s) => s === 400)).toBe(true);
+    expect(limited.slice(30)).toEqual([429, 429]);
+    // The control: with the proxy trusted, each claimed address has a budget of its own.
+    const trusted = await rotatingSignIns(proxied, 32);
+    expect(trusted.every((s) => s === 400)).toBe(true);
+  });
+});
