@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type * as Y from 'yjs';
 import { boardToMarkdown } from '@parley/shared/export';
+import type { BoardJson } from '@parley/shared/model';
 import {
   addCategory,
   deleteComment,
@@ -179,5 +180,71 @@ describe('EXPORT: boardToMarkdown', () => {
     const board = toBoardJson(doc);
     const md = boardToMarkdown(board);
     for (const p of board.points) expect(md).toContain(`${p.number}. **${p.title}**`);
+  });
+
+  /** The rich board with `text` in every field a user writes: title, description, names, titles, body, rationale, comment. */
+  function everywhere(text: string): BoardJson {
+    const board = toBoardJson(richBoard().doc);
+    board.meta.title = text;
+    board.meta.description = text;
+    for (const s of board.stakeholders) s.name = text;
+    for (const c of board.categories) c.title = text;
+    for (const p of board.points) {
+      p.title = text;
+      p.body = `${text}\n${text}`;
+    }
+    for (const p of board.positions) p.rationale = text;
+    for (const t of board.threads) for (const c of t.comments) c.body = text;
+    return board;
+  }
+
+  it('EXPORT8: raw HTML and character references in any user text are escaped, so none renders as markup', () => {
+    const attacks: [string, string][] = [
+      ['<script>alert(1)</script>', '&lt;script>alert(1)&lt;/script>'],
+      ['<img src=x onerror=alert(1)>', '&lt;img src=x onerror=alert(1)>'],
+      ['<svg/onload=alert(1)>', '&lt;svg/onload=alert(1)>'],
+      ['<a href="https://example.com">x</a>', '&lt;a href="https://example.com">x&lt;/a>'],
+      ['<!-- hidden -->', '&lt;!-- hidden -->'],
+      ['<div\nonclick=alert(1)>', '&lt;div'],
+      ['    <b>indented</b>', '&lt;b>indented&lt;/b>'],
+    ];
+    for (const [attack, escaped] of attacks) {
+      const md = boardToMarkdown(everywhere(attack));
+      expect(md, attack).not.toContain('<');
+      expect(md, attack).toContain(escaped);
+    }
+    // A character reference would decode in the renderer (to `<`, or to a link's scheme).
+    const refs = boardToMarkdown(everywhere('&lt;b&gt; &#106;ava &#x3A; &colon;'));
+    expect(refs).toContain('&amp;lt;b&amp;gt; &amp;#106;ava &amp;#x3A; &amp;colon;');
+    expect(refs).not.toMatch(/&(?!amp;)(#|[A-Za-z]+;)/);
+  });
+
+  it('EXPORT9: links that run script or carry a document (javascript:, vbscript:, data:) are neutralised; ordinary text and links stay as typed', () => {
+    const attacks: [string, string][] = [
+      ['[x](javascript:alert(1))', '[x](javascript :alert(1))'],
+      ['[x](JavaScript:alert(1))', '[x](JavaScript :alert(1))'],
+      ['[x]( javascript:alert(1) "t")', '[x]( javascript :alert(1) "t")'],
+      ['[x](javascript\\:alert(1))', '[x](javascript \\:alert(1))'],
+      ['[x](&#106;avascript:alert(1))', '[x](&amp;#106;avascript:alert(1))'],
+      ['<javascript:alert(1)>', '&lt;javascript :alert(1)>'],
+      ['[x][r] [r]: javascript:alert(1)', '[x][r] [r]: javascript :alert(1)'],
+      ['[v](vbscript:msgbox(1))', '[v](vbscript :msgbox(1))'],
+      ['![i](data:image/svg+xml;base64,PHN2Zz4=)', '![i](data :image/svg+xml;base64,PHN2Zz4=)'],
+      ['[d](DATA:text/html,x)', '[d](DATA :text/html,x)'],
+    ];
+    for (const [attack, neutral] of attacks) {
+      const md = boardToMarkdown(everywhere(attack));
+      expect(md, attack).not.toMatch(/\b(javascript|vbscript|data)\\?:\S/i);
+      expect(md, attack).toContain(neutral);
+    }
+    // A link split over lines of a body (CommonMark allows a line break after the paren).
+    const split = toBoardJson(richBoard().doc);
+    split.points[0]!.body = '[x](\njavascript:alert(1))';
+    expect(boardToMarkdown(split)).toContain('   [x](\n   javascript :alert(1))');
+
+    const ordinary = 'R&D and AT&T: see [the plan](https://example.com/a?b=1&c=2), data: 3 > 2, mailto:a@b.example';
+    const md = boardToMarkdown(everywhere(ordinary));
+    expect(md).toContain(`# ${ordinary}\n`);
+    expect(md).toContain(`   - Open thread (${ordinary}): ${ordinary}\n`);
   });
 });

@@ -1,1 +1,1 @@
-export { boardToMarkdown } from './markdown.ts';
+export { boardToMarkdown, markdownText } from './markdown.ts';

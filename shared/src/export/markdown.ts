@@ -1,8 +1,28 @@
 import type { BoardJson } from '../model/types.ts';
 import { STANCE_LABEL } from '../model/schema.ts';
 
+/** `&` that would start a character reference (`&#106;`, `&colon;`): escaped, so none decodes. */
+const CHARACTER_REFERENCE_START = /&(?=#|[A-Za-z][A-Za-z0-9]*;)/g;
+/**
+ * A scheme that runs script or carries a whole document, in front of something, so in a
+ * link (`[x](javascript:…)`, `[x]: data:…`) it would be the URL's scheme. `\:` is there
+ * because a Markdown backslash escape of the colon still leaves a colon in the URL.
+ */
+const DANGEROUS_SCHEME = /\b(javascript|vbscript|data)(\\?:)(?=\S)/gi;
+
+/**
+ * User text made safe to embed in Markdown that will be rendered: no raw HTML (every `<`
+ * is escaped, so no tag and no `<scheme:…>` autolink can form) and no link whose URL runs
+ * script (a space before the colon leaves a relative URL, or no link at all). Character
+ * references are escaped so that none can spell out either. Prose stays as typed: `&` in
+ * "R&D", `>` and a "data: …" with a space after the colon are left alone.
+ */
+export function markdownText(s: string): string {
+  return s.replace(CHARACTER_REFERENCE_START, '&amp;').replaceAll('<', '&lt;').replace(DANGEROUS_SCHEME, '$1 $2');
+}
+
 function oneLine(s: string): string {
-  return s.replace(/\s+/g, ' ').trim();
+  return markdownText(s.replace(/\s+/g, ' ').trim());
 }
 
 /**
@@ -11,8 +31,8 @@ function oneLine(s: string): string {
  */
 export function boardToMarkdown(board: BoardJson): string {
   const out: string[] = [`# ${oneLine(board.meta.title)}`, ''];
-  if (board.meta.description) out.push(board.meta.description.trim(), '');
-  const names = new Map(board.stakeholders.map((s) => [s.id as string, s.name]));
+  if (board.meta.description) out.push(markdownText(board.meta.description.trim()), '');
+  const names = new Map(board.stakeholders.map((s) => [s.id as string, oneLine(s.name)]));
   const known = new Set(board.categories.map((c) => c.id as string));
   // Points whose category vanished (deleted concurrently with a move) are listed last
   // under their own heading, as on the board, so an export never drops a point.
@@ -25,12 +45,12 @@ export function boardToMarkdown(board: BoardJson): string {
     for (const point of section.points) {
       out.push(`${point.number}. **${oneLine(point.title)}**`);
       if (point.body.trim()) {
-        for (const line of point.body.trim().split('\n')) out.push(`   ${line}`.trimEnd());
+        for (const line of markdownText(point.body.trim()).split('\n')) out.push(`   ${line}`.trimEnd());
       }
       for (const pos of board.positions.filter((p) => p.pointId === point.id)) {
         const rationale = pos.rationale ? ` — ${oneLine(pos.rationale)}` : '';
         out.push(
-          `   - *${names.get(pos.stakeholderId) ?? pos.stakeholderId}*: ${STANCE_LABEL[pos.stance]}${rationale}`,
+          `   - *${names.get(pos.stakeholderId) ?? markdownText(pos.stakeholderId)}*: ${STANCE_LABEL[pos.stance]}${rationale}`,
         );
       }
       const open = board.threads.filter((t) => t.pointId === point.id && !t.resolved);
@@ -38,7 +58,7 @@ export function boardToMarkdown(board: BoardJson): string {
         const first = thread.comments.find((c) => !c.deleted);
         if (first)
           out.push(
-            `   - Open thread (${names.get(thread.stakeholderId) ?? thread.stakeholderId}): ${oneLine(first.body)}`,
+            `   - Open thread (${names.get(thread.stakeholderId) ?? markdownText(thread.stakeholderId)}): ${oneLine(first.body)}`,
           );
       }
       out.push('');
