@@ -167,7 +167,10 @@ class BoardChangeCheck {
     const { op, path, item } = change;
     const value = op === 'insert' ? insertedValue(item) : null;
     if (value?.kind === 'forbidden') return deny(`Boards cannot hold ${value.what}.`);
+    if (value?.kind === 'type' && value.type === 'other') return deny('Boards cannot hold XML types.');
     const root = path[0]?.kind === 'root' ? path[0].name : '';
+    // Every root is a map: an entry without a key is invisible to every reader.
+    if (path[1]?.kind !== 'key') return deny(`The board's ${root.slice(0, 40)} map holds only keyed entries.`);
     switch (root) {
       case ROOT.meta:
       case ROOT.stakeholders: {
@@ -195,8 +198,9 @@ class BoardChangeCheck {
   private checkPlanValue(change: Change, value: InsertedValue | null): Verdict {
     const { path } = change;
     const root = (path[0] as { name: string }).name;
-    if (root === ROOT.points && path.length === 4 && keyOf(path[2]) === POINT.title) {
-      this.countTitleChange(change);
+    if (root === ROOT.points && path.length === 4 && path[3]?.kind === 'elem') {
+      if (value?.kind === 'type') return deny("A point's text holds only text.");
+      if (keyOf(path[2]) === POINT.title) this.countTitleChange(change);
       return OK;
     }
     if (change.op !== 'insert' || change.transient || value?.kind !== 'value') return OK;

@@ -18,8 +18,8 @@ export function insertedValue(item: Y.Item): InsertedValue {
     return { kind: 'text' };
   if (c instanceof Y.ContentType) {
     const t = c.type;
-    // Check subclasses before their bases: Y.XmlText extends Y.Text.
-    if (t instanceof Y.XmlText || t instanceof Y.XmlElement || t instanceof Y.XmlFragment)
+    // Check subclasses before their bases: Y.XmlText extends Y.Text, Y.XmlHook Y.Map.
+    if (t instanceof Y.XmlText || t instanceof Y.XmlElement || t instanceof Y.XmlFragment || t instanceof Y.XmlHook)
       return { kind: 'type', type: 'other' };
     if (t instanceof Y.Map) return { kind: 'type', type: 'map' };
     if (t instanceof Y.Array) return { kind: 'type', type: 'array' };

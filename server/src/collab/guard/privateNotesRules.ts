@@ -15,11 +15,14 @@ export function checkPrivateNotesChanges(
   if (!can(principal, action)) return { ok: false, reason: describeRefusal(action) };
   for (const change of changes) {
     const root = change.path[0];
-    if (root?.kind !== 'root' || root.name !== NOTES_ROOT)
+    if (root?.kind !== 'root' || root.name !== NOTES_ROOT || change.path[1]?.kind !== 'key')
       return { ok: false, reason: 'Private notes hold only notes.' };
     if (change.op === 'insert') {
       const value = insertedValue(change.item);
       if (value.kind === 'forbidden') return { ok: false, reason: `Notes cannot hold ${value.what}.` };
+      if (value.kind === 'type' && (change.path.length > 2 || value.type !== 'text')) {
+        return { ok: false, reason: 'A point note must be text.' };
+      }
       if (change.path.length === 2 && !change.transient && !(value.kind === 'type' && value.type === 'text')) {
         return { ok: false, reason: 'A point note must be text.' };
       }

@@ -440,36 +440,47 @@ function checkAcyclic(lookup: Lookup, structs: readonly DecodedStruct[]): void {
 /**
  * The new values an update writes under map keys, grouped by map and key. Yjs keeps one
  * value per key visible: a value landing after the current one deletes it (Item.integrate,
- * "delete right"), and one landing before is deleted itself. A stock client writes a key's
- * values as one chain, each naming the previous as its origin and none a right neighbour;
- * the last of the chain is the only one that can stay visible, and the chain's first can
- * overwrite the value the server shows now. Anything else (two values side by side, whose
- * order depends on client ids) is refused rather than judged.
+ * "delete right"), and one landing before is deleted itself. A value that another new value
+ * names as its origin never stays visible (that one lands to its right), so only the new
+ * values nobody follows can win, and the first to land can overwrite the value the server
+ * shows now. A stock client writes a key's values as one chain (each naming the previous as
+ * its origin, none with a right neighbour); two tabs of one person that edited the same key
+ * offline send two values side by side, which order by client id.
+ *
+ * In a map the server already has, every value that can win is checked as a write of the
+ * key. In a map this update creates, whose fields are judged together (a thread, a
+ * comment), only one chain is judged; anything else there, and a map value with a right
+ * neighbour anywhere, is refused: a stock client never sends it.
  */
 class MapEntries {
-  private readonly groups = new Map<unknown, Map<string, Change[]>>();
+  private readonly groups = new Map<unknown, { readonly live: boolean; readonly keys: Map<string, Change[]> }>();
 
   add(parent: ParentInfo, change: Change): void {
     if (parent.kind === 'gc' || parent.sub === null) return;
     const map = parent.kind === 'root' ? `root:${parent.name}` : parent.ref.item;
-    let keys = this.groups.get(map);
-    if (!keys) this.groups.set(map, (keys = new Map()));
-    const group = keys.get(parent.sub);
+    let entry = this.groups.get(map);
+    if (!entry) {
+      entry = { live: parent.kind === 'root' || parent.ref.live, keys: new Map() };
+      this.groups.set(map, entry);
+    }
+    const group = entry.keys.get(parent.sub);
     if (group) group.push(change);
-    else keys.set(parent.sub, [change]);
+    else entry.keys.set(parent.sub, [change]);
   }
 
   /**
-   * Marks every value of a chain but its last as transient, and returns the live values
-   * the chains may overwrite. Replaces the changes in `changes` it marks.
+   * Marks every new value that cannot stay visible as transient (replacing it in
+   * `changes`), and returns the live values the new ones may overwrite.
    */
   judge(lookup: Lookup, changes: Change[]): Y.Item[] {
     const overwritten: Y.Item[] = [];
     let marked: Map<Change, Change> | null = null;
-    for (const [map, keys] of this.groups) {
+    for (const [map, { live, keys }] of this.groups) {
       for (const [key, group] of keys) {
-        const last = chainEnd(lookup, group, key);
-        for (const c of group) if (c !== last && !c.transient) (marked ??= new Map()).set(c, { ...c, transient: true });
+        const winners = live ? possibleWinners(lookup, group) : [chainEnd(lookup, group, key)];
+        for (const c of group) {
+          if (!c.transient && !winners.includes(c)) (marked ??= new Map()).set(c, { ...c, transient: true });
+        }
         const current = typeof map === 'string' ? currentRootValue(lookup, map, key) : currentValue(map as Y.Item, key);
         if (current && !current.deleted) overwritten.push(current);
       }
@@ -482,30 +493,54 @@ class MapEntries {
   }
 }
 
+const quoted = (key: string) => `"${key.slice(0, 40)}"`;
+
+/** The new value of this group that `c` names as its origin, if any. */
+function predecessor(lookup: Lookup, inGroup: ReadonlyMap<Y.Item, Change>, c: Change): Change | undefined {
+  if (c.item.rightOrigin) {
+    throw new UnjudgeableUpdate(`gives the key ${quoted(keyOfChange(c))} a value with a right neighbour`);
+  }
+  const origin = c.item.origin ? findIncoming(lookup, c.item.origin) : null;
+  return origin ? inGroup.get(origin) : undefined;
+}
+
+const keyOfChange = (c: Change): string => (c.path[c.path.length - 1] as { key: string }).key;
+
+/** The new values of a key in a live map that no other new value follows. */
+function possibleWinners(lookup: Lookup, group: readonly Change[]): Change[] {
+  if (group.length === 1) {
+    predecessor(lookup, new Map(), group[0]!);
+    return [group[0]!];
+  }
+  const inGroup = new Map<Y.Item, Change>(group.map((c) => [c.item, c]));
+  const followed = new Set<Change>();
+  for (const c of group) {
+    const before = predecessor(lookup, inGroup, c);
+    if (before) followed.add(before);
+  }
+  return group.filter((c) => !followed.has(c));
+}
+
 /** The last value of a key's chain of new values; throws when they do not form one chain. */
-function chainEnd(lookup: Lookup, group: readonly Change[], key: string): Change {
+function chainEnd(lookup: Lookup, group: readonly Change[], k: string): Change {
   if (group.length === 1 && !group[0]!.item.rightOrigin) return group[0]!;
   const inGroup = new Map<Y.Item, Change>(group.map((c) => [c.item, c]));
   const next = new Map<Change, Change>();
-  let heads = 0;
+  let head: Change | null = null;
   for (const c of group) {
-    if (c.item.rightOrigin)
-      throw new UnjudgeableUpdate(`gives the key "${key.slice(0, 40)}" a value with a right neighbour`);
-    const origin = c.item.origin ? findIncoming(lookup, c.item.origin) : null;
-    const before = origin ? inGroup.get(origin) : undefined;
+    const before = predecessor(lookup, inGroup, c);
     if (!before) {
-      heads++;
-      continue;
-    }
-    if (next.has(before)) throw new UnjudgeableUpdate(`gives the key "${key.slice(0, 40)}" two values side by side`);
-    next.set(before, c);
+      if (head) throw new UnjudgeableUpdate(`gives the key ${quoted(k)} two values side by side`);
+      head = c;
+    } else if (next.has(before)) throw new UnjudgeableUpdate(`gives the key ${quoted(k)} two values side by side`);
+    else next.set(before, c);
   }
-  if (heads !== 1) throw new UnjudgeableUpdate(`gives the key "${key.slice(0, 40)}" two values side by side`);
-  let end = group.find((c) => !c.item.origin || !inGroup.has(findIncoming(lookup, c.item.origin)!))!;
+  if (!head) throw new UnjudgeableUpdate(`gives the key ${quoted(k)} values in a circle`);
+  let end = head;
   let visited = 1;
   for (; next.has(end) && visited <= group.length; visited++) end = next.get(end)!;
   // One head and no forks, yet values off the chain: they refer to each other in a circle.
-  if (visited !== group.length) throw new UnjudgeableUpdate(`gives the key "${key.slice(0, 40)}" values in a circle`);
+  if (visited !== group.length) throw new UnjudgeableUpdate(`gives the key ${quoted(k)} values in a circle`);
   return end;
 }
 
