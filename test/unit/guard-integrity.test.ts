@@ -260,6 +260,32 @@ describe('GUARD15: one update gives a map key one chain of values, and the last 
     expect(judge(f.server, delegateT, encodeRaw([holder, ...fields]))).toBe('allowed');
   });
 
+  it("GUARD15: in a map the server has, two values side by side (two tabs' offline edits) are each judged as a write", () => {
+    const f = board();
+    const key = positionKey(f.pointId, S);
+    const current = itemOf(f.server.getMap('positions'), key);
+    const value = (stance: string, by: Principal) => ({ stance, rationale: '', by: by.userId, byName: by.name, at: 1 });
+    const sideBySide = (second: Principal) =>
+      encodeRaw([
+        mapEntry(
+          Y.createID(3_300_000_001, 0),
+          'positions',
+          key,
+          new Y.ContentAny([value('oppose', delegateS)]),
+          current.id,
+        ),
+        mapEntry(
+          Y.createID(3_300_000_002, 0),
+          'positions',
+          key,
+          new Y.ContentAny([value('undecided', second)]),
+          current.id,
+        ),
+      ]);
+    expect(judge(f.server, delegateS, sideBySide(delegateS))).toBe('allowed');
+    expect(judge(f.server, delegateS, sideBySide(delegateT))).toBe('refused');
+  });
+
   it('GUARD15: a value with a right neighbour under a map key is refused', () => {
     const f = board();
     const old = itemOf(f.server.getMap('positions'), positionKey(f.pointId, S));
