@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import {
   COMMENT,
+  META,
+  POINT,
+  ROOT,
+  THREAD,
   addCategory,
   addStakeholder,
   deletePoint,
@@ -22,7 +26,7 @@ import {
   type ThreadId,
   type UserId,
 } from '@parley/shared/model';
-import type { Principal, Role } from '@parley/shared/permissions';
+import { can, type Principal, type Role } from '@parley/shared/permissions';
 import { CLOSE } from '@parley/shared/protocol';
 import { buildDemoState } from '../../server/src/seed/createDemoBoard.ts';
 import { checkBoardChanges, type Verdict } from '../../server/src/collab/guard/boardRules.ts';
@@ -168,6 +172,105 @@ const who: Record<string, Principal> = {
   observer,
 };
 
+/**
+ * The guard's judgement of an update: refused by the rules, or not even resolvable (which
+ * the server refuses too), or allowed.
+ */
+function judge(f: Fixture, p: Principal, update: Uint8Array): 'allowed' | 'refused' | 'unresolvable' {
+  let changes;
+  try {
+    changes = resolveChanges(f.server, update).changes;
+  } catch {
+    return 'unresolvable';
+  }
+  return checkBoardChanges(p, f.server, changes).ok ? 'allowed' : 'refused';
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Yjs types differ in their event type parameter
+type MakeXml = () => Y.AbstractType<any>;
+
+const XML_KINDS: Record<string, MakeXml> = {
+  'Y.XmlFragment': () => new Y.XmlFragment(),
+  'Y.XmlElement': () => new Y.XmlElement('p'),
+  'Y.XmlText': () => new Y.XmlText('xml text'),
+  'Y.XmlHook': () => new Y.XmlHook('hook'),
+};
+
+/** A comment map written by hand, as a hostile client could, with `body` as given. */
+function commentWithBody(p: Principal, body: unknown): Y.Map<unknown> {
+  const c = new Y.Map<unknown>();
+  c.set(COMMENT.id, 'c-xml');
+  c.set(COMMENT.authorId, p.userId);
+  c.set(COMMENT.authorName, p.name);
+  c.set(COMMENT.stakeholderId, p.stakeholderId);
+  c.set(COMMENT.body, body);
+  c.set(COMMENT.createdAt, Date.now());
+  return c;
+}
+
+/**
+ * Places an XML type can be put: at a root (a new one, or as an element of a known root,
+ * which a doc where that root is an XML fragment writes), and inside the places each role
+ * may otherwise write (plan and setup for owner and editor, positions for delegates and the
+ * owner, comments for everyone but observers).
+ */
+const XML_PLACES: Record<string, (f: Fixture, p: Principal, make: MakeXml) => Uint8Array> = {
+  'a new root (map entry)': (f, _p, make) => updateFor(f, (d) => d.getMap('prose').set('x', make())),
+  'a new XML root': (f, _p, make) => updateFor(f, (d) => d.getXmlFragment('prose').insert(0, [make() as Y.XmlElement])),
+  ...Object.fromEntries(
+    Object.values(ROOT).map((root) => [
+      `an element of the ${root} root`,
+      (_f: Fixture, _p: Principal, make: MakeXml) => {
+        // A client whose ${root} is an XML fragment: its children name the root, no key.
+        const other = new Y.Doc();
+        other.getXmlFragment(root).insert(0, [make() as Y.XmlElement]);
+        return Y.encodeStateAsUpdate(other);
+      },
+    ]),
+  ),
+  'a new entry of the points root': (f, _p, make) => updateFor(f, (d) => d.getMap(ROOT.points).set('p_xml', make())),
+  "a point's fields": (f, _p, make) =>
+    updateFor(f, (d) => (d.getMap(ROOT.points).get(f.pointId) as Y.Map<unknown>).set('extra', make())),
+  "a point's title": (f, _p, make) =>
+    updateFor(f, (d) => (d.getMap(ROOT.points).get(f.pointId) as Y.Map<unknown>).set(POINT.title, make())),
+  "a point's body, embedded in its text": (f, _p, make) =>
+    updateFor(f, (d) => pointText(d, f.pointId, 'body')!.insertEmbed(0, make())),
+  'the meta map': (f, _p, make) => updateFor(f, (d) => d.getMap(ROOT.meta).set(META.description, make())),
+  'the stakeholder list': (f, _p, make) => updateFor(f, (d) => d.getMap(ROOT.stakeholders).set('xml', make())),
+  'the categories': (f, _p, make) => updateFor(f, (d) => d.getMap(ROOT.categories).set('c_xml', make())),
+  "the principal's stakeholder's position": (f, p, make) =>
+    updateFor(f, (d) =>
+      d.getMap(ROOT.positions).set(positionKey(f.pointId, (p.stakeholderId ?? S) as StakeholderId), make()),
+    ),
+  'a new thread': (f, _p, make) => updateFor(f, (d) => d.getMap(ROOT.threads).set('t_xml', make())),
+  "a thread's comment list": (f, _p, make) =>
+    updateFor(f, (d) =>
+      ((d.getMap(ROOT.threads).get(f.threadS) as Y.Map<unknown>).get(THREAD.comments) as Y.Array<unknown>).push([
+        make(),
+      ]),
+    ),
+  "a new comment's body": (f, p, make) =>
+    updateFor(f, (d) =>
+      ((d.getMap(ROOT.threads).get(f.threadS) as Y.Map<unknown>).get(THREAD.comments) as Y.Array<unknown>).push([
+        commentWithBody(p, make()),
+      ]),
+    ),
+  "a thread's resolution": (f, _p, make) =>
+    updateFor(f, (d) => (d.getMap(ROOT.threads).get(f.threadS) as Y.Map<unknown>).set(THREAD.resolved, make())),
+};
+
+/** Places in the plan and the board setup (what owners and editors may write). */
+const PLAN_AND_SETUP_PLACES: readonly string[] = [
+  ...[ROOT.meta, ROOT.stakeholders, ROOT.categories, ROOT.points].map((root) => `an element of the ${root} root`),
+  'a new entry of the points root',
+  "a point's fields",
+  "a point's title",
+  "a point's body, embedded in its text",
+  'the meta map',
+  'the stakeholder list',
+  'the categories',
+];
+
 const watcherPrincipal = principal('observer', null, 'u-watcher');
 
 describe('update guard: the permission matrix on raw Yjs updates', () => {
@@ -281,11 +384,35 @@ describe('update guard: details', () => {
     );
   });
 
-  it('GUARD6: unknown roots, subdocuments and XML types are refused even for the owner', () => {
+  it('GUARD6: unknown roots and subdocuments are refused even for the owner', () => {
     const f = fixture();
     expect(attempt(f, owner, (d) => d.getMap('secret').set('x', 1)).ok).toBe(false);
     expect(attempt(f, owner, (d) => d.getMap('meta').set('sub', new Y.Doc())).ok).toBe(false);
   });
+
+  for (const [role, p] of Object.entries(who)) {
+    const gaps = can(p, { kind: 'edit-plan' }) ? PLAN_AND_SETUP_PLACES : [];
+    for (const [kind, make] of Object.entries(XML_KINDS)) {
+      const accepted = (places: readonly string[]) =>
+        places.filter((place) => {
+          const f = fixture();
+          return judge(f, p, XML_PLACES[place]!(f, p, make)) === 'allowed';
+        });
+      const checked = Object.keys(XML_PLACES).filter((place) => !gaps.includes(place));
+      it(`GUARD6: ${role} × ${kind} at roots and inside places the role may write → refused`, () => {
+        expect(accepted(checked), `${kind} accepted from ${role} in`).toEqual([]);
+      });
+      if (gaps.length === 0) continue;
+      // KNOWN GAP (found by these cases; see the issue-11 report): the guard checks who may
+      // write the plan and the board setup, not what is written there, so an owner or an
+      // editor can put any Yjs type (XML ones included) into points, point texts, meta,
+      // stakeholders and categories. `it.fails` keeps the suite green while the gap is open
+      // and turns red once it is closed: then make these plain `it`s.
+      it.fails(`GUARD6 (known gap): ${role} × ${kind} in the plan and board setup → refused`, () => {
+        expect(accepted(gaps), `${kind} accepted from ${role} in`).toEqual([]);
+      });
+    }
+  }
 
   it('GUARD7: an update that depends on state the server does not have is unresolvable', () => {
     const f = fixture();
@@ -317,18 +444,37 @@ describe('update guard: details', () => {
     replica.destroy();
   });
 
-  it('GUARD8: an offline session replayed in one step-2 (create, edit, delete) is judged as a whole', () => {
+  it('GUARD8: an offline session replayed in one sync step 2 (create, edit, delete, set a position) is judged as a whole, for the right principal only', () => {
     const f = fixture();
     const replica = new Y.Doc();
     Y.applyUpdate(replica, Y.encodeStateAsUpdate(f.server));
     const sv = Y.encodeStateVector(f.server);
-    const tid = openThread(replica, actorOf(delegateS2), { pointId: f.pointId, body: 'offline draft' });
-    const cid = listThreads(replica).find((t) => t.id === tid)!.comments[0]!.id;
-    editComment(replica, actorOf(delegateS2), tid, cid, 'offline final');
-    setPosition(replica, actorOf(delegateS2), { pointId: f.pointId, stakeholderId: S, stance: 'undecided' });
+    const actor = actorOf(delegateS2);
+    // Create a thread, edit its first comment, reply and delete the reply, set S's position.
+    const tid = openThread(replica, actor, { pointId: f.pointId, body: 'offline draft' });
+    const first = listThreads(replica).find((t) => t.id === tid)!.comments[0]!.id;
+    editComment(replica, actor, tid, first, 'offline final');
+    const reply = replyToThread(replica, actor, tid, 'offline reply, then deleted');
+    deleteComment(replica, actor, tid, reply);
+    setPosition(replica, actor, { pointId: f.pointId, stakeholderId: S, stance: 'undecided' });
     const step2 = Y.encodeStateAsUpdate(replica, sv);
-    expect(checkBoardChanges(delegateS2, f.server, resolveChanges(f.server, step2).changes)).toEqual({ ok: true });
-    expect(checkBoardChanges(delegateT, f.server, resolveChanges(f.server, step2).changes).ok).toBe(false);
+    const verdictFor = (p: Principal, update: Uint8Array) =>
+      checkBoardChanges(p, f.server, resolveChanges(f.server, update).changes);
+    expect(verdictFor(delegateS2, step2)).toEqual({ ok: true });
+    // The same session from another principal: S's position is not T's delegate's to set.
+    expect(verdictFor(delegateT, step2).ok).toBe(false);
+    // As a whole: the session plus one forbidden change (plan text) is refused, allowed parts and all.
+    pointText(replica, f.pointId, 'body')!.insert(0, 'not a delegate’s to write ');
+    expect(verdictFor(delegateS2, Y.encodeStateAsUpdate(replica, sv)).ok).toBe(false);
+    // Applied, the allowed session holds what was done offline, the deleted reply included.
+    Y.applyUpdate(f.server, step2);
+    const thread = listThreads(f.server).find((t) => t.id === tid)!;
+    expect(thread.comments.map((c) => [c.body, c.deleted === true])).toEqual([
+      ['offline final', false],
+      ['', true],
+    ]);
+    expect(f.server.getMap('positions').has(positionKey(f.pointId, S))).toBe(true);
+    replica.destroy();
   });
   it('GUARD12: a new comment may not reuse an id already in its thread, nor one another new comment of the update uses', () => {
     const f = fixture();
