@@ -28,6 +28,7 @@ import {
   setThreadResolved,
   toBoardJson,
   type Actor,
+  type BoardJson,
   type PointId,
   type StakeholderId,
   type ThreadId,
@@ -254,6 +255,28 @@ interface Outcome {
   readonly mark: string;
 }
 
+/** A client's clock per client id, from its state vector. */
+const clocksOf = (doc: Y.Doc): Map<number, number> => Y.decodeStateVector(Y.encodeStateVector(doc));
+
+/** Client ids under which updates carry structs (content or GC). */
+function clientsOf(updates: readonly Uint8Array[]): Set<number> {
+  const out = new Set<number>();
+  for (const update of updates) for (const s of Y.decodeUpdate(update).structs) out.add(s.id.client);
+  return out;
+}
+
+/** The updates carried by frames (sync step 2 and update). */
+function updatesIn(frames: readonly Uint8Array[]): Uint8Array[] {
+  return frames
+    .filter((f) => frameKind(f) === 'sync-step2' || frameKind(f) === 'sync-update')
+    .map((f) => {
+      const d = decoding.createDecoder(f);
+      decoding.readVarUint(d);
+      decoding.readVarUint(d);
+      return decoding.readVarUint8Array(d);
+    });
+}
+
 describe('permission matrix through the real server', () => {
   let server: RunningServer;
   /** S's first delegate: author of every targeted thread and comment; also the barrier sender. */
@@ -274,22 +297,57 @@ describe('permission matrix through the real server', () => {
     return c;
   };
 
+  /** The point whose S position (board) and S note (notes) the barriers write. */
+  let barrierPoint: PointId;
   let barrierSeq = 0;
   /**
-   * Awareness round trip from the barrier sender to the watcher of the same room. The server
-   * handles frames in order, so once the watcher has the barrier, it would also have any
-   * update the server broadcast before it.
+   * A barrier on the path an update takes: an allowed edit by S's first delegate (S's
+   * position on a point of its own in the board, its note on that point in S's notes),
+   * applied, stored, and relayed only after its commit. Commits and relays follow the order
+   * in which updates were applied, so once the watcher has the barrier it has every update
+   * the server applied before it. (An awareness frame, relayed at once, could overtake one.)
    */
   async function barrier(room: 'board' | 'notes'): Promise<void> {
-    const [from, to] = room === 'board' ? [authorBoard, watcher] : [authorNotes, notesWatcher];
-    const n = ++barrierSeq;
-    from.provider.awareness.setLocalStateField('barrier', n);
-    await waitFor(
-      () =>
-        (to.provider.awareness.getStates().get(from.doc.clientID) as { barrier?: number } | undefined)?.barrier === n,
-      `barrier ${n} to reach the ${room} watcher`,
-    );
+    const mark = `[barrier ${++barrierSeq}]`;
+    if (room === 'board') {
+      setPosition(authorBoard.doc, actorOf(author), {
+        pointId: barrierPoint,
+        stakeholderId: S,
+        stance: 'undecided',
+        rationale: mark,
+      });
+      await waitFor(
+        () => listPositions(watcher.doc).some((p) => p.pointId === barrierPoint && p.rationale === mark),
+        `${mark} to reach the board watcher`,
+      );
+    } else {
+      pointNotes(authorNotes.doc, barrierPoint).insert(0, `${mark} `);
+      await waitFor(
+        () => notesMap(notesWatcher.doc).get(barrierPoint)?.toString().includes(mark) === true,
+        `${mark} to reach the notes watcher`,
+      );
+    }
   }
+  const barrierClient = (room: 'board' | 'notes') => (room === 'board' ? authorBoard : authorNotes).doc.clientID;
+  /** A watched doc's clocks, leaving out the barrier sender's. */
+  const clocksBesideBarriers = (room: 'board' | 'notes', doc: Y.Doc) => {
+    const clocks = clocksOf(doc);
+    clocks.delete(barrierClient(room));
+    return clocks;
+  };
+  /** Board JSON (the watcher's or the server's export) or notes JSON, leaving out what barriers wrote. */
+  const besideBarriers = (json: unknown): unknown => {
+    if (typeof json === 'object' && json !== null && 'positions' in json) {
+      const board = json as BoardJson;
+      return { ...board, positions: board.positions.filter((p) => p.pointId !== barrierPoint) };
+    }
+    const notes = { ...(json as Record<string, unknown>) };
+    delete notes[barrierPoint];
+    return notes;
+  };
+  /** Whether the update frames a watcher received since `from` carry nothing but barriers. */
+  const onlyBarriersSince = (room: 'board' | 'notes', watch: RecordedClient, from: number) =>
+    [...clientsOf(updatesIn(watch.received.slice(from)))].every((c) => c === barrierClient(room));
 
   async function serverBoardJson(): Promise<unknown> {
     const res = await fetch(`${server.url}/api/boards/demo/export?format=json`, {
@@ -325,6 +383,7 @@ describe('permission matrix through the real server', () => {
       const t = targets.get(ROLES[0]!.label)!;
       targets.set(label, { ...t, pointId: points[ROLES.length + i]!.id });
     }
+    barrierPoint = points[ROLES.length + 4]!.id;
     await waitFor(() => stateEquals(authorBoard.doc, watcher.doc), 'the threads to reach the watcher');
     expect(listThreads(watcher.doc)).toHaveLength(ROLES.length * 2);
   });
@@ -354,7 +413,7 @@ describe('permission matrix through the real server', () => {
           const docName = room === 'board' ? 'demo' : NOTES_DOC;
           const landed = () => def.landed(watcher.doc, notesWatcher.doc, target, mark);
 
-          const svBefore = Y.encodeStateVector(watch.doc);
+          const clocksBefore = clocksBesideBarriers(room, watch.doc);
           const jsonBefore = room === 'board' ? toBoardJson(watch.doc) : notesJson(watch.doc);
           const receivedBefore = watch.received.length;
           expect(landed()).toBe(false);
@@ -379,14 +438,14 @@ describe('permission matrix through the real server', () => {
             }
             expect(await within(writer.closed, 10_000, 'the forbidden-update close')).toBe(CLOSE.forbiddenUpdate);
           }
-          // Refused: nothing reached the watcher, even after a later frame went through.
+          // Refused: nothing reached the watcher, even after a later update went through.
           await barrier(room);
           expect(landed()).toBe(false);
-          expect(Buffer.from(Y.encodeStateVector(watch.doc))).toEqual(Buffer.from(svBefore));
-          expect(room === 'board' ? toBoardJson(watch.doc) : notesJson(watch.doc)).toEqual(jsonBefore);
-          const updatesSeen = watch.received.slice(receivedBefore).filter((f) => frameKind(f) === 'sync-update');
-          expect(updatesSeen).toHaveLength(0);
-          if (room === 'board') expect(await serverBoardJson()).toEqual(jsonBefore);
+          expect(clocksBesideBarriers(room, watch.doc)).toEqual(clocksBefore);
+          const jsonAfter = room === 'board' ? toBoardJson(watch.doc) : notesJson(watch.doc);
+          expect(besideBarriers(jsonAfter)).toEqual(besideBarriers(jsonBefore));
+          expect(onlyBarriersSince(room, watch, receivedBefore), 'an update frame other than the barrier').toBe(true);
+          if (room === 'board') expect(besideBarriers(await serverBoardJson())).toEqual(besideBarriers(jsonBefore));
           writer.destroy();
         });
       }
@@ -409,8 +468,9 @@ describe('permission matrix through the real server', () => {
     const { who, token } = await tokenFor(server, 'delegate', T, 'Offline Russia delegate');
     const offline = track(connectRecorded(server.wsUrl, 'demo', { token }));
     await offline.synced;
-    const svBefore = Y.encodeStateVector(watcher.doc);
+    const clocksBefore = clocksBesideBarriers('board', watcher.doc);
     const jsonBefore = toBoardJson(watcher.doc);
+    const receivedBefore = watcher.received.length;
     offline.provider.disconnect();
     await waitFor(() => !offline.provider.wsconnected && offline.provider.ws === null, 'the local disconnect');
     // Offline: an allowed edit (T's position) and a forbidden one (point text) together.
@@ -429,8 +489,9 @@ describe('permission matrix through the real server', () => {
     expect(kinds).toContain('sync-step2');
     expect(kinds).not.toContain('sync-update');
     await barrier('board');
-    expect(Buffer.from(Y.encodeStateVector(watcher.doc))).toEqual(Buffer.from(svBefore));
-    expect(toBoardJson(watcher.doc)).toEqual(jsonBefore);
+    expect(clocksBesideBarriers('board', watcher.doc)).toEqual(clocksBefore);
+    expect(besideBarriers(toBoardJson(watcher.doc))).toEqual(besideBarriers(jsonBefore));
+    expect(onlyBarriersSince('board', watcher, receivedBefore), 'an update frame other than the barrier').toBe(true);
     expect(JSON.stringify(toBoardJson(watcher.doc))).not.toMatch(/offline-(allowed|forbidden)-part/);
     offline.destroy();
     outcomes.push({
@@ -497,7 +558,7 @@ describe('permission matrix through the real server', () => {
     await barrier('board');
     const positions = listPositions(watcher.doc).filter((p) => p.rationale === 'sent-after-refusal');
     expect(positions, 'an update sent after the forbidden one was applied').toEqual([]);
-    expect(toBoardJson(watcher.doc)).toEqual(jsonBefore);
+    expect(besideBarriers(toBoardJson(watcher.doc))).toEqual(besideBarriers(jsonBefore));
   });
 
   it("PERM6: an observer cannot claim a writer's next clock values, so the writer's offline edit still arrives", async () => {
@@ -519,23 +580,17 @@ describe('permission matrix through the real server', () => {
     await squatter.opened;
     await waitFor(() => squatter.frames.length > 0, 'the squatter to join');
     squatter.ws.send(updateFrame(gcOnlyUpdate(victim, nextClock, 1000)));
+    // Refused (the server has handled it) before the writer comes back.
+    expect((await within(squatter.closed, 10_000, "the squatter's refusal")).code).toBe(CLOSE.forbiddenUpdate);
     await barrier('board');
-    squatter.ws.terminate();
+    expect(clocksOf(watcher.doc).get(victim), "the writer's clock on the watcher").toBe(nextClock);
 
     writer.provider.connect();
     await within(writer.synced, 10_000, 'the writer to resync');
-    // The writer's sync step 2 went out before it was synced; its awareness, sent after, is
-    // a barrier on the same socket.
-    const awarenessId = writer.provider.awareness.clientID;
-    writer.provider.awareness.setLocalStateField('after', 'resync');
-    await waitFor(
-      () =>
-        (watcher.provider.awareness.getStates().get(awarenessId) as { after?: string } | undefined)?.after ===
-          'resync' || writer.closes.length > 0,
-      "the writer's barrier",
-    );
+    const body = () => listPoints(watcher.doc).find((p) => p.id === target.pointId)?.body ?? '';
+    await waitFor(() => body().includes('offline-edit-kept') || writer.closes.length > 0, "the writer's offline edit");
     expect(writer.closes).toEqual([]);
-    expect(listPoints(watcher.doc).find((p) => p.id === target.pointId)?.body).toContain('offline-edit-kept');
+    expect(body()).toContain('offline-edit-kept');
     writer.destroy();
   });
 
@@ -566,28 +621,6 @@ describe('permission matrix through the real server', () => {
 });
 
 // ------------------------------------------------------------------ clock values and client ids
-
-/** A client's clock per client id, from its state vector. */
-const clocksOf = (doc: Y.Doc): Map<number, number> => Y.decodeStateVector(Y.encodeStateVector(doc));
-
-/** Client ids under which updates carry structs (content or GC). */
-function clientsOf(updates: readonly Uint8Array[]): Set<number> {
-  const out = new Set<number>();
-  for (const update of updates) for (const s of Y.decodeUpdate(update).structs) out.add(s.id.client);
-  return out;
-}
-
-/** The updates carried by frames (sync step 2 and update). */
-function updatesIn(frames: readonly Uint8Array[]): Uint8Array[] {
-  return frames
-    .filter((f) => frameKind(f) === 'sync-step2' || frameKind(f) === 'sync-update')
-    .map((f) => {
-      const d = decoding.createDecoder(f);
-      decoding.readVarUint(d);
-      decoding.readVarUint(d);
-      return decoding.readVarUint8Array(d);
-    });
-}
 
 /** An edit made on a replica of `base` under a chosen client id (continuing its clock). */
 function updateAs(base: Y.Doc, clientID: number, edit: (doc: Y.Doc) => void): Uint8Array {
