@@ -320,7 +320,8 @@ describe('authentication and access', () => {
       const pointId = listPoints(member.doc)[3]!.id;
       const actor: Actor = {
         userId: invitee.userId as UserId,
-        name: 'Invitee',
+        // The server pins a position's byName to the writer's account name (GUARD16).
+        name: 'Invited Ukraine delegate',
         stakeholderId: 'ukraine' as StakeholderId,
       };
       setPosition(member.doc, actor, {

@@ -105,7 +105,8 @@ function updateOf(server: Y.Doc, doc: Y.Doc, edit: () => void): Uint8Array {
 }
 
 const threadsOf = (doc: Y.Doc) => doc.getMap<Y.Map<unknown>>('threads');
-const itemOf = (map: Y.Map<unknown>, key: string) => (map as unknown as { _map: Map<string, Y.Item> })._map.get(key)!;
+const itemOf = (map: Y.AbstractType<any>, key: string) =>
+  (map as unknown as { _map: Map<string, Y.Item> })._map.get(key)!;
 
 /** A thread map in T's name, as a hostile delegate of T would write it. */
 function forgedThread(pointId: string): Y.Map<unknown> {
