@@ -44,6 +44,8 @@ function sentence(reason: string): string {
  *   am no longer a member the app shows the "not a member" page.
  * - 4401 unauthorized: fatal (the connection shows a banner); ask `/api/auth/me` again so
  *   a signed-out user lands on the sign-in page and a removed member on "not a member".
+ * - After 4403 and 4401 my notes follow the rights `/api/auth/me` now gives (closed and
+ *   forgotten if I may no longer read them), as after 4410.
  * - 4429 and everything else: the provider retries with backoff (see session.ts).
  */
 export class BoardHost {
@@ -113,13 +115,27 @@ export class BoardHost {
     if (code === CLOSE.forbiddenUpdate) {
       // My rights may have changed while I was offline (the access-change close only
       // reaches connected sockets): ask again so the UI offers what the server allows.
-      void auth.refresh();
+      void auth.refresh().then(() => this.#followRefreshedRights());
       void this.#refused(which, reason);
     } else if (code === CLOSE.accessChanged) void this.#accessChanged();
     else if (code === CLOSE.unauthorized) {
       const docs = this.#docNames();
-      void auth.refresh().then(() => this.#forgetIfRemoved(docs));
+      void auth
+        .refresh()
+        .then(() => this.#forgetIfRemoved(docs))
+        .then(() => this.#followRefreshedRights());
     }
+  }
+
+  /**
+   * After `/api/auth/me` was asked again because of a refusal (4403, 4401): if I am still a
+   * member but may no longer read my notes (made an observer, or moved to another
+   * stakeholder, while offline), close them and forget this device's copy, as an access
+   * change does.
+   */
+  #followRefreshedRights() {
+    if (this.#destroyed || auth.offline || !auth.principal(this.boardId)) return;
+    this.#syncNotes();
   }
 
   /**
