@@ -1034,6 +1034,14 @@ function refusal(reason: string): OracleVerdict {
 export function judgeUpdate(input: OracleInput): OracleVerdict {
   const { principal: p, update } = input;
   const kind = input.docKind ?? { kind: 'board' };
+  // The bytes first, before any copy is made (most garbage ends here, cheaply).
+  try {
+    const shape = shapeProblem(update);
+    if (shape !== null) return { verdict: 'refuse', reason: `the update holds ${shape}`, malformed: true };
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    return { verdict: 'refuse', reason: `Yjs cannot decode it (${message.slice(0, 80)})`, malformed: true };
+  }
   const state = Y.encodeStateAsUpdate(input.doc);
   const before = copyOf(state, true);
   // The doc as the server would hold it after the update (gc on, as on the server)...
@@ -1059,8 +1067,6 @@ export function judgeUpdate(input: OracleInput): OracleVerdict {
   kept.on('afterTransaction', onTransaction);
   try {
     try {
-      const shape = shapeProblem(update);
-      if (shape !== null) return { verdict: 'refuse', reason: `the update holds ${shape}`, malformed: true };
       const decoder = decoding.createDecoder(update);
       Y.readUpdateV2(decoder, after, ORACLE, new Y.UpdateDecoderV1(decoder));
       if (decoding.hasContent(decoder)) return { verdict: 'refuse', reason: 'bytes after the update', malformed: true };

@@ -18,10 +18,9 @@ import {
 } from '@parley/shared/model';
 import { CLOSE, MESSAGE, SYNC } from '@parley/shared/protocol';
 import type { Principal, Role } from '@parley/shared/permissions';
-import { checkBoardChanges } from '../../server/src/collab/guard/boardRules.ts';
-import { resolveChanges } from '../../server/src/collab/guard/resolveChanges.ts';
 import { decodeClientMessage } from '../../server/src/collab/messages.ts';
 import { connectClient, rawSession, stateEquals, waitFor, type StockClient } from '../helpers/clients.ts';
+import { judgeUpdate } from '../helpers/guardOracle.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
 import { identity, mintToken, type TestIdentity } from '../helpers/tokens.ts';
 import {
@@ -266,9 +265,13 @@ describe('fuzz: garbage frames against the real server', () => {
       ['owner', 'us'],
     ];
     /**
-     * The server's own guard, run locally against the same state: a frame it would accept
-     * *and* that would change the doc is a real edit, not garbage, so it is left out of the
-     * barrage (and counted). What the barrage sends must therefore change nothing.
+     * The reference oracle (GUARD13, test/helpers/guardOracle.ts), not the server's guard,
+     * decides what counts as a real edit: a frame it allows *and* that would change the doc
+     * (state vector or delete set) is left out of the barrage (and counted). Everything else
+     * is sent, so the server must refuse it or change nothing with it: a frame the guard
+     * wrongly accepts shows as a changed board below. (Judged without the client-id owner
+     * map, the oracle allows more than the server, so it never leaves out less than the
+     * server would accept.)
      */
     const wouldChangeBoard = (frame: Uint8Array, principal: Principal): boolean => {
       let msg;
@@ -278,27 +281,8 @@ describe('fuzz: garbage frames against the real server', () => {
         return false;
       }
       if (msg.type !== 'sync-step2' && msg.type !== 'sync-update') return false;
-      try {
-        if (!checkBoardChanges(principal, base, resolveChanges(base, msg.update).changes).ok) return false;
-      } catch {
-        return false;
-      }
-      const scratch = new Y.Doc();
-      try {
-        Y.applyUpdate(scratch, baseState);
-        const snapshot = Y.snapshot(scratch);
-        Y.applyUpdate(scratch, msg.update);
-        // Inserts move the state vector; deletions only the delete set: a snapshot has both.
-        return (
-          !Y.equalSnapshots(snapshot, Y.snapshot(scratch)) ||
-          scratch.store.pendingStructs !== null ||
-          scratch.store.pendingDs !== null
-        );
-      } catch {
-        return false;
-      } finally {
-        scratch.destroy();
-      }
+      const verdict = judgeUpdate({ principal, doc: base, update: msg.update });
+      return verdict.verdict === 'allow' && verdict.changed;
     };
 
     const connections: Connection[] = [];
@@ -335,7 +319,7 @@ describe('fuzz: garbage frames against the real server', () => {
     console.log(`FUZZ seed ${SEED}: ${connections.length} sockets, ${total} frames`, Object.fromEntries(perGenerator));
     if (leftOut > 0)
       console.log(
-        `FUZZ seed ${SEED}: ${leftOut} generated frames the guard would accept were left out`,
+        `FUZZ seed ${SEED}: ${leftOut} generated frames the oracle would accept (real edits) were left out`,
         leftOutSamples,
       );
 
