@@ -1088,6 +1088,17 @@ export function judgeUpdate(input: OracleInput): OracleVerdict {
       if (changed(a, k)) throw new Error(`oracle: gc changed what is visible in "${name}"`);
     }
     if (structural !== null) return { verdict: 'refuse', reason: structural, malformed: true };
+    // What the server would hold must read the same as what every client loading it reads.
+    const reloaded = copyOf(Y.encodeStateAsUpdate(after), true);
+    try {
+      for (const name of new Set([...after.share.keys(), ...reloaded.share.keys()])) {
+        const a = (after.share.get(name) as YType | undefined) ?? null;
+        const r = (reloaded.share.get(name) as YType | undefined) ?? null;
+        if (changed(a, r)) return refusal(`leaves "${name.slice(0, 40)}" reading differently in a copy loaded from it`);
+      }
+    } finally {
+      reloaded.destroy();
+    }
     const strayBefore = strayValues(before);
     for (const id of strayValues(after)) {
       if (!strayBefore.has(id)) return refusal("leaves a map value live that is not its key's value (a split item)");
