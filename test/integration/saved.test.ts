@@ -78,9 +78,11 @@ describe('durable "saved" acknowledgements', () => {
       await a.synced;
       const [p] = listPoints(a.doc);
       const body = pointText(a.doc, p!.id, 'body')!;
-      // Type until a good number of edits are acknowledged, then kill the server without
-      // warning while the last ones may still be in flight.
-      for (let i = 0; ledger.acknowledged().size < ACKED_BEFORE_KILL && i < 2_000; i++) {
+      // Type until a good number of edits, and at least half of those sent, are acknowledged,
+      // then kill the server without warning while the last ones may still be in flight.
+      const enoughAcked = () =>
+        ledger.acknowledged().size >= Math.max(ACKED_BEFORE_KILL, Math.ceil(0.5 * ledger.sentLabels().size));
+      for (let i = 0; !enoughAcked() && i < 2_000; i++) {
         body.insert(body.length, `[w${i}] `);
         await new Promise((r) => setTimeout(r, 2));
       }
