@@ -85,11 +85,14 @@ export async function connectAll(clients: readonly SyncClient[], concurrency = 2
  * is connected (Hocuspocus unloads an empty one at once). Destroy it when done.
  */
 export async function prepareBoard(server: BenchServer): Promise<SyncClient> {
-  const owner = await clientFor(server, participant(1_000_000, 'owner'), { decode: false });
+  const ownerParticipant = participant(1_000_000, 'owner');
+  const owner = await clientFor(server, ownerParticipant, { decode: false });
   try {
     if (server.flavor !== 'parley') Y.applyUpdate(owner.doc, buildDemoState());
     await owner.connect();
-    const actor = { userId: 'bench-1000000' as UserId, name: 'Bench owner', stakeholderId: 'us' as StakeholderId };
+    // The server pins authors to the token's identity (id, name and delegation).
+    const { userId, name, stakeholderId } = ownerParticipant;
+    const actor = { userId, name, stakeholderId };
     for (const point of listPoints(owner.doc)) {
       if (listThreads(owner.doc, point.id).length === 0)
         openThread(owner.doc, actor, { pointId: point.id, body: 'Bench thread' });
