@@ -477,9 +477,21 @@ function unfollowed(items: readonly Y.Item[]): Y.Item[] {
  */
 function integrationProblem(update: Uint8Array, tr: Y.Transaction, news: readonly NewStruct[]): string | null {
   const store = tr.doc.store;
+  const itemAt = (id: Y.ID): Y.Item | null => {
+    if (id.clock >= Y.getState(store, id.client)) return null;
+    const found = Y.getItem(store, id) as Y.Item | Y.GC;
+    return found instanceof Y.Item ? found : null;
+  };
   for (const s of Y.decodeUpdate(update).structs) {
     if (!(s instanceof Y.Item)) continue;
     if (s.id.clock + s.length <= (tr.beforeState.get(s.id.client) ?? 0)) continue; // already known
+    // A map value naming a right neighbour (its key shown by its neighbours), even one Yjs
+    // then drops.
+    if (s.rightOrigin) {
+      const left = s.origin ? itemAt(s.origin) : null;
+      const right = itemAt(s.rightOrigin);
+      if ((left ?? right)?.parentSub != null) return 'a map value names a right neighbour';
+    }
     const parent = s.parent as unknown;
     if (!(parent instanceof Y.ID)) continue;
     if (parent.clock >= Y.getState(store, parent.client)) continue;
@@ -523,6 +535,31 @@ function strayValues(doc: Y.Doc): Set<string> {
       if ((s.parent as YType)._map.get(s.parentSub) !== s) out.add(entryId(s));
     }
   }
+  return out;
+}
+
+/**
+ * Types whose length (what readers index by) disagrees with the visible elements of their
+ * list, by path. Yjs keeps a type's length as items integrate; an item linked into one
+ * list while naming another as its parent breaks it.
+ */
+function miscountedTypes(doc: Y.Doc): Set<string> {
+  const out = new Set<string>();
+  const visit = (type: YType, path: string, depth: number) => {
+    if (depth > MAX_TYPE_NESTING + 2) return;
+    let n = 0;
+    for (let i = type._start; i !== null; i = i.right) if (!i.deleted && i.countable) n += i.length;
+    if (n !== type._length) out.add(path);
+    for (const [key, item] of entries(type)) {
+      const t = typeOf(item);
+      if (t) visit(t, `${path}/${key}`, depth + 1);
+    }
+    for (const u of units(type)) {
+      const t = u.offset === 0 ? typeOf(u.item) : null;
+      if (t) visit(t, `${path}/${u.id}`, depth + 1);
+    }
+  };
+  for (const [name, type] of doc.share) visit(type as YType, name, 0);
   return out;
 }
 
@@ -1098,6 +1135,11 @@ export function judgeUpdate(input: OracleInput): OracleVerdict {
       }
     } finally {
       reloaded.destroy();
+    }
+    const miscountedBefore = miscountedTypes(before);
+    for (const path of miscountedTypes(after)) {
+      if (!miscountedBefore.has(path))
+        return refusal(`leaves ${path.slice(0, 80)} with a length its elements do not add up to`);
     }
     const strayBefore = strayValues(before);
     for (const id of strayValues(after)) {

@@ -1244,6 +1244,16 @@ const CRAFTED: Record<
         if (!c.deleted) collect(typeIn(c), c.id, 'comment field');
       }
     }
+    const gcs = [...g.doc.store.clients.values()].flatMap((list) => list.filter((x) => x instanceof Y.GC));
+    if (gcs.length > 0 && g.chance(0.3)) {
+      // A left neighbour that is live and a right one the server has collected: Yjs drops it.
+      const live = [...g.doc.store.clients.values()].flatMap((list) =>
+        list.filter((x): x is Y.Item => x instanceof Y.Item && !x.deleted),
+      );
+      const gc = g.rnd.pick(gcs);
+      b.item(client, { origin: lastId(g.rnd.pick(live)), rightOrigin: gc.id, content: any(g.plausible('body')) });
+      return { update: b.encode(), label: 'a value between a live item and a collected one' };
+    }
     if (stale.length === 0) return null;
     const { place, old } = g.rnd.pick(stale);
     const content = place.parent === 'positions' ? any(g.position('')) : any(g.plausible(place.key!));
@@ -1768,6 +1778,16 @@ describe('GUARD13: regression cases the differential test found', () => {
     expectBoth('refuse', (w) => {
       const b = new RawUpdate(w.doc);
       b.item(HIGH, { parent: 'meta', content: any('invisible') });
+      return { who: people.editor, update: b.encode() };
+    }));
+
+  it('GUARD13: a map value naming a right neighbour is refused, even one Yjs drops (its right neighbour collected)', () =>
+    expectBoth('refuse', (w) => {
+      deleteThread(w.doc, actorOf(people.editor), w.threads[1]!); // its fields are collected (GC)
+      const gc = [...w.doc.store.clients.values()].flatMap((l) => l.filter((x) => x instanceof Y.GC))[0]!;
+      const title = winner(w.doc.getMap('meta') as unknown as Y.AbstractType<unknown>, 'title')!;
+      const b = new RawUpdate(w.doc);
+      b.item(HIGH, { origin: lastId(title), rightOrigin: gc.id, content: any('Between') });
       return { who: people.editor, update: b.encode() };
     }));
 
