@@ -3,6 +3,12 @@ import * as Y from 'yjs';
 import {
   COMMENT,
   LIMITS,
+  addCategory,
+  addPoint,
+  addStakeholder,
+  movePoint,
+  renameCategory,
+  updateMeta,
   THREAD,
   listPoints,
   listThreads,
@@ -20,6 +26,7 @@ import type { Principal, Role } from '@parley/shared/permissions';
 import { buildDemoState } from '../../server/src/seed/createDemoBoard.ts';
 import { checkBoardChanges } from '../../server/src/collab/guard/boardRules.ts';
 import { UPDATE_BOUNDS } from '../../server/src/collab/guard/bounds.ts';
+import { decodeV1Strict } from '../../server/src/collab/guard/decodeV1.ts';
 import {
   MalformedUpdate,
   OversizedUpdate,
@@ -323,7 +330,9 @@ describe('GUARD16: bounds are checked while decoding, before anything is applied
     const f = board();
     expect(judge(f.server, editor, deepValue(2_000))).toBe('oversized');
     expect(judge(f.server, editor, deepValue(UPDATE_BOUNDS.valueDepth + 1))).toBe('oversized');
-    expect(judge(f.server, editor, deepValue(UPDATE_BOUNDS.valueDepth))).toBe('allowed');
+    // At the bound the value is read, and judged by the rules (no such meta field).
+    expect(() => decodeV1Strict(deepValue(UPDATE_BOUNDS.valueDepth))).not.toThrow();
+    expect(judge(f.server, editor, deepValue(UPDATE_BOUNDS.valueDepth))).toBe('refused');
     const json = encodeRaw([
       mapEntry(Y.createID(77, 0), 'meta', 'deep', new Y.ContentJSON([nested(UPDATE_BOUNDS.valueDepth + 1)])),
     ]);
@@ -486,5 +495,54 @@ describe('GUARD17: nothing Yjs would keep pending is accepted', () => {
     const [one] = decodeRaw(Y.encodeStateAsUpdate(e)).structs;
     const twice = encodeRaw([one!, new Y.GC(Y.createID(97, 0), 1), one!]);
     expect(judge(f.server, editor, twice)).toBe('malformed');
+  });
+});
+
+describe('GUARD18: the plan and the board setup keep the shape every client reads', () => {
+  const junk: Record<string, (doc: Y.Doc, f: Board) => void> = {
+    'a point that is a number': (d) => d.getMap('points').set('p_junk', 7),
+    "a point's title as a plain string": (d, f) =>
+      (d.getMap('points').get(f.pointId) as Y.Map<unknown>).set('title', 'x'),
+    "a point's body as a map": (d, f) => (d.getMap('points').get(f.pointId) as Y.Map<unknown>).set('body', new Y.Map()),
+    "a point's category as a number": (d, f) =>
+      (d.getMap('points').get(f.pointId) as Y.Map<unknown>).set('categoryId', 3),
+    'an array field on a point': (d, f) =>
+      (d.getMap('points').get(f.pointId) as Y.Map<unknown>).set('extra', new Y.Array()),
+    'a point id with a colon': (d) => d.getMap('points').set('p:1', new Y.Map()),
+    'a category that is a string': (d) => d.getMap('categories').set('c_junk', 'x'),
+    'a stakeholder that is a number': (d) => d.getMap('stakeholders').set('osce', 1),
+    "a stakeholder's colour that is not #rrggbb": (d) =>
+      (d.getMap('stakeholders').get(S) as Y.Map<unknown>).set('color', 'red; background: url(x)'),
+    'an unknown board setting': (d) => d.getMap('meta').set('script', 'x'),
+    'a description over the limit': (d) =>
+      d.getMap('meta').set('description', 'x'.repeat(LIMITS.descriptionLength + 1)),
+  };
+  for (const [what, write] of Object.entries(junk)) {
+    it(`GUARD18: an editor may not write ${what}`, () => {
+      const f = board();
+      const doc = replicaOf(f.server);
+      expect(
+        judge(
+          f.server,
+          editor,
+          updateOf(f.server, doc, () => write(doc, f)),
+        ),
+      ).toBe('refused');
+    });
+  }
+
+  it("GUARD18: the editors' own mutations (add, move and retitle a point, categories, stakeholders, settings) are allowed", () => {
+    const f = board();
+    const doc = replicaOf(f.server);
+    const update = updateOf(f.server, doc, () => {
+      const category = addCategory(doc, null, 'A fifth category');
+      const point = addPoint(doc, null, { categoryId: category, title: 'A new point', body: 'Its text' });
+      movePoint(doc, null, f.pointId, { categoryId: category, index: 0 });
+      pointText(doc, point, 'title')!.insert(0, 'Renamed: ');
+      renameCategory(doc, null, category, 'Renamed category');
+      addStakeholder(doc, null, { id: 'osce' as StakeholderId, name: 'OSCE', short: 'OSCE', color: '#336699' });
+      updateMeta(doc, null, { title: 'A new title', description: 'A new description' });
+    });
+    expect(judge(f.server, editor, update)).toBe('allowed');
   });
 });

@@ -93,17 +93,23 @@ export function initBoard(doc: Y.Doc, init: { title: string; description?: strin
   const title = cleanLine(init.title, LIMITS.titleLength, 'Board title');
   run(doc, 'initBoard', null, ({ meta }) => () => {
     meta.set(META.title, title);
-    meta.set(META.description, (init.description ?? '').trim());
+    meta.set(META.description, cleanDescription(init.description ?? ''));
     meta.set(META.isDemo, init.isDemo === true);
     meta.set(META.schemaVersion, SCHEMA_VERSION);
   });
+}
+
+function cleanDescription(description: string): string {
+  const clean = description.trim();
+  invariant(clean.length <= LIMITS.descriptionLength, 'invalid', 'Board description is too long');
+  return clean;
 }
 
 export function updateMeta(doc: Y.Doc, actor: Actor | null, patch: { title?: string; description?: string }): void {
   const title = patch.title === undefined ? undefined : cleanLine(patch.title, LIMITS.titleLength, 'Board title');
   run(doc, 'updateMeta', actor?.userId ?? null, ({ meta }) => () => {
     if (title !== undefined) meta.set(META.title, title);
-    if (patch.description !== undefined) meta.set(META.description, patch.description.trim());
+    if (patch.description !== undefined) meta.set(META.description, cleanDescription(patch.description));
   });
 }
 

@@ -84,6 +84,9 @@ export const LIMITS = {
   commentLength: 10_000,
   stakeholderNameLength: 100,
   stakeholderShortLength: 8,
+  descriptionLength: 5_000,
+  /** Fractional-index keys grow only when many items are inserted at one spot. */
+  orderKeyLength: 1_000,
 } as const;
 
 export function positionKey(pointId: string, stakeholderId: string): string {

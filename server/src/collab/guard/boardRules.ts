@@ -1,8 +1,9 @@
 import * as Y from 'yjs';
-import { CATEGORY, COMMENT, LIMITS, META, POINT, ROOT, STAKEHOLDER, STANCES, THREAD } from '@parley/shared/model';
+import { COMMENT, LIMITS, POINT, ROOT, STANCES, THREAD } from '@parley/shared/model';
 import { can, describeRefusal, type Action, type Principal } from '@parley/shared/permissions';
 import { addCommentIds, commentIdsOf } from './commentIds.ts';
 import { insertedValue, liveArray, liveMap, type InsertedValue } from './content.ts';
+import { planShapeError } from './planSchema.ts';
 import type { Change, Segment, StructRef } from './resolveChanges.ts';
 
 export type Verdict = { readonly ok: true } | { readonly ok: false; readonly reason: string };
@@ -38,19 +39,6 @@ const isString = (v: InsertedValue | undefined, max = 1_000): v is { kind: 'valu
 const isNumber = (v: InsertedValue | undefined) =>
   v?.kind === 'value' && typeof v.value === 'number' && Number.isFinite(v.value);
 const isValue = (v: InsertedValue | undefined, expected: unknown) => v?.kind === 'value' && v.value === expected;
-
-/** Plan strings with a length limit: [root, path length, key]. */
-const PLAN_STRING_LIMITS: readonly [string, number, string, number][] = [
-  [ROOT.meta, 2, META.title, LIMITS.titleLength],
-  [ROOT.categories, 3, CATEGORY.title, LIMITS.categoryTitleLength],
-  [ROOT.stakeholders, 3, STAKEHOLDER.name, LIMITS.stakeholderNameLength],
-  [ROOT.stakeholders, 3, STAKEHOLDER.short, LIMITS.stakeholderShortLength],
-];
-
-function planStringLimit(root: string, depth: number, key: string | null): number | null {
-  for (const [r, d, k, limit] of PLAN_STRING_LIMITS) if (r === root && d === depth && k === key) return limit;
-  return null;
-}
 
 /** What a text run adds to the text's length (formatting marks take clock values, not length). */
 function visibleLength(item: Y.Item, length: number): number {
@@ -192,8 +180,9 @@ class BoardChangeCheck {
   }
 
   /**
-   * Names and titles of the plan are held to the limits the mutations apply. A point's title
-   * is text: what this update leaves in it is counted once all its changes are seen.
+   * The plan and setup keep the shape every client reads (planSchema.ts), with the limits
+   * the mutations apply. A point's title is text: what this update leaves in it is counted
+   * once all its changes are seen.
    */
   private checkPlanValue(change: Change, value: InsertedValue | null): Verdict {
     const { path } = change;
@@ -203,12 +192,15 @@ class BoardChangeCheck {
       if (keyOf(path[2]) === POINT.title) this.countTitleChange(change);
       return OK;
     }
-    if (change.op !== 'insert' || change.transient || value?.kind !== 'value') return OK;
-    const limit = planStringLimit(root, path.length, keyOf(path[path.length - 1]));
-    if (limit === null) return OK;
-    return typeof value.value === 'string' && value.value.length <= limit
-      ? OK
-      : deny(`A name or title is text of at most ${limit} characters.`);
+    if (change.op !== 'insert' || change.transient || !value) return OK;
+    const keys: string[] = [];
+    for (let i = 1; i < path.length; i++) {
+      const key = keyOf(path[i]);
+      if (key === null) return deny('The plan holds only keyed entries and fields.');
+      keys.push(key);
+    }
+    const error = planShapeError(root, keys, value);
+    return error === null ? OK : deny(error);
   }
 
   private countTitleChange(change: Change): void {
