@@ -112,6 +112,7 @@ function updateOf(server: Y.Doc, doc: Y.Doc, edit: () => void): Uint8Array {
 }
 
 const threadsOf = (doc: Y.Doc) => doc.getMap<Y.Map<unknown>>('threads');
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Yjs types are invariant in their event type
 const itemOf = (map: Y.AbstractType<any>, key: string) =>
   (map as unknown as { _map: Map<string, Y.Item> })._map.get(key)!;
 
