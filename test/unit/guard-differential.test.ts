@@ -279,6 +279,19 @@ const KNOWN_OPEN: readonly {
       }),
   },
   {
+    // Guard over-refusal (no hole): a struct whose right neighbour the server has collected
+    // is dropped by Yjs, but the guard judges it where its left neighbour is.
+    id: 'right neighbour collected',
+    matches: (j, update, world) =>
+      !j.guard.ok &&
+      j.oracle.verdict === 'allow' &&
+      Y.decodeUpdate(update).structs.some((s) => {
+        const right = s instanceof Y.Item ? s.rightOrigin : null;
+        if (!right || right.clock >= Y.getState(world.doc.store, right.client)) return false;
+        return Y.getItem(world.doc.store, right) instanceof Y.GC;
+      }),
+  },
+  {
     // Guard over-refusal (no hole): structs hidden only because a new ancestor of theirs is
     // deleted by the same update are value-checked.
     id: 'hidden by a deleted new ancestor',
@@ -1862,6 +1875,22 @@ describe('GUARD13: regression cases the differential test found', () => {
           at: known - 1,
         });
         return { who: people.delegateT, update: again.encode() };
+      }),
+  );
+
+  // ---------------------------------------------------------------- open: collected neighbours
+  // Guard over-refusal (no hole): Yjs drops a struct whose left or right neighbour the
+  // server has collected (Item.getMissing); the guard finds its parent through its left
+  // neighbour only, and judges it there.
+  it.fails(
+    'GUARD13: a struct Yjs drops (its right neighbour collected) changes nothing, wherever its left neighbour is',
+    () =>
+      expectBoth('allow', (w) => {
+        deleteThread(w.doc, actorOf(people.editor), w.threads[1]!); // its fields are collected (GC)
+        const gc = [...w.doc.store.clients.values()].flatMap((l) => l.filter((x) => x instanceof Y.GC))[0]!;
+        const b = new RawUpdate(w.doc);
+        b.item(HIGH, { origin: lastId(commentsOf(w, 0)[0]!), rightOrigin: gc.id, content: any('not a comment') });
+        return { who: people.delegateT, update: b.encode() };
       }),
   );
 
