@@ -48,6 +48,7 @@ import {
   THREAD,
 } from '@parley/shared/model';
 import type { Principal } from '@parley/shared/permissions';
+import { STAKEHOLDER_ID_PATTERN } from '@parley/shared/protocol';
 
 export type DocKind = { readonly kind: 'board' } | { readonly kind: 'notes'; readonly stakeholderId: string };
 
@@ -154,13 +155,72 @@ const RESOLVE_FIELDS = new Set<string>([THREAD.resolved, THREAD.resolvedBy, THRE
 const EDITABLE_COMMENT_FIELDS = new Set<string>([COMMENT.body, COMMENT.editedAt, COMMENT.deleted]);
 const POSITION_FIELDS = new Set(['stance', 'rationale', 'by', 'byName', 'at']);
 const POSITION_KEY = /^([^:]+):([^:]+)$/;
-/** Plain-string fields of the plan (root, depth below it, key) and their limits. */
-const PLAN_STRINGS: readonly { root: string; depth: number; key: string; max: number }[] = [
-  { root: ROOT.meta, depth: 1, key: META.title, max: LIMITS.titleLength },
-  { root: ROOT.categories, depth: 2, key: CATEGORY.title, max: LIMITS.categoryTitleLength },
-  { root: ROOT.stakeholders, depth: 2, key: STAKEHOLDER.name, max: LIMITS.stakeholderNameLength },
-  { root: ROOT.stakeholders, depth: 2, key: STAKEHOLDER.short, max: LIMITS.stakeholderShortLength },
-];
+const PLAN_ROOTS = new Set<string>([ROOT.meta, ROOT.stakeholders, ROOT.categories, ROOT.points]);
+/**
+ * The plan and the board setup, in the shapes the mutations in mutations.ts write (every
+ * client reads them so): the meta fields; entries of stakeholders, categories and points,
+ * each a map of its known fields under a valid id. A value here is a plain value (`v`) or
+ * a type (`t`).
+ */
+type PlanValue = { readonly plain: true; readonly v: unknown } | { readonly plain: false; readonly t: YType | null };
+type PlanCheck = (value: PlanValue) => boolean;
+const planText =
+  (max: number): PlanCheck =>
+  (x) =>
+    x.plain && isString(x.v, max);
+const planNumber: PlanCheck = (x) => x.plain && isFiniteNumber(x.v);
+const planYText: PlanCheck = (x) => !x.plain && isPlainText(x.t);
+/** Point ids as addPoint accepts them (never a ':', which position keys use); category ids alike. */
+const ENTRY_ID = /^[a-z0-9_-]{1,40}$/;
+const META_SHAPE: Readonly<Record<string, PlanCheck>> = {
+  [META.title]: planText(LIMITS.titleLength),
+  [META.description]: planText(LIMITS.descriptionLength),
+  [META.isDemo]: (x) => x.plain && typeof x.v === 'boolean',
+  [META.schemaVersion]: planNumber,
+};
+const ENTRY_SHAPES: Readonly<Record<string, { id: RegExp; fields: Readonly<Record<string, PlanCheck>> }>> = {
+  [ROOT.stakeholders]: {
+    id: STAKEHOLDER_ID_PATTERN,
+    fields: {
+      [STAKEHOLDER.name]: planText(LIMITS.stakeholderNameLength),
+      [STAKEHOLDER.short]: planText(LIMITS.stakeholderShortLength),
+      [STAKEHOLDER.color]: (x) => x.plain && typeof x.v === 'string' && /^#[0-9a-f]{6}$/i.test(x.v),
+      [STAKEHOLDER.order]: planText(LIMITS.orderKeyLength),
+    },
+  },
+  [ROOT.categories]: {
+    id: ENTRY_ID,
+    fields: {
+      [CATEGORY.title]: planText(LIMITS.categoryTitleLength),
+      [CATEGORY.order]: planText(LIMITS.orderKeyLength),
+    },
+  },
+  [ROOT.points]: {
+    id: ENTRY_ID,
+    fields: {
+      [POINT.categoryId]: planText(40),
+      [POINT.order]: planText(LIMITS.orderKeyLength),
+      [POINT.title]: planYText,
+      [POINT.body]: planYText,
+      [POINT.createdAt]: planNumber,
+    },
+  },
+};
+
+/** Why a value written at `keys` below a plan root does not fit the plan's shape, or null. */
+function planShapeProblem(root: string, keys: readonly string[], value: PlanValue): string | null {
+  if (root === ROOT.meta) {
+    return keys.length === 1 && META_SHAPE[keys[0]!]?.(value)
+      ? null
+      : `meta.${keys.join('.').slice(0, 40)} cannot hold that`;
+  }
+  const shape = ENTRY_SHAPES[root];
+  if (!shape) return null;
+  if (!shape.id.test(keys[0]!)) return `"${keys[0]!.slice(0, 40)}" is not an id of ${root}`;
+  if (keys.length === 1) return !value.plain && isYMap(value.t) ? null : `an entry of ${root} is a map of fields`;
+  const check = keys.length === 2 ? shape.fields[keys[1]!] : undefined;
+  return check?.(value) ? null : `${root}' field ${keys.slice(1).join('.').slice(0, 40)} cannot hold that`;
+}
 
 // ------------------------------------------------------------------ reading a tree
 
@@ -623,7 +683,7 @@ class BoardDiff {
           if (changed(b, a)) refuse(`unknown root "${name.slice(0, 40)}"`);
       }
     }
-    this.planStrings();
+    this.planShapes();
   }
 
   /**
@@ -671,19 +731,26 @@ class BoardDiff {
   }
 
   /**
-   * The plan's plain-string names and titles within the limits the mutations clean them
-   * to, for every value written to one (visible or not).
+   * Every value written under the plan and setup roots that is, or could be, seen (not
+   * deleted by the update itself, and not followed by another value of its key) keeps the
+   * plan's shape; below them, list elements belong only in a point's texts (guard policy:
+   * values never seen are not checked).
    */
-  private planStrings(): void {
-    for (const [slot, group] of this.bySlot) {
-      const n = group[0]!;
-      const key = n.path[n.path.length - 1]!.key;
-      const spec = PLAN_STRINGS.find((s) => s.root === n.root && s.depth === n.path.length && s.key === key);
-      if (!spec) continue;
-      for (const w of this.newValues(slot, undefined)) {
-        const f = plainField(w.item);
-        if (f?.plain && !isString(f.value, spec.max)) refuse(`${spec.key} is text of at most ${spec.max} characters`);
+  private planShapes(): void {
+    for (const s of this.news) {
+      if (!PLAN_ROOTS.has(s.root) || this.deletedByUpdate(s.item) || s.item.content instanceof Y.ContentDeleted)
+        continue;
+      if (s.slot !== null) {
+        const group = (this.bySlot.get(s.slot) ?? []).map((n) => n.item);
+        if (!unfollowed(group).includes(s.item)) continue;
       }
+      const keys = s.path.map((seg) => seg.key);
+      if (s.root === ROOT.points && keys.length === 3 && keys[2] === null) continue; // a point's text
+      if (keys.some((k) => k === null)) refuse(`${s.root} holds keyed entries and fields only`);
+      const f = plainField(s.item);
+      const value: PlanValue = f?.plain ? { plain: true, v: f.value } : { plain: false, t: typeOf(s.item) };
+      const problem = planShapeProblem(s.root, keys as string[], value);
+      if (problem) refuse(problem);
     }
   }
 
