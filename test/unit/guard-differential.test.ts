@@ -397,6 +397,7 @@ const GENERATORS = [
   'multi-value',
   'stale-origin',
   'overlap',
+  'resend',
 ] as const;
 type Generator = (typeof GENERATORS)[number];
 
@@ -881,7 +882,7 @@ function writeThread(
 }
 
 const CRAFTED: Record<
-  Exclude<Generator, 'honest' | 'honest-batch' | 'forged-actor' | 'several-clients' | 'two-tabs'>,
+  Exclude<Generator, 'honest' | 'honest-batch' | 'forged-actor' | 'several-clients' | 'two-tabs' | 'resend'>,
   (g: Gen) => Made | null
 > = {
   /** Hole (a): a value written at an existing key, by a doc that never saw it (high client id). */
@@ -1342,6 +1343,19 @@ const CRAFTED: Record<
   },
 };
 
+/** A state vector as bytes, from a map (through a doc holding GC runs up to each clock). */
+function stateVectorOf(sv: Map<number, number>): Uint8Array {
+  const b = new RawUpdate(null);
+  for (const [client, clock] of sv) if (clock > 0) b.gc(client, clock, 0);
+  const doc = new Y.Doc();
+  try {
+    Y.applyUpdate(doc, b.encode());
+    return Y.encodeStateVector(doc);
+  } finally {
+    doc.destroy();
+  }
+}
+
 const RESOLVE_KEYS = [THREAD.resolved, THREAD.resolvedBy, THREAD.resolvedAt];
 const EDIT_KEYS = [COMMENT.body, COMMENT.editedAt, COMMENT.deleted];
 
@@ -1390,6 +1404,14 @@ function makeUpdate(world: World, sender: Sender, kind: Generator, seed: number)
       return onReplica(g, g.senderClient(), 1, actorOf(people[g.someone()]));
     case 'two-tabs':
       return twoTabs(g);
+    case 'resend': {
+      // A sync step 2 with nothing new (what the server has, whole or since an earlier state).
+      const whole = g.chance(0.5);
+      const sv = new Map(Y.decodeStateVector(Y.encodeStateVector(g.doc)));
+      for (const [client, clock] of sv) sv.set(client, g.rnd.int(clock + 1));
+      const update = whole ? Y.encodeStateAsUpdate(g.doc) : Y.encodeStateAsUpdate(g.doc, stateVectorOf(sv));
+      return { update, label: `resend: ${whole ? 'the whole state' : 'since an earlier state'}` };
+    }
     case 'several-clients': {
       const a = onReplica(g, g.senderClient(), 1);
       const first = new Y.Doc();
