@@ -22,7 +22,10 @@
  *    written under a map key that could have become the key's value is judged as that value
  *    (which of two values wins is the sender's choice of client ids). A struct that lands
  *    under something already deleted is discarded by Yjs and ignored.
- * 4. The client ids the update writes under (their clock advanced) must not belong to
+ * 4. The doc after the update must stay sound: it reads the same as a copy loaded from
+ *    its own state (what every client gets), leaves no map value live that is not its
+ *    key's value, and no list whose length its elements do not add up to.
+ * 5. The client ids the update writes under (their clock advanced) must not belong to
  *    someone else, when an owner map is given (BoardRoom's own check), and an observer may
  *    not change anything at all.
  *
@@ -531,6 +534,10 @@ function unfollowed(items: readonly Y.Item[]): Y.Item[] {
  *   writes one);
  * - a map value naming a right neighbour (no client writes one: a map value lands after the
  *   current one) (guard policy);
+ * - a map value of several units (one item holding several values, which Y.Map never
+ *   writes) that the update does not delete whole: the key shows only its last unit, and
+ *   once part of it is deleted, Yjs splits it and leaves the rest live but not the key's
+ *   value, where every replica loading the doc deletes it;
  * - in a map this update creates (a new thread or comment, judged whole), a key whose new
  *   values are not one chain, each naming the previous as its left neighbour: two side by
  *   side would be ordered by client id (guard policy).
@@ -542,15 +549,19 @@ function integrationProblem(update: Uint8Array, tr: Y.Transaction, news: readonl
     const found = Y.getItem(store, id) as Y.Item | Y.GC;
     return found instanceof Y.Item ? found : null;
   };
-  for (const s of Y.decodeUpdate(update).structs) {
+  const decoded = Y.decodeUpdate(update);
+  for (const s of decoded.structs) {
     if (!(s instanceof Y.Item)) continue;
     if (s.id.clock + s.length <= (tr.beforeState.get(s.id.client) ?? 0)) continue; // already known
-    // A map value naming a right neighbour (its key shown by its neighbours), even one Yjs
-    // then drops.
-    if (s.rightOrigin) {
-      const left = s.origin ? itemAt(s.origin) : null;
-      const right = itemAt(s.rightOrigin);
-      if ((left ?? right)?.parentSub != null) return 'a map value names a right neighbour';
+    // Its key: named, or that of its neighbours (a map value's neighbours hold its key).
+    const neighbour = (s.origin ? itemAt(s.origin) : null) ?? (s.rightOrigin ? itemAt(s.rightOrigin) : null);
+    const keyed = s.parentSub !== null || (s.parentSub === null && s.parent === null && neighbour?.parentSub != null);
+    // A map value naming a right neighbour, even one Yjs then drops.
+    if (s.rightOrigin && keyed) return 'a map value names a right neighbour';
+    if (keyed && s.length > 1 && !(s.content instanceof Y.ContentDeleted)) {
+      if (!coversAll(decoded.ds.clients.get(s.id.client) ?? [], s.id.clock, s.length)) {
+        return 'a map value holds several values';
+      }
     }
     const parent = s.parent as unknown;
     if (!(parent instanceof Y.ID)) continue;
@@ -571,6 +582,16 @@ function integrationProblem(update: Uint8Array, tr: Y.Transaction, news: readonl
     if (heads.length !== 1 || new Set(targets).size !== targets.length) return `two values of ${key} side by side`;
   }
   return null;
+}
+
+/** Whether delete-set ranges cover every clock of [clock, clock + length). */
+function coversAll(ranges: readonly { clock: number; len: number }[], clock: number, length: number): boolean {
+  let upTo = clock;
+  for (const r of [...ranges].sort((a, b) => a.clock - b.clock)) {
+    if (r.clock > upTo) break;
+    upTo = Math.max(upTo, r.clock + r.len);
+  }
+  return upTo >= clock + length;
 }
 
 function groupBySlot(news: readonly NewStruct[]): Map<string, NewStruct[]> {

@@ -256,16 +256,18 @@ const KNOWN_OPEN: readonly {
   readonly matches: (j: Judged, update: Uint8Array, world: World) => boolean;
 }[] = [
   {
-    // Guard hole: a map value of several units partly deleted by the same update.
-    id: 'multi-unit map value partly deleted',
+    // Guard hole: a map value of several units (one item holding several values).
+    id: 'multi-unit map value',
     matches: (j, update) =>
       j.guard.ok &&
       Y.decodeUpdate(update).structs.some(
         (s) =>
           s instanceof Y.Item &&
           s.length > 1 &&
-          !(s.content instanceof Y.ContentDeleted) &&
-          deletedPart(update, s) === 'part',
+          (s.content instanceof Y.ContentAny ||
+            s.content instanceof Y.ContentJSON ||
+            s.content instanceof Y.ContentString) &&
+          deletedPart(update, s) !== 'all',
       ),
   },
   {
@@ -1842,9 +1844,22 @@ describe('GUARD13: regression cases the differential test found', () => {
     }));
 
   // ---------------------------------------------------------------- open: multi-unit map values
-  // Guard hole: a map value holding several values (one ContentAny of n values; no stock
-  // client writes one) that the same update partly deletes. Yjs splits the item; the key
-  // shows the last part that is not deleted.
+  // Guard hole: a map value holding several values (one ContentAny of n values; Y.Map never
+  // writes one). The guard judges its last value, or, if the update deletes its first unit,
+  // nothing. The key shows the last unit; once any part is deleted (by this update or a
+  // later one), Yjs splits the item and the key shows the last part not deleted.
+  // (0) Whole: accepted, and from then on anyone who may delete the key can split it.
+  it.fails(
+    'GUARD13: a map value may not hold several values (Y.Map writes one; a later partial delete splits it)',
+    () =>
+      expectBoth('refuse', (w) => {
+        const b = new RawUpdate(w.doc);
+        const values = [aPositionBy(people.delegateT), { ...aPositionBy(people.delegateT), stance: 'support' }];
+        b.item(HIGH, { parent: 'positions', key: positionKey(w.points[2]!, T), content: new Y.ContentAny(values) });
+        return { who: people.delegateT, update: b.encode() };
+      }),
+  );
+
   // (1) First unit deleted: the guard takes the whole value for "transient" and checks
   //     nothing, yet the key shows the rest: here a position under the owner's name.
   it.fails(
