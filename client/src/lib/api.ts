@@ -24,24 +24,33 @@ export class ApiError extends Error {
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
-async function request<T>(method: Method, path: string, body?: unknown): Promise<T> {
+/** A request body sent as it is (a file), with its content type. */
+interface RawBody {
+  raw: Blob | string;
+  type: string;
+}
+
+const isRaw = (body: unknown): body is RawBody =>
+  typeof body === 'object' && body !== null && 'raw' in body && 'type' in body;
+
+async function send(method: Method, path: string, body?: unknown, accept = 'application/json'): Promise<Response> {
+  const raw = isRaw(body) ? body : null;
   let res: Response;
   try {
     res = await fetch(path, {
       method,
       credentials: 'same-origin',
       headers: {
-        accept: 'application/json',
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        accept,
+        ...(body === undefined ? {} : { 'content-type': raw ? raw.type : 'application/json' }),
       },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      ...(body === undefined ? {} : { body: raw ? raw.raw : JSON.stringify(body) }),
     });
   } catch {
     throw new ApiError(0, 'offline', 'Could not reach the server. Check your connection and try again.');
   }
-  if (res.status === 204) return undefined as T;
-  const json: unknown = await res.json().catch(() => null);
   if (!res.ok) {
+    const json: unknown = await res.json().catch(() => null);
     const err = (json as { error?: { code?: unknown; message?: unknown } } | null)?.error;
     const code = typeof err?.code === 'string' ? err.code : `http_${res.status}`;
     const message =
@@ -49,10 +58,18 @@ async function request<T>(method: Method, path: string, body?: unknown): Promise
         ? err.message
         : res.status === 429
           ? 'Too many attempts; try again later.'
-          : `The server answered ${res.status} ${res.statusText}.`;
+          : res.status === 413
+            ? 'The file is too large.'
+            : `The server answered ${res.status} ${res.statusText}.`;
     throw new ApiError(res.status, code, message);
   }
-  return json as T;
+  return res;
+}
+
+async function request<T>(method: Method, path: string, body?: unknown): Promise<T> {
+  const res = await send(method, path, body);
+  if (res.status === 204) return undefined as T;
+  return (await res.json().catch(() => null)) as T;
 }
 
 // ---------------------------------------------------------------- shapes
@@ -80,7 +97,41 @@ export interface BoardSummary {
   title: string;
   role: Role | null;
   stakeholderId: string | null;
+  /** Read-only for everyone; listed apart. */
+  archived: boolean;
 }
+
+export interface NewStakeholder {
+  name: string;
+  short?: string;
+  color?: string;
+}
+
+/** How a new board starts: no categories, or the demo's four categories (no text). */
+export type BoardStart = 'empty' | 'demo-shape';
+
+export interface NewBoard {
+  title: string;
+  description?: string;
+  stakeholders: NewStakeholder[];
+  /** The name of the stakeholder (one of `stakeholders`) the creator belongs to. */
+  ownStakeholder: string;
+  start?: BoardStart;
+}
+
+/** What importing a file would create, counted (`?dryRun=1`). */
+export interface ImportPreview {
+  title: string;
+  categories: number;
+  points: number;
+  stakeholders: number;
+  positions: number;
+  threads: number;
+  comments: number;
+}
+
+/** The largest file the server imports (5 MiB). */
+export const MAX_IMPORT_BYTES = 5 * 1024 * 1024;
 
 export interface InviteInfo {
   boardId: string;
@@ -169,6 +220,8 @@ export async function signOut(): Promise<void> {
 
 // ---------------------------------------------------------------- boards
 
+const boardPath = (boardId: string) => `/api/boards/${encodeURIComponent(boardId)}`;
+
 export async function fetchBoards(): Promise<BoardSummary[]> {
   const body = await request<{ boards?: unknown }>('GET', '/api/boards');
   if (!Array.isArray(body.boards)) return [];
@@ -182,9 +235,109 @@ export async function fetchBoards(): Promise<BoardSummary[]> {
         title: str(v['title']) || v['id'],
         role: isRole(role) ? role : null,
         stakeholderId: strOrNull(v['stakeholderId']),
+        archived: v['archived'] === true,
       },
     ];
   });
+}
+
+function createdId(body: { id?: unknown } | null | undefined): string {
+  if (typeof body?.id !== 'string' || !body.id) {
+    throw new ApiError(500, 'bad_response', 'The server created the board but did not say where it is.');
+  }
+  return body.id;
+}
+
+/** Creates a board (I become its owner); resolves to its id. */
+export async function createBoard(input: NewBoard): Promise<string> {
+  return createdId(await request<{ id?: unknown }>('POST', '/api/boards', input));
+}
+
+/** The content type the import route expects for a file: JSON by name or type, else Markdown. */
+export function importContentType(file: { name: string; type: string }): string {
+  return /\.json$/i.test(file.name) || file.type === 'application/json' ? 'application/json' : 'text/markdown';
+}
+
+function importPath(params: Record<string, string>): string {
+  const query = new URLSearchParams(params).toString();
+  return `/api/boards/import${query ? `?${query}` : ''}`;
+}
+
+/** What importing `file` would create; nothing is created. A bad file rejects with the server's message (line, column). */
+export async function previewImport(file: Blob & { name: string }): Promise<ImportPreview> {
+  const body = await request<{ preview?: unknown }>('POST', importPath({ dryRun: '1' }), {
+    raw: file,
+    type: importContentType(file),
+  });
+  const p = (body?.preview ?? {}) as Record<string, unknown>;
+  return {
+    title: str(p['title']),
+    categories: num(p['categories']),
+    points: num(p['points']),
+    stakeholders: num(p['stakeholders']),
+    positions: num(p['positions']),
+    threads: num(p['threads']),
+    comments: num(p['comments']),
+  };
+}
+
+/** Creates a board from a Markdown or JSON plan file (`title` replaces the file's); resolves to its id. */
+export async function importBoard(file: Blob & { name: string }, title?: string): Promise<string> {
+  const path = importPath(title ? { title } : {});
+  return createdId(await request<{ id?: unknown }>('POST', path, { raw: file, type: importContentType(file) }));
+}
+
+/** Owners: rename, archive or unarchive. */
+export async function updateBoard(boardId: string, patch: { title?: string; archived?: boolean }): Promise<void> {
+  await request('PATCH', boardPath(boardId), patch);
+}
+
+/** Owners: deletes the board for good; `confirm` is its title, typed. */
+export async function deleteBoard(boardId: string, confirm: string): Promise<void> {
+  await request('DELETE', boardPath(boardId), { confirm });
+}
+
+export type ExportFormat = 'md' | 'json';
+
+/** A file name for an export: the board's title made safe, and the day (`round-2-draft-2026-05-04.md`). */
+export function exportFileName(title: string, format: ExportFormat, date = new Date()): string {
+  const base =
+    title
+      .normalize('NFKD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}]+/gu, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 60)
+      .replace(/-+$/, '') || 'board';
+  const day = `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}`;
+  return `${base}-${day}.${format}`;
+}
+
+/** The title an export names: `meta.title` of the JSON, the `# ` heading of the Markdown. */
+function exportTitle(text: string, format: ExportFormat): string {
+  if (format === 'json') {
+    try {
+      const meta = (JSON.parse(text) as { meta?: { title?: unknown } } | null)?.meta;
+      return typeof meta?.title === 'string' ? meta.title : '';
+    } catch {
+      return '';
+    }
+  }
+  return /^# (.*)$/m.exec(text)?.[1]?.trim() ?? '';
+}
+
+/** The board exported as Markdown or JSON, as a file to save. */
+export async function fetchExport(boardId: string, format: ExportFormat): Promise<{ blob: Blob; fileName: string }> {
+  const res = await send(
+    'GET',
+    `${boardPath(boardId)}/export?format=${format}`,
+    undefined,
+    format === 'md' ? 'text/markdown' : 'application/json',
+  );
+  const text = await res.text();
+  const type = format === 'md' ? 'text/markdown;charset=utf-8' : 'application/json;charset=utf-8';
+  return { blob: new Blob([text], { type }), fileName: exportFileName(exportTitle(text, format) || boardId, format) };
 }
 
 // ---------------------------------------------------------------- invites
@@ -214,8 +367,6 @@ export async function acceptInvite(token: string): Promise<Membership> {
 }
 
 // ---------------------------------------------------------------- members (owners manage)
-
-const boardPath = (boardId: string) => `/api/boards/${encodeURIComponent(boardId)}`;
 
 export async function fetchMembers(boardId: string): Promise<{ members: Member[]; invites: InviteSummary[] | null }> {
   const body = await request<{ members?: unknown; invites?: unknown }>('GET', `${boardPath(boardId)}/members`);
