@@ -256,6 +256,16 @@ const KNOWN_OPEN: readonly {
   readonly matches: (j: Judged, update: Uint8Array, world: World) => boolean;
 }[] = [
   {
+    // Guard hole: a struct starting inside its client's known clocks and running past them.
+    id: 'struct overlapping known clocks',
+    matches: (j, update, world) =>
+      j.guard.ok &&
+      Y.decodeUpdate(update).structs.some((s) => {
+        const known = Y.getState(world.doc.store, s.id.client);
+        return s instanceof Y.Item && s.id.clock < known && s.id.clock + s.length > known;
+      }),
+  },
+  {
     // Guard hole: a map value of several units (one item holding several values).
     id: 'multi-unit map value',
     matches: (j, update) =>
@@ -269,16 +279,6 @@ const KNOWN_OPEN: readonly {
             s.content instanceof Y.ContentString) &&
           deletedPart(update, s) !== 'all',
       ),
-  },
-  {
-    // Guard hole: a struct starting inside its client's known clocks and running past them.
-    id: 'struct overlapping known clocks',
-    matches: (j, update, world) =>
-      j.guard.ok &&
-      Y.decodeUpdate(update).structs.some((s) => {
-        const known = Y.getState(world.doc.store, s.id.client);
-        return s instanceof Y.Item && s.id.clock < known && s.id.clock + s.length > known;
-      }),
   },
   {
     // Guard over-refusal (no hole): a struct whose right neighbour the server has collected
@@ -1927,6 +1927,26 @@ describe('GUARD13: regression cases the differential test found', () => {
           at: known - 1,
         });
         return { who: people.delegateT, update: again.encode() };
+      }),
+  );
+
+  it.fails(
+    "GUARD13: an editor may not resend its last clock (a comment's time) with one more character declared in a point's title",
+    () =>
+      expectBoth('refuse', (w) => {
+        // The editor's last write is its reply in tDraft: the reply's createdAt is its last clock.
+        replyToThread(w.doc, actorOf(people.editor), w.threads[2]!, 'One more thing.');
+        const point = winner(w.doc.getMap('points') as unknown as Y.AbstractType<unknown>, w.points[0]!)!;
+        const title = winner(typeIn(point), 'title')!;
+        const b = new RawUpdate(null);
+        // On the server "Y" joins the title's length but not its text; replicas read the
+        // comment's createdAt as "Y".
+        b.item(CLIENT.editor, {
+          parent: title.id,
+          content: new Y.ContentString('xY'),
+          at: Y.getState(w.doc.store, CLIENT.editor) - 1,
+        });
+        return { who: people.editor, update: b.encode() };
       }),
   );
 
