@@ -1,5 +1,5 @@
 import * as Y from 'yjs';
-import { decodeV1Strict, type DecodedStruct } from './decodeV1.ts';
+import { decodeV1Strict, type DecodedStruct, type DecodedUpdate } from './decodeV1.ts';
 
 /**
  * Turns an incoming Yjs update into the list of document paths it would change, without
@@ -279,9 +279,10 @@ export function resolveChanges(doc: Y.Doc, update: Uint8Array): Resolved {
       if (item.id.clock + item.length <= stateOf(store, item.id.client)) continue; // already known
       const path = pathOf(lookup, { live: false, item });
       if (!path || underDeletedAncestor(path)) continue;
+      if (item.id.clock < stateOf(store, item.id.client)) continuesKnownRun(lookup, item);
       const transient = item.content instanceof Y.ContentDeleted || Y.isDeleted(ds, item.id);
       const change = { op: 'insert' as const, path, item, transient, length: item.length };
-      if (path[path.length - 1]!.kind === 'key') mapEntries.add(lookup.parents.get(item)!, change);
+      if (path[path.length - 1]!.kind === 'key') mapEntries.add(lookup.parents.get(item)!, change, ds);
       changes.push(change);
     }
   }
@@ -333,6 +334,29 @@ export function resolveChanges(doc: Y.Doc, update: Uint8Array): Resolved {
     if (!ancestorDeleted) changes.push({ op: 'delete', path: d.path, item, transient: false, length: d.length });
   }
   return { changes, writtenClients };
+}
+
+/**
+ * A struct that starts inside the clocks the server has of its client (a sync step 2 sent
+ * against an older state vector) is integrated by Yjs only from the first new clock on,
+ * linked right after the client's last known unit, yet under the parent the struct names.
+ * An honest resend continues a run of text in place, so that unit has the same parent and
+ * key; any other resend would link the new part into one list while the server files it
+ * under another (a comment's next "author" on every replica), so it is refused.
+ */
+function continuesKnownRun(lookup: Lookup, item: Y.Item): void {
+  const known = Y.getItem(lookup.store, Y.createID(item.id.client, stateOf(lookup.store, item.id.client) - 1));
+  const parent = lookup.parents.get(item);
+  const type = known instanceof Y.Item ? (known.parent as Y.AbstractType<unknown> | null) : null;
+  const same =
+    type !== null &&
+    parent !== undefined &&
+    parent.kind !== 'gc' &&
+    known!.parentSub === parent.sub &&
+    (parent.kind === 'root'
+      ? type._item === null && Y.findRootTypeKey(type) === parent.name
+      : parent.ref.live && type._item === parent.ref.item);
+  if (!same) throw new UnjudgeableUpdate("resends its client's last known clock with more, somewhere else");
 }
 
 /**
@@ -455,8 +479,14 @@ function checkAcyclic(lookup: Lookup, structs: readonly DecodedStruct[]): void {
 class MapEntries {
   private readonly groups = new Map<unknown, { readonly live: boolean; readonly keys: Map<string, Change[]> }>();
 
-  add(parent: ParentInfo, change: Change): void {
+  add(parent: ParentInfo, change: Change, ds: DecodedUpdate['ds']): void {
     if (parent.kind === 'gc' || parent.sub === null) return;
+    // Y.Map writes one value per item. An item of several units shows its last; once a
+    // part is deleted, Yjs splits it and shows the last part left: a value nobody judged.
+    const { item } = change;
+    if (item.length > 1 && !(item.content instanceof Y.ContentDeleted) && !deletedWhole(ds, item)) {
+      throw new UnjudgeableUpdate(`gives the key ${quoted(parent.sub)} a value of several units`);
+    }
     const map = parent.kind === 'root' ? `root:${parent.name}` : parent.ref.item;
     let entry = this.groups.get(map);
     if (!entry) {
@@ -494,6 +524,24 @@ class MapEntries {
 }
 
 const quoted = (key: string) => `"${key.slice(0, 40)}"`;
+
+/** Whether the update's delete set covers every unit of `item`. */
+function deletedWhole(ds: DecodedUpdate['ds'], item: Y.Item): boolean {
+  const ranges = ds.clients.get(item.id.client) ?? [];
+  let next = item.id.clock;
+  const end = item.id.clock + item.length;
+  // Ranges may overlap or come unsorted in a crafted update; walk them until covered.
+  for (let progress = true; progress && next < end;) {
+    progress = false;
+    for (const r of ranges) {
+      if (r.clock <= next && r.clock + r.len > next) {
+        next = r.clock + r.len;
+        progress = true;
+      }
+    }
+  }
+  return next >= end;
+}
 
 /** The new value of this group that `c` names as its origin, if any. */
 function predecessor(lookup: Lookup, inGroup: ReadonlyMap<Y.Item, Change>, c: Change): Change | undefined {
