@@ -256,31 +256,6 @@ const KNOWN_OPEN: readonly {
   readonly matches: (j: Judged, update: Uint8Array, world: World) => boolean;
 }[] = [
   {
-    // Guard hole: a struct starting inside its client's known clocks and running past them.
-    id: 'struct overlapping known clocks',
-    matches: (j, update, world) =>
-      j.guard.ok &&
-      Y.decodeUpdate(update).structs.some((s) => {
-        const known = Y.getState(world.doc.store, s.id.client);
-        return s instanceof Y.Item && s.id.clock < known && s.id.clock + s.length > known;
-      }),
-  },
-  {
-    // Guard hole: a map value of several units (one item holding several values).
-    id: 'multi-unit map value',
-    matches: (j, update) =>
-      j.guard.ok &&
-      Y.decodeUpdate(update).structs.some(
-        (s) =>
-          s instanceof Y.Item &&
-          s.length > 1 &&
-          (s.content instanceof Y.ContentAny ||
-            s.content instanceof Y.ContentJSON ||
-            s.content instanceof Y.ContentString) &&
-          deletedPart(update, s) !== 'all',
-      ),
-  },
-  {
     // Guard over-refusal (no hole): a struct whose right neighbour the server has collected
     // is dropped by Yjs, but the guard judges it where its left neighbour is.
     id: 'right neighbour collected',
@@ -1843,112 +1818,99 @@ describe('GUARD13: regression cases the differential test found', () => {
       return { who: people.editor, update: b.encode() };
     }));
 
-  // ---------------------------------------------------------------- open: multi-unit map values
-  // Guard hole: a map value holding several values (one ContentAny of n values; Y.Map never
-  // writes one). The guard judges its last value, or, if the update deletes its first unit,
-  // nothing. The key shows the last unit; once any part is deleted (by this update or a
-  // later one), Yjs splits the item and the key shows the last part not deleted.
-  // (0) Whole: accepted, and from then on anyone who may delete the key can split it.
-  it.fails(
-    'GUARD13: a map value may not hold several values (Y.Map writes one; a later partial delete splits it)',
-    () =>
-      expectBoth('refuse', (w) => {
-        const b = new RawUpdate(w.doc);
-        const values = [aPositionBy(people.delegateT), { ...aPositionBy(people.delegateT), stance: 'support' }];
-        b.item(HIGH, { parent: 'positions', key: positionKey(w.points[2]!, T), content: new Y.ContentAny(values) });
-        return { who: people.delegateT, update: b.encode() };
-      }),
-  );
+  // ---------------------------------------------------------------- multi-unit map values
+  // A guard hole this test found (fixed in e6638b4): a map value holding several values (one
+  // ContentAny of n values; Y.Map never writes one). The guard judged its last value, or, if
+  // the update deleted its first unit, nothing. The key shows the last unit; once any part
+  // is deleted (by this update or a later one), Yjs splits the item and the key shows the
+  // last part not deleted.
+  // (0) Whole: it was accepted, and from then on anyone who may delete the key could split it.
+  it('GUARD13: a map value may not hold several values (Y.Map writes one; a later partial delete splits it)', () =>
+    expectBoth('refuse', (w) => {
+      const b = new RawUpdate(w.doc);
+      const values = [aPositionBy(people.delegateT), { ...aPositionBy(people.delegateT), stance: 'support' }];
+      b.item(HIGH, { parent: 'positions', key: positionKey(w.points[2]!, T), content: new Y.ContentAny(values) });
+      return { who: people.delegateT, update: b.encode() };
+    }));
 
-  // (1) First unit deleted: the guard takes the whole value for "transient" and checks
+  // (1) First unit deleted: the guard took the whole value for "transient" and checked
   //     nothing, yet the key shows the rest: here a position under the owner's name.
-  it.fails(
-    "GUARD13: a delegate may not set a position showing another person's name by writing two values and deleting the first",
-    () =>
-      expectBoth('refuse', (w) => {
-        const b = new RawUpdate(w.doc);
-        const key = positionKey(w.points[2]!, T);
-        const values = [aPositionBy(people.delegateT), aPositionBy(people.owner)];
-        const last = b.item(HIGH, { parent: 'positions', key, content: new Y.ContentAny(values) });
-        b.delete(HIGH, last.clock - 1, 1);
-        return { who: people.delegateT, update: b.encode() };
-      }),
-  );
+  it("GUARD13: a delegate may not set a position showing another person's name by writing two values and deleting the first", () =>
+    expectBoth('refuse', (w) => {
+      const b = new RawUpdate(w.doc);
+      const key = positionKey(w.points[2]!, T);
+      const values = [aPositionBy(people.delegateT), aPositionBy(people.owner)];
+      const last = b.item(HIGH, { parent: 'positions', key, content: new Y.ContentAny(values) });
+      b.delete(HIGH, last.clock - 1, 1);
+      return { who: people.delegateT, update: b.encode() };
+    }));
 
   // (2) Last unit deleted: the key shows nothing, but the first part stays live though it is
   //     not the key's value (a doc loaded from the server's state deletes it). Every client's
-  //     later sync then carries a delete of that "live" value, and the guard refuses honest
+  //     later sync then carried a delete of that "live" value, and the guard refused honest
   //     edits as edits of the field (found as: an editor's deletePoint refused with "Only the
   //     author can edit or delete a comment").
-  it.fails(
-    'GUARD13: a delegate may not leave a stray live value under a field by writing two values and deleting the last',
-    () =>
-      expectBoth('refuse', (w) => {
-        const b = new RawUpdate(w.doc);
-        // tNorth's first comment is delegateS's own; editedAt is a field its author may write.
-        const comment = commentsOf(w, 0)[0]!;
-        const last = b.item(HIGH, { parent: comment.id, key: COMMENT.editedAt, content: new Y.ContentAny([1, 2]) });
-        b.delete(HIGH, last.clock, 1);
-        return { who: people.delegateS, update: b.encode() };
-      }),
-  );
+  it('GUARD13: a delegate may not leave a stray live value under a field by writing two values and deleting the last', () =>
+    expectBoth('refuse', (w) => {
+      const b = new RawUpdate(w.doc);
+      // tNorth's first comment is delegateS's own; editedAt is a field its author may write.
+      const comment = commentsOf(w, 0)[0]!;
+      const last = b.item(HIGH, { parent: comment.id, key: COMMENT.editedAt, content: new Y.ContentAny([1, 2]) });
+      b.delete(HIGH, last.clock, 1);
+      return { who: people.delegateS, update: b.encode() };
+    }));
 
-  // ---------------------------------------------------------------- open: overlapping structs
-  // Guard hole: a struct that starts inside the clocks the server has of its client (a
-  // resend with more) is judged at the path it names, but Yjs integrates only its new part,
-  // linked right after the client's last known unit: on the server it becomes the named
-  // key's value and deletes that unit; every replica loading the server's state reads it as
-  // the next value of that unit's key instead. Here the server shows the comment's body as
-  // "u-owner" and no author; every client shows the owner as the comment's author.
-  it.fails(
-    "GUARD13: a delegate may not make every replica show another person as a comment's author by resending its last clock with more",
-    () =>
-      expectBoth('refuse', (w) => {
-        // First, delegateT's own reply, its author written last (allowed).
-        const list = winner(typeIn(threadAt(w, 0)), THREAD.comments)!;
-        const items = listItems(typeIn(list));
-        const b = new RawUpdate(w.doc);
-        const map = b.item(HIGH, { origin: lastId(items[items.length - 1]!), content: new Y.ContentType(new Y.Map()) });
-        const { authorId, ...rest } = aCommentBy(people.delegateT, 'm_last');
-        for (const f of [...fieldsOf(rest), { key: COMMENT.authorId, content: any(authorId) }]) {
-          b.item(HIGH, { parent: map, key: f.key, content: f.content });
-        }
-        const first = b.encode();
-        expect(judgeBoth(w, people.delegateT, first).agree).toBe(true);
-        Y.applyUpdate(w.doc, first);
-        w.owners.set(HIGH, people.delegateT.userId);
-        // Then its last clock again, with one more: "the body" of its own comment.
-        const again = new RawUpdate(null);
-        const known = Y.getState(w.doc.store, HIGH);
-        again.item(HIGH, {
-          parent: map,
-          key: COMMENT.body,
-          content: new Y.ContentAny([people.delegateT.userId, people.owner.userId]),
-          at: known - 1,
-        });
-        return { who: people.delegateT, update: again.encode() };
-      }),
-  );
+  // ---------------------------------------------------------------- overlapping structs
+  // A guard hole this test found (fixed in e6638b4): a struct that starts inside the clocks
+  // the server has of its client (a resend with more) was judged at the path it names, but
+  // Yjs integrates only its new part, linked right after the client's last known unit: on
+  // the server it became the named key's value and deleted that unit; every replica loading
+  // the server's state read it as the next value of that unit's key instead. Here the server
+  // showed the comment's body as "u-owner" and no author; every client, the owner as the
+  // comment's author.
+  it("GUARD13: a delegate may not make every replica show another person as a comment's author by resending its last clock with more", () =>
+    expectBoth('refuse', (w) => {
+      // First, delegateT's own reply, its author written last (allowed).
+      const list = winner(typeIn(threadAt(w, 0)), THREAD.comments)!;
+      const items = listItems(typeIn(list));
+      const b = new RawUpdate(w.doc);
+      const map = b.item(HIGH, { origin: lastId(items[items.length - 1]!), content: new Y.ContentType(new Y.Map()) });
+      const { authorId, ...rest } = aCommentBy(people.delegateT, 'm_last');
+      for (const f of [...fieldsOf(rest), { key: COMMENT.authorId, content: any(authorId) }]) {
+        b.item(HIGH, { parent: map, key: f.key, content: f.content });
+      }
+      const first = b.encode();
+      expect(judgeBoth(w, people.delegateT, first).agree).toBe(true);
+      Y.applyUpdate(w.doc, first);
+      w.owners.set(HIGH, people.delegateT.userId);
+      // Then its last clock again, with one more: "the body" of its own comment.
+      const again = new RawUpdate(null);
+      const known = Y.getState(w.doc.store, HIGH);
+      again.item(HIGH, {
+        parent: map,
+        key: COMMENT.body,
+        content: new Y.ContentAny([people.delegateT.userId, people.owner.userId]),
+        at: known - 1,
+      });
+      return { who: people.delegateT, update: again.encode() };
+    }));
 
-  it.fails(
-    "GUARD13: an editor may not resend its last clock (a comment's time) with one more character declared in a point's title",
-    () =>
-      expectBoth('refuse', (w) => {
-        // The editor's last write is its reply in tDraft: the reply's createdAt is its last clock.
-        replyToThread(w.doc, actorOf(people.editor), w.threads[2]!, 'One more thing.');
-        const point = winner(w.doc.getMap('points') as unknown as Y.AbstractType<unknown>, w.points[0]!)!;
-        const title = winner(typeIn(point), 'title')!;
-        const b = new RawUpdate(null);
-        // On the server "Y" joins the title's length but not its text; replicas read the
-        // comment's createdAt as "Y".
-        b.item(CLIENT.editor, {
-          parent: title.id,
-          content: new Y.ContentString('xY'),
-          at: Y.getState(w.doc.store, CLIENT.editor) - 1,
-        });
-        return { who: people.editor, update: b.encode() };
-      }),
-  );
+  it("GUARD13: an editor may not resend its last clock (a comment's time) with one more character declared in a point's title", () =>
+    expectBoth('refuse', (w) => {
+      // The editor's last write is its reply in tDraft: the reply's createdAt is its last clock.
+      replyToThread(w.doc, actorOf(people.editor), w.threads[2]!, 'One more thing.');
+      const point = winner(w.doc.getMap('points') as unknown as Y.AbstractType<unknown>, w.points[0]!)!;
+      const title = winner(typeIn(point), 'title')!;
+      const b = new RawUpdate(null);
+      // On the server "Y" joins the title's length but not its text; replicas read the
+      // comment's createdAt as "Y".
+      b.item(CLIENT.editor, {
+        parent: title.id,
+        content: new Y.ContentString('xY'),
+        at: Y.getState(w.doc.store, CLIENT.editor) - 1,
+      });
+      return { who: people.editor, update: b.encode() };
+    }));
 
   // ---------------------------------------------------------------- open: collected neighbours
   // Guard over-refusal (no hole): Yjs drops a struct whose left or right neighbour the
