@@ -34,6 +34,11 @@ export function boardToMarkdown(board: BoardJson): string {
   if (board.meta.description) out.push(markdownText(board.meta.description.trim()), '');
   const names = new Map(board.stakeholders.map((s) => [s.id as string, oneLine(s.name)]));
   const known = new Set(board.categories.map((c) => c.id as string));
+  // Positions in the board's stakeholder order (as on the board), so an import of this
+  // file can tell that order from the lines; unknown stakeholders last, by id as before.
+  const rank = new Map(board.stakeholders.map((s, i) => [s.id as string, i]));
+  const byStakeholder = (a: { stakeholderId: string }, b: { stakeholderId: string }) =>
+    (rank.get(a.stakeholderId) ?? rank.size) - (rank.get(b.stakeholderId) ?? rank.size);
   // Points whose category vanished (deleted concurrently with a move) are listed last
   // under their own heading, as on the board, so an export never drops a point.
   const sections = [
@@ -47,7 +52,7 @@ export function boardToMarkdown(board: BoardJson): string {
       if (point.body.trim()) {
         for (const line of markdownText(point.body.trim()).split('\n')) out.push(`   ${line}`.trimEnd());
       }
-      for (const pos of board.positions.filter((p) => p.pointId === point.id)) {
+      for (const pos of board.positions.filter((p) => p.pointId === point.id).sort(byStakeholder)) {
         const rationale = pos.rationale ? ` — ${oneLine(pos.rationale)}` : '';
         out.push(
           `   - *${names.get(pos.stakeholderId) ?? markdownText(pos.stakeholderId)}*: ${STANCE_LABEL[pos.stance]}${rationale}`,
