@@ -62,6 +62,12 @@ export type OracleVerdict =
       readonly claims: ReadonlyMap<number, string>;
       /** Whether applying it changes the doc at all (state vector or delete set). */
       readonly changed: boolean;
+      /**
+       * Whether it holds structs that never show only because something above them is
+       * deleted by the same update (by its delete set, or by a new value of its key). Such
+       * structs need permission where they were put; their values are never read.
+       */
+      readonly hiddenByAncestor: boolean;
     }
   | { readonly verdict: 'refuse'; readonly reason: string; readonly malformed: boolean }
   | { readonly verdict: 'unjudgeable'; readonly reason: string };
@@ -409,6 +415,8 @@ interface NewStruct {
   readonly slot: string | null;
   /** Its map is one this update creates. */
   readonly inNewMap: boolean;
+  /** Something above it was deleted by this update (it cannot show, whatever it holds). */
+  readonly underDeleted: boolean;
 }
 
 /** A map key, named the same in the doc before and after: its map's holder (or root) and key. */
@@ -483,6 +491,7 @@ function captureNewStructs(tr: Y.Transaction): NewStruct[] {
         discarded,
         slot: s.parentSub === null ? null : slotOf(parent, s.parentSub),
         inNewMap: parent._item !== null && isNew(parent._item),
+        underDeleted: path.slice(0, -1).some((seg) => seg.holder.deleted),
       });
     }
   }
@@ -1258,7 +1267,7 @@ export function judgeUpdate(input: OracleInput): OracleVerdict {
       if (err instanceof Refusal) return { verdict: 'refuse', reason: err.reason, malformed: err.malformed };
       throw err;
     }
-    return { verdict: 'allow', claims, changed: changedDoc };
+    return { verdict: 'allow', claims, changed: changedDoc, hiddenByAncestor: live.some((n) => n.underDeleted) };
   } finally {
     kept.off('afterTransaction', onTransaction);
     before.destroy();

@@ -269,22 +269,24 @@ const KNOWN_OPEN: readonly {
       }),
   },
   {
-    // Guard over-refusal (no hole): structs hidden only because a new ancestor of theirs is
-    // deleted by the same update are value-checked.
-    id: 'hidden by a deleted new ancestor',
-    matches: (j, update) => {
-      if (j.guard.ok || j.guard.kind !== 'rule' || j.oracle.verdict !== 'allow') return false;
-      const items = Y.decodeUpdate(update).structs.filter((s): s is Y.Item => s instanceof Y.Item);
-      const gone = items.filter((s) => s.content instanceof Y.ContentType && deletedPart(update, s) !== 'none');
-      return items.some((s) => {
-        const parent = s.parent as unknown;
-        return (
-          parent instanceof Y.ID &&
-          gone.some((g) => g.id.client === parent.client && g.id.clock === parent.clock) &&
-          deletedPart(update, s) === 'none'
-        );
-      });
-    },
+    // Guard over-refusal (no hole): structs that never show only because something above
+    // them is deleted by the same update are value-checked.
+    id: 'hidden by an ancestor the update deletes',
+    matches: (j) => !j.guard.ok && j.guard.kind === 'rule' && j.oracle.verdict === 'allow' && j.oracle.hiddenByAncestor,
+  },
+  {
+    // Guard hole: a list element of several units whose first unit the same update deletes
+    // is taken for "transient" (no value check), yet the rest shows.
+    id: 'list item of several units, first unit deleted',
+    matches: (j, update) =>
+      j.guard.ok &&
+      Y.decodeUpdate(update).structs.some(
+        (s) =>
+          s instanceof Y.Item &&
+          s.length > 1 &&
+          !(s.content instanceof Y.ContentDeleted) &&
+          deletedPart(update, s) === 'part',
+      ),
   },
 ];
 const tolerated = new Map<string, number>();
@@ -1912,6 +1914,20 @@ describe('GUARD13: regression cases the differential test found', () => {
       return { who: people.editor, update: b.encode() };
     }));
 
+  // (2) A non-comment put in the comment list of a thread an editor deletes in the same update.
+  it.fails(
+    'GUARD13: an editor deleting a thread may put anything in its comment list in the same update (nothing of it shows)',
+    () =>
+      expectBoth('allow', (w) => {
+        const b = new RawUpdate(w.doc);
+        const items = commentsOf(w, 1);
+        b.item(HIGH, { origin: lastId(items[items.length - 1]!), content: any('not a comment') });
+        const thread = threadAt(w, 1);
+        b.delete(thread.id.client, thread.id.clock, 1);
+        return { who: people.editor, update: b.encode() };
+      }),
+  );
+
   // ---------------------------------------------------------------- open: collected neighbours
   // Guard over-refusal (no hole): Yjs drops a struct whose left or right neighbour the
   // server has collected (Item.getMissing); the guard finds its parent through its left
@@ -1928,9 +1944,26 @@ describe('GUARD13: regression cases the differential test found', () => {
       }),
   );
 
+  // ---------------------------------------------------------------- open: list items of several units
+  // Guard hole: a list element holding several values whose first unit the same update
+  // deletes is taken for "transient" (no value check), yet Yjs keeps the rest: here a
+  // delegate's non-comment values in another delegation's comment list.
+  it.fails(
+    'GUARD13: a delegate may not put a non-comment in a comment list by writing two values as one element and deleting the first',
+    () =>
+      expectBoth('refuse', (w) => {
+        const b = new RawUpdate(w.doc);
+        const items = commentsOf(w, 0);
+        const last = b.item(HIGH, { origin: lastId(items[items.length - 1]!), content: new Y.ContentAny(['x', 'y']) });
+        b.delete(HIGH, last.clock - 1, 1);
+        return { who: people.delegateS, update: b.encode() };
+      }),
+  );
+
   // ---------------------------------------------------------------- open: hidden by an ancestor
-  // Guard over-refusal (no hole): a comment inside a new thread the same update deletes never
-  // shows, yet the guard checks its fields (it checks only structs the delete set names).
+  // Guard over-refusal (no hole): what never shows because something above it is deleted by
+  // the same update is still value-checked by the guard (it spares only structs the delete
+  // set names themselves). (1) A comment inside a new thread the update deletes:
   it.fails(
     'GUARD13: a new thread deleted in the same update may hold a comment that would not be valid (nothing of it shows)',
     () =>
