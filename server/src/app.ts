@@ -8,6 +8,7 @@ import { RealtimeServer } from './realtime/RealtimeServer.ts';
 import type { Config } from './config.ts';
 import { authRoutes } from './http/authRoutes.ts';
 import { sessionMiddleware } from './http/authContext.ts';
+import { boardCreateRoutes } from './http/boardCreateRoutes.ts';
 import { boardRoutes } from './http/boardRoutes.ts';
 import { errorHandler, notFound } from './http/errors.ts';
 import { memberRoutes } from './http/memberRoutes.ts';
@@ -99,6 +100,8 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
   app.use(origins.middleware());
   app.use(sessionMiddleware(access));
   app.use(auth.links);
+  // Before the 64 kB JSON parser: an imported file may be up to 5 MiB.
+  app.use('/api', boardCreateRoutes(storage, access, config.boardCreation));
   app.use(
     '/api',
     express.json({ limit: '64kb' }),

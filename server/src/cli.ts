@@ -2,12 +2,22 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { boardToMarkdown } from '@parley/shared/export';
+import {
+  MAX_IMPORT_BYTES,
+  decodeUtf8,
+  oneLineText,
+  parseJsonPlan,
+  parseMarkdownPlan,
+  type BoardPlan,
+} from '@parley/shared/import';
+import { LIMITS } from '@parley/shared/model';
 import { ROLES, type Role } from '@parley/shared/permissions';
 import { STAKEHOLDER_ID_PATTERN, isValidBoardId } from '@parley/shared/protocol';
 import { DEFAULT_TOKEN_TTL_SECONDS, signAccessToken } from './auth/accessTokens.ts';
 import { hashPassword, passwordProblem } from './auth/passwords.ts';
 import { loadSigningSecret, newOpaqueToken } from './auth/secrets.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
+import { createBoardFromPlan, planForSetup, withOwnerStakeholder } from './boards/createBoards.ts';
 import { readBoardJson } from './storage/readBoard.ts';
 import { SqliteAccountStore } from './storage/SqliteAccountStore.ts';
 import { SQLITE_FILE, SqliteStorage } from './storage/SqliteStorage.ts';
@@ -148,6 +158,106 @@ program
       });
     },
   );
+
+/** The account named by `--owner`, or none; an unknown email is an error before anything is made. */
+async function ownerByEmail(accounts: SqliteAccountStore, email: string | undefined) {
+  if (email === undefined) return null;
+  const found = await accounts.findUserByEmail(email);
+  if (!found) throw new CliError(`no user with email ${email} (create one with \`user add\`)`);
+  return found;
+}
+
+function titleArg(value: string): string {
+  const title = oneLineText(value);
+  if (!title || title.length > LIMITS.titleLength) {
+    throw new InvalidArgumentError(`must be 1 to ${LIMITS.titleLength} characters`);
+  }
+  return title;
+}
+
+const board = program.command('board').description('manage boards');
+
+board
+  .command('create')
+  .description('create an empty board with its stakeholders; prints the new board id as the last line')
+  .requiredOption('--title <title>', 'board title', titleArg)
+  .requiredOption(
+    '--stakeholder <name...>',
+    'stakeholder delegation names, in order (ids, short labels and colours are derived)',
+  )
+  .option('--description <text>', 'board description')
+  .option('--owner <email>', "the owner's account, who belongs to the first stakeholder (default: no members yet)")
+  .action(async (opts: { title: string; stakeholder: string[]; description?: string; owner?: string }) => {
+    const names = opts.stakeholder.map(oneLineText);
+    if (names.some((n) => !n || n.length > LIMITS.stakeholderNameLength)) {
+      throw new CliError(`stakeholder names must be 1 to ${LIMITS.stakeholderNameLength} characters`);
+    }
+    if (new Set(names.map((n) => n.toLowerCase())).size !== names.length) {
+      throw new CliError('two stakeholders have the same name');
+    }
+    if ((opts.description ?? '').trim().length > LIMITS.descriptionLength) {
+      throw new CliError(`the description is longer than ${LIMITS.descriptionLength} characters`);
+    }
+    await withStore(async ({ storage, accounts }) => {
+      const owner = await ownerByEmail(accounts, opts.owner);
+      const plan = planForSetup({
+        title: opts.title,
+        description: opts.description,
+        stakeholders: names.map((name) => ({ name })),
+        start: 'empty',
+      });
+      const id = await createBoardFromPlan(storage, accounts, plan, {
+        ...(owner ? { owner: { userId: owner.id, stakeholderId: plan.stakeholders[0]!.id } } : {}),
+      });
+      for (const s of plan.stakeholders) process.stdout.write(`stakeholder\t${s.id}\t${s.name}\n`);
+      process.stdout.write(`${id}\n`);
+    });
+  });
+
+program
+  .command('import <file>')
+  .description(
+    'create a board from a Markdown plan or a JSON export (.md or .json); prints the new board id as the last line',
+  )
+  .option('--title <title>', "board title (default: the file's title)", titleArg)
+  .option(
+    '--owner <email>',
+    "the owner's account, who belongs to the file's first stakeholder (default: no members yet)",
+  )
+  .action(async (file: string, opts: { title?: string; owner?: string }) => {
+    let bytes: Buffer;
+    try {
+      if (fs.statSync(file).size > MAX_IMPORT_BYTES) {
+        throw new CliError(`${file}: the file is larger than ${MAX_IMPORT_BYTES / 1024 / 1024} MiB`);
+      }
+      bytes = fs.readFileSync(file);
+    } catch (err) {
+      if (err instanceof CliError) throw err;
+      throw new CliError(`cannot read ${file}: ${(err as Error).message}`);
+    }
+    const decoded = decodeUtf8(new Uint8Array(bytes));
+    if (!decoded.ok) throw new CliError(`${file}: ${decoded.message}`);
+    const isJson = /\.json$/i.test(file) || /^\s*[{[]/.test(decoded.text);
+    const result = isJson ? parseJsonPlan(decoded.text) : parseMarkdownPlan(decoded.text);
+    if (!result.ok)
+      throw new CliError(
+        `${file}:${result.error.line}${result.error.column ? `:${result.error.column}` : ''}: ${result.error.message}`,
+      );
+    await withStore(async ({ storage, accounts }) => {
+      const owner = await ownerByEmail(accounts, opts.owner);
+      let plan: BoardPlan = result.plan;
+      let stakeholderId: string | undefined;
+      if (owner) ({ plan, stakeholderId } = withOwnerStakeholder(plan));
+      const id = await createBoardFromPlan(storage, accounts, plan, {
+        ...(opts.title ? { title: opts.title } : {}),
+        ...(owner && stakeholderId ? { owner: { userId: owner.id, stakeholderId } } : {}),
+      });
+      process.stdout.write(
+        `imported "${opts.title ?? plan.meta.title}": ${plan.categories.length} categories, ${plan.points.length} points, ${plan.stakeholders.length} stakeholders, ${plan.positions.length} positions, ${plan.threads.length} threads\n`,
+      );
+      process.stdout.write(`${id}\n`);
+    });
+  });
 
 const user = program.command('user').description('manage user accounts');
 

@@ -73,6 +73,7 @@ const EnvSchema = z.object({
   PARLEY_MAX_BUFFERED_BYTES: intFromEnv(16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
   PARLEY_REVOCATION_POLL_MS: intFromEnv(1_000, 50, 60_000),
   PARLEY_TRUST_PROXY: TrustProxy,
+  PARLEY_BOARD_CREATION: z.enum(['anyone', 'cli']).default('anyone'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
 });
@@ -110,6 +111,8 @@ export interface Config {
   revocationPollMs: number;
   /** Express `trust proxy` (see TrustProxy); false unless configured. */
   trustProxy: boolean | number | string[];
+  /** Who creates boards: any signed-in account (`anyone`), or only the operator's CLI (`cli`). */
+  boardCreation: 'anyone' | 'cli';
   logLevel: string;
   logFormat: 'json' | 'pretty';
 }
@@ -155,6 +158,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxBufferedBytes: e.PARLEY_MAX_BUFFERED_BYTES,
     revocationPollMs: e.PARLEY_REVOCATION_POLL_MS,
     trustProxy: e.PARLEY_TRUST_PROXY,
+    boardCreation: e.PARLEY_BOARD_CREATION,
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json'),
   };

@@ -1,0 +1,146 @@
+import express, { Router, type RequestHandler } from 'express';
+import { z } from 'zod';
+import { LIMITS } from '@parley/shared/model';
+import {
+  MAX_IMPORT_BYTES,
+  decodeUtf8,
+  oneLineText,
+  parseJsonPlan,
+  parseMarkdownPlan,
+  previewOf,
+  type ImportResult,
+} from '@parley/shared/import';
+import type { AccessControl } from '../auth/AccessControl.ts';
+import { createBoardFromPlan, planForSetup, withOwnerStakeholder } from '../boards/createBoards.ts';
+import type { Storage } from '../storage/Storage.ts';
+import { requireSession } from './authContext.ts';
+import { HttpError } from './errors.ts';
+import { parseBody } from './validate.ts';
+
+export type BoardCreation = 'anyone' | 'cli';
+
+const oneLine = (max: number, what: string) =>
+  z
+    .string()
+    .transform(oneLineText)
+    .pipe(z.string().min(1, `${what} must not be empty`).max(max, `${what} is longer than ${max} characters`));
+
+const NewBoardBody = z
+  .object({
+    title: oneLine(LIMITS.titleLength, 'the title'),
+    description: z.string().max(LIMITS.descriptionLength).optional(),
+    stakeholders: z
+      .array(
+        z.object({
+          name: oneLine(LIMITS.stakeholderNameLength, 'a stakeholder name'),
+          short: oneLine(LIMITS.stakeholderShortLength, 'a short label').optional(),
+          color: z
+            .string()
+            .regex(/^#[0-9a-fA-F]{6}$/, 'colours are #rrggbb')
+            .optional(),
+        }),
+      )
+      .max(50),
+    ownStakeholder: z.string().transform(oneLineText),
+    start: z.enum(['empty', 'demo-shape']).default('empty'),
+  })
+  .superRefine((b, ctx) => {
+    const names = b.stakeholders.map((s) => s.name.toLowerCase());
+    if (new Set(names).size !== names.length) {
+      ctx.addIssue({ code: 'custom', path: ['stakeholders'], message: 'two stakeholders have the same name' });
+    }
+    if (b.start === 'empty' && names.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['stakeholders'], message: 'a board needs at least one stakeholder' });
+    }
+  });
+
+const MEDIA = { markdown: ['text/markdown', 'text/x-markdown', 'text/plain'], json: ['application/json'] };
+
+/** Refuses creation when the operator keeps it to the CLI. */
+function creationAllowed(mode: BoardCreation): RequestHandler {
+  return (_req, res, next) => {
+    requireSession(res);
+    if (mode === 'cli') {
+      throw new HttpError(
+        403,
+        'board_creation_disabled',
+        'Boards are created by the operator on this server (PARLEY_BOARD_CREATION=cli).',
+      );
+    }
+    next();
+  };
+}
+
+/** The file as raw bytes, up to 5 MiB; a larger one is a 413 with its own code. */
+function rawFile(): RequestHandler {
+  const raw = express.raw({ type: [...MEDIA.markdown, ...MEDIA.json], limit: MAX_IMPORT_BYTES });
+  return (req, res, next) => {
+    raw(req, res, (err?: unknown) => {
+      if ((err as { type?: string } | undefined)?.type === 'entity.too.large') {
+        next(new HttpError(413, 'file_too_large', `The file is larger than ${MAX_IMPORT_BYTES / 1024 / 1024} MiB.`));
+      } else next(err);
+    });
+  };
+}
+
+/**
+ * `POST /api/boards` (the "New board" form) and `POST /api/boards/import` (a Markdown or
+ * JSON file as the body; `?dryRun=1` previews without creating). Mounted before the
+ * global 64 kB JSON parser so that the import route has its own 5 MiB limit.
+ */
+export function boardCreateRoutes(storage: Storage, access: AccessControl, mode: BoardCreation): Router {
+  const router = Router();
+
+  router.post('/boards', creationAllowed(mode), express.json({ limit: '64kb' }), async (req, res) => {
+    const session = requireSession(res);
+    const body = parseBody(NewBoardBody, req.body);
+    const plan = planForSetup(body);
+    const own = plan.stakeholders.find((s) => s.name.toLowerCase() === body.ownStakeholder.toLowerCase());
+    if (!own) {
+      throw new HttpError(400, 'invalid_body', 'ownStakeholder: must be the name of one of the stakeholders');
+    }
+    const id = await createBoardFromPlan(storage, access.accounts, plan, {
+      owner: { userId: session.user.id, stakeholderId: own.id },
+    });
+    res.status(201).json({ id });
+  });
+
+  router.post('/boards/import', creationAllowed(mode), rawFile(), async (req, res) => {
+    const session = requireSession(res);
+    const type = req.headers['content-type']?.split(';')[0]?.trim().toLowerCase() ?? '';
+    const isJson = MEDIA.json.includes(type);
+    if (!isJson && !MEDIA.markdown.includes(type)) {
+      throw new HttpError(415, 'unsupported_media_type', 'Send the file as text/markdown or application/json.');
+    }
+    const titleParam = req.query['title'];
+    let title: string | undefined;
+    if (titleParam !== undefined) {
+      title = typeof titleParam === 'string' ? oneLineText(titleParam) : '';
+      if (!title || title.length > LIMITS.titleLength) {
+        throw new HttpError(400, 'invalid_title', `title must be 1 to ${LIMITS.titleLength} characters`);
+      }
+    }
+    const bytes = Buffer.isBuffer(req.body) ? new Uint8Array(req.body) : new Uint8Array();
+    const decoded = decodeUtf8(bytes);
+    if (!decoded.ok) throw importError({ message: decoded.message, line: decoded.line });
+    const result: ImportResult = isJson ? parseJsonPlan(decoded.text) : parseMarkdownPlan(decoded.text);
+    if (!result.ok) throw importError(result.error);
+    if (req.query['dryRun'] === '1' || req.query['dryRun'] === 'true') {
+      res.json({ preview: { ...previewOf(result.plan), ...(title ? { title } : {}) } });
+      return;
+    }
+    const { plan, stakeholderId } = withOwnerStakeholder(result.plan);
+    const id = await createBoardFromPlan(storage, access.accounts, plan, {
+      ...(title ? { title } : {}),
+      owner: { userId: session.user.id, stakeholderId },
+    });
+    res.status(201).json({ id });
+  });
+
+  return router;
+}
+
+/** A refused file: 400 `invalid_file`; the message starts with "line N" (", column C" for JSON). */
+function importError(e: { message: string; line: number; column?: number }): HttpError {
+  return new HttpError(400, 'invalid_file', e.message);
+}
