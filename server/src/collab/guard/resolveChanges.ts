@@ -273,6 +273,7 @@ export function resolveChanges(doc: Y.Doc, update: Uint8Array): Resolved {
   checkDependencies(lookup, structs);
   const changes: Change[] = [];
   const mapEntries = new MapEntries();
+  const deleted = new DeletedRanges(ds);
 
   for (const list of incoming.values()) {
     for (const item of list) {
@@ -280,9 +281,10 @@ export function resolveChanges(doc: Y.Doc, update: Uint8Array): Resolved {
       const path = pathOf(lookup, { live: false, item });
       if (!path || underDeletedAncestor(path)) continue;
       if (item.id.clock < stateOf(store, item.id.client)) continuesKnownRun(lookup, item);
-      const transient = item.content instanceof Y.ContentDeleted || Y.isDeleted(ds, item.id);
+      // Only a struct deleted whole never shows: of one half deleted, the rest does.
+      const transient = item.content instanceof Y.ContentDeleted || deleted.coversWhole(item);
       const change = { op: 'insert' as const, path, item, transient, length: item.length };
-      if (path[path.length - 1]!.kind === 'key') mapEntries.add(lookup.parents.get(item)!, change, ds);
+      if (path[path.length - 1]!.kind === 'key') mapEntries.add(lookup.parents.get(item)!, change, deleted);
       changes.push(change);
     }
   }
@@ -479,12 +481,12 @@ function checkAcyclic(lookup: Lookup, structs: readonly DecodedStruct[]): void {
 class MapEntries {
   private readonly groups = new Map<unknown, { readonly live: boolean; readonly keys: Map<string, Change[]> }>();
 
-  add(parent: ParentInfo, change: Change, ds: DecodedUpdate['ds']): void {
+  add(parent: ParentInfo, change: Change, deleted: DeletedRanges): void {
     if (parent.kind === 'gc' || parent.sub === null) return;
     // Y.Map writes one value per item. An item of several units shows its last; once a
     // part is deleted, Yjs splits it and shows the last part left: a value nobody judged.
     const { item } = change;
-    if (item.length > 1 && !(item.content instanceof Y.ContentDeleted) && !deletedWhole(ds, item)) {
+    if (item.length > 1 && !(item.content instanceof Y.ContentDeleted) && !deleted.coversWhole(item)) {
       throw new UnjudgeableUpdate(`gives the key ${quoted(parent.sub)} a value of several units`);
     }
     const map = parent.kind === 'root' ? `root:${parent.name}` : parent.ref.item;
@@ -525,22 +527,36 @@ class MapEntries {
 
 const quoted = (key: string) => `"${key.slice(0, 40)}"`;
 
-/** Whether the update's delete set covers every unit of `item`. */
-function deletedWhole(ds: DecodedUpdate['ds'], item: Y.Item): boolean {
-  const ranges = ds.clients.get(item.id.client) ?? [];
-  let next = item.id.clock;
-  const end = item.id.clock + item.length;
-  // Ranges may overlap or come unsorted in a crafted update; walk them until covered.
-  for (let progress = true; progress && next < end;) {
-    progress = false;
-    for (const r of ranges) {
-      if (r.clock <= next && r.clock + r.len > next) {
-        next = r.clock + r.len;
-        progress = true;
-      }
+/**
+ * The update's delete set as merged, sorted ranges per client (a crafted one may repeat or
+ * reorder ranges, which Yjs' own binary search would then miss), built once per update.
+ */
+class DeletedRanges {
+  private readonly merged = new Map<number, { clock: number; len: number }[]>();
+
+  constructor(private readonly ds: DecodedUpdate['ds']) {}
+
+  /** Whether every unit of `item` is deleted by the update. */
+  coversWhole(item: Y.Item): boolean {
+    const client = item.id.client;
+    let ranges = this.merged.get(client);
+    if (!ranges) {
+      const raw = this.ds.clients.get(client);
+      if (!raw) return false;
+      this.merged.set(client, (ranges = mergeRanges(raw)));
     }
+    // Merged ranges are maximal: a run covered whole lies inside one of them.
+    let lo = 0;
+    let hi = ranges.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const r = ranges[mid]!;
+      if (item.id.clock < r.clock) hi = mid - 1;
+      else if (item.id.clock >= r.clock + r.len) lo = mid + 1;
+      else return item.id.clock + item.length <= r.clock + r.len;
+    }
+    return false;
   }
-  return next >= end;
 }
 
 /** The new value of this group that `c` names as its origin, if any. */
