@@ -11,13 +11,62 @@
 import fs from 'node:fs';
 import type { Browser, Download, Page } from 'playwright-core';
 import { describe, expect, test } from 'vitest';
-import { LIVE_TIMEOUT, demoLink, poll, signInWithDemoLink, tid, type Person } from '../helpers/people.ts';
+import {
+  LIVE_TIMEOUT,
+  demoLink,
+  expectCurrentUser,
+  marker,
+  newPerson,
+  openThread,
+  poll,
+  selectPoint,
+  signInWithDemoLink,
+  signUpViaApi,
+  threadById,
+  tid,
+  type Person,
+} from '../helpers/people.ts';
 import type { RunningServer } from '../helpers/server.ts';
 import { e2eStage } from '../helpers/stage.ts';
 
 let server: RunningServer;
 let browser: Browser;
 const { scene } = e2eStage((started) => ({ server, browser } = started));
+
+const PLAN_TITLE = 'Framework for talks (imported)';
+/**
+ * A plan as people write it (a title, a description, `## ` categories, numbered points with
+ * bodies), with the export's position and open-thread lines on its first point.
+ */
+const PLAN = `# ${PLAN_TITLE}
+
+A working draft, circulated for feedback.
+
+## Security
+
+1. **Ceasefire along the line of contact**
+   Both sides hold their positions from the day of signature.
+
+   A second paragraph of the body.
+   - *Drafting team*: Support — as drafted
+   - *Northern Delegation*: Oppose — too early
+   - Open thread (Northern Delegation): Who verifies the line?
+2. Exchange of prisoners
+
+## Monitoring
+
+1) Monitoring mission
+   Observers report every week.
+`;
+/** A position line with an unknown stance for an unknown delegation: refused, and the message names its line. */
+const BAD_PLAN = `# A plan with a typo
+
+## Security
+
+1. **Ceasefire**
+   - *Nowhere*: Perhaps
+`;
+const BAD_PLAN_LINE = 6;
 
 /** Clicks `trigger` and returns the download it starts. */
 async function downloadFrom(page: Page, click: () => Promise<void>): Promise<Download> {
@@ -38,7 +87,194 @@ async function serverExport(person: Person, boardId: string, format: 'md' | 'jso
   return res.text();
 }
 
+/** A fresh account, signed up through the REST API, looking at the board list. */
+async function signedUp(label: string): Promise<{ person: Person; name: string; email: string }> {
+  const name = marker(label);
+  const email = `${name.toLowerCase()}@example.test`;
+  const person = await newPerson(browser, label);
+  await signUpViaApi(person, server, name, email);
+  await person.page.goto(`${server.url}/`, { waitUntil: 'domcontentloaded' });
+  return { person, name, email };
+}
+
+/** The board ids this person's `GET /api/boards` lists. */
+async function listedBoardIds(person: Person): Promise<string[]> {
+  const res = await person.context.request.get(`${server.url}/api/boards`);
+  expect(res.status()).toBe(200);
+  return ((await res.json()) as { boards: { id: string }[] }).boards.map((b) => b.id);
+}
+
 describe('e2e: boards of one’s own', () => {
+  test('E2E22 a new user creates a board with two delegations from the UI, invites a delegate, and sees their comment live', () =>
+    scene('E2E22', async (s) => {
+      const { person: creator } = await signedUp('Creator');
+      await s.add(Promise.resolve(creator));
+      const page = creator.page;
+      // "You are not on any board yet" offers a new board.
+      await tid(page, 'board-new').click();
+      await page.waitForURL(/\/new$/);
+      await tid(page, 'new-board-form').waitFor({ state: 'visible' });
+      await s.shot('form');
+
+      // Nothing typed: the title's error is shown next to it and nothing is created.
+      await tid(page, 'new-board-submit').click();
+      await tid(page, 'new-board-title-error').waitFor({ state: 'visible' });
+      expect(await tid(page, 'new-board-title').getAttribute('aria-invalid')).toBe('true');
+      expect(await tid(page, 'new-board-title').getAttribute('aria-describedby')).toBe(
+        await tid(page, 'new-board-title-error').getAttribute('id'),
+      );
+      expect(await tid(page, 'new-stakeholder-error').count(), 'each unnamed delegation says so').toBe(2);
+      expect(await listedBoardIds(creator)).toEqual([]);
+
+      const title = marker('Ceasefire talks');
+      await tid(page, 'new-board-title').fill(title);
+      await tid(page, 'new-board-description').fill('Round 1 of the framework, for the two delegations.');
+      // Two delegations (the form starts with two rows); a third is added and removed again.
+      await tid(page, 'new-stakeholder-add').click();
+      await poll(() => tid(page, 'new-stakeholder').count()).toBe(3);
+      await tid(page, 'new-stakeholder-remove').nth(2).click();
+      await poll(() => tid(page, 'new-stakeholder').count()).toBe(2);
+      const names = tid(page, 'new-stakeholder-name');
+      await names.nth(0).fill('Drafting team');
+      await names.nth(1).fill('Northern Delegation');
+      // Short labels follow the names; colours start different.
+      expect(await tid(page, 'new-stakeholder-short').nth(0).inputValue()).toBe('DT');
+      expect(await tid(page, 'new-stakeholder-short').nth(1).inputValue()).toBe('ND');
+      const colors = await tid(page, 'new-stakeholder-color').evaluateAll((els) =>
+        els.map((el) => (el as HTMLInputElement).value),
+      );
+      expect(new Set(colors).size).toBe(2);
+      await tid(page, 'new-board-own').selectOption({ label: 'Drafting team' });
+      await s.shot('filled');
+      await tid(page, 'new-board-submit').click();
+
+      // The creator lands on the new board, as its owner, in the drafting team.
+      await page.waitForURL((url) => /^\/b\/[^/]+$/.test(url.pathname) && !url.pathname.endsWith('/demo'));
+      const boardId = decodeURIComponent(new URL(page.url()).pathname.slice(3));
+      expect(await listedBoardIds(creator)).toEqual([boardId]);
+      await poll(() => tid(page, 'board-title').textContent()).toBe(title);
+      const user = tid(page, 'current-user');
+      await poll(() => user.getAttribute('data-role')).toBe('owner');
+      const ownSid = await user.getAttribute('data-stakeholder-id');
+      expect(ownSid).toBeTruthy();
+      await poll(() => tid(page, 'status-badge').getAttribute('data-status')).toBe('saved');
+      expect(await tid(page, 'point-item').count(), 'an empty start has no points').toBe(0);
+
+      // The owner gives it a category and a point to talk about.
+      await tid(page, 'category-add').click();
+      await tid(page, 'category-add-title').fill('Humanitarian questions');
+      await tid(page, 'category-add-submit').click();
+      await tid(page, 'category').waitFor({ state: 'visible' });
+      await tid(page, 'point-add').click();
+      await tid(page, 'point-add-title').fill('Exchange of detainees');
+      await tid(page, 'point-add-submit').click();
+      await poll(() => tid(page, 'point-item').count()).toBe(1);
+      const pointId = await tid(page, 'point-item').first().getAttribute('data-point-id');
+      if (!pointId) throw new Error('the new point has no id');
+      const panelO = await selectPoint(page, pointId);
+
+      // Both delegations are on the board; the owner invites a delegate of the other one.
+      await tid(page, 'members-open').click();
+      const members = tid(page, 'members-panel');
+      await members.waitFor({ state: 'visible' });
+      await poll(() => tid(members, 'stakeholder-row').count()).toBe(2);
+      await tid(members, 'invite-role').selectOption('delegate');
+      await tid(members, 'invite-stakeholder').selectOption({ label: 'Northern Delegation' });
+      const otherSid = await tid(members, 'invite-stakeholder').inputValue();
+      expect(otherSid).not.toBe(ownSid);
+      await tid(members, 'invite-create').click();
+      const linkInput = tid(members, 'invite-link');
+      await linkInput.waitFor({ state: 'visible' });
+      await poll(() => linkInput.inputValue()).toMatch(/\/invite\/[^/?#]+$/);
+      const inviteUrl = (await linkInput.inputValue()).replace(/^https?:\/\/[^/]+/, server.url);
+      await page.keyboard.press('Escape');
+      await s.shot('invited');
+
+      // A second person opens the link in another browser, signs up and lands on the board.
+      const guest = await s.add(newPerson(browser, 'delegate'));
+      const guestName = marker('Nadia');
+      await guest.page.goto(inviteUrl, { waitUntil: 'domcontentloaded' });
+      await tid(guest.page, 'signup-name').fill(guestName);
+      await tid(guest.page, 'signup-email').fill(`${guestName.toLowerCase()}@example.test`);
+      await tid(guest.page, 'signup-password').fill('correct-horse-battery-staple');
+      await tid(guest.page, 'signup-submit').click();
+      await guest.page.waitForURL((url) => url.pathname === `/b/${boardId}`);
+      await expectCurrentUser(guest.page, 'delegate', otherSid);
+      await poll(() => tid(guest.page, 'board-title').textContent()).toBe(title);
+      await poll(() => tid(guest.page, 'point-item').count()).toBe(1);
+
+      // The delegate comments; the creator sees it live, by the delegate's name.
+      const panelG = await selectPoint(guest.page, pointId);
+      const threadId = await openThread(panelG, `Our delegation asks for a timetable ${marker('c')}`);
+      const threadO = threadById(panelO, threadId);
+      await threadO.waitFor({ state: 'visible', timeout: LIVE_TIMEOUT });
+      await poll(() => tid(threadO, 'comment-author').first().textContent()).toContain(guestName);
+      await s.shot('commented');
+
+      // Both list the board: the creator as owner, the guest as a delegate.
+      await page.goto(`${server.url}/`, { waitUntil: 'domcontentloaded' });
+      const link = page.locator(`[data-testid="board-link"][data-board-id="${boardId}"]`);
+      await poll(() => link.getAttribute('data-role')).toBe('owner');
+      expect(await link.textContent()).toContain(title);
+    }));
+
+  test('E2E23 a Markdown plan is previewed, counted and imported only on confirmation; a bad file shows its line and creates nothing', () =>
+    scene('E2E23', async (s) => {
+      const { person } = await signedUp('Importer');
+      await s.add(Promise.resolve(person));
+      const page = person.page;
+      await tid(page, 'board-new').click();
+      await page.waitForURL(/\/new$/);
+      await tid(page, 'new-board-start-import').check();
+      const fileInput = tid(page, 'import-file');
+      await fileInput.waitFor({ state: 'visible' });
+      expect(await tid(page, 'new-board-submit').isDisabled(), 'nothing to create before a file').toBe(true);
+
+      // A bad file: the error, with its line number, is shown next to the file input.
+      await fileInput.setInputFiles({ name: 'broken.md', mimeType: 'text/markdown', buffer: Buffer.from(BAD_PLAN) });
+      const error = tid(page, 'import-error');
+      await error.waitFor({ state: 'visible' });
+      expect(await error.textContent()).toMatch(new RegExp(`line ${BAD_PLAN_LINE}\\b`, 'i'));
+      expect(await fileInput.getAttribute('aria-invalid')).toBe('true');
+      expect(await fileInput.getAttribute('aria-describedby')).toContain(await error.getAttribute('id'));
+      expect(await tid(page, 'import-preview').count()).toBe(0);
+      expect(await tid(page, 'new-board-submit').isDisabled()).toBe(true);
+      await s.shot('bad-file');
+      expect(await listedBoardIds(person), 'a bad file creates nothing').toEqual([]);
+
+      // A good plan: its preview counts what will be created; nothing exists yet.
+      await fileInput.setInputFiles({ name: 'plan.md', mimeType: 'text/markdown', buffer: Buffer.from(PLAN) });
+      const preview = tid(page, 'import-preview');
+      await preview.waitFor({ state: 'visible' });
+      expect(await tid(page, 'import-error').count()).toBe(0);
+      const count = (kind: string) =>
+        page.locator(`[data-testid="import-preview-count"][data-kind="${kind}"]`).textContent();
+      expect(await count('categories')).toBe('2 categories');
+      expect(await count('points')).toBe('3 points');
+      expect(await count('stakeholders')).toBe('2 stakeholders');
+      expect(await count('positions')).toBe('2 positions');
+      expect(await count('threads')).toBe('1 thread');
+      expect(await count('comments')).toBe('1 comment');
+      expect(await preview.textContent()).toContain(PLAN_TITLE);
+      // The title field shows the file's title.
+      await poll(() => tid(page, 'new-board-title').inputValue()).toBe(PLAN_TITLE);
+      await s.shot('preview');
+      expect(await listedBoardIds(person), 'a preview creates nothing').toEqual([]);
+
+      await tid(page, 'new-board-submit').click();
+      await page.waitForURL((url) => /^\/b\/[^/]+$/.test(url.pathname));
+      const boardId = decodeURIComponent(new URL(page.url()).pathname.slice(3));
+      expect(await listedBoardIds(person)).toEqual([boardId]);
+      await poll(() => tid(page, 'board-title').textContent()).toBe(PLAN_TITLE);
+      await poll(() => tid(page, 'point-item').count()).toBe(3);
+      await poll(() => tid(page, 'category').count()).toBe(2);
+      const titles = await tid(page, 'point-item').evaluateAll((els) => els.map((el) => el.textContent ?? ''));
+      expect(titles[0]).toContain('Ceasefire along the line of contact');
+      expect(titles[2]).toContain('Monitoring mission');
+      await poll(() => tid(page, 'current-user').getAttribute('data-role')).toBe('owner');
+      await poll(() => tid(page, 'status-badge').getAttribute('data-status')).toBe('saved');
+      await s.shot('imported');
+    }));
   test('E2E24 the board menu exports Markdown and JSON as downloads named after the board', () =>
     scene('E2E24', async (s) => {
       const owner = await s.add(signInWithDemoLink(browser, demoLink(server, 'owner'), { label: 'owner' }));
