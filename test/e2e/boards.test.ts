@@ -275,6 +275,43 @@ describe('e2e: boards of one’s own', () => {
       await poll(() => tid(page, 'status-badge').getAttribute('data-status')).toBe('saved');
       await s.shot('imported');
     }));
+  test("E2E26 the demo's shape prefills its four delegations, chosen by keyboard, and makes a board of four empty categories; /new signed out goes to sign-in", () =>
+    scene('E2E26', async (s) => {
+      const { person } = await signedUp('Shaper');
+      await s.add(Promise.resolve(person));
+      const page = person.page;
+      await tid(page, 'board-new').click();
+      await page.waitForURL(/\/new$/);
+      // The title has the focus; Shift+Tab reaches the starts, and an arrow key picks the next one.
+      await poll(() => tid(page, 'new-board-title').evaluate((el) => el === document.activeElement)).toBe(true);
+      await tid(page, 'new-board-start-empty').focus();
+      await page.keyboard.press('ArrowRight');
+      await poll(() => tid(page, 'new-board-start-demo-shape').isChecked()).toBe(true);
+      await poll(() => tid(page, 'new-stakeholder').count()).toBe(4);
+      const names = await tid(page, 'new-stakeholder-name').evaluateAll((els) =>
+        els.map((el) => (el as HTMLInputElement).value),
+      );
+      expect(names).toEqual(['United States', 'Russia', 'Ukraine', 'European partners']);
+      await tid(page, 'new-board-own').selectOption({ label: 'Ukraine' });
+      const title = marker('Shaped board');
+      await tid(page, 'new-board-title').fill(title);
+      await s.shot('demo-shape');
+      await tid(page, 'new-board-title').press('Enter');
+
+      await page.waitForURL((url) => /^\/b\/[^/]+$/.test(url.pathname));
+      await poll(() => tid(page, 'board-title').textContent()).toBe(title);
+      await poll(() => tid(page, 'category').count()).toBe(4);
+      expect(await tid(page, 'point-item').count()).toBe(0);
+      await poll(() => tid(page, 'current-user').getAttribute('data-role')).toBe('owner');
+      expect(await tid(page, 'current-user').textContent()).toContain('Ukraine');
+      await s.shot('created');
+
+      // Signed out, /new asks to sign in first and comes back.
+      const stranger = await s.add(newPerson(browser, 'signed-out'));
+      await stranger.page.goto(`${server.url}/new`, { waitUntil: 'domcontentloaded' });
+      await stranger.page.waitForURL((url) => url.pathname === '/signin' && url.searchParams.get('next') === '/new');
+    }));
+
   test('E2E24 the board menu exports Markdown and JSON as downloads named after the board', () =>
     scene('E2E24', async (s) => {
       const owner = await s.add(signInWithDemoLink(browser, demoLink(server, 'owner'), { label: 'owner' }));
