@@ -218,7 +218,7 @@ describe('e2e: boards of one’s own', () => {
       expect(await link.textContent()).toContain(title);
     }));
 
-  test('E2E23 a Markdown plan is previewed, counted and imported only on confirmation; a bad file shows its line and creates nothing', () =>
+  test('E2E23 a Markdown plan is previewed, counted and imported only on confirmation; a bad file shows its line (and column for JSON) and creates nothing', () =>
     scene('E2E23', async (s) => {
       const { person } = await signedUp('Importer');
       await s.add(Promise.resolve(person));
@@ -240,6 +240,14 @@ describe('e2e: boards of one’s own', () => {
       expect(await tid(page, 'import-preview').count()).toBe(0);
       expect(await tid(page, 'new-board-submit').isDisabled()).toBe(true);
       await s.shot('bad-file');
+      // Unreadable JSON: its line and column.
+      await fileInput.setInputFiles({
+        name: 'broken.json',
+        mimeType: 'application/json',
+        buffer: Buffer.from('{\n  "meta": {\n    "title": ,\n  }\n}\n'),
+      });
+      await poll(() => error.textContent()).toMatch(/line 3, column \d+/i);
+      expect(await tid(page, 'new-board-submit').isDisabled()).toBe(true);
       expect(await listedBoardIds(person), 'a bad file creates nothing').toEqual([]);
 
       // A good plan: its preview counts what will be created; nothing exists yet.
