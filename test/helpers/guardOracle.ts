@@ -123,9 +123,10 @@ function may(p: Principal, act: Act): boolean {
   const member = (sid: string) => p.stakeholderId === sid;
   switch (act.kind) {
     case 'edit-plan':
-    case 'edit-setup':
     case 'delete-thread':
       return drafter;
+    case 'edit-setup':
+      return p.role === 'owner';
     case 'set-position':
       return p.role === 'owner' || (p.role === 'delegate' && member(act.sid));
     case 'open-thread':

@@ -118,7 +118,6 @@ const ROLES: RoleSpec[] = [
     allowed: [
       'point text',
       'a category',
-      'the stakeholder list',
       'a new comment as self',
       'deleting a thread',
       'resolving a thread',

@@ -1771,19 +1771,21 @@ describe('GUARD13: regression cases the differential test found', () => {
       return { who: people.editor, update: b.encode() };
     }));
 
-  it("GUARD13: an editor may write the plan only in the shapes every client reads (a point's title stays a text)", () => {
+  it("GUARD13: an editor may write the plan only in the shapes every client reads (a point's title stays a text); the board settings are the owner's", () => {
     expectBoth('refuse', (w) => {
       const b = new RawUpdate(w.doc);
       const point = winner(w.doc.getMap('points') as unknown as Y.AbstractType<unknown>, w.points[0]!)!;
       b.item(HIGH, { origin: lastId(winner(typeIn(point), 'title')!), content: any(42) });
       return { who: people.editor, update: b.encode() };
     });
-    expectBoth('allow', (w) => {
+    const description = (w: World) => {
       const b = new RawUpdate(w.doc);
-      const description = winner(w.doc.getMap('meta') as unknown as Y.AbstractType<unknown>, 'description')!;
-      b.item(HIGH, { origin: lastId(description), content: any('Round 2 draft') });
-      return { who: people.editor, update: b.encode() };
-    });
+      const current = winner(w.doc.getMap('meta') as unknown as Y.AbstractType<unknown>, 'description')!;
+      b.item(HIGH, { origin: lastId(current), content: any('Round 2 draft') });
+      return b.encode();
+    };
+    expectBoth('refuse', (w) => ({ who: people.editor, update: description(w) }));
+    expectBoth('allow', (w) => ({ who: people.owner, update: description(w) }));
   });
 
   it('GUARD13: a map value naming a right neighbour is refused, even one Yjs drops (its right neighbour collected)', () =>

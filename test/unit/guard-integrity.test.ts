@@ -55,6 +55,7 @@ function principal(role: Role, stakeholderId: string | null, userId: string): Pr
 }
 const actorOf = (p: Principal): Actor => ({ userId: p.userId, name: p.name, stakeholderId: p.stakeholderId! });
 
+const owner = principal('owner', 'us', 'u-owner');
 const editor = principal('editor', 'us', 'u-editor');
 const delegateS = principal('delegate', S, 'u-s');
 const delegateT = principal('delegate', T, 'u-t');
@@ -532,18 +533,24 @@ describe('GUARD18: the plan and the board setup keep the shape every client read
     });
   }
 
-  it("GUARD18: the editors' own mutations (add, move and retitle a point, categories, stakeholders, settings) are allowed", () => {
+  it("GUARD18: the editors' own mutations (add, move and retitle a point, categories) and the owner's (stakeholders, settings) are allowed", () => {
     const f = board();
     const doc = replicaOf(f.server);
-    const update = updateOf(f.server, doc, () => {
+    const plan = updateOf(f.server, doc, () => {
       const category = addCategory(doc, null, 'A fifth category');
       const point = addPoint(doc, null, { categoryId: category, title: 'A new point', body: 'Its text' });
       movePoint(doc, null, f.pointId, { categoryId: category, index: 0 });
       pointText(doc, point, 'title')!.insert(0, 'Renamed: ');
       renameCategory(doc, null, category, 'Renamed category');
-      addStakeholder(doc, null, { id: 'osce' as StakeholderId, name: 'OSCE', short: 'OSCE', color: '#336699' });
-      updateMeta(doc, null, { title: 'A new title', description: 'A new description' });
     });
-    expect(judge(f.server, editor, update)).toBe('allowed');
+    expect(judge(f.server, editor, plan)).toBe('allowed');
+    const setup = replicaOf(f.server);
+    const settings = updateOf(f.server, setup, () => {
+      addStakeholder(setup, null, { id: 'osce' as StakeholderId, name: 'OSCE', short: 'OSCE', color: '#336699' });
+      updateMeta(setup, null, { title: 'A new title', description: 'A new description' });
+    });
+    expect(judge(f.server, owner, settings)).toBe('allowed');
+    // The stakeholder list and the board's settings are the owner's (PRODUCT.md's roles).
+    expect(judge(f.server, editor, settings)).toBe('refused');
   });
 });

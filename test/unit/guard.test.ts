@@ -129,7 +129,7 @@ const matrix: Record<string, Record<string, boolean>> = {
   editor: {
     'point text': true,
     category: true,
-    'stakeholder list': true,
+    'stakeholder list': false,
     "S's position": false,
     "T's position": false,
     'a new comment as self': true,

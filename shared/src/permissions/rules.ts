@@ -8,7 +8,7 @@ import type { Principal } from './roles.ts';
 export type Action =
   /** Point titles and bodies; adding, moving, deleting points; categories. */
   | { kind: 'edit-plan' }
-  /** Board title and description; the stakeholder list. */
+  /** Board title and description; the stakeholder list (the owner's, PRODUCT.md). */
   | { kind: 'edit-board-setup' }
   | { kind: 'set-position'; stakeholderId: string }
   | { kind: 'open-thread'; stakeholderId: string }
@@ -29,9 +29,9 @@ export function can(p: Principal, action: Action): boolean {
   if (p.role === 'observer') return false;
   switch (action.kind) {
     case 'edit-plan':
-    case 'edit-board-setup':
     case 'delete-thread':
       return isEditor(p);
+    case 'edit-board-setup':
     case 'manage-members':
       return p.role === 'owner';
     case 'set-position':
@@ -58,7 +58,7 @@ export function describeRefusal(action: Action): string {
     case 'edit-plan':
       return 'Only drafting editors can change the plan text, points and categories.';
     case 'edit-board-setup':
-      return 'Only drafting editors can change the board title or the stakeholder list.';
+      return 'Only the board owner can change the board title or the stakeholder list.';
     case 'set-position':
       return `Only delegates of ${action.stakeholderId} can set its position.`;
     case 'open-thread':
