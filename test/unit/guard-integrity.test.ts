@@ -520,13 +520,14 @@ describe('GUARD18: the plan and the board setup keep the shape every client read
       d.getMap('meta').set('description', 'x'.repeat(LIMITS.descriptionLength + 1)),
   };
   for (const [what, write] of Object.entries(junk)) {
-    it(`GUARD18: an editor may not write ${what}`, () => {
+    // The owner may change both the plan and the setup: only the shape can refuse it.
+    it(`GUARD18: even the owner may not write ${what}`, () => {
       const f = board();
       const doc = replicaOf(f.server);
       expect(
         judge(
           f.server,
-          editor,
+          owner,
           updateOf(f.server, doc, () => write(doc, f)),
         ),
       ).toBe('refused');
