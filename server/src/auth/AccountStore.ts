@@ -116,6 +116,12 @@ export interface AccountStore {
   /** Atomically checks the invite is usable, makes the user a member, counts the use. */
   acceptInvite(token: string, userId: string): Promise<Membership>;
 
+  /**
+   * Forgets a deleted board: its memberships, invites, sign-in links and revocation rows,
+   * in one transaction. Returns the users who were members (their sockets are re-checked).
+   */
+  forgetBoard(boardId: string): Promise<string[]>;
+
   createSignInLink(userId: string, boardId: string | null, token: string, ttlMs: number): Promise<void>;
   /** The user and board of a live sign-in link (links stay valid until they expire). */
   useSignInLink(token: string): Promise<{ userId: string; boardId: string | null } | null>;

@@ -390,6 +390,19 @@ export class SqliteAccountStore implements AccountStore {
     })();
   }
 
+  async forgetBoard(boardId: string): Promise<string[]> {
+    return this.db.transaction(() => {
+      const members = this.db
+        .prepare('SELECT user_id FROM memberships WHERE board_id = ?')
+        .pluck()
+        .all(boardId) as string[];
+      for (const table of ['memberships', 'invites', 'sign_in_links', 'access_revocations']) {
+        this.db.prepare(`DELETE FROM ${table} WHERE board_id = ?`).run(boardId);
+      }
+      return members;
+    })();
+  }
+
   async createSignInLink(userId: string, boardId: string | null, token: string, ttlMs: number): Promise<void> {
     this.db
       .prepare('INSERT INTO sign_in_links (token_hash, user_id, board_id, expires_at) VALUES (?, ?, ?, ?)')

@@ -28,7 +28,8 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS boards (
     id TEXT PRIMARY KEY,
     title TEXT NOT NULL,
-    created_at INTEGER NOT NULL
+    created_at INTEGER NOT NULL,
+    archived INTEGER NOT NULL DEFAULT 0
   ) STRICT;
   CREATE TABLE IF NOT EXISTS updates (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -43,6 +44,34 @@ const SCHEMA = `
     PRIMARY KEY (doc, client)
   ) STRICT;
 `;
+
+/**
+ * Brings a data dir made by an older version up to the current schema. Each step checks
+ * what is there, so it runs safely on every start.
+ */
+function migrate(db: Database.Database): void {
+  const boardColumns = (db.pragma('table_info(boards)') as { name: string }[]).map((c) => c.name);
+  if (!boardColumns.includes('archived')) {
+    db.exec('ALTER TABLE boards ADD COLUMN archived INTEGER NOT NULL DEFAULT 0');
+  }
+}
+
+/** Every document of a board: `<id>` itself and its private-notes docs `<id>~<sid>` (an index range). */
+const DOCS_OF_BOARD = "(doc = @id OR (doc >= @id || '~' AND doc < @id || char(127)))";
+
+interface BoardRow {
+  readonly id: string;
+  readonly title: string;
+  readonly createdAt: number;
+  readonly archived: number;
+}
+
+const toSummary = (r: BoardRow): BoardSummary => ({
+  id: r.id,
+  title: r.title,
+  createdAt: r.createdAt,
+  archived: r.archived === 1,
+});
 
 export interface SqliteStorageOptions {
   readonly fileName?: string;
@@ -83,11 +112,19 @@ export class SqliteStorage implements Storage {
       options.checkpointIntervalMs,
     );
     this.db.exec(SCHEMA);
+    migrate(this.db);
     this.stmts = {
       insertBoard: this.db.prepare('INSERT INTO boards (id, title, created_at) VALUES (?, ?, ?)'),
       boardExists: this.db.prepare('SELECT 1 FROM boards WHERE id = ?').pluck(),
-      listBoards: this.db.prepare('SELECT id, title, created_at AS createdAt FROM boards ORDER BY created_at, id'),
+      listBoards: this.db.prepare(
+        'SELECT id, title, created_at AS createdAt, archived FROM boards ORDER BY created_at, id',
+      ),
+      getBoard: this.db.prepare('SELECT id, title, created_at AS createdAt, archived FROM boards WHERE id = ?'),
       setTitle: this.db.prepare('UPDATE boards SET title = ? WHERE id = ?'),
+      setArchived: this.db.prepare('UPDATE boards SET archived = ? WHERE id = ?'),
+      deleteBoard: this.db.prepare('DELETE FROM boards WHERE id = @id'),
+      deleteBoardLog: this.db.prepare(`DELETE FROM updates WHERE ${DOCS_OF_BOARD}`),
+      deleteBoardOwners: this.db.prepare(`DELETE FROM client_owners WHERE ${DOCS_OF_BOARD}`),
       insertUpdate: this.db.prepare('INSERT INTO updates (doc, data) VALUES (?, ?)'),
       loadLog: this.db.prepare('SELECT seq, data FROM updates WHERE doc = ? ORDER BY seq'),
       lastSeq: this.db.prepare('SELECT MAX(seq) FROM updates WHERE doc = ?').pluck(),
@@ -127,11 +164,29 @@ export class SqliteStorage implements Storage {
   }
 
   async listBoards(): Promise<BoardSummary[]> {
-    return this.stmts.listBoards.all() as BoardSummary[];
+    return (this.stmts.listBoards.all() as BoardRow[]).map(toSummary);
+  }
+
+  async getBoard(id: string): Promise<BoardSummary | null> {
+    const row = this.stmts.getBoard.get(id) as BoardRow | undefined;
+    return row ? toSummary(row) : null;
   }
 
   async setBoardTitle(id: string, title: string): Promise<void> {
     this.stmts.setTitle.run(title, id);
+  }
+
+  async setBoardArchived(id: string, archived: boolean): Promise<boolean> {
+    return this.stmts.setArchived.run(archived ? 1 : 0, id).changes > 0;
+  }
+
+  async deleteBoard(id: string): Promise<boolean> {
+    this.checkpointer.noteWrite();
+    return this.db.transaction(() => {
+      this.stmts.deleteBoardLog.run({ id });
+      this.stmts.deleteBoardOwners.run({ id });
+      return this.stmts.deleteBoard.run({ id }).changes > 0;
+    })();
   }
 
   async loadLog(docName: string): Promise<StoredLog> {

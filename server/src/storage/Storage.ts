@@ -23,6 +23,8 @@ export interface BoardSummary {
   readonly id: string;
   readonly title: string;
   readonly createdAt: number;
+  /** Read-only for everyone (owners unarchive it to write again). */
+  readonly archived: boolean;
 }
 
 export interface Storage {
@@ -30,7 +32,18 @@ export interface Storage {
   createBoard(id: string, title: string, initialState: Uint8Array): Promise<void>;
   boardExists(id: string): Promise<boolean>;
   listBoards(): Promise<BoardSummary[]>;
+  /** The board's catalogue entry, or null if there is no such board. */
+  getBoard(id: string): Promise<BoardSummary | null>;
   setBoardTitle(id: string, title: string): Promise<void>;
+  /** Marks the board archived (read-only) or not; false if there is no such board. */
+  setBoardArchived(id: string, archived: boolean): Promise<boolean>;
+  /**
+   * Deletes the board's catalogue entry and, for every document of it (the board doc `<id>`
+   * and its private-notes docs `<id>~<sid>`), its log and client-id owners, in one
+   * transaction. False if there was no such board. The caller makes sure nothing for it is
+   * still queued for the store (RoomRegistry.closeBoard).
+   */
+  deleteBoard(id: string): Promise<boolean>;
   loadLog(docName: string): Promise<StoredLog>;
   /**
    * The same log in pages of at most `pageSize` entries, so a long log can be read and
