@@ -67,6 +67,8 @@ export interface RoomDeps {
    * stored): the room has closed every connection and must be loaded afresh from the store.
    */
   readonly onFailure?: (room: BoardRoom) => void;
+  /** Whether the board is archived now (RoomRegistry keeps it): then nobody may write. */
+  readonly isArchived?: () => boolean;
 }
 
 /**
@@ -521,6 +523,8 @@ export class BoardRoom {
       if (err instanceof OversizedUpdate) return { ok: false, reason: err.message, code: CLOSE.tooLarge };
       throw new MalformedMessage(err instanceof MalformedUpdate ? err.message : 'undecodable update');
     }
+    const archived = refuseOnArchivedBoard(this.deps, resolved);
+    if (archived) return archived;
     const claims = new Map<number, string>();
     if (resolved.writtenClients.size > 0) {
       if (principal.role === 'observer') return { ok: false, reason: 'Observers cannot change the board.' };
@@ -682,4 +686,21 @@ export class BoardRoom {
     const frame = encodeAwareness(this.awareness, changed);
     for (const conn of this.connections) conn.send(frame);
   };
+}
+
+// ---------------------------------------------------------------- archived boards
+
+/**
+ * An archived board is read-only for everyone: any update that would change the board doc
+ * or one of its private-notes docs (a struct the server lacks, or a deletion) is refused.
+ * One that changes nothing, such as a reconnecting reader's sync step 2, still passes, so
+ * reading goes on.
+ */
+function refuseOnArchivedBoard(
+  deps: RoomDeps,
+  resolved: { readonly changes: readonly unknown[]; readonly writtenClients: ReadonlySet<number> },
+): GuardVerdict | null {
+  if (!deps.isArchived?.()) return null;
+  if (resolved.writtenClients.size === 0 && resolved.changes.length === 0) return null;
+  return { ok: false, reason: 'this board is archived' };
 }

@@ -1,5 +1,6 @@
+import type * as Y from 'yjs';
 import { ROOT } from '@parley/shared/model';
-import { parseDocName } from '@parley/shared/protocol';
+import { CLOSE, parseDocName } from '@parley/shared/protocol';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { PersistQueue } from '../storage/PersistQueue.ts';
@@ -26,6 +27,14 @@ export interface RegistryOptions {
 export class RoomRegistry {
   private readonly rooms = new Map<string, Promise<BoardRoom>>();
   private readonly idleTimers = new Map<string, NodeJS.Timeout>();
+  /**
+   * Whether each board with a loaded room (or changed here since) is archived: read from
+   * the store when its first room loads, kept in sync by setArchived. Every room of the
+   * board asks it on every update (BoardRoom's guard).
+   */
+  private readonly archived = new Map<string, boolean>();
+  /** Boards being deleted: none of their docs may load (see closeBoard). */
+  private readonly closing = new Set<string>();
 
   constructor(private readonly opts: RegistryOptions) {}
 
@@ -35,6 +44,8 @@ export class RoomRegistry {
 
   /** Resolves the loaded room; rejects with UnknownDocError if no such board exists. */
   async open(docName: string): Promise<BoardRoom> {
+    const boardId = parseDocName(docName)?.boardId;
+    if (boardId !== undefined && this.closing.has(boardId)) throw new UnknownDocError(`board "${boardId}" is deleted`);
     this.cancelIdle(docName);
     let room = this.rooms.get(docName);
     if (!room) {
@@ -79,6 +90,78 @@ export class RoomRegistry {
   }
 
   /**
+   * Archives (read-only for everyone) or unarchives a board: stored first, then every room
+   * of the board, loaded or not, refuses or accepts writes from its next update on.
+   */
+  async setArchived(boardId: string, archived: boolean): Promise<boolean> {
+    if (!(await this.opts.storage.setBoardArchived(boardId, archived))) return false;
+    this.archived.set(boardId, archived);
+    return true;
+  }
+
+  /** Whether the board exists and is not being deleted. */
+  async boardExists(boardId: string): Promise<boolean> {
+    return !this.closing.has(boardId) && (await this.opts.storage.boardExists(boardId));
+  }
+
+  isArchived(boardId: string): boolean {
+    return this.archived.get(boardId) === true;
+  }
+
+  /**
+   * A change the server makes to a board's doc itself (an owner's rename): applied in one
+   * transaction on the loaded room, which stores and relays it like any other
+   * (BoardRoom.onTransaction) and keeps the title catalogue in step. Resolves once stored.
+   */
+  async editBoard(boardId: string, edit: (doc: Y.Doc) => void): Promise<void> {
+    const room = await this.open(boardId);
+    edit(room.doc);
+    await this.opts.persist.flush();
+  }
+
+  /**
+   * Unloads every room of a board that is being deleted, then runs `whileClosed` (which
+   * deletes its rows) with none of its docs allowed to load again until it is done. Every
+   * connection is closed with 4404 (`reason`); edits received before are applied and
+   * stored first, and a running compaction finishes, so that nothing for the board is
+   * queued for the store, or written by it, once `whileClosed` runs.
+   */
+  async closeBoard<T>(boardId: string, reason: string, whileClosed: () => Promise<T>): Promise<T> {
+    if (this.closing.has(boardId)) throw new UnknownDocError(`board "${boardId}" is being deleted`);
+    this.closing.add(boardId);
+    try {
+      // Loads under way finish first (a private-notes doc loads its board doc too).
+      let names: string[];
+      while ((names = [...this.rooms.keys()].filter((n) => parseDocName(n)?.boardId === boardId)).length > 0) {
+        const pending = names.map((name) => this.rooms.get(name)!);
+        const settled = await Promise.allSettled(pending);
+        for (const [i, name] of names.entries()) {
+          if (this.rooms.get(name) === pending[i]) this.rooms.delete(name);
+          this.cancelIdle(name);
+        }
+        const rooms = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+        for (const room of rooms) {
+          // A closed connection's later frames are ignored (BoardRoom.handleMessage).
+          for (const conn of room.connectionsOf()) conn.close(CLOSE.unknownBoard, reason);
+          room.settle();
+        }
+        // As closeAll: stored first, then a compaction that waits for a commit finishes.
+        await this.opts.persist.flush();
+        await Promise.all(rooms.map((room) => room.compaction));
+        for (const room of rooms) room.destroy();
+      }
+      // With every room gone and none loading, nothing new is queued for the board; this
+      // stores what a room that failed earlier left queued.
+      await this.opts.persist.flush();
+      const result = await whileClosed();
+      this.archived.delete(boardId);
+      return result;
+    } finally {
+      this.closing.delete(boardId);
+    }
+  }
+
+  /**
    * A failed room (BoardRoom.fail) is dropped at once; the next connection loads the doc
    * afresh once the store holds everything the room queued before it failed.
    */
@@ -106,17 +189,18 @@ export class RoomRegistry {
     }
     const parsed = parseDocName(docName);
     if (!parsed) throw new UnknownDocError('invalid document name');
-    if (!(await this.opts.storage.boardExists(parsed.boardId))) {
-      throw new UnknownDocError(`no board "${parsed.boardId}"`);
-    }
+    const board = await this.opts.storage.getBoard(parsed.boardId);
+    if (!board) throw new UnknownDocError(`no board "${parsed.boardId}"`);
+    // Set by setArchived meanwhile, or by an earlier room of the board: that value is newer.
+    if (!this.archived.has(parsed.boardId)) this.archived.set(parsed.boardId, board.archived);
     let boardDoc: BoardRoom['doc'] | undefined;
     if (parsed.kind === 'private') {
       // A private-notes doc exists for every stakeholder of an existing board, and only then.
-      const board = await this.open(parsed.boardId);
-      if (!board.doc.getMap(ROOT.stakeholders).has(parsed.stakeholderId)) {
+      const boardRoom = await this.open(parsed.boardId);
+      if (!boardRoom.doc.getMap(ROOT.stakeholders).has(parsed.stakeholderId)) {
         throw new UnknownDocError(`no stakeholder "${parsed.stakeholderId}" on board "${parsed.boardId}"`);
       }
-      boardDoc = board.doc;
+      boardDoc = boardRoom.doc;
     }
     const started = performance.now();
     const room = await BoardRoom.load(docName, parsed, {
@@ -126,6 +210,7 @@ export class RoomRegistry {
       compactThreshold: this.opts.compactThreshold,
       relayFramesPerSecond: this.opts.relayFramesPerSecond,
       ...(boardDoc ? { boardDoc } : {}),
+      isArchived: () => this.isArchived(parsed.boardId),
       ...(this.opts.metrics ? { metrics: this.opts.metrics } : {}),
       onFailure: (failed) => this.forget(failed),
     });
@@ -173,6 +258,10 @@ export class RoomRegistry {
     if (room.connectionCount > 0) return;
     this.rooms.delete(room.docName);
     room.destroy();
+    // The next load reads the flag afresh (the CLI may have changed it meanwhile).
+    if (![...this.rooms.keys()].some((name) => parseDocName(name)?.boardId === room.boardId)) {
+      this.archived.delete(room.boardId);
+    }
     this.opts.log.info({ docName: room.docName }, 'room unloaded');
   }
 }
