@@ -1,12 +1,51 @@
-import { Router } from 'express';
-import { toBoardJson } from '@parley/shared/model';
+import { Router, type Request } from 'express';
+import { z } from 'zod';
+import { LIMITS, META, ROOT, toBoardJson, updateMeta } from '@parley/shared/model';
 import { boardToMarkdown } from '@parley/shared/export';
+import { oneLineText } from '@parley/shared/import';
 import { isValidBoardId } from '@parley/shared/protocol';
 import type { AccessControl } from '../auth/AccessControl.ts';
-import type { RoomRegistry } from '../collab/RoomRegistry.ts';
-import type { Storage } from '../storage/Storage.ts';
+import { UnknownDocError, type RoomRegistry } from '../collab/RoomRegistry.ts';
+import type { BoardSummary, Storage } from '../storage/Storage.ts';
 import { noSuchBoard, requireBoardAccess, requireSession } from './authContext.ts';
 import { HttpError } from './errors.ts';
+import { parseBody } from './validate.ts';
+
+const BoardPatch = z
+  .object({
+    title: z
+      .string()
+      .transform(oneLineText)
+      .pipe(
+        z
+          .string()
+          .min(1, 'the title must not be empty')
+          .max(LIMITS.titleLength, `the title is longer than ${LIMITS.titleLength} characters`),
+      )
+      .optional(),
+    archived: z.boolean().optional(),
+  })
+  .strict()
+  .refine((b) => b.title !== undefined || b.archived !== undefined, 'give a title, archived, or both');
+
+const BoardDelete = z.object({ confirm: z.unknown().optional() });
+
+/** A board deleted meanwhile (its rooms refuse to load) is unknown, not a server error. */
+async function unknownIfGone<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    if (err instanceof UnknownDocError) throw noSuchBoard();
+    throw err;
+  }
+}
+
+function boardIdParam(req: Request): string {
+  const id = String(req.params['id']);
+  if (!isValidBoardId(id))
+    throw new HttpError(400, 'invalid_board_id', 'Board ids are lowercase letters, digits and dashes');
+  return id;
+}
 
 /** The signed-in user's boards, and board exports. */
 export function boardRoutes(storage: Storage, registry: RoomRegistry, access: AccessControl): Router {
@@ -39,13 +78,79 @@ export function boardRoutes(storage: Storage, registry: RoomRegistry, access: Ac
     await requireBoardAccess(access, req, id);
     if (!(await storage.boardExists(id))) throw noSuchBoard();
     // The loaded room holds the freshest state, including updates still being stored.
-    const room = await registry.open(id);
+    const room = await unknownIfGone(registry.open(id));
     const board = toBoardJson(room.doc);
     if (format === 'md') {
       res.type('text/markdown; charset=utf-8').send(boardToMarkdown(board));
     } else {
       res.json(board);
     }
+  });
+
+  /**
+   * The board, for its owner: access first (401 signed out, 404 for a non-member, exactly
+   * as for a missing board), then existence, then the role (403 for other members).
+   */
+  async function ownedBoard(req: Request, what: string): Promise<BoardSummary> {
+    const id = boardIdParam(req);
+    const { principal } = await requireBoardAccess(access, req, id);
+    const board = await storage.getBoard(id);
+    if (!board) throw noSuchBoard();
+    if (principal.role !== 'owner') throw new HttpError(403, 'forbidden', `Only the board's owners can ${what}.`);
+    return board;
+  }
+
+  /** Owners rename (live, through the board doc) and archive or unarchive a board. */
+  router.patch('/boards/:id', async (req, res) => {
+    const board = await ownedBoard(req, 'rename, archive or unarchive it');
+    const patch = parseBody(BoardPatch, req.body);
+    // Read-only means the title too: unarchive first (in the same request) to rename.
+    const archivedWhileRenaming = patch.archived ?? board.archived;
+    if (patch.title !== undefined && board.archived && archivedWhileRenaming) {
+      throw new HttpError(409, 'board_archived', 'This board is archived; unarchive it to rename it.');
+    }
+    if (patch.archived === false && board.archived) await registry.setArchived(board.id, false);
+    const title = patch.title;
+    if (title !== undefined) {
+      await unknownIfGone(
+        registry.editBoard(board.id, (doc) => {
+          if (doc.getMap(ROOT.meta).get(META.title) !== title) updateMeta(doc, null, { title });
+        }),
+      );
+    }
+    if (patch.archived === true && !board.archived) await registry.setArchived(board.id, true);
+    const after = await storage.getBoard(board.id);
+    if (!after) throw noSuchBoard();
+    res.json({ id: after.id, title: title ?? after.title, archived: after.archived });
+  });
+
+  /**
+   * Owners delete a board for good, confirming with its current title: its sockets are
+   * closed (4404), and its log, client-id owners, members, invites, sign-in links and
+   * revocations are deleted. Afterwards it is unknown everywhere.
+   */
+  router.delete('/boards/:id', async (req, res) => {
+    const board = await ownedBoard(req, 'delete it');
+    const { confirm } = parseBody(BoardDelete, req.body);
+    if (typeof confirm !== 'string' || oneLineText(confirm) === '') {
+      throw new HttpError(400, 'confirmation_required', "Type the board's title as confirm to delete it.");
+    }
+    if (oneLineText(confirm) !== board.title) {
+      throw new HttpError(
+        400,
+        'confirmation_mismatch',
+        "confirm is not the board's current title; nothing was deleted.",
+      );
+    }
+    const formerMembers = await unknownIfGone(
+      registry.closeBoard(board.id, 'this board was deleted', async () => {
+        await storage.deleteBoard(board.id);
+        return access.accounts.forgetBoard(board.id);
+      }),
+    );
+    // socket.io subscribers re-check their access (none is left) and leave the board.
+    for (const userId of formerMembers) access.notify({ kind: 'membership-changed', boardId: board.id, userId });
+    res.status(204).end();
   });
 
   return router;

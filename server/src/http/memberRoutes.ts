@@ -4,10 +4,10 @@ import { ROOT } from '@parley/shared/model';
 import { ROLES, can, describeRefusal, type Principal } from '@parley/shared/permissions';
 import { STAKEHOLDER_ID_PATTERN, isValidBoardId } from '@parley/shared/protocol';
 import { AccountError, type Membership } from '../auth/AccountStore.ts';
-import type { AccessControl } from '../auth/AccessControl.ts';
+import type { AccessControl, BoardAccess } from '../auth/AccessControl.ts';
 import { newOpaqueToken } from '../auth/secrets.ts';
 import type { RoomRegistry } from '../collab/RoomRegistry.ts';
-import { requireBoardAccess, requireSession } from './authContext.ts';
+import { noSuchBoard, requireBoardAccess, requireSession } from './authContext.ts';
 import { HttpError } from './errors.ts';
 import { parseBody } from './validate.ts';
 
@@ -56,6 +56,13 @@ export function memberRoutes(access: AccessControl, registry: RoomRegistry, publ
     }
   }
 
+  /** Access first (so strangers learn nothing), then existence: a token can outlive its board. */
+  async function boardAccess(req: Request, boardId: string): Promise<BoardAccess> {
+    const granted = await requireBoardAccess(access, req, boardId);
+    if (!(await registry.boardExists(boardId))) throw noSuchBoard();
+    return granted;
+  }
+
   async function ensureAnotherOwner(boardId: string, userId: string): Promise<void> {
     const owners = (await accounts.listMembers(boardId)).filter((m) => m.role === 'owner' && m.userId !== userId);
     if (owners.length === 0) throw new HttpError(409, 'last_owner', 'A board needs at least one owner.');
@@ -63,7 +70,7 @@ export function memberRoutes(access: AccessControl, registry: RoomRegistry, publ
 
   router.get('/boards/:id/members', async (req, res) => {
     const boardId = boardIdParam(req);
-    const { principal } = await requireBoardAccess(access, req, boardId);
+    const { principal } = await boardAccess(req, boardId);
     const isOwner = can(principal, { kind: 'manage-members' });
     const members = await accounts.listMembers(boardId);
     res.json({
@@ -92,7 +99,7 @@ export function memberRoutes(access: AccessControl, registry: RoomRegistry, publ
 
   router.patch('/boards/:id/members/:userId', async (req, res) => {
     const boardId = boardIdParam(req);
-    requireOwner((await requireBoardAccess(access, req, boardId)).principal);
+    requireOwner((await boardAccess(req, boardId)).principal);
     const body = parseBody(MemberPatch, req.body);
     const userId = String(req.params['userId']);
     const current = await accounts.getMembership(boardId, userId);
@@ -106,7 +113,7 @@ export function memberRoutes(access: AccessControl, registry: RoomRegistry, publ
 
   router.delete('/boards/:id/members/:userId', async (req, res) => {
     const boardId = boardIdParam(req);
-    requireOwner((await requireBoardAccess(access, req, boardId)).principal);
+    requireOwner((await boardAccess(req, boardId)).principal);
     const userId = String(req.params['userId']);
     const current = await accounts.getMembership(boardId, userId);
     if (!current) throw new HttpError(404, 'not_found', 'No such member.');
@@ -118,7 +125,7 @@ export function memberRoutes(access: AccessControl, registry: RoomRegistry, publ
 
   router.post('/boards/:id/invites', async (req, res) => {
     const boardId = boardIdParam(req);
-    const { principal } = await requireBoardAccess(access, req, boardId);
+    const { principal } = await boardAccess(req, boardId);
     requireOwner(principal);
     const body = parseBody(InviteBody, req.body);
     await checkStakeholder(boardId, body.role, body.stakeholderId);
@@ -140,7 +147,7 @@ export function memberRoutes(access: AccessControl, registry: RoomRegistry, publ
 
   router.delete('/boards/:id/invites/:inviteId', async (req, res) => {
     const boardId = boardIdParam(req);
-    requireOwner((await requireBoardAccess(access, req, boardId)).principal);
+    requireOwner((await boardAccess(req, boardId)).principal);
     if (!(await accounts.revokeInvite(boardId, String(req.params['inviteId'])))) {
       throw new HttpError(404, 'not_found', 'No such invite.');
     }
