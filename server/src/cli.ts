@@ -214,6 +214,46 @@ board
     });
   });
 
+for (const [name, archived] of [
+  ['archive', true],
+  ['unarchive', false],
+] as const) {
+  board
+    .command(name)
+    .description(
+      archived
+        ? 'make a board read-only for everyone (a running server applies it when the board next loads; PATCH /api/boards/:id applies it at once)'
+        : 'make an archived board writable again (a running server applies it when the board next loads)',
+    )
+    .requiredOption('--board <id>', 'board id', boardIdArg)
+    .action(async (opts: { board: string }) => {
+      await withStore(async ({ storage }) => {
+        if (!(await storage.setBoardArchived(opts.board, archived))) throw new CliError(`no board "${opts.board}"`);
+        process.stdout.write(`${opts.board} ${archived ? 'archived' : 'unarchived'}\n`);
+      });
+    });
+}
+
+board
+  .command('delete')
+  .description(
+    'delete a board for good: its log, notes, members, invites and sign-in links (stop the server first, or use DELETE /api/boards/:id)',
+  )
+  .requiredOption('--board <id>', 'board id', boardIdArg)
+  .requiredOption('--confirm <title>', "the board's current title, typed")
+  .action(async (opts: { board: string; confirm: string }) => {
+    await withStore(async ({ storage, accounts }) => {
+      const found = await storage.getBoard(opts.board);
+      if (!found) throw new CliError(`no board "${opts.board}"`);
+      if (oneLineText(opts.confirm) !== found.title) {
+        throw new CliError(`--confirm is not the board's current title ("${found.title}"); nothing was deleted`);
+      }
+      await storage.deleteBoard(opts.board);
+      await accounts.forgetBoard(opts.board);
+      process.stdout.write(`${opts.board} deleted\n`);
+    });
+  });
+
 program
   .command('import <file>')
   .description(
