@@ -63,6 +63,7 @@ export function boardRoutes(storage: Storage, registry: RoomRegistry, access: Ac
         title: b.title,
         role: memberships.get(b.id)!.role,
         stakeholderId: memberships.get(b.id)!.stakeholderId,
+        archived: b.archived,
       })),
     });
   });
