@@ -108,6 +108,7 @@ describe('creating and importing boards', () => {
       title: 'Our plan',
       role: 'owner',
       stakeholderId: 'drafting-team',
+      archived: false,
     });
     const client = await open(id);
     expect(listStakeholders(client.doc).map((s) => [s.id, s.name, s.short, s.color])).toEqual([
@@ -214,6 +215,7 @@ describe('creating and importing boards', () => {
       title: 'Renamed on import',
       role: 'owner',
       stakeholderId: 'government',
+      archived: false,
     });
     const md = await (
       await fetch(`${server.url}/api/boards/${id}/export?format=md`, { headers: { cookie: alice.cookie } })
@@ -249,6 +251,7 @@ describe('creating and importing boards', () => {
       title: 'Imported plan',
       role: 'owner',
       stakeholderId: 'drafting-team',
+      archived: false,
     });
   });
 

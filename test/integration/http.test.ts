@@ -46,7 +46,15 @@ describe('HTTP and CLI', () => {
     const cookie = signIn.headers.get('set-cookie')!.split(';')[0]!;
     const res = await fetch(`${server.url}/api/boards`, { headers: { cookie } });
     expect(await res.json()).toEqual({
-      boards: [{ id: 'demo', title: expect.stringMatching(/demo/i), role: 'delegate', stakeholderId: 'ukraine' }],
+      boards: [
+        {
+          id: 'demo',
+          title: expect.stringMatching(/demo/i),
+          role: 'delegate',
+          stakeholderId: 'ukraine',
+          archived: false,
+        },
+      ],
     });
   });
 
