@@ -13,6 +13,8 @@ import type { Browser, Download, Page } from 'playwright-core';
 import { describe, expect, test } from 'vitest';
 import {
   LIVE_TIMEOUT,
+  acceptInviteViaApi,
+  createInviteViaApi,
   demoLink,
   expectCurrentUser,
   marker,
@@ -318,6 +320,84 @@ describe('e2e: boards of one’s own', () => {
       const stranger = await s.add(newPerson(browser, 'signed-out'));
       await stranger.page.goto(`${server.url}/new`, { waitUntil: 'domcontentloaded' });
       await stranger.page.waitForURL((url) => url.pathname === '/signin' && url.searchParams.get('next') === '/new');
+    }));
+
+  test('E2E25 an owner renames, archives, unarchives and deletes a board from the list; a delegate gets none of these controls', () =>
+    scene('E2E25', async (s) => {
+      const { person: owner } = await signedUp('Owner');
+      await s.add(Promise.resolve(owner));
+      const title = marker('Board to manage');
+      const created = await owner.context.request.post(`${server.url}/api/boards`, {
+        data: { title, stakeholders: [{ name: 'Alpha' }, { name: 'Beta' }], ownStakeholder: 'Alpha' },
+      });
+      expect(created.status(), await created.text()).toBe(201);
+      const boardId = ((await created.json()) as { id: string }).id;
+      const exported = JSON.parse(await serverExport(owner, boardId, 'json')) as {
+        stakeholders: { id: string; name: string }[];
+      };
+      const beta = exported.stakeholders.find((x) => x.name === 'Beta')?.id;
+      if (!beta) throw new Error('no Beta stakeholder on the new board');
+      const { person: delegate } = await signedUp('Delegate');
+      await s.add(Promise.resolve(delegate));
+      await acceptInviteViaApi(delegate, server, await createInviteViaApi(owner, server, 'delegate', beta, boardId));
+
+      const item = (p: Person) => p.page.locator(`[data-testid="board-item"][data-board-id="${boardId}"]`);
+      const link = (p: Person) => p.page.locator(`[data-testid="board-link"][data-board-id="${boardId}"]`);
+      for (const p of [owner, delegate]) {
+        await p.page.goto(`${server.url}/`, { waitUntil: 'domcontentloaded' });
+        await link(p).waitFor({ state: 'visible' });
+      }
+      // Only the owner is offered rename, archive and delete.
+      expect(await tid(item(delegate), 'board-rename').count()).toBe(0);
+      expect(await tid(item(delegate), 'board-archive').count()).toBe(0);
+      expect(await tid(item(delegate), 'board-delete').count()).toBe(0);
+      expect(await link(delegate).getAttribute('data-role')).toBe('delegate');
+
+      // Rename (Escape cancels; Enter saves).
+      await tid(item(owner), 'board-rename').click();
+      const input = tid(item(owner), 'board-rename-title');
+      await poll(() => input.evaluate((el) => el === document.activeElement)).toBe(true);
+      expect(await input.inputValue()).toBe(title);
+      const renamed = marker('Renamed board');
+      await input.fill(renamed);
+      await owner.page.keyboard.press('Enter');
+      await poll(() => link(owner).locator('.title').textContent()).toBe(renamed);
+      await delegate.page.reload({ waitUntil: 'domcontentloaded' });
+      await poll(() => link(delegate).locator('.title').textContent()).toBe(renamed);
+      await s.shot('renamed');
+
+      // Archive: listed apart, for the owner and the delegate; unarchive brings it back.
+      await tid(item(owner), 'board-archive').click();
+      const archivedList = tid(owner.page, 'board-list-archived');
+      await poll(() => archivedList.locator(`[data-board-id="${boardId}"][data-testid="board-link"]`).count()).toBe(1);
+      expect(await link(owner).getAttribute('data-archived')).toBe('true');
+      expect(await tid(item(owner), 'board-archive').textContent()).toContain('Unarchive');
+      expect(await tid(item(owner), 'board-rename').count(), 'archived is read-only: no rename').toBe(0);
+      await delegate.page.reload({ waitUntil: 'domcontentloaded' });
+      await poll(() => tid(delegate.page, 'board-list-archived').locator('[data-testid="board-link"]').count()).toBe(1);
+      await s.shot('archived');
+      await tid(item(owner), 'board-archive').click();
+      await poll(() => tid(owner.page, 'board-list-archived').count()).toBe(0);
+      await poll(() => tid(owner.page, 'board-list').locator(`[data-board-id="${boardId}"]`).count()).toBeGreaterThan(
+        0,
+      );
+
+      // Delete asks for the title typed again; a wrong one cannot be sent.
+      await tid(item(owner), 'board-delete').click();
+      const confirm = tid(item(owner), 'board-delete-title');
+      await confirm.waitFor({ state: 'visible' });
+      const submit = tid(item(owner), 'board-delete-submit');
+      await confirm.fill(renamed.toUpperCase());
+      expect(await submit.isDisabled()).toBe(true);
+      await confirm.fill(renamed);
+      expect(await submit.isDisabled()).toBe(false);
+      await s.shot('delete-confirm');
+      await submit.click();
+      await poll(() => link(owner).count()).toBe(0);
+      await tid(owner.page, 'board-new').waitFor({ state: 'visible' }); // "not on any board yet" again
+      expect(await listedBoardIds(owner)).toEqual([]);
+      expect(await listedBoardIds(delegate)).toEqual([]);
+      await s.shot('deleted');
     }));
 
   test('E2E24 the board menu exports Markdown and JSON as downloads named after the board', () =>
