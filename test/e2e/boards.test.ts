@@ -5,8 +5,10 @@
  * the DOM (never fixed sleeps) and screenshotted into test/artifacts/.
  *
  * E2E22 creates a board from the "New board" form and invites a second person into it;
- * E2E23 imports a Markdown plan with its preview (and refuses a bad file, creating nothing);
- * E2E24 exports from the board's menu. The tests are independent of each other.
+ * E2E23 imports a Markdown plan with its preview (and refuses bad files, creating nothing);
+ * E2E24 exports from the board's menu; E2E25 manages boards from the list (rename, archive,
+ * delete); E2E26 starts from the demo's shape; E2E27 re-imports an exported Markdown file.
+ * The tests are independent of each other: each works with its own accounts and boards.
  */
 import fs from 'node:fs';
 import type { Browser, Download, Page } from 'playwright-core';
@@ -69,6 +71,9 @@ const BAD_PLAN = `# A plan with a typo
    - *Nowhere*: Perhaps
 `;
 const BAD_PLAN_LINE = 6;
+
+/** An export's file name without its day and extension (a test may run across midnight). */
+const undated = (fileName: string) => fileName.replace(/-\d{4}-\d{2}-\d{2}\.(md|json)$/, '');
 
 /** Clicks `trigger` and returns the download it starts. */
 async function downloadFrom(page: Page, click: () => Promise<void>): Promise<Download> {
@@ -400,6 +405,39 @@ describe('e2e: boards of one’s own', () => {
       await s.shot('deleted');
     }));
 
+  test('E2E27 the Markdown the board menu downloads, imported from the New board form, exports the same Markdown', () =>
+    scene('E2E27', async (s) => {
+      const owner = await s.add(signInWithDemoLink(browser, demoLink(server, 'owner'), { label: 'owner' }));
+      const page = owner.page;
+      await tid(page, 'board-menu').click();
+      const first = await downloadFrom(page, () => tid(page, 'export-md').click());
+      const markdown = await downloadedText(first);
+      const file = await first.path();
+      if (!file) throw new Error('no downloaded file');
+
+      await page.goto(`${server.url}/new`, { waitUntil: 'domcontentloaded' });
+      await tid(page, 'new-board-start-import').check();
+      await tid(page, 'import-file').setInputFiles({
+        name: first.suggestedFilename(),
+        mimeType: 'text/markdown',
+        buffer: fs.readFileSync(file),
+      });
+      await tid(page, 'import-preview').waitFor({ state: 'visible' });
+      const count = (kind: string) =>
+        page.locator(`[data-testid="import-preview-count"][data-kind="${kind}"]`).textContent();
+      expect(await count('categories')).toBe('4 categories');
+      expect(await count('points')).toBe('28 points');
+      await tid(page, 'new-board-submit').click();
+      await page.waitForURL((url) => /^\/b\/[^/]+$/.test(url.pathname) && url.pathname !== '/b/demo');
+      await poll(() => tid(page, 'point-item').count()).toBe(28);
+      await s.shot('imported');
+
+      await tid(page, 'board-menu').click();
+      const second = await downloadFrom(page, () => tid(page, 'export-md').click());
+      expect(undated(second.suggestedFilename())).toBe(undated(first.suggestedFilename()));
+      expect(await downloadedText(second)).toBe(markdown);
+    }));
+
   test('E2E24 the board menu exports Markdown and JSON as downloads named after the board', () =>
     scene('E2E24', async (s) => {
       const owner = await s.add(signInWithDemoLink(browser, demoLink(server, 'owner'), { label: 'owner' }));
@@ -427,7 +465,7 @@ describe('e2e: boards of one’s own', () => {
       await poll(() => tid(page, 'export-json').evaluate((el) => el === document.activeElement)).toBe(true);
       const json = await downloadFrom(page, () => page.keyboard.press('Enter'));
       expect(json.suggestedFilename()).toMatch(/^[a-z0-9-]+-\d{4}-\d{2}-\d{2}\.json$/);
-      expect(json.suggestedFilename().replace(/\.json$/, '')).toBe(md.suggestedFilename().replace(/\.md$/, ''));
+      expect(undated(json.suggestedFilename())).toBe(undated(md.suggestedFilename()));
       const board = JSON.parse(await downloadedText(json)) as { meta: { title: string }; points: unknown[] };
       expect(board.points).toHaveLength(28);
       expect(board).toEqual(JSON.parse(await serverExport(owner, 'demo', 'json')));
