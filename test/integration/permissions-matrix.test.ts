@@ -115,13 +115,7 @@ const ROLES: RoleSpec[] = [
     label: 'editor (us)',
     role: 'editor',
     stakeholderId: 'us',
-    allowed: [
-      'point text',
-      'a category',
-      'a new comment as self',
-      'deleting a thread',
-      'resolving a thread',
-    ],
+    allowed: ['point text', 'a category', 'a new comment as self', 'deleting a thread', 'resolving a thread'],
   },
   {
     label: 'delegate of S (ukraine)',

@@ -3,7 +3,12 @@ import * as encoding from 'lib0/encoding';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { deleteWrapped, formatWrapped, insertWrapped } from './helpers.ts';
-import { decodeV1Strict, MalformedUpdate, OversizedUpdate, type DecodedStruct } from '../../server/src/collab/guard/decodeV1.ts';
+import {
+  decodeV1Strict,
+  MalformedUpdate,
+  OversizedUpdate,
+  type DecodedStruct,
+} from '../../server/src/collab/guard/decodeV1.ts';
 
 /** One edit on a doc, covering every kind of content a v1 update can carry. */
 type Op =
