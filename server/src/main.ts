@@ -22,14 +22,14 @@ async function main(): Promise<void> {
   // Structured for scripts and tests; a terminal gets the table below instead.
   if (links.length > 0 && config.logFormat === 'json') log.info({ links }, 'demo sign-in links');
   log.info({ port, url: base, dataDir: config.dataDir }, 'listening');
-  if (config.logFormat === 'pretty') {
-    const width = Math.max(...links.map((l) => l.label.length), 0) + 2;
-    const rows = links.map((l) => `    ${l.label.padEnd(width)}${l.url}`).join('\n');
-    console.log(
-      `\n  Parley is running at ${base}\n  Demo board:          ${base}/b/demo\n` +
-        (links.length > 0 ? `\n  Sign in to the demo as (links valid for a week):\n${rows}\n` : ''),
-    );
-  }
+  // In plain lines as well when the logs are JSON (piped to a file or a log collector):
+  // a person reading the output must not have to dig the links out of one JSON line.
+  const width = Math.max(...links.map((l) => l.label.length), 0) + 2;
+  const rows = links.map((l) => `    ${l.label.padEnd(width)}${l.url}`).join('\n');
+  console.log(
+    `\n  Parley is running at ${base}\n  Demo board:          ${base}/b/demo\n` +
+      (links.length > 0 ? `\n  Sign in to the demo as (links valid for a week):\n${rows}\n` : ''),
+  );
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {

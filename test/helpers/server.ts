@@ -15,6 +15,8 @@ export interface RunningServer {
   readonly process: ChildProcess;
   /** Every JSON log line the server printed so far. */
   readonly logs: Record<string, unknown>[];
+  /** Every line of stdout that is not a JSON log line (what a person reads). */
+  readonly plainOutput: string[];
   /** Stops the server; resolves with its exit code (or signal) once it has exited. */
   stop(signal?: NodeJS.Signals): Promise<number | string | null>;
 }
@@ -49,6 +51,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: Record<string, unknown>[] = [];
+  const plainOutput: string[] = [];
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
@@ -65,6 +68,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
       try {
         entry = JSON.parse(line) as Record<string, unknown>;
       } catch {
+        plainOutput.push(line);
         return;
       }
       logs.push(entry);
@@ -86,6 +90,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     dataDir,
     process: child,
     logs,
+    plainOutput,
     stop: async (signal: NodeJS.Signals = 'SIGTERM') => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { poll } from '../helpers/people.ts';
 import { REPO_ROOT, startServer, type RunningServer } from '../helpers/server.ts';
 import { demoLinks, identity, mintToken } from '../helpers/tokens.ts';
 
@@ -15,6 +16,21 @@ describe('HTTP and CLI', () => {
   });
   afterAll(async () => {
     await server.stop();
+  });
+
+  it('HTTP7: with its logs as JSON (not a terminal), the server also prints each demo sign-in link on a plain line, as in the structured log', async () => {
+    const links = server.logs.find((l) => l['msg'] === 'demo sign-in links')?.['links'] as {
+      label: string;
+      url: string;
+    }[];
+    expect(links.length).toBeGreaterThan(0);
+    await poll(() => server.plainOutput.join('\n')).toContain(links.at(-1)!.url);
+    const output = server.plainOutput.join('\n');
+    expect(output).toContain(`Parley is running at`);
+    for (const link of links) {
+      const line = server.plainOutput.find((l) => l.includes(link.url));
+      expect(line, link.label).toContain(link.label);
+    }
   });
 
   it('HTTP1: GET /healthz answers 200 with JSON', async () => {
