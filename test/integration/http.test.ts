@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureClientBuilt } from '../helpers/browser.ts';
 import { poll } from '../helpers/people.ts';
 import { REPO_ROOT, startServer, type RunningServer } from '../helpers/server.ts';
 import { demoLinks, identity, mintToken } from '../helpers/tokens.ts';
@@ -31,29 +30,6 @@ describe('HTTP and CLI', () => {
     for (const link of links) {
       const line = server.plainOutput.find((l) => l.includes(link.url));
       expect(line, link.label).toContain(link.label);
-    }
-  });
-
-  it('HTTP8: the client is served precompressed (brotli, else gzip, else as is) and hashed assets are cached for a year, the shell revalidated', async () => {
-    await ensureClientBuilt();
-    const shell = await fetch(`${server.url}/`);
-    expect(shell.headers.get('cache-control')).toBe('no-cache');
-    const script = /src="(\/assets\/index-[^"]+\.js)"/.exec(await shell.text())?.[1];
-    expect(script, 'the shell names its script').toBeDefined();
-    const plain = await fetch(`${server.url}${script}`, { headers: { 'accept-encoding': 'identity' } });
-    const original = Buffer.from(await plain.arrayBuffer());
-    expect(plain.headers.get('content-encoding')).toBeNull();
-    expect(plain.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
-    for (const [accept, encoding] of [
-      ['br, gzip', 'br'],
-      ['gzip', 'gzip'],
-    ] as const) {
-      const res = await fetch(`${server.url}${script}`, { headers: { 'accept-encoding': accept } });
-      expect(res.headers.get('content-encoding'), accept).toBe(encoding);
-      // Sent compressed, far smaller; fetch decodes it back to the very same script.
-      expect(Number(res.headers.get('content-length')), accept).toBeLessThan(original.length / 2);
-      expect(Buffer.from(await res.arrayBuffer()).equals(original), accept).toBe(true);
-      expect(res.headers.get('cache-control'), accept).toBe('public, max-age=31536000, immutable');
     }
   });
 

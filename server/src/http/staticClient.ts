@@ -17,6 +17,8 @@ export function staticClient(distDir: string): Router {
   router.use(
     // The build writes each asset also brotli- and gzip-compressed (vite-plugin-compression2);
     // a browser that accepts them gets those bytes as they are, with no work per request.
+    // The copies are listed when the server starts (`npm start` builds first); a client
+    // rebuilt under a running server is served uncompressed until the next start.
     expressStaticGzip(distDir, {
       enableBrotli: true,
       orderPreference: ['br', 'gz'],
