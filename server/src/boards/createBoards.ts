@@ -1,16 +1,19 @@
-import { randomBytes } from 'node:crypto';
-import { SCHEMA_VERSION, type CategoryId } from '@parley/shared/model';
+import { SCHEMA_VERSION, newId, type CategoryId } from '@parley/shared/model';
 import { isValidBoardId } from '@parley/shared/protocol';
-import { DEFAULT_STAKEHOLDER_NAME, buildBoardState, stakeholdersFor, type BoardPlan } from '@parley/shared/import';
+import {
+  DEFAULT_STAKEHOLDER_NAME,
+  buildBoardState,
+  oneLineText,
+  stakeholdersFor,
+  type BoardPlan,
+} from '@parley/shared/import';
 import type { AccountStore } from '../auth/AccountStore.ts';
 import { DEMO_CATEGORIES, DEMO_STAKEHOLDERS } from '../seed/demoContent.ts';
 import type { Storage } from '../storage/Storage.ts';
 
-/** A new board id: 12 random lowercase letters and digits (no title in URLs or logs). */
+/** A new board id: the model's random id with no prefix (no title in URLs or logs). */
 export function newBoardId(): string {
-  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
-  let id = '';
-  for (const byte of randomBytes(12)) id += alphabet[byte % alphabet.length];
+  const id = newId<string>('');
   if (!isValidBoardId(id)) throw new Error('generated an invalid board id');
   return id;
 }
@@ -65,7 +68,7 @@ export async function createBoardFromPlan(
   options: { title?: string; owner?: { userId: string; stakeholderId: string } } = {},
 ): Promise<string> {
   const state = buildBoardState(plan, options.title === undefined ? {} : { title: options.title });
-  const title = (options.title ?? plan.meta.title).replace(/\s+/g, ' ').trim();
+  const title = oneLineText(options.title ?? plan.meta.title);
   for (;;) {
     const id = newBoardId();
     if (await storage.boardExists(id)) continue;
