@@ -95,5 +95,18 @@ export function checkTargets(scenario: string, results: Results): TargetCheck[] 
     const p95 = ours('keyToPaintMs.p95');
     checks.push({ text: `keystroke to paint p95 ${fmt(p95)} ms ≤ 16 ms while 3 others type`, met: p95 <= 16 });
   }
+  if (scenario === 'P7') {
+    const total = ours('totalMs.p50');
+    checks.push({
+      text: `board created and first client synced in ${fmt(total)} ms ≤ 2000 ms (median, cold process)`,
+      met: total <= 2_000,
+    });
+    const entries = ours('logEntriesAfterImport');
+    checks.push({ text: `stored as one state: ${String(entries)} log entries after import`, met: entries === 1 });
+    checks.push({
+      text: 'the first client got every point and comment',
+      met: metric(results, 'parley', 'complete') === true,
+    });
+  }
   return checks;
 }

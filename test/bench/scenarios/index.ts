@@ -5,6 +5,7 @@ import { offlineMergeScenario } from './p3-offline-merge.ts';
 import { durableSaveScenario } from './p4-durable-save.ts';
 import { coldLoadScenario } from './p5-cold-load.ts';
 import { clientScenario } from './p6-client.ts';
+import { importScenario } from './p7-import.ts';
 
 /** Every scenario, in the order PERFORMANCE.md lists them. */
 export async function loadScenarios(quick: boolean): Promise<Scenario[]> {
@@ -15,5 +16,6 @@ export async function loadScenarios(quick: boolean): Promise<Scenario[]> {
     durableSaveScenario,
     coldLoadScenario,
     clientScenario,
+    importScenario,
   ];
 }
