@@ -59,6 +59,7 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
     compactThreshold: config.compactThreshold,
     relayFramesPerSecond: config.relayFramesPerSecond,
     metrics,
+    trashPurgeMs: config.trashPurgeMs,
   });
   const origins = new OriginPolicy(config.allowedOrigins);
   const endpoint = new WebsocketEndpoint({

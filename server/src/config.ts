@@ -2,6 +2,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { TRASH } from '@parley/shared/model';
 
 /** The repository root, so relative paths mean the same whether run from root or server/. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -72,6 +73,7 @@ const EnvSchema = z.object({
   PARLEY_MAX_QUEUED_BYTES: intFromEnv(1024 * 1024, 1024, 256 * 1024 * 1024),
   PARLEY_MAX_BUFFERED_BYTES: intFromEnv(16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
   PARLEY_REVOCATION_POLL_MS: intFromEnv(1_000, 50, 60_000),
+  PARLEY_TRASH_PURGE_MS: intFromEnv(TRASH.purgeAfterMs, 0, 30 * 86_400_000),
   PARLEY_TRUST_PROXY: TrustProxy,
   PARLEY_BOARD_CREATION: z.enum(['anyone', 'cli']).default('anyone'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -109,6 +111,8 @@ export interface Config {
    * CLI): the longest a revoked user's open sockets outlive a `user disable`.
    */
   revocationPollMs: number;
+  /** How long a deleted point stays restorable (server time) before the server purges it. */
+  trashPurgeMs: number;
   /** Express `trust proxy` (see TrustProxy); false unless configured. */
   trustProxy: boolean | number | string[];
   /** Who creates boards: any signed-in account (`anyone`), or only the operator's CLI (`cli`). */
@@ -157,6 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxQueuedBytes: e.PARLEY_MAX_QUEUED_BYTES,
     maxBufferedBytes: e.PARLEY_MAX_BUFFERED_BYTES,
     revocationPollMs: e.PARLEY_REVOCATION_POLL_MS,
+    trashPurgeMs: e.PARLEY_TRASH_PURGE_MS,
     trustProxy: e.PARLEY_TRUST_PROXY,
     boardCreation: e.PARLEY_BOARD_CREATION,
     logLevel: e.LOG_LEVEL,

@@ -213,6 +213,8 @@ const ENTRY_SHAPES: Readonly<Record<string, { id: RegExp; fields: Readonly<Recor
       [POINT.title]: planYText,
       [POINT.body]: planYText,
       [POINT.createdAt]: planNumber,
+      [POINT.deletedAt]: planNumber,
+      [POINT.deletedBy]: planText(64),
     },
   },
 };
@@ -782,6 +784,10 @@ class BoardDiff {
       const value: PlanValue = f?.plain ? { plain: true, v: f.value } : { plain: false, t: typeOf(s.item) };
       const problem = planShapeProblem(s.root, keys as string[], value);
       if (problem) refuse(problem);
+      // (guard policy) a deleted point names its deleter, as comments name their author.
+      if (s.root === ROOT.points && keys[1] === POINT.deletedBy && !(value.plain && value.v === this.p.userId)) {
+        refuse('a point is deleted only in your own name');
+      }
     }
   }
 

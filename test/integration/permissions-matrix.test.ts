@@ -19,6 +19,7 @@ import {
   listPositions,
   listStakeholders,
   listThreads,
+  movePoint,
   notesMap,
   openThread,
   pointNotes,
@@ -27,6 +28,7 @@ import {
   setPosition,
   setThreadResolved,
   toBoardJson,
+  trashPoint,
   type Actor,
   type BoardJson,
   type PointId,
@@ -69,7 +71,9 @@ type Write =
   | "editing another's comment"
   | 'deleting a thread'
   | 'resolving a thread'
-  | "S's private notes";
+  | "S's private notes"
+  | 'moving a point'
+  | 'deleting a point';
 
 const WRITES: Write[] = [
   'point text',
@@ -83,6 +87,8 @@ const WRITES: Write[] = [
   'deleting a thread',
   'resolving a thread',
   "S's private notes",
+  'moving a point',
+  'deleting a point',
 ];
 
 interface RoleSpec {
@@ -109,13 +115,23 @@ const ROLES: RoleSpec[] = [
       'a new comment as self',
       'deleting a thread',
       'resolving a thread',
+      'moving a point',
+      'deleting a point',
     ],
   },
   {
     label: 'editor (us)',
     role: 'editor',
     stakeholderId: 'us',
-    allowed: ['point text', 'a category', 'a new comment as self', 'deleting a thread', 'resolving a thread'],
+    allowed: [
+      'point text',
+      'a category',
+      'a new comment as self',
+      'deleting a thread',
+      'resolving a thread',
+      'moving a point',
+      'deleting a point',
+    ],
   },
   {
     label: 'delegate of S (ukraine)',
@@ -145,6 +161,8 @@ interface Target {
   readonly thread: ThreadId;
   /** For deleting. */
   readonly doomed: ThreadId;
+  /** For deleting a point (so the role's own point, which the other writes check, stays). */
+  readonly doomedPoint: PointId;
 }
 
 /** What one write does on the writer's doc, and how to recognise it in a doc. */
@@ -229,6 +247,17 @@ function writeDefs(author: TestIdentity): Record<Write, WriteDef> {
       doc: 'board',
       edit: (d, w, t) => setThreadResolved(d, actorOf(w), t.thread, true),
       landed: (b, _n, t) => thread(b, t.thread)?.resolved === true,
+    },
+    // Every role's point starts in the first category; the second stays second (new ones go last).
+    'moving a point': {
+      doc: 'board',
+      edit: (d, _w, t) => movePoint(d, null, t.pointId, { categoryId: listCategories(d)[1]!.id, index: 0 }),
+      landed: (b, _n, t) => listPoints(b).find((p) => p.id === t.pointId)?.categoryId === listCategories(b)[1]!.id,
+    },
+    'deleting a point': {
+      doc: 'board',
+      edit: (d, w, t) => trashPoint(d, actorOf(w), t.doomedPoint),
+      landed: (b, _n, t) => !listPoints(b).some((p) => p.id === t.doomedPoint),
     },
     "S's private notes": {
       doc: 'notes',
@@ -369,7 +398,7 @@ describe('permission matrix through the real server', () => {
       const pointId = points[i]!.id;
       const t1 = openThread(authorBoard.doc, actorOf(author), { pointId, body: `First comment for ${r.label}` });
       const t2 = openThread(authorBoard.doc, actorOf(author), { pointId, body: `Doomed thread for ${r.label}` });
-      targets.set(r.label, { pointId, thread: t1, doomed: t2 });
+      targets.set(r.label, { pointId, thread: t1, doomed: t2, doomedPoint: points[ROLES.length + 5 + i]!.id });
     });
     // Points of their own for the sync-step-2 and pipelining tests, so no write overwrites another.
     for (const [i, label] of ['offline', 'offline-allowed', 'pipelined', 'gc'].entries()) {

@@ -55,6 +55,10 @@ import {
   editComment,
   moveCategory,
   movePoint,
+  movePointStep,
+  restorePoint,
+  trashPoint,
+  trashedPoints,
   openThread,
   pointNotes,
   pointText,
@@ -509,6 +513,18 @@ const MUTATIONS: Mutation[] = [
     'movePoint'
   ),
   (g, doc, a) => (deletePoint(doc, a, g.pointId()), 'deletePoint'),
+  (g, doc, a) => (trashPoint(doc, a, g.pointId()), 'trashPoint'),
+  (g, doc, a) => {
+    const trashed = trashedPoints(doc);
+    if (trashed.length === 0) return 'nothing to restore';
+    restorePoint(doc, a, g.rnd.pick(trashed).id);
+    return 'restorePoint';
+  },
+  (g, doc, a) => (movePointStep(doc, a, g.pointId(), g.chance(0.5) ? 'up' : 'down'), 'movePointStep'),
+  (g, doc, a) => (
+    deleteCategory(doc, a, g.rnd.pick(g.board().categories).id, g.rnd.pick(g.board().categories).id),
+    'deleteCategory into another'
+  ),
   (g, doc) => {
     const text = pointText(doc, g.pointId(), g.chance(0.5) ? 'title' : 'body');
     if (!text) return 'no text';

@@ -6,8 +6,13 @@ import {
   addCategory,
   addPoint,
   addStakeholder,
+  createPlanUndoManager,
+  deleteCategory,
   movePoint,
+  movePointStep,
   renameCategory,
+  restorePoint,
+  trashPoint,
   updateMeta,
   THREAD,
   listPoints,
@@ -553,5 +558,74 @@ describe('GUARD18: the plan and the board setup keep the shape every client read
     expect(judge(f.server, owner, settings)).toBe('allowed');
     // The stakeholder list and the board's settings are the owner's (PRODUCT.md's roles).
     expect(judge(f.server, editor, settings)).toBe('refused');
+  });
+});
+
+describe('GUARD19: deleting, restoring and moving points as editors do', () => {
+  it("GUARD19: an editor's delete, restore, step move, category delete with destination, and their undo and redo are allowed", () => {
+    const f = board();
+    const doc = replicaOf(f.server, 4242);
+    const undo = createPlanUndoManager(doc);
+    const steps: (() => void)[] = [
+      () => trashPoint(doc, actorOf(editor), f.pointId),
+      () => undo.undo(),
+      () => undo.redo(),
+      () => restorePoint(doc, actorOf(editor), f.pointId),
+      () => movePointStep(doc, actorOf(editor), f.pointId, 'down'),
+      () => deleteCategory(doc, actorOf(editor), listPoints(doc)[0]!.categoryId, listPoints(doc).at(-1)!.categoryId),
+      () => undo.undo(),
+      () => undo.redo(),
+    ];
+    for (const step of steps) {
+      const update = updateOf(f.server, doc, step);
+      expect(judge(f.server, editor, update)).toBe('allowed');
+      Y.applyUpdate(f.server, update);
+    }
+    undo.destroy();
+  });
+
+  it('GUARD19: a delegate may not delete or restore a point; nobody deletes one in another name or with junk', () => {
+    const f = board();
+    const doc = replicaOf(f.server);
+    expect(
+      judge(
+        f.server,
+        delegateS,
+        updateOf(f.server, doc, () => trashPoint(doc, actorOf(delegateS), f.pointId)),
+      ),
+    ).toBe('refused');
+    const trashed = replicaOf(f.server);
+    Y.applyUpdate(
+      f.server,
+      updateOf(f.server, trashed, () => trashPoint(trashed, actorOf(editor), f.pointId)),
+    );
+    const back = replicaOf(f.server);
+    expect(
+      judge(
+        f.server,
+        delegateS,
+        updateOf(f.server, back, () => restorePoint(back, actorOf(delegateS), f.pointId)),
+      ),
+    ).toBe('refused');
+    const point = (d: Y.Doc) => d.getMap<Y.Map<unknown>>('points').get(listPoints(d)[1]!.id)!;
+    const forged = replicaOf(f.server);
+    expect(
+      judge(
+        f.server,
+        editor,
+        updateOf(f.server, forged, () => {
+          point(forged).set('deletedAt', 1);
+          point(forged).set('deletedBy', owner.userId);
+        }),
+      ),
+    ).toBe('refused');
+    const junk = replicaOf(f.server);
+    expect(
+      judge(
+        f.server,
+        owner,
+        updateOf(f.server, junk, () => point(junk).set('deletedAt', 'soon')),
+      ),
+    ).toBe('refused');
   });
 });

@@ -9,6 +9,8 @@ import {
   deleteCategory,
   deleteComment,
   deletePoint,
+  trashPoint,
+  restorePoint,
   deleteThread,
   editComment,
   pointNotes,
@@ -71,6 +73,15 @@ const cases: Record<MutationName, Case> = {
   movePoint: {
     actor: bob.userId,
     run: (s) => movePoint(s.doc, bob, s.points[0]![0]!, { categoryId: s.cats[1], index: 1 }),
+  },
+  trashPoint: { actor: ann.userId, run: (s) => trashPoint(s.doc, ann, s.points[1]![0]!) },
+  restorePoint: {
+    actor: bob.userId,
+    setup: (s) => {
+      trashPoint(s.doc, ann, s.points[1]![0]!);
+      return {} as Ctx;
+    },
+    run: (s) => restorePoint(s.doc, bob, s.points[1]![0]!),
   },
   deletePoint: { actor: ann.userId, run: (s) => deletePoint(s.doc, ann, s.points[1]![0]!) },
   setPosition: {

@@ -1,12 +1,13 @@
 import type * as Y from 'yjs';
-import { ROOT } from '@parley/shared/model';
-import { CLOSE, parseDocName } from '@parley/shared/protocol';
+import { ROOT, TRASH, deletePoint, mutationOrigin, notesMap, type PointId } from '@parley/shared/model';
+import { CLOSE, parseDocName, privateDocName } from '@parley/shared/protocol';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { PersistQueue } from '../storage/PersistQueue.ts';
 import type { Storage } from '../storage/Storage.ts';
 import { BoardRoom } from './BoardRoom.ts';
 import type { Connection } from './Connection.ts';
+import { TrashPurger } from './TrashPurger.ts';
 
 export class UnknownDocError extends Error {}
 
@@ -18,6 +19,8 @@ export interface RegistryOptions {
   readonly compactThreshold: number;
   readonly relayFramesPerSecond: number;
   readonly metrics?: Metrics;
+  /** How long deleted points stay restorable before the server purges them (TRASH). */
+  readonly trashPurgeMs?: number;
 }
 
 /**
@@ -215,7 +218,40 @@ export class RoomRegistry {
       onFailure: (failed) => this.forget(failed),
     });
     this.opts.log.info({ docName, ms: Math.round(performance.now() - started) }, 'room loaded');
+    if (parsed.kind === 'board') {
+      new TrashPurger(room, {
+        purgeAfterMs: this.opts.trashPurgeMs ?? TRASH.purgeAfterMs,
+        purge: (r, ids) => this.purgePoints(r, ids),
+        onError: (err) => this.opts.log.error({ err, docName }, 'purging deleted points failed'),
+      });
+    }
     return room;
+  }
+
+  /**
+   * Deletes points for good, once their undo time is over: the points with their positions
+   * and threads in one transaction, then their notes in every stakeholder's notes doc. An
+   * archived board is read-only for the server too; its deleted points wait.
+   */
+  private async purgePoints(room: BoardRoom, pointIds: string[]): Promise<void> {
+    const boardId = room.name.boardId;
+    if (room.isDestroyed || this.isArchived(boardId) || this.closing.has(boardId)) return;
+    room.doc.transact(
+      () => {
+        for (const id of pointIds) deletePoint(room.doc, null, id as PointId);
+      },
+      mutationOrigin('deletePoint', null),
+    );
+    for (const sid of room.doc.getMap(ROOT.stakeholders).keys()) {
+      const notesRoom = await this.open(privateDocName(boardId, sid));
+      const notes = notesMap(notesRoom.doc);
+      const held = pointIds.filter((id) => notes.has(id));
+      if (held.length > 0) {
+        notesRoom.doc.transact(() => held.forEach((id) => notes.delete(id)), mutationOrigin('deletePoint', null));
+      }
+    }
+    await this.opts.persist.flush();
+    this.opts.log.info({ boardId, points: pointIds.length }, 'deleted points purged');
   }
 
   /** Every loaded room (for closing connections when access changes). */

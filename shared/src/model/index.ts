@@ -9,3 +9,4 @@ export * from './view.ts';
 export * from './liveView.ts';
 export * from './mutations.ts';
 export * from './privateNotes.ts';
+export * from './undo.ts';

@@ -1,4 +1,5 @@
 import type * as Y from 'yjs';
+import { POINT } from './schema.ts';
 import { boardRoots, type BoardRoots } from './roots.ts';
 import type { BoardJson, CommentJson, PointJson, ThreadJson } from './types.ts';
 import {
@@ -64,7 +65,7 @@ export class LiveBoardView {
     watch(r.positions, () => (this.stale.positions = true));
     watch(r.points, (events) => {
       this.stale.points = true;
-      if (events.some((e) => e.target === r.points && e.changes.keys.size > 0)) this.stale.pointSet = true;
+      if (events.some((e) => changesPointSet(e, r.points))) this.stale.pointSet = true;
     });
     watch(r.threads, (events) => {
       this.stale.threads = true;
@@ -120,6 +121,12 @@ export class LiveBoardView {
       return thread;
     });
   }
+}
+
+/** Points added or removed, or a point deleted or restored (POINT.deletedAt). */
+function changesPointSet(e: Y.YEvent<Y.AbstractType<unknown>>, points: Y.Map<unknown>): boolean {
+  if (e.target === points) return e.changes.keys.size > 0;
+  return e.target.parent === points && (e as Y.YMapEvent<unknown>).keysChanged?.has(POINT.deletedAt) === true;
 }
 
 const samePoint = (a: PointJson, b: PointJson) =>

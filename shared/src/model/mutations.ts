@@ -12,9 +12,9 @@ import {
   type ThreadId,
   type UserId,
 } from './ids.ts';
-import { keyAtIndex, sortOrdered } from './order.ts';
+import { keyAtIndex, keyBetween, sortOrdered } from './order.ts';
 import { mutationOrigin, type MutationName } from './origin.ts';
-import { boardRoots, str, type BoardRoots } from './roots.ts';
+import { boardRoots, isLivePoint, isTrashed, str, type BoardRoots } from './roots.ts';
 import { STAKEHOLDER_ID_PATTERN } from '../protocol/docNames.ts';
 import {
   CATEGORY,
@@ -62,10 +62,11 @@ function cleanBody(value: string, max: number, what: string): string {
   return v;
 }
 
+/** The category's points in order; deleted ones are not counted, as no one sees them. */
 function siblingsOf(roots: BoardRoots, categoryId: CategoryId, excluding?: PointId) {
   const out: { id: string; order: string }[] = [];
   roots.points.forEach((m, id) => {
-    if (id !== excluding && m.get(POINT.categoryId) === categoryId) {
+    if (id !== excluding && m.get(POINT.categoryId) === categoryId && !isTrashed(m)) {
       out.push({ id, order: str(m.get(POINT.order), 'a0') });
     }
   });
@@ -209,12 +210,38 @@ export function moveCategory(doc: Y.Doc, actor: Actor | null, id: CategoryId, in
   });
 }
 
-/** Refuses while the category still holds points, so deleting one never loses points. */
-export function deleteCategory(doc: Y.Doc, actor: Actor | null, id: CategoryId): void {
+/**
+ * Deletes a category. Its points (deleted ones too, so a restore finds a home) move to the
+ * end of `moveTo`, in their order, in the same transaction; without `moveTo` a category
+ * that still holds points is refused, so deleting one never loses points.
+ */
+export function deleteCategory(doc: Y.Doc, actor: Actor | null, id: CategoryId, moveTo?: CategoryId): void {
   run(doc, 'deleteCategory', actor?.userId ?? null, (roots) => {
     invariant(roots.categories.has(id), 'not-found', `No category "${id}"`);
-    invariant(siblingsOf(roots, id).length === 0, 'conflict', 'Move or delete its points first');
-    return () => roots.categories.delete(id);
+    const held: { id: string; order: string }[] = [];
+    roots.points.forEach((m, pid) => {
+      if (m.get(POINT.categoryId) === id) held.push({ id: pid, order: str(m.get(POINT.order), 'a0') });
+    });
+    if (moveTo === undefined) {
+      invariant(held.length === 0, 'conflict', 'Choose where its points go, or move them first');
+      return () => roots.categories.delete(id);
+    }
+    invariant(moveTo !== id, 'invalid', 'Its points cannot move into the category being deleted');
+    invariant(roots.categories.has(moveTo), 'not-found', `No category "${moveTo}"`);
+    const target = siblingsOf(roots, moveTo);
+    let after = target.length > 0 ? target[target.length - 1]!.order : null;
+    const moves = sortOrdered(held).map((p) => {
+      after = keyBetween(after, null);
+      return { id: p.id, order: after };
+    });
+    return () => {
+      for (const move of moves) {
+        const m = roots.points.get(move.id)!;
+        m.set(POINT.categoryId, moveTo);
+        m.set(POINT.order, move.order);
+      }
+      roots.categories.delete(id);
+    };
   });
 }
 
@@ -273,7 +300,78 @@ export function movePoint(
   });
 }
 
-/** Deletes a point with its positions and threads, so nothing dangles. */
+/**
+ * Moves a point one place up or down in the board's numbering: within its category, or
+ * across into the neighbouring category (to its end going up, its start going down), as
+ * Alt+↑/↓ does. Returns false, writing nothing, at either end of the board.
+ */
+export function movePointStep(doc: Y.Doc, actor: Actor | null, id: PointId, direction: 'up' | 'down'): boolean {
+  const roots = boardRoots(doc);
+  const m = roots.points.get(id);
+  invariant(m && !isTrashed(m), 'not-found', `No point "${id}"`);
+  const categoryId = str(m.get(POINT.categoryId)) as CategoryId;
+  const siblings = siblingsOf(roots, categoryId);
+  const index = siblings.findIndex((p) => p.id === id);
+  const step = direction === 'up' ? -1 : 1;
+  if (index + step >= 0 && index + step < siblings.length) {
+    movePoint(doc, actor, id, { categoryId, index: index + step });
+    return true;
+  }
+  const categories = orderedKeys(roots.categories);
+  const here = categories.findIndex((c) => c.id === categoryId);
+  // A point whose category is gone moves into the last category going up.
+  const next = here < 0 ? (direction === 'up' ? categories.length - 1 : -1) : here + step;
+  const target = categories[next];
+  if (!target) return false;
+  const targetId = target.id as CategoryId;
+  movePoint(doc, actor, id, {
+    categoryId: targetId,
+    index: direction === 'up' ? siblingsOf(roots, targetId).length : 0,
+  });
+  return true;
+}
+
+/**
+ * Deletes a point as an editor does: hidden from every view and numbering at once, with
+ * its positions and threads, and restorable until the server purges it (TRASH).
+ */
+export function trashPoint(doc: Y.Doc, actor: Actor, id: PointId): void {
+  run(doc, 'trashPoint', actor.userId, ({ points }) => {
+    const m = points.get(id);
+    invariant(m && !isTrashed(m), 'not-found', `No point "${id}"`);
+    return () => {
+      m.set(POINT.deletedAt, Date.now());
+      m.set(POINT.deletedBy, actor.userId);
+    };
+  });
+}
+
+/** Brings a deleted point back, with everything it held, if the server has not purged it yet. */
+export function restorePoint(doc: Y.Doc, actor: Actor, id: PointId): void {
+  run(doc, 'restorePoint', actor.userId, ({ points }) => {
+    const m = points.get(id);
+    invariant(m, 'not-found', 'This point was deleted for good and can no longer be restored');
+    return () => {
+      m.delete(POINT.deletedAt);
+      m.delete(POINT.deletedBy);
+    };
+  });
+}
+
+/** The deleted points, with when each was deleted (the deleter's clock). */
+export function trashedPoints(doc: Y.Doc): { id: PointId; deletedAt: number }[] {
+  const out: { id: PointId; deletedAt: number }[] = [];
+  boardRoots(doc).points.forEach((m, id) => {
+    const at = m instanceof Y.Map ? m.get(POINT.deletedAt) : undefined;
+    if (at !== undefined) out.push({ id: id as PointId, deletedAt: typeof at === 'number' ? at : 0 });
+  });
+  return out;
+}
+
+/**
+ * Deletes a point for good with its positions and threads, so nothing dangles. The server
+ * does this when a deleted point's undo time is over; editors use `trashPoint`.
+ */
 export function deletePoint(doc: Y.Doc, actor: Actor | null, id: PointId): void {
   run(doc, 'deletePoint', actor?.userId ?? null, (roots) => {
     invariant(roots.points.has(id), 'not-found', `No point "${id}"`);
@@ -305,7 +403,7 @@ export function setPosition(
   const rationale = (input.rationale ?? '').trim();
   invariant(rationale.length <= LIMITS.rationaleLength, 'invalid', 'Rationale is too long');
   run(doc, 'setPosition', actor.userId, (roots) => {
-    invariant(roots.points.has(input.pointId), 'not-found', `No point "${input.pointId}"`);
+    invariant(isLivePoint(roots.points, input.pointId), 'not-found', `No point "${input.pointId}"`);
     invariant(roots.stakeholders.has(input.stakeholderId), 'not-found', `No stakeholder "${input.stakeholderId}"`);
     return () =>
       roots.positions.set(positionKey(input.pointId, input.stakeholderId), {
@@ -345,7 +443,7 @@ export function openThread(
 ): ThreadId {
   const body = cleanBody(input.body, LIMITS.commentLength, 'Comment');
   return run(doc, 'openThread', actor.userId, (roots) => {
-    invariant(roots.points.has(input.pointId), 'not-found', `No point "${input.pointId}"`);
+    invariant(isLivePoint(roots.points, input.pointId), 'not-found', `No point "${input.pointId}"`);
     return () => {
       const id = newThreadId();
       const t = new Y.Map<unknown>();

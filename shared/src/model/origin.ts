@@ -11,6 +11,8 @@ export const MUTATIONS = [
   'deleteCategory',
   'addPoint',
   'movePoint',
+  'trashPoint',
+  'restorePoint',
   'deletePoint',
   'setPosition',
   'clearPosition',
@@ -29,14 +31,17 @@ export type MutationName = (typeof MUTATIONS)[number];
  * (undo managers, the activity feed, the offline "while you were away" summary) can
  * tell a local Parley mutation from a remote update or a text-editor keystroke.
  */
-export interface MutationOrigin {
-  readonly kind: 'parley-mutation';
-  readonly mutation: MutationName;
-  readonly actor: UserId | null;
+export class MutationOrigin {
+  readonly kind = 'parley-mutation';
+  constructor(
+    readonly mutation: MutationName,
+    readonly actor: UserId | null,
+  ) {}
 }
 
+/** A class, not a plain object, so a Y.UndoManager can track all mutations by constructor. */
 export function mutationOrigin(mutation: MutationName, actor: UserId | null): MutationOrigin {
-  return { kind: 'parley-mutation', mutation, actor };
+  return new MutationOrigin(mutation, actor);
 }
 
 export function isMutationOrigin(origin: unknown): origin is MutationOrigin {

@@ -1,5 +1,5 @@
 import * as Y from 'yjs';
-import { ROOT } from './schema.ts';
+import { POINT, ROOT } from './schema.ts';
 
 /** Typed handles on the board doc's root types. Getting a root also declares it. */
 export interface BoardRoots {
@@ -32,4 +32,14 @@ export function num(value: unknown, fallback = 0): number {
 
 export function text(value: unknown): string {
   return value instanceof Y.Text ? value.toString() : '';
+}
+
+/** A point on the board: present and not deleted (a deleted one waits, hidden, for its purge). */
+export function isLivePoint(points: Y.Map<Y.Map<unknown>>, id: string): boolean {
+  const m = points.get(id);
+  return m instanceof Y.Map && !isTrashed(m);
+}
+
+export function isTrashed(point: Y.Map<unknown>): boolean {
+  return point.get(POINT.deletedAt) !== undefined;
 }

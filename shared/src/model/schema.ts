@@ -5,7 +5,8 @@
  *   meta          Y.Map   title, description, isDemo, schemaVersion
  *   stakeholders  Y.Map   sid -> Y.Map { name, short, color, order }
  *   categories    Y.Map   cid -> Y.Map { title, order }
- *   points        Y.Map   pid -> Y.Map { categoryId, order, title: Y.Text, body: Y.Text, createdAt }
+ *   points        Y.Map   pid -> Y.Map { categoryId, order, title: Y.Text, body: Y.Text, createdAt,
+ *                                       deletedAt?, deletedBy? }
  *   positions     Y.Map   "pid:sid" -> plain object { stance, rationale, by, byName, at }
  *   threads       Y.Map   tid -> Y.Map { pointId, stakeholderId, createdBy, createdAt,
  *                                        resolved, resolvedBy, resolvedAt,
@@ -42,6 +43,21 @@ export const POINT = {
   title: 'title',
   body: 'body',
   createdAt: 'createdAt',
+  /** Set when an editor deletes the point: hidden at once, restorable until the server purges it. */
+  deletedAt: 'deletedAt',
+  deletedBy: 'deletedBy',
+} as const;
+
+/**
+ * A deleted point stays in the doc, hidden, for `purgeAfterMs` of the server's time, so
+ * its deleter can undo (a notice offers it for `undoNoticeMs`); then the server deletes it
+ * with its positions, threads and notes. Undo cannot re-create them instead: that would
+ * rewrite other delegations' comments and positions in the deleter's name, which the
+ * guard refuses.
+ */
+export const TRASH = {
+  undoNoticeMs: 10_000,
+  purgeAfterMs: 120_000,
 } as const;
 
 export const THREAD = {

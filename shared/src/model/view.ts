@@ -1,7 +1,7 @@
 import * as Y from 'yjs';
 import type { CategoryId, PointId, StakeholderId, ThreadId, UserId, CommentId } from './ids.ts';
 import { compareOrdered, sortOrdered } from './order.ts';
-import { boardRoots, num, str, text } from './roots.ts';
+import { boardRoots, isLivePoint, isTrashed, num, str, text } from './roots.ts';
 import { COMMENT, META, POINT, SCHEMA_VERSION, STANCES, THREAD, type Stance } from './schema.ts';
 import type {
   BoardJson,
@@ -51,13 +51,13 @@ export function listCategories(doc: Y.Doc): CategoryJson[] {
 /**
  * Points in display order with their derived numbers. A point whose category is missing
  * (deleted concurrently with a move into it) is listed after all categories so it is never
- * silently lost; the UI offers to move it.
+ * silently lost; the UI offers to move it. Deleted points are not listed, and do not count.
  */
 export function listPoints(doc: Y.Doc): PointJson[] {
   const categoryRank = new Map(listCategories(doc).map((c, i) => [c.id as string, i]));
   const raw: Omit<PointJson, 'number'>[] = [];
   boardRoots(doc).points.forEach((m, id) => {
-    if (!(m instanceof Y.Map)) return;
+    if (!(m instanceof Y.Map) || isTrashed(m)) return;
     raw.push({
       id: id as PointId,
       categoryId: str(m.get(POINT.categoryId)) as CategoryId,
@@ -78,7 +78,8 @@ function isStance(value: unknown): value is Stance {
 
 /**
  * Positions of existing points. A position set concurrently with its point's deletion
- * survives in the doc; it is hidden here rather than shown against a missing point.
+ * survives in the doc; it is hidden here rather than shown against a missing point. So are
+ * the positions of a deleted point waiting for its purge.
  */
 export function listPositions(doc: Y.Doc): PositionJson[] {
   const out: PositionJson[] = [];
@@ -86,7 +87,7 @@ export function listPositions(doc: Y.Doc): PositionJson[] {
   positions.forEach((value, key) => {
     const sep = key.indexOf(':');
     if (sep <= 0 || typeof value !== 'object' || value === null) return;
-    if (!points.has(key.slice(0, sep))) return;
+    if (!isLivePoint(points, key.slice(0, sep))) return;
     const v = value as Record<string, unknown>;
     if (!isStance(v['stance'])) return;
     out.push({
@@ -159,7 +160,7 @@ export function listThreads(
   threads.forEach((m, id) => {
     if (!(m instanceof Y.Map)) return;
     const thread = read(id, m);
-    if (!points.has(thread.pointId)) return;
+    if (!isLivePoint(points, thread.pointId)) return;
     if (pointId === undefined || thread.pointId === pointId) out.push(thread);
   });
   return out.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
@@ -177,7 +178,7 @@ export function toBoardJson(doc: Y.Doc): BoardJson {
   };
 }
 
-/** The collaborative Y.Text of a point's title or body, for binding an editor. */
+/** The collaborative Y.Text of a point's title or body, for binding an editor (deleted points too). */
 export function pointText(doc: Y.Doc, pointId: PointId, field: 'title' | 'body'): Y.Text | null {
   const point = boardRoots(doc).points.get(pointId);
   const value = point?.get(field === 'title' ? POINT.title : POINT.body);

@@ -200,7 +200,12 @@ class BoardChangeCheck {
       keys.push(key);
     }
     const error = planShapeError(root, keys, value);
-    return error === null ? OK : deny(error);
+    if (error !== null) return deny(error);
+    // Pinned like a comment's author: nobody deletes a point in someone else's name.
+    if (root === ROOT.points && keys[1] === POINT.deletedBy && !isValue(value, this.principal.userId)) {
+      return deny('A deleted point names you as the one who deleted it.');
+    }
+    return OK;
   }
 
   private countTitleChange(change: Change): void {

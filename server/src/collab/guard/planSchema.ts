@@ -53,6 +53,8 @@ const ENTRIES: Readonly<Record<string, EntrySchema>> = {
       [POINT.title]: yText,
       [POINT.body]: yText,
       [POINT.createdAt]: finiteNumber,
+      [POINT.deletedAt]: finiteNumber,
+      [POINT.deletedBy]: text(64),
     },
   },
 };

@@ -1,0 +1,108 @@
+/**
+ * Deleted points on the real server: hidden at once, restorable for PARLEY_TRASH_PURGE_MS,
+ * then purged by the server with their positions, threads and notes, and stored so.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type * as Y from 'yjs';
+import {
+  listPoints,
+  notesMap,
+  openThread,
+  pointNotes,
+  restorePoint,
+  setPosition,
+  trashPoint,
+  type Actor,
+  type PointId,
+  type StakeholderId,
+  type UserId,
+} from '@parley/shared/model';
+import { waitFor } from '../helpers/clients.ts';
+import { startServer, type RunningServer } from '../helpers/server.ts';
+import type { TestIdentity } from '../helpers/tokens.ts';
+import { connectRecorded, tokenFor, type RecordedClient } from '../helpers/security.ts';
+
+const S = 'ukraine' as StakeholderId;
+const PURGE_MS = 700;
+
+const actorOf = (who: TestIdentity): Actor => ({
+  userId: who.userId as UserId,
+  name: who.name,
+  stakeholderId: who.stakeholderId as StakeholderId,
+});
+
+const pointsMap = (doc: Y.Doc) => doc.getMap<Y.Map<unknown>>('points');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('deleted points on the real server', () => {
+  let server: RunningServer;
+  const clients: RecordedClient[] = [];
+  let editor: { who: TestIdentity; client: RecordedClient };
+  let delegate: { who: TestIdentity; board: RecordedClient; notes: RecordedClient };
+
+  const connect = (docName: string, token: string) => {
+    const c = connectRecorded(server.wsUrl, docName, { token });
+    clients.push(c);
+    return c;
+  };
+
+  async function start(dataDir?: string) {
+    server = await startServer({ env: { PARLEY_TRASH_PURGE_MS: String(PURGE_MS) }, ...(dataDir ? { dataDir } : {}) });
+    const e = await tokenFor(server, 'editor', 'us', 'Drafting editor');
+    const d = await tokenFor(server, 'delegate', S, 'Ukraine delegate');
+    editor = { who: e.who, client: connect('demo', e.token) };
+    delegate = { who: d.who, board: connect('demo', d.token), notes: connect(`demo~${S}`, d.token) };
+    await Promise.all([editor.client.synced, delegate.board.synced, delegate.notes.synced]);
+  }
+
+  beforeAll(() => start());
+
+  afterAll(async () => {
+    for (const c of clients) c.destroy();
+    await server?.stop();
+  });
+
+  it('TRASH1: a deleted point is purged with its positions, threads and notes once its undo time is over', async () => {
+    const pid = listPoints(editor.client.doc)[3]!.id;
+    setPosition(delegate.board.doc, actorOf(delegate.who), { pointId: pid, stakeholderId: S, stance: 'oppose' });
+    openThread(delegate.board.doc, actorOf(delegate.who), { pointId: pid, body: 'Our objection' });
+    pointNotes(delegate.notes.doc, pid).insert(0, 'Private: hold firm');
+    await waitFor(
+      () => editor.client.doc.getMap('threads').size > 0 && editor.client.doc.getMap('positions').has(`${pid}:${S}`),
+      "the delegate's position and thread to reach the editor",
+    );
+    trashPoint(editor.client.doc, actorOf(editor.who), pid);
+    await waitFor(
+      () => !listPoints(delegate.board.doc).some((p) => p.id === pid),
+      'the point to leave the delegate view',
+    );
+    // Still in the doc (restorable) before the purge.
+    expect(pointsMap(delegate.board.doc).has(pid)).toBe(true);
+    await waitFor(() => !pointsMap(delegate.board.doc).has(pid), 'the purge', PURGE_MS * 10);
+    const threadsLeft = [...delegate.board.doc.getMap<Y.Map<unknown>>('threads').values()].filter(
+      (t) => t.get('pointId') === pid,
+    );
+    expect(threadsLeft).toEqual([]);
+    expect(delegate.board.doc.getMap('positions').has(`${pid}:${S}`)).toBe(false);
+    await waitFor(() => !notesMap(delegate.notes.doc).has(pid), 'the notes of the purged point to go');
+    expect(server.logs.some((l) => l['msg'] === 'deleted points purged')).toBe(true);
+    for (const c of clients) expect(c.closes).toEqual([]);
+  });
+
+  it('TRASH2: a point restored within its undo time is kept, and a delete made before a restart is purged after it', async () => {
+    const [kept, doomed] = listPoints(editor.client.doc).map((p) => p.id) as [PointId, PointId];
+    trashPoint(editor.client.doc, actorOf(editor.who), kept);
+    restorePoint(editor.client.doc, actorOf(editor.who), kept);
+    trashPoint(editor.client.doc, actorOf(editor.who), doomed);
+    await waitFor(() => !listPoints(delegate.board.doc).some((p) => p.id === doomed), 'the delete to reach the server');
+    // Stopped before its purge: the restarted server starts the undo time afresh.
+    for (const c of clients.splice(0)) c.destroy();
+    const dataDir = server.dataDir;
+    await server.stop();
+    await start(dataDir);
+    expect(pointsMap(delegate.board.doc).has(doomed)).toBe(true);
+    await waitFor(() => !pointsMap(delegate.board.doc).has(doomed), 'the purge after the restart', PURGE_MS * 10);
+    await sleep(PURGE_MS * 2);
+    expect(listPoints(delegate.board.doc).some((p) => p.id === kept)).toBe(true);
+  });
+});
