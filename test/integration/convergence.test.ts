@@ -23,6 +23,10 @@ import {
   listPoints,
   listThreads,
   movePoint,
+  movePointStep,
+  restorePoint,
+  trashPoint,
+  trashedPoints,
   openThread,
   pointText,
   replyToThread,
@@ -94,6 +98,9 @@ type Op =
   | { op: 'move'; c: number; p: number; cat: number; index: number }
   | { op: 'addPoint'; c: number; cat: number; index: number; title: string }
   | { op: 'deletePoint'; c: number; p: number }
+  | { op: 'trashPoint'; c: number; p: number }
+  | { op: 'restorePoint'; c: number; p: number }
+  | { op: 'step'; c: number; p: number; up: boolean }
   | { op: 'disconnect'; c: number }
   | { op: 'connect'; c: number }
   | { op: 'delay'; ms: number };
@@ -137,6 +144,9 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({ op: fc.constant('addPoint' as const), c, cat: n, index: fc.nat(8), title: bodyArb }),
   },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('deletePoint' as const), c, p: n }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('trashPoint' as const), c, p: n }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('restorePoint' as const), c, p: n }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('step' as const), c, p: n, up: fc.boolean() }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constant('disconnect' as const), c }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constant('connect' as const), c }) },
   { weight: 4, arbitrary: fc.record({ op: fc.constant('delay' as const), ms: fc.integer({ min: 1, max: 30 }) }) },
@@ -262,6 +272,28 @@ async function apply(ctx: RunContext, o: Op): Promise<string> {
       const pid = pick(live, o.p)!;
       deletePoint(doc, actor, pid);
       return `${who} deletePoint ${pid}`;
+    }
+    case 'trashPoint': {
+      const live = livePoints(ctx, doc);
+      if (live.length <= 2) return `${who} trashPoint skipped`;
+      const pid = pick(live, o.p)!;
+      trashPoint(doc, actor, pid);
+      return `${who} trashPoint ${pid}`;
+    }
+    case 'restorePoint': {
+      const pid = pick(
+        trashedPoints(doc).map((p) => p.id),
+        o.p,
+      );
+      if (!pid) return `${who} restorePoint skipped`;
+      restorePoint(doc, actor, pid);
+      return `${who} restorePoint ${pid}`;
+    }
+    case 'step': {
+      const pid = pick(livePoints(ctx, doc), o.p);
+      if (!pid) return `${who} step skipped`;
+      const moved = movePointStep(doc, actor, pid, o.up ? 'up' : 'down');
+      return `${who} step ${pid} ${o.up ? 'up' : 'down'}${moved ? '' : ' (at the end)'}`;
     }
   }
 }
