@@ -9,12 +9,18 @@ import { network } from './network.svelte.ts';
  * - `connected`: the socket is open;
  * - `disconnected`: the browser is offline, or the socket was lost or never came up; the
  *   provider keeps retrying with backoff (not while the browser is offline), and the status
- *   stays here until a retry succeeds (so it does not flicker between "connecting" and
- *   "disconnected" on every retry);
+ *   stays here until a retry succeeds, so it does not flicker between "connecting" and
+ *   "disconnected" on every retry: a refused attempt fails within milliseconds, every couple
+ *   of seconds. Only a retry still under way after SLOW_ATTEMPT_MS (the server is reachable
+ *   but slow to answer, or the network swallows packets) shows as `connecting` again, until
+ *   it succeeds or fails;
  * - `fatal`: the server closed with a code after which retrying cannot help
  *   (FATAL_CLOSE_CODES); we stop reconnecting and show why.
  */
 export type ConnectionStatus = 'connecting' | 'connected' | 'disconnected' | 'fatal';
+
+/** How long a retry must be under way before the badge says "Connecting…" again. */
+export const SLOW_ATTEMPT_MS = 1500;
 
 export function closeReason(code: number, serverReason?: string): string {
   const known = (CLOSE_REASON as Record<number, string | undefined>)[code];
@@ -36,6 +42,8 @@ export class ConnectionState {
 
   #provider: WebsocketProvider;
   #off: (() => void)[] = [];
+  /** Set while a retry after a failure is under way, to show it once it is slow (SLOW_ATTEMPT_MS). */
+  #slowAttempt: ReturnType<typeof setTimeout> | null = null;
   /**
    * Whether this connection should be up when the network is. False after a fatal close
    * and after a close the session's owner handles (`managedCodes`) until it calls
@@ -52,12 +60,25 @@ export class ConnectionState {
 
     const onStatus = ({ status }: { status: 'connected' | 'disconnected' | 'connecting' }) => {
       if (this.status === 'fatal') return;
-      if (status === 'connected') this.status = 'connected';
-      else if (status === 'disconnected') this.status = 'disconnected';
-      // 'connecting' keeps the current state: before the first failure it is already
-      // 'connecting'; after a loss we stay 'disconnected' until a retry succeeds.
+      if (status === 'connected') {
+        this.#clearSlowAttempt();
+        this.status = 'connected';
+      } else if (status === 'disconnected') {
+        this.#clearSlowAttempt();
+        this.status = 'disconnected';
+      } else if (this.status === 'disconnected' && this.#slowAttempt === null) {
+        // A retry: before the first failure the state is already 'connecting'; after a
+        // loss it stays 'disconnected' unless this attempt turns out to be a slow one.
+        this.#slowAttempt = setTimeout(() => {
+          this.#slowAttempt = null;
+          if (this.status === 'disconnected' && network.online && this.#provider.wsconnecting) {
+            this.status = 'connecting';
+          }
+        }, SLOW_ATTEMPT_MS);
+      }
     };
     const onClose = (event: CloseEvent | null) => {
+      this.#clearSlowAttempt();
       if (event && isFatalClose(event.code)) {
         // Stop the provider's reconnect loop; the shouldReconnect option does the same,
         // this keeps it stopped even if a caller swapped that option.
@@ -90,6 +111,7 @@ export class ConnectionState {
    * changes several times in a row: reloading again would only loop).
    */
   fail(code: number, reason: string) {
+    this.#clearSlowAttempt();
     this.#wanted = false;
     this.#provider.disconnect();
     this.fatalCode = code;
@@ -125,6 +147,7 @@ export class ConnectionState {
    */
   goOffline() {
     if (this.status === 'fatal') return;
+    this.#clearSlowAttempt();
     this.#provider.disconnect();
     this.status = 'disconnected';
   }
@@ -144,7 +167,13 @@ export class ConnectionState {
     this.#provider.connect();
   }
 
+  #clearSlowAttempt() {
+    if (this.#slowAttempt !== null) clearTimeout(this.#slowAttempt);
+    this.#slowAttempt = null;
+  }
+
   destroy() {
+    this.#clearSlowAttempt();
     for (const off of this.#off) off();
     this.#off = [];
   }

@@ -4,8 +4,10 @@ import type { DocSession } from './session.ts';
  * What the status badge says, for one doc or for a board with its private notes:
  *
  * - `offline`: no connection (the browser is offline, or the server cannot be reached and
- *   the provider is retrying); changes stay in the local copy;
- * - `connecting`: the first attempt, or the first after coming back online;
+ *   the provider is retrying: the badge tells the two apart with `network.online`);
+ *   changes stay in the local copy;
+ * - `connecting`: the first attempt, the first after coming back online, or a retry that
+ *   is taking a while (see ConnectionState);
  * - `syncing`: connected, but the sync has not finished or the server has not yet
  *   confirmed that every change sent is durably stored;
  * - `saved`: connected, synced, and the server confirmed it stored everything this tab
