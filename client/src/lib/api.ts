@@ -97,6 +97,8 @@ export interface BoardSummary {
   title: string;
   role: Role | null;
   stakeholderId: string | null;
+  /** The stakeholder's name on the board (older servers and cached lists may lack it). */
+  stakeholderName?: string | null;
   /** Read-only for everyone; listed apart. */
   archived: boolean;
 }
@@ -222,23 +224,30 @@ export async function signOut(): Promise<void> {
 
 const boardPath = (boardId: string) => `/api/boards/${encodeURIComponent(boardId)}`;
 
+function toBoardSummary(b: unknown): BoardSummary | null {
+  const v = (b ?? {}) as Record<string, unknown>;
+  if (typeof v['id'] !== 'string') return null;
+  const role = v['role'];
+  return {
+    id: v['id'],
+    title: str(v['title']) || v['id'],
+    role: isRole(role) ? role : null,
+    stakeholderId: strOrNull(v['stakeholderId']),
+    stakeholderName: strOrNull(v['stakeholderName']),
+    archived: v['archived'] === true,
+  };
+}
+
 export async function fetchBoards(): Promise<BoardSummary[]> {
   const body = await request<{ boards?: unknown }>('GET', '/api/boards');
   if (!Array.isArray(body.boards)) return [];
-  return body.boards.flatMap((b: unknown) => {
-    const v = (b ?? {}) as Record<string, unknown>;
-    if (typeof v['id'] !== 'string') return [];
-    const role = v['role'];
-    return [
-      {
-        id: v['id'],
-        title: str(v['title']) || v['id'],
-        role: isRole(role) ? role : null,
-        stakeholderId: strOrNull(v['stakeholderId']),
-        archived: v['archived'] === true,
-      },
-    ];
-  });
+  return body.boards.flatMap((b: unknown) => toBoardSummary(b) ?? []);
+}
+
+/** One board I am on, as the list has it (whether it is archived, my role and stakeholder). */
+export async function fetchBoard(boardId: string): Promise<BoardSummary | null> {
+  const body = await request<{ board?: unknown }>('GET', boardPath(boardId));
+  return toBoardSummary(body.board);
 }
 
 function createdId(body: { id?: unknown } | null | undefined): string {

@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { LIMITS, META, ROOT, toBoardJson, updateMeta } from '@parley/shared/model';
+import { LIMITS, META, ROOT, STAKEHOLDER, toBoardJson, updateMeta } from '@parley/shared/model';
 import { boardToMarkdown } from '@parley/shared/export';
 import { oneLineText } from '@parley/shared/import';
 import { isValidBoardId } from '@parley/shared/protocol';
@@ -51,6 +51,26 @@ function boardIdParam(req: Request): string {
 export function boardRoutes(storage: Storage, registry: RoomRegistry, access: AccessControl): Router {
   const router = Router();
 
+  /**
+   * The name of a stakeholder as the board doc has it now (stakeholders live in the doc, so
+   * the room is loaded; it idles out again), or null for none, an unknown one, or a board
+   * deleted meanwhile.
+   */
+  async function stakeholderName(boardId: string, stakeholderId: string | null): Promise<string | null> {
+    if (!stakeholderId) return null;
+    try {
+      const room = await registry.open(boardId);
+      const name = room.doc
+        .getMap<{ get(k: string): unknown }>(ROOT.stakeholders)
+        .get(stakeholderId)
+        ?.get(STAKEHOLDER.name);
+      return typeof name === 'string' && name !== '' ? name : null;
+    } catch (err) {
+      if (err instanceof UnknownDocError) return null;
+      throw err;
+    }
+  }
+
   router.get('/boards', async (_req, res) => {
     const session = requireSession(res);
     const memberships = new Map(
@@ -58,13 +78,40 @@ export function boardRoutes(storage: Storage, registry: RoomRegistry, access: Ac
     );
     const boards = (await storage.listBoards()).filter((b) => memberships.has(b.id));
     res.json({
-      boards: boards.map((b) => ({
-        id: b.id,
-        title: b.title,
-        role: memberships.get(b.id)!.role,
-        stakeholderId: memberships.get(b.id)!.stakeholderId,
-        archived: b.archived,
-      })),
+      boards: await Promise.all(
+        boards.map(async (b) => {
+          const { role, stakeholderId } = memberships.get(b.id)!;
+          return {
+            id: b.id,
+            title: b.title,
+            role,
+            stakeholderId,
+            stakeholderName: await stakeholderName(b.id, stakeholderId),
+            archived: b.archived,
+          };
+        }),
+      ),
+    });
+  });
+
+  /**
+   * One board as the list has it, for the board page (whether it is archived, my role and
+   * stakeholder): access first (401 signed out, 404 for a non-member, as for a missing board).
+   */
+  router.get('/boards/:id', async (req, res) => {
+    const id = boardIdParam(req);
+    const { principal } = await requireBoardAccess(access, req, id);
+    const board = await storage.getBoard(id);
+    if (!board) throw noSuchBoard();
+    res.json({
+      board: {
+        id: board.id,
+        title: board.title,
+        role: principal.role,
+        stakeholderId: principal.stakeholderId,
+        stakeholderName: await stakeholderName(board.id, principal.stakeholderId),
+        archived: board.archived,
+      },
     });
   });
 
