@@ -7,6 +7,15 @@ import { PresenceState } from './presence.svelte.ts';
 import { AwayTracker } from './away-tracker.svelte.ts';
 import type { BoardHost } from './board-host.svelte.ts';
 import { lightColor, safeColor } from '../util/color.ts';
+import { ApiError, fetchBoard, type BoardSummary } from '../api.ts';
+import { boardsKey } from '../sync/offline-data.ts';
+import { readJson } from '../util/storage.ts';
+
+/** What an archived board still allows: reading, and the owners' member management (REST, not the doc). */
+const ALLOWED_WHEN_ARCHIVED = new Set<Action['kind']>(['read-private-notes', 'manage-members']);
+
+const isBoardList = (v: unknown): v is BoardSummary[] =>
+  Array.isArray(v) && v.every((b) => typeof (b as BoardSummary | null)?.id === 'string');
 
 /**
  * Everything a component inside the board view needs: the live doc, its JSON view, who I
@@ -35,11 +44,21 @@ export class BoardController {
     const sid = this.principal.stakeholderId;
     return sid ? (this.board.stakeholderById.get(sid) ?? null) : null;
   });
+  /**
+   * The board is archived: read-only for everyone (the server refuses every write to it and
+   * to its private notes). Learnt from `GET /api/boards/:id` when the session opens and on
+   * every reconnect, or from the board list cached on this device while offline.
+   * Every `can*` below and `can()` say no to writing then; owners still manage members.
+   */
+  archived = $state(false);
   /** Shorthands for what the UI offers most often. */
-  canEditPlan = $derived(can(this.principal, { kind: 'edit-plan' }));
-  canEditSetup = $derived(can(this.principal, { kind: 'edit-board-setup' }));
+  canEditPlan = $derived(!this.archived && can(this.principal, { kind: 'edit-plan' }));
+  canEditSetup = $derived(!this.archived && can(this.principal, { kind: 'edit-board-setup' }));
   canManageMembers = $derived(can(this.principal, { kind: 'manage-members' }));
-  canReply = $derived(can(this.principal, { kind: 'reply' }));
+  canReply = $derived(!this.archived && can(this.principal, { kind: 'reply' }));
+
+  #off: (() => void) | null = null;
+  #destroyed = false;
 
   constructor(host: BoardHost, session: BoardSession) {
     this.host = host;
@@ -48,6 +67,26 @@ export class BoardController {
     this.presence = new PresenceState(session.provider.awareness);
     const userId = host.principal.userId;
     this.away = new AwayTracker(session, userId, () => this.principal.userId);
+    void this.refreshArchived();
+    // Archiving or unarchiving elsewhere is learnt again whenever the socket comes back.
+    const onStatus = ({ status }: { status: string }) => {
+      if (status === 'connected') void this.refreshArchived();
+    };
+    session.provider.on('status', onStatus);
+    this.#off = () => session.provider.off('status', onStatus);
+  }
+
+  /** Asks the server whether this board is archived (the cached board list when it cannot be reached). */
+  async refreshArchived(): Promise<void> {
+    const userId = this.host.principal.userId;
+    let entry: BoardSummary | null | undefined;
+    try {
+      entry = await fetchBoard(this.boardId);
+    } catch (err) {
+      if (!(err instanceof ApiError && err.offline)) return;
+      entry = readJson(boardsKey(userId), isBoardList)?.find((b) => b.id === this.boardId);
+    }
+    if (entry && !this.#destroyed) this.archived = entry.archived === true;
   }
 
   get boardId() {
@@ -64,6 +103,7 @@ export class BoardController {
 
   /** The one rule table the server enforces, asked for me. */
   can(action: Action): boolean {
+    if (this.archived && !ALLOWED_WHEN_ARCHIVED.has(action.kind)) return false;
     return can(this.principal, action);
   }
 
@@ -92,6 +132,7 @@ export class BoardController {
   act(mutation: (actor: Actor) => void, action?: Action): string | null {
     const actor = this.actor;
     if (!actor) return 'Observers can read the board but not change it.';
+    if (this.archived) return 'This board is archived: it is read-only.';
     if (action && !this.can(action)) return describeRefusal(action);
     try {
       mutation(actor);
@@ -105,6 +146,9 @@ export class BoardController {
   }
 
   destroy() {
+    this.#destroyed = true;
+    this.#off?.();
+    this.#off = null;
     this.away.destroy();
     this.presence.destroy();
     this.board.destroy();
