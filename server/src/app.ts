@@ -9,6 +9,7 @@ import type { Config } from './config.ts';
 import { authRoutes } from './http/authRoutes.ts';
 import { sessionMiddleware } from './http/authContext.ts';
 import { boardCreateRoutes } from './http/boardCreateRoutes.ts';
+import { ImportPool } from './boards/ImportPool.ts';
 import { boardRoutes } from './http/boardRoutes.ts';
 import { errorHandler, notFound } from './http/errors.ts';
 import { memberRoutes } from './http/memberRoutes.ts';
@@ -102,7 +103,8 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
   app.use(sessionMiddleware(access));
   app.use(auth.links);
   // Before the 64 kB JSON parser: an imported file may be up to 5 MiB.
-  app.use('/api', boardCreateRoutes(storage, access, config.boardCreation));
+  const imports = new ImportPool();
+  app.use('/api', boardCreateRoutes(storage, access, config.boardCreation, imports));
   app.use(
     '/api',
     express.json({ limit: '64kb' }),
@@ -147,6 +149,7 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
         endpoint.close();
         await realtime.close();
         await registry.closeAll();
+        await imports.close();
         await storage.close();
         server.closeAllConnections();
       })()),

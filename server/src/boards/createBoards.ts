@@ -69,16 +69,27 @@ export async function createBoardFromPlan(
 ): Promise<string> {
   const state = buildBoardState(plan, options.title === undefined ? {} : { title: options.title });
   const title = oneLineText(options.title ?? plan.meta.title);
+  return storeNewBoard(storage, accounts, state, title, options.owner);
+}
+
+/** Stores a board's first state under a new id, with `owner` (if any) as its owner. */
+export async function storeNewBoard(
+  storage: Storage,
+  accounts: AccountStore,
+  state: Uint8Array,
+  title: string,
+  owner?: { userId: string; stakeholderId: string },
+): Promise<string> {
   for (;;) {
     const id = newBoardId();
     if (await storage.boardExists(id)) continue;
     await storage.createBoard(id, title, state);
-    if (options.owner) {
+    if (owner) {
       await accounts.setMembership({
         boardId: id,
-        userId: options.owner.userId,
+        userId: owner.userId,
         role: 'owner',
-        stakeholderId: options.owner.stakeholderId,
+        stakeholderId: owner.stakeholderId,
       });
     }
     return id;

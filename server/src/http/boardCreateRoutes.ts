@@ -1,17 +1,10 @@
 import express, { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { LIMITS } from '@parley/shared/model';
-import {
-  MAX_IMPORT_BYTES,
-  decodeUtf8,
-  oneLineText,
-  parseJsonPlan,
-  parseMarkdownPlan,
-  previewOf,
-  type ImportResult,
-} from '@parley/shared/import';
+import { MAX_IMPORT_BYTES, oneLineText } from '@parley/shared/import';
 import type { AccessControl } from '../auth/AccessControl.ts';
-import { createBoardFromPlan, planForSetup, withOwnerStakeholder } from '../boards/createBoards.ts';
+import { createBoardFromPlan, planForSetup, storeNewBoard } from '../boards/createBoards.ts';
+import type { ImportPool } from '../boards/ImportPool.ts';
 import type { Storage } from '../storage/Storage.ts';
 import { requireSession } from './authContext.ts';
 import { HttpError } from './errors.ts';
@@ -88,7 +81,12 @@ function rawFile(): RequestHandler {
  * JSON file as the body; `?dryRun=1` previews without creating). Mounted before the
  * global 64 kB JSON parser so that the import route has its own 5 MiB limit.
  */
-export function boardCreateRoutes(storage: Storage, access: AccessControl, mode: BoardCreation): Router {
+export function boardCreateRoutes(
+  storage: Storage,
+  access: AccessControl,
+  mode: BoardCreation,
+  imports: ImportPool,
+): Router {
   const router = Router();
 
   router.post('/boards', creationAllowed(mode), express.json({ limit: '64kb' }), async (req, res) => {
@@ -121,26 +119,24 @@ export function boardCreateRoutes(storage: Storage, access: AccessControl, mode:
       }
     }
     const bytes = Buffer.isBuffer(req.body) ? new Uint8Array(req.body) : new Uint8Array();
-    const decoded = decodeUtf8(bytes);
-    if (!decoded.ok) throw importError({ message: decoded.message, line: decoded.line });
-    const result: ImportResult = isJson ? parseJsonPlan(decoded.text) : parseMarkdownPlan(decoded.text);
-    if (!result.ok) throw importError(result.error);
-    if (req.query['dryRun'] === '1' || req.query['dryRun'] === 'true') {
-      res.json({ preview: { ...previewOf(result.plan), ...(title ? { title } : {}) } });
+    const dryRun = req.query['dryRun'] === '1' || req.query['dryRun'] === 'true';
+    const outcome = await imports.run({
+      bytes,
+      format: isJson ? 'json' : 'markdown',
+      dryRun,
+      ...(title ? { title } : {}),
+    });
+    if (outcome.kind === 'invalid') throw new HttpError(400, 'invalid_file', outcome.message);
+    if (outcome.kind === 'preview') {
+      res.json({ preview: outcome.preview });
       return;
     }
-    const { plan, stakeholderId } = withOwnerStakeholder(result.plan);
-    const id = await createBoardFromPlan(storage, access.accounts, plan, {
-      ...(title ? { title } : {}),
-      owner: { userId: session.user.id, stakeholderId },
+    const id = await storeNewBoard(storage, access.accounts, outcome.state, outcome.title, {
+      userId: session.user.id,
+      stakeholderId: outcome.ownerStakeholderId,
     });
     res.status(201).json({ id });
   });
 
   return router;
-}
-
-/** A refused file: 400 `invalid_file`; the message starts with "line N" (", column C" for JSON). */
-function importError(e: { message: string; line: number; column?: number }): HttpError {
-  return new HttpError(400, 'invalid_file', e.message);
 }
