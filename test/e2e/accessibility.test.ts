@@ -147,7 +147,7 @@ describe('e2e: accessibility (axe, WCAG 2 A/AA)', () => {
       expectClean(found);
     }));
 
-  test('A11Y2 the signed-in pages are axe-clean: board list, new board, a board with a point open, the members panel, not a member', () =>
+  test('A11Y2 the signed-in pages are axe-clean: board list, new board, a board with a point open, the members panel, not a member, an archived board', () =>
     scene('A11Y2', async (s) => {
       const found: string[] = [];
       const owner = await s.add(signInWithDemoLink(browser, demoLink(server, 'owner'), { label: 'owner' }));
@@ -170,7 +170,7 @@ describe('e2e: accessibility (axe, WCAG 2 A/AA)', () => {
 
       await tid(page, 'members-open').click();
       await waitVisible(page, 'members-panel');
-      await page.locator('[data-testid="member-row"][data-role="observer"]').waitFor({ state: 'visible' });
+      await page.locator('[data-testid="member-row"][data-role="observer"]').first().waitFor({ state: 'visible' });
       await check(s, page, 'members-panel', found);
       await page.keyboard.press('Escape');
 
@@ -200,6 +200,22 @@ describe('e2e: accessibility (axe, WCAG 2 A/AA)', () => {
         'the not-a-member page',
       );
       await check(s, stranger.page, 'not-a-member', found);
+
+      // A board of the stranger's own, archived: the read-only notice.
+      const created = await stranger.context.request.post(`${server.url}/api/boards/import`, {
+        headers: { 'content-type': 'text/markdown' },
+        data: '# An archived plan\n\n## Security\n\n1. **Ceasefire**\n   Both sides hold their positions.\n',
+      });
+      expect(created.status(), await created.text()).toBe(201);
+      const boardId = ((await created.json()) as { id: string }).id;
+      const archived = await stranger.context.request.patch(`${server.url}/api/boards/${boardId}`, {
+        data: { archived: true },
+      });
+      expect(archived.status()).toBe(200);
+      await stranger.page.goto(`${server.url}/b/${boardId}`, { waitUntil: 'domcontentloaded' });
+      await waitForBoard(stranger.page, 1);
+      await waitVisible(stranger.page, 'board-archived');
+      await check(s, stranger.page, 'archived-board', found);
 
       expectClean(found);
     }));
