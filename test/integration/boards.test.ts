@@ -108,6 +108,7 @@ describe('creating and importing boards', () => {
       title: 'Our plan',
       role: 'owner',
       stakeholderId: 'drafting-team',
+      stakeholderName: 'Drafting team',
       archived: false,
     });
     const client = await open(id);
@@ -215,6 +216,7 @@ describe('creating and importing boards', () => {
       title: 'Renamed on import',
       role: 'owner',
       stakeholderId: 'government',
+      stakeholderName: 'Government',
       archived: false,
     });
     const md = await (
@@ -251,6 +253,7 @@ describe('creating and importing boards', () => {
       title: 'Imported plan',
       role: 'owner',
       stakeholderId: 'drafting-team',
+      stakeholderName: 'Drafting team',
       archived: false,
     });
   });

@@ -68,6 +68,7 @@ describe('HTTP and CLI', () => {
           title: expect.stringMatching(/demo/i),
           role: 'delegate',
           stakeholderId: 'ukraine',
+          stakeholderName: 'Ukraine',
           archived: false,
         },
       ],
