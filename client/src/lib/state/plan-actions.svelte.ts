@@ -55,7 +55,10 @@ export class PlanActions {
   }
 
   #act(mutate: Parameters<BoardController['act']>[0]): string | null {
-    return this.ctl.act(mutate, { kind: 'edit-plan' });
+    const error = this.ctl.act(mutate, { kind: 'edit-plan' });
+    // A refused edit made no undo step: its label must not name the next one.
+    this.undo.label(null);
+    return error;
   }
 
   #number(pointId: string): number | undefined {

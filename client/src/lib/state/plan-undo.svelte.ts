@@ -14,6 +14,9 @@ export class PlanUndo {
   readonly manager: Y.UndoManager;
   canUndo = $state(false);
   canRedo = $state(false);
+  /** What Undo and Redo would do ("move of point 7"); '' when the step has no name. */
+  undoLabel = $state('');
+  redoLabel = $state('');
   #nextLabel: string | null = null;
   #added: Y.UndoManager['undoStack'][number] | null = null;
 
@@ -25,7 +28,7 @@ export class PlanUndo {
   }
 
   /** Names the step the next local plan mutation makes (call right before it). */
-  label(text: string) {
+  label(text: string | null) {
     this.#nextLabel = text;
   }
 
@@ -42,6 +45,9 @@ export class PlanUndo {
   #sync = () => {
     this.canUndo = this.manager.undoStack.length > 0;
     this.canRedo = this.manager.redoStack.length > 0;
+    const label = (stack: Y.UndoManager['undoStack']) => (stack[stack.length - 1]?.meta.get('label') as string) ?? '';
+    this.undoLabel = label(this.manager.undoStack);
+    this.redoLabel = label(this.manager.redoStack);
   };
 
   /** Undoes my last plan edit; returns its label ('' when unnamed), or null when there was none. */
