@@ -1,13 +1,14 @@
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { CLOSE, type AwarenessUser, type DocName } from '@parley/shared/protocol';
-import { META, ROOT, STAKEHOLDER } from '@parley/shared/model';
+import { ROOT, STAKEHOLDER } from '@parley/shared/model';
 import type { Principal } from '@parley/shared/permissions';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { PersistQueue } from '../storage/PersistQueue.ts';
 import { SYSTEM_OWNER, type Storage } from '../storage/Storage.ts';
 import { MalformedAwareness, pinAwarenessUpdate } from './awarenessPinning.ts';
+import { BoardCatalogue } from './BoardCatalogue.ts';
 import { CommittedRelay } from './CommittedRelay.ts';
 import { encodeSpans, spanOf } from './encodeCommitted.ts';
 import { injectedPrecommitFault } from './faults.ts';
@@ -79,7 +80,8 @@ export class BoardRoom {
   readonly doc = new Y.Doc({ gc: true });
   readonly awareness = new awarenessProtocol.Awareness(this.doc);
   private readonly connections = new Set<Connection>();
-  private lastTitle: string | null = null;
+  /** The board doc's catalogue entry (title, stakeholder names); none for notes docs. */
+  private catalogue: BoardCatalogue | null = null;
   /** The store promise of the update the current applyUpdate produced, if any. */
   private lastStored: Promise<void> | null = null;
   private destroyed = false;
@@ -149,7 +151,7 @@ export class BoardRoom {
     } finally {
       room.doc.on('afterTransactionCleanup', room.onTransaction);
     }
-    room.lastTitle = room.title();
+    if (name.kind === 'board') room.catalogue = new BoardCatalogue(name.boardId, room.doc, deps.storage, deps.log);
     room.clientOwners = await deps.storage.loadClientOwners(docName);
     // Client ids already in the doc with no recorded owner are frozen: nobody may add to
     // them. (A client whose owner record was lost simply continues under a new id.)
@@ -625,11 +627,6 @@ export class BoardRoom {
     conn.close(CLOSE.malformed, readable ? detail : undefined);
   }
 
-  private title(): string {
-    const title = this.doc.getMap(ROOT.meta).get(META.title);
-    return typeof title === 'string' ? title : '';
-  }
-
   /**
    * Every change to the doc is stored and relayed from here. The room listens to
    * `afterTransactionCleanup` rather than `update`, because with an `update` listener Yjs
@@ -665,13 +662,7 @@ export class BoardRoom {
     }
     if (fromConnection || batch) this.lastStored = stored;
     this.relay.add(update, span, sender, stored);
-    const title = this.title();
-    if (this.name.kind === 'board' && title !== this.lastTitle) {
-      this.lastTitle = title;
-      this.deps.storage.setBoardTitle(this.boardId, title).catch((err: unknown) => {
-        this.deps.log.error({ err, boardId: this.boardId }, 'could not store board title');
-      });
-    }
+    this.catalogue?.afterCommit(tr);
   }
 
   private readonly onAwarenessUpdate = (

@@ -52,14 +52,16 @@ export function boardRoutes(storage: Storage, registry: RoomRegistry, access: Ac
   const router = Router();
 
   /**
-   * The name of a stakeholder as the board doc has it now (stakeholders live in the doc, so
-   * the room is loaded; it idles out again), or null for none, an unknown one, or a board
-   * deleted meanwhile.
+   * The name of a stakeholder as the board's catalogue has it (BoardCatalogue keeps it in
+   * step with the doc), so listing boards loads none of them. Only a board no room has
+   * loaded since the catalogue held names is loaded (and so catalogued) to answer. Null for
+   * none, an unknown one, or a board deleted meanwhile.
    */
-  async function stakeholderName(boardId: string, stakeholderId: string | null): Promise<string | null> {
+  async function stakeholderName(board: BoardSummary, stakeholderId: string | null): Promise<string | null> {
     if (!stakeholderId) return null;
+    if (board.stakeholderNames) return board.stakeholderNames[stakeholderId] || null;
     try {
-      const room = await registry.open(boardId);
+      const room = await registry.open(board.id);
       const name = room.doc
         .getMap<{ get(k: string): unknown }>(ROOT.stakeholders)
         .get(stakeholderId)
@@ -86,7 +88,7 @@ export function boardRoutes(storage: Storage, registry: RoomRegistry, access: Ac
             title: b.title,
             role,
             stakeholderId,
-            stakeholderName: await stakeholderName(b.id, stakeholderId),
+            stakeholderName: await stakeholderName(b, stakeholderId),
             archived: b.archived,
           };
         }),
@@ -109,7 +111,7 @@ export function boardRoutes(storage: Storage, registry: RoomRegistry, access: Ac
         title: board.title,
         role: principal.role,
         stakeholderId: principal.stakeholderId,
-        stakeholderName: await stakeholderName(board.id, principal.stakeholderId),
+        stakeholderName: await stakeholderName(board, principal.stakeholderId),
         archived: board.archived,
       },
     });

@@ -29,7 +29,8 @@ const SCHEMA = `
     id TEXT PRIMARY KEY,
     title TEXT NOT NULL,
     created_at INTEGER NOT NULL,
-    archived INTEGER NOT NULL DEFAULT 0
+    archived INTEGER NOT NULL DEFAULT 0,
+    stakeholder_names TEXT
   ) STRICT;
   CREATE TABLE IF NOT EXISTS updates (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -54,6 +55,9 @@ function migrate(db: Database.Database): void {
   if (!boardColumns.includes('archived')) {
     db.exec('ALTER TABLE boards ADD COLUMN archived INTEGER NOT NULL DEFAULT 0');
   }
+  if (!boardColumns.includes('stakeholder_names')) {
+    db.exec('ALTER TABLE boards ADD COLUMN stakeholder_names TEXT');
+  }
 }
 
 /** Every document of a board: `<id>` itself and its private-notes docs `<id>~<sid>` (an index range). */
@@ -64,6 +68,7 @@ interface BoardRow {
   readonly title: string;
   readonly createdAt: number;
   readonly archived: number;
+  readonly stakeholderNames: string | null;
 }
 
 const toSummary = (r: BoardRow): BoardSummary => ({
@@ -71,7 +76,10 @@ const toSummary = (r: BoardRow): BoardSummary => ({
   title: r.title,
   createdAt: r.createdAt,
   archived: r.archived === 1,
+  stakeholderNames: r.stakeholderNames === null ? null : (JSON.parse(r.stakeholderNames) as Record<string, string>),
 });
+
+const BOARD_COLUMNS = 'id, title, created_at AS createdAt, archived, stakeholder_names AS stakeholderNames';
 
 export interface SqliteStorageOptions {
   readonly fileName?: string;
@@ -116,11 +124,10 @@ export class SqliteStorage implements Storage {
     this.stmts = {
       insertBoard: this.db.prepare('INSERT INTO boards (id, title, created_at) VALUES (?, ?, ?)'),
       boardExists: this.db.prepare('SELECT 1 FROM boards WHERE id = ?').pluck(),
-      listBoards: this.db.prepare(
-        'SELECT id, title, created_at AS createdAt, archived FROM boards ORDER BY created_at, id',
-      ),
-      getBoard: this.db.prepare('SELECT id, title, created_at AS createdAt, archived FROM boards WHERE id = ?'),
+      listBoards: this.db.prepare(`SELECT ${BOARD_COLUMNS} FROM boards ORDER BY created_at, id`),
+      getBoard: this.db.prepare(`SELECT ${BOARD_COLUMNS} FROM boards WHERE id = ?`),
       setTitle: this.db.prepare('UPDATE boards SET title = ? WHERE id = ?'),
+      setStakeholderNames: this.db.prepare('UPDATE boards SET stakeholder_names = ? WHERE id = ?'),
       setArchived: this.db.prepare('UPDATE boards SET archived = ? WHERE id = ?'),
       deleteBoard: this.db.prepare('DELETE FROM boards WHERE id = @id'),
       deleteBoardLog: this.db.prepare(`DELETE FROM updates WHERE ${DOCS_OF_BOARD}`),
@@ -174,6 +181,10 @@ export class SqliteStorage implements Storage {
 
   async setBoardTitle(id: string, title: string): Promise<void> {
     this.stmts.setTitle.run(title, id);
+  }
+
+  async setBoardStakeholderNames(id: string, names: Readonly<Record<string, string>>): Promise<void> {
+    this.stmts.setStakeholderNames.run(JSON.stringify(names), id);
   }
 
   async setBoardArchived(id: string, archived: boolean): Promise<boolean> {

@@ -25,6 +25,11 @@ export interface BoardSummary {
   readonly createdAt: number;
   /** Read-only for everyone (owners unarchive it to write again). */
   readonly archived: boolean;
+  /**
+   * Stakeholder names by id as the board doc had them when a room last stored them, so the
+   * board list names delegations without loading every board; null until then.
+   */
+  readonly stakeholderNames: Readonly<Record<string, string>> | null;
 }
 
 export interface Storage {
@@ -35,6 +40,7 @@ export interface Storage {
   /** The board's catalogue entry, or null if there is no such board. */
   getBoard(id: string): Promise<BoardSummary | null>;
   setBoardTitle(id: string, title: string): Promise<void>;
+  setBoardStakeholderNames(id: string, names: Readonly<Record<string, string>>): Promise<void>;
   /** Marks the board archived (read-only) or not; false if there is no such board. */
   setBoardArchived(id: string, archived: boolean): Promise<boolean>;
   /**
