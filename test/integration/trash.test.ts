@@ -5,6 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as Y from 'yjs';
 import {
+  addPoint,
+  createPlanUndoManager,
   listPoints,
   notesMap,
   openThread,
@@ -104,5 +106,21 @@ describe('deleted points on the real server', () => {
     await waitFor(() => !pointsMap(delegate.board.doc).has(doomed), 'the purge after the restart', PURGE_MS * 10);
     await sleep(PURGE_MS * 2);
     expect(listPoints(delegate.board.doc).some((p) => p.id === kept)).toBe(true);
+  });
+
+  it('TRASH3: a thread and a position left without a point (the editor undid adding it) are removed after the same time', async () => {
+    const undo = createPlanUndoManager(editor.client.doc);
+    const categoryId = listPoints(editor.client.doc)[0]!.categoryId;
+    const added = addPoint(editor.client.doc, actorOf(editor.who), { categoryId, title: 'Added, then undone' });
+    await waitFor(() => pointsMap(delegate.board.doc).has(added), 'the new point to reach the delegate');
+    setPosition(delegate.board.doc, actorOf(delegate.who), { pointId: added, stakeholderId: S, stance: 'undecided' });
+    const thread = openThread(delegate.board.doc, actorOf(delegate.who), { pointId: added, body: 'On the new point' });
+    await waitFor(() => editor.client.doc.getMap('threads').has(thread), 'the thread to reach the editor');
+    undo.undo();
+    await waitFor(() => !pointsMap(delegate.board.doc).has(added), 'the undone add to reach the delegate');
+    expect(delegate.board.doc.getMap('threads').has(thread)).toBe(true);
+    await waitFor(() => !delegate.board.doc.getMap('threads').has(thread), 'the orphan thread to go', PURGE_MS * 10);
+    expect(delegate.board.doc.getMap('positions').has(`${added}:${S}`)).toBe(false);
+    undo.destroy();
   });
 });

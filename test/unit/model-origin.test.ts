@@ -9,6 +9,8 @@ import {
   deleteCategory,
   deleteComment,
   deletePoint,
+  deleteOrphans,
+  orphansOf,
   trashPoint,
   restorePoint,
   deleteThread,
@@ -84,6 +86,15 @@ const cases: Record<MutationName, Case> = {
     run: (s) => restorePoint(s.doc, bob, s.points[1]![0]!),
   },
   deletePoint: { actor: ann.userId, run: (s) => deletePoint(s.doc, ann, s.points[1]![0]!) },
+  deleteOrphans: {
+    actor: null,
+    setup: (s) => {
+      const ctx = withThread(s);
+      s.doc.getMap('points').delete(s.points[0]![0]!);
+      return ctx;
+    },
+    run: (s) => deleteOrphans(s.doc, orphansOf(s.doc)),
+  },
   setPosition: {
     actor: ann.userId,
     run: (s) => setPosition(s.doc, ann, { pointId: s.points[0]![0]!, stakeholderId: GOV, stance: 'support' }),

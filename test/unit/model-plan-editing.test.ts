@@ -5,6 +5,8 @@ import {
   addPoint,
   createPlanUndoManager,
   deleteCategory,
+  deleteOrphans,
+  orphansOf,
   listPoints,
   listPositions,
   listThreads,
@@ -259,5 +261,31 @@ describe('MODEL21: undo and redo of one own plan edits never undo someone else',
     expect(titles).toContain('S2 edited while deleted');
     expect(listPoints(a.doc).some((p) => p.id === added)).toBe(false);
     undoA.destroy();
+  });
+});
+
+describe('MODEL22: positions and threads left without a point are found for the server to remove', () => {
+  it('MODEL22: an undo of an add after others used the point leaves orphans, and deleteOrphans removes only them', () => {
+    const a = seededBoard(1);
+    const b = replica(a.doc, 2);
+    const undo = createPlanUndoManager(a.doc);
+    const added = addPoint(a.doc, ann, { categoryId: a.cats[0], title: 'Fresh' });
+    syncAll(a.doc, b);
+    setPosition(b, bob, { pointId: added, stakeholderId: NGO, stance: 'support' });
+    openThread(b, bob, { pointId: added, body: 'On the fresh point' });
+    const kept = openThread(b, bob, { pointId: a.points[0]![0]!, body: 'Elsewhere' });
+    syncAll(a.doc, b);
+    undo.undo();
+    syncAll(a.doc, b);
+    const orphans = orphansOf(b);
+    expect(orphans.positions).toEqual([`${added}:${NGO}`]);
+    expect(orphans.threads).toHaveLength(1);
+    // A deleted (hidden) point's positions and threads are not orphans: it may be restored.
+    trashPoint(b, ann, a.points[0]![0]!);
+    expect(orphansOf(b).threads).toEqual(orphans.threads);
+    deleteOrphans(b, orphans);
+    expect(orphansOf(b)).toEqual({ positions: [], threads: [] });
+    expect(b.getMap('threads').has(kept)).toBe(true);
+    undo.destroy();
   });
 });

@@ -1,5 +1,5 @@
 import type * as Y from 'yjs';
-import { ROOT, TRASH, deletePoint, mutationOrigin, notesMap, type PointId } from '@parley/shared/model';
+import { ROOT, TRASH, deleteOrphans, deletePoint, mutationOrigin, notesMap, type PointId } from '@parley/shared/model';
 import { CLOSE, parseDocName, privateDocName } from '@parley/shared/protocol';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
@@ -7,7 +7,7 @@ import type { PersistQueue } from '../storage/PersistQueue.ts';
 import type { Storage } from '../storage/Storage.ts';
 import { BoardRoom } from './BoardRoom.ts';
 import type { Connection } from './Connection.ts';
-import { TrashPurger } from './TrashPurger.ts';
+import { TrashPurger, type PurgeSet } from './TrashPurger.ts';
 
 export class UnknownDocError extends Error {}
 
@@ -221,7 +221,7 @@ export class RoomRegistry {
     if (parsed.kind === 'board') {
       new TrashPurger(room, {
         purgeAfterMs: this.opts.trashPurgeMs ?? TRASH.purgeAfterMs,
-        purge: (r, ids) => this.purgePoints(r, ids),
+        purge: (r, what) => this.purge(r, what),
         onError: (err) => this.opts.log.error({ err, docName }, 'purging deleted points failed'),
       });
     }
@@ -230,28 +230,35 @@ export class RoomRegistry {
 
   /**
    * Deletes points for good, once their undo time is over: the points with their positions
-   * and threads in one transaction, then their notes in every stakeholder's notes doc. An
-   * archived board is read-only for the server too; its deleted points wait.
+   * and threads, and positions and threads left without a point, in one transaction; then
+   * the points' notes in every stakeholder's notes doc. An archived board is read-only for
+   * the server too; its deleted points wait.
    */
-  private async purgePoints(room: BoardRoom, pointIds: string[]): Promise<void> {
+  private async purge(room: BoardRoom, what: PurgeSet): Promise<void> {
     const boardId = room.name.boardId;
     if (room.isDestroyed || this.isArchived(boardId) || this.closing.has(boardId)) return;
     room.doc.transact(
       () => {
-        for (const id of pointIds) deletePoint(room.doc, null, id as PointId);
+        for (const id of what.points) deletePoint(room.doc, null, id as PointId);
+        deleteOrphans(room.doc, what);
       },
       mutationOrigin('deletePoint', null),
     );
-    for (const sid of room.doc.getMap(ROOT.stakeholders).keys()) {
-      const notesRoom = await this.open(privateDocName(boardId, sid));
-      const notes = notesMap(notesRoom.doc);
-      const held = pointIds.filter((id) => notes.has(id));
-      if (held.length > 0) {
-        notesRoom.doc.transact(() => held.forEach((id) => notes.delete(id)), mutationOrigin('deletePoint', null));
+    if (what.points.length > 0) {
+      for (const sid of room.doc.getMap(ROOT.stakeholders).keys()) {
+        const notesRoom = await this.open(privateDocName(boardId, sid));
+        const notes = notesMap(notesRoom.doc);
+        const held = what.points.filter((id) => notes.has(id));
+        if (held.length > 0) {
+          notesRoom.doc.transact(() => held.forEach((id) => notes.delete(id)), mutationOrigin('deletePoint', null));
+        }
       }
     }
     await this.opts.persist.flush();
-    this.opts.log.info({ boardId, points: pointIds.length }, 'deleted points purged');
+    this.opts.log.info(
+      { boardId, points: what.points.length, positions: what.positions.length, threads: what.threads.length },
+      'deleted points purged',
+    );
   }
 
   /** Every loaded room (for closing connections when access changes). */

@@ -1,21 +1,30 @@
-import { trashedPoints } from '@parley/shared/model';
+import { orphansOf, trashedPoints, type ThreadId } from '@parley/shared/model';
 import type { BoardRoom } from './BoardRoom.ts';
+
+/** What a purge removes for good. */
+export interface PurgeSet {
+  /** Deleted points whose undo time is over (with their positions, threads and notes). */
+  readonly points: string[];
+  /** Positions and threads of points no longer in the doc (`orphansOf`). */
+  readonly positions: string[];
+  readonly threads: ThreadId[];
+}
 
 export interface TrashPurgerOptions {
   /** How long a deleted point stays restorable, counted from when this server first saw it deleted. */
   readonly purgeAfterMs: number;
-  /** Deletes the points for good (with their positions, threads and notes). */
-  readonly purge: (room: BoardRoom, pointIds: string[]) => Promise<void>;
+  readonly purge: (room: BoardRoom, what: PurgeSet) => Promise<void>;
   readonly onError: (err: unknown) => void;
   readonly now?: () => number;
 }
 
 /**
- * Purges a board's deleted points once their undo time is over. Time is the server's own,
- * from when this process first saw each point deleted: the `deletedAt` a client wrote is
- * its clock, and an offline client's delete would otherwise arrive already expired.
- * Polls rather than observing the doc, so typing costs nothing; it stops by itself once
- * its room is destroyed.
+ * Purges a board's deleted points once their undo time is over, and the positions and
+ * threads left without a point after the same time (a redo of the point's creation may
+ * still bring it back until then). Time is the server's own, from when this process first
+ * saw each: the `deletedAt` a client wrote is its clock, and an offline client's delete
+ * would otherwise arrive already expired. Polls rather than observing the doc, so typing
+ * costs nothing; it stops by itself once its room is destroyed.
  */
 export class TrashPurger {
   private readonly firstSeen = new Map<string, number>();
@@ -38,20 +47,28 @@ export class TrashPurger {
     }
     if (this.running) return;
     const now = (this.opts.now ?? Date.now)();
-    const due: string[] = [];
-    const trashed = new Set<string>();
-    for (const { id } of trashedPoints(this.room.doc)) {
-      trashed.add(id);
-      const seen = this.firstSeen.get(id) ?? now;
-      this.firstSeen.set(id, seen);
-      if (now - seen >= this.opts.purgeAfterMs) due.push(id);
-    }
-    // Restored (or already purged) points start afresh if they are deleted again.
-    for (const id of this.firstSeen.keys()) if (!trashed.has(id)) this.firstSeen.delete(id);
-    if (due.length === 0) return;
+    const seen = new Set<string>();
+    const due = <T extends string>(kind: string, id: T): boolean => {
+      const key = `${kind}:${id}`;
+      seen.add(key);
+      const first = this.firstSeen.get(key) ?? now;
+      this.firstSeen.set(key, first);
+      return now - first >= this.opts.purgeAfterMs;
+    };
+    const orphans = orphansOf(this.room.doc);
+    const what: PurgeSet = {
+      points: trashedPoints(this.room.doc)
+        .map((p) => p.id as string)
+        .filter((id) => due('point', id)),
+      positions: orphans.positions.filter((key) => due('position', key)),
+      threads: orphans.threads.filter((id) => due('thread', id)),
+    };
+    // Restored (or already purged) ones start afresh if they come back.
+    for (const key of this.firstSeen.keys()) if (!seen.has(key)) this.firstSeen.delete(key);
+    if (what.points.length + what.positions.length + what.threads.length === 0) return;
     this.running = true;
     try {
-      await this.opts.purge(this.room, due);
+      await this.opts.purge(this.room, what);
     } catch (err) {
       this.opts.onError(err);
     } finally {

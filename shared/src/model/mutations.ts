@@ -369,6 +369,36 @@ export function trashedPoints(doc: Y.Doc): { id: PointId; deletedAt: number }[] 
 }
 
 /**
+ * Positions and threads whose point is gone (not deleted: removed from the doc), which no
+ * view shows: left by a position or thread made concurrently with the point's purge, or by
+ * an undo of the point's creation after others had used it. The server removes them.
+ */
+export function orphansOf(doc: Y.Doc): { positions: string[]; threads: ThreadId[] } {
+  const { points, positions, threads } = boardRoots(doc);
+  const out = { positions: [] as string[], threads: [] as ThreadId[] };
+  for (const key of positions.keys()) {
+    const sep = key.indexOf(':');
+    if (sep > 0 && !points.has(key.slice(0, sep))) out.positions.push(key);
+  }
+  threads.forEach((t, id) => {
+    const pid = t instanceof Y.Map ? t.get(THREAD.pointId) : undefined;
+    if (typeof pid === 'string' && !points.has(pid)) out.threads.push(id as ThreadId);
+  });
+  return out;
+}
+
+/** Deletes orphans (`orphansOf`) in one transaction; the server's own clean-up. */
+export function deleteOrphans(
+  doc: Y.Doc,
+  orphans: { positions: readonly string[]; threads: readonly ThreadId[] },
+): void {
+  run(doc, 'deleteOrphans', null, ({ positions, threads }) => () => {
+    for (const key of orphans.positions) positions.delete(key);
+    for (const id of orphans.threads) threads.delete(id);
+  });
+}
+
+/**
  * Deletes a point for good with its positions and threads, so nothing dangles. The server
  * does this when a deleted point's undo time is over; editors use `trashPoint`.
  */

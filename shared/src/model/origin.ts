@@ -14,6 +14,7 @@ export const MUTATIONS = [
   'trashPoint',
   'restorePoint',
   'deletePoint',
+  'deleteOrphans',
   'setPosition',
   'clearPosition',
   'openThread',
