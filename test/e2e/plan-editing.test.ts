@@ -282,6 +282,8 @@ describe('e2e: editors change the plan', () => {
     }
     // A's selection moved to the next point; the notice offers Undo, politely.
     await poll(() => panel(A).getAttribute('data-point-id')).toBe(q);
+    // B was looking at it too: B now sees the point at its number, not point 1.
+    await poll(() => panel(B).getAttribute('data-point-id'), "B's view moves to the next point").toBe(q);
     const notice = tid(A, 'undo-notice');
     await notice.waitFor({ state: 'visible' });
     expect((await notice.textContent())?.replace(/\s+/g, ' ')).toContain(`Point ${n} deleted.`);
