@@ -4,7 +4,7 @@ import { AccessControl } from './auth/AccessControl.ts';
 import { loadSigningSecret } from './auth/secrets.ts';
 import { RoomRegistry } from './collab/RoomRegistry.ts';
 import { WebsocketEndpoint } from './collab/WebsocketEndpoint.ts';
-import { RealtimeServer } from './realtime/RealtimeServer.ts';
+import { AppEventsServer } from './appEvents/AppEventsServer.ts';
 import type { Config } from './config.ts';
 import { authRoutes } from './http/authRoutes.ts';
 import { sessionMiddleware } from './http/authContext.ts';
@@ -120,7 +120,7 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
   const server = http.createServer(app);
   // socket.io attaches its own upgrade listener for /socket.io; ours takes /yjs and
   // destroys anything else that is neither.
-  const realtime = new RealtimeServer(server, access, origins, log);
+  const appEvents = new AppEventsServer(server, access, origins, log);
   server.on('upgrade', (req, socket, head) => {
     if (endpoint.handleUpgrade(req, socket, head)) return;
     if (!req.url?.startsWith('/socket.io/')) socket.destroy();
@@ -147,7 +147,7 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
         server.close();
         stopRevocationWatch();
         endpoint.close();
-        await realtime.close();
+        await appEvents.close();
         await registry.closeAll();
         await imports.close();
         await storage.close();

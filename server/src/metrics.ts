@@ -1,15 +1,16 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-/**
- * What `/metrics` exposes (Prometheus text). The default Node metrics include event-loop
- * delay percentiles (`nodejs_eventloop_lag_p99_seconds` …), heap and CPU.
- */
+/** Live counts read when `/metrics` is scraped. */
 interface LiveSources {
   connections: () => number;
   rooms: () => number;
   queued: () => number;
 }
 
+/**
+ * What `/metrics` exposes (Prometheus text). The default Node metrics include event-loop
+ * delay percentiles (`nodejs_eventloop_lag_p99_seconds` …), heap and CPU.
+ */
 export class Metrics {
   readonly registry = new Registry();
   private sources: LiveSources = { connections: () => 0, rooms: () => 0, queued: () => 0 };

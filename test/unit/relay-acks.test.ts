@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { CommittedRelay } from '../../server/src/collab/CommittedRelay.ts';
 import type { Connection } from '../../server/src/collab/Connection.ts';
-import { spanOf, type TransactionSpan } from '../../server/src/collab/encodeCommitted.ts';
+import { spanOf, type TransactionSpan } from '../../server/src/collab/transactionSpans.ts';
 import type { WireFrame } from '../../server/src/collab/wsFrame.ts';
 
 /** What one connection was sent, write by write. */

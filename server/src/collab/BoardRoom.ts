@@ -10,7 +10,7 @@ import { SYSTEM_OWNER, type Storage } from '../storage/Storage.ts';
 import { MalformedAwareness, pinAwarenessUpdate } from './awarenessPinning.ts';
 import { BoardCatalogue } from './BoardCatalogue.ts';
 import { CommittedRelay } from './CommittedRelay.ts';
-import { encodeSpans, spanOf } from './encodeCommitted.ts';
+import { encodeSpans, spanOf } from './transactionSpans.ts';
 import { injectedPrecommitFault } from './faults.ts';
 import type { Connection } from './Connection.ts';
 import { checkBoardChanges } from './guard/boardRules.ts';
@@ -22,7 +22,13 @@ import {
   UnresolvableUpdate,
   resolveChanges,
 } from './guard/resolveChanges.ts';
-import { MalformedMessage, decodeClientMessage, encodeAwareness, encodeSaved, encodeSyncStep1 } from './messages.ts';
+import {
+  MalformedMessage,
+  decodeClientMessage,
+  encodeAwareness,
+  encodeSaved,
+  encodeSyncStep1,
+} from './messageCodec.ts';
 
 /** Log entries read from the store at a time while a room loads. */
 const LOAD_PAGE_ENTRIES = 2_000;
@@ -250,9 +256,9 @@ export class BoardRoom {
     }
   }
 
-  /** Connections of a user (or all), for closing them when their access changes. */
-  connectionsOf(userId?: string): Connection[] {
-    return [...this.connections].filter((c) => userId === undefined || c.access?.principal.userId === userId);
+  /** Every connection, for closing them all when the board is deleted. */
+  allConnections(): Connection[] {
+    return [...this.connections];
   }
 
   handleMessage(conn: Connection, data: Uint8Array): void {

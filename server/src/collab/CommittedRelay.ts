@@ -1,7 +1,7 @@
 import * as Y from 'yjs';
 import type { Connection } from './Connection.ts';
-import { encodeSpans, type TransactionSpan } from './encodeCommitted.ts';
-import { encodeSyncStep2, encodeUpdate } from './messages.ts';
+import { encodeSpans, type TransactionSpan } from './transactionSpans.ts';
+import { encodeSyncStep2, encodeUpdate } from './messageCodec.ts';
 import { wireFrame } from './wsFrame.ts';
 
 /** However crowded the room, an edit waits at most this long for its fan-out (one frame at 60 Hz). */

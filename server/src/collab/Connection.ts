@@ -2,14 +2,12 @@ import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { CLOSE, CLOSE_REASON, type CloseCode } from '@parley/shared/protocol';
 import type { BoardAccess } from '../auth/AccessControl.ts';
-import { TokenBucket } from './RateLimiter.ts';
+import { TokenBucket } from './TokenBucket.ts';
 import type { WireFrame } from './wsFrame.ts';
 
-/**
- * One client's socket, as the room sees it. Transport details (ws readiness, close
- * reasons) stay here so BoardRoom deals only in messages.
- */
+/** Updates held back (sent before the client's first sync step 2) per connection, by count and bytes. */
 const MAX_HELD_UPDATES = 256;
+const MAX_HELD_BYTES = 1024 * 1024;
 
 export interface ConnectionLimits {
   readonly messagesPerSecond: number;
@@ -18,8 +16,11 @@ export interface ConnectionLimits {
   readonly syncRequests?: { readonly perSecond: number; readonly burst: number };
   readonly maxBufferedBytes?: number;
 }
-const MAX_HELD_BYTES = 1024 * 1024;
 
+/**
+ * One client's socket, as the room sees it. Transport details (ws readiness, close
+ * reasons) stay here so BoardRoom deals only in messages.
+ */
 export class Connection {
   /** Awareness client ids this connection has published, removed when it leaves. */
   readonly awarenessClientIds = new Set<number>();
@@ -179,11 +180,6 @@ export class Connection {
     this.held = [];
     this.heldBytes = 0;
     return held;
-  }
-
-  /** How many of this connection's update messages are stored (for metrics and tests). */
-  get storedUpdateCount(): number {
-    return this.updatesStored;
   }
 
   /** Takes one message from this connection's budget and its address's. */

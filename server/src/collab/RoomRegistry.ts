@@ -145,7 +145,7 @@ export class RoomRegistry {
         const rooms = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
         for (const room of rooms) {
           // A closed connection's later frames are ignored (BoardRoom.handleMessage).
-          for (const conn of room.connectionsOf()) conn.close(CLOSE.unknownBoard, reason);
+          for (const conn of room.allConnections()) conn.close(CLOSE.unknownBoard, reason);
           room.settle();
         }
         // As closeAll: stored first, then a compaction that waits for a commit finishes.
@@ -259,12 +259,6 @@ export class RoomRegistry {
       { boardId, points: what.points.length, positions: what.positions.length, threads: what.threads.length },
       'deleted points purged',
     );
-  }
-
-  /** Every loaded room (for closing connections when access changes). */
-  async loadedRooms(): Promise<BoardRoom[]> {
-    const settled = await Promise.allSettled(this.rooms.values());
-    return settled.flatMap((r) => (r.status === 'fulfilled' && !r.value.isDestroyed ? [r.value] : []));
   }
 
   private cancelIdle(docName: string): void {

@@ -8,7 +8,7 @@ import type { OriginPolicy } from '../http/originPolicy.ts';
 import type { Logger } from '../logger.ts';
 import type { BoardRoom } from './BoardRoom.ts';
 import { Connection } from './Connection.ts';
-import { TokenBucket } from './RateLimiter.ts';
+import { TokenBucket } from './TokenBucket.ts';
 
 /** An address may send this many times one connection's message budget. */
 const IP_BUDGET_FACTOR = 10;

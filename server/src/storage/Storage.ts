@@ -1,7 +1,3 @@
-/**
- * The durable store behind every room: an append-only update log per document plus a small
- * catalogue of boards. Async so a networked store (PostgreSQL) fits the same contract.
- */
 /** Owner of client ids no user may write under (the server's own, or ones of unknown origin). */
 export const SYSTEM_OWNER = '@system';
 
@@ -32,6 +28,10 @@ export interface BoardSummary {
   readonly stakeholderNames: Readonly<Record<string, string>> | null;
 }
 
+/**
+ * The durable store behind every room: an append-only update log per document plus a small
+ * catalogue of boards. Async so a networked store (PostgreSQL) fits the same contract.
+ */
 export interface Storage {
   /** Creates a board with its initial state in one atomic step. Fails if it exists. */
   createBoard(id: string, title: string, initialState: Uint8Array): Promise<void>;

@@ -30,7 +30,7 @@ const boardRoom = (boardId: string) => `board:${boardId}`;
  * a socket; re-runs that check on connection-state recovery (the default would skip
  * middlewares); and closes sockets whose credentials are revoked.
  */
-export class RealtimeServer {
+export class AppEventsServer {
   readonly io: Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
   private readonly unsubscribe: () => void;
 
@@ -160,10 +160,5 @@ export class RealtimeServer {
     } catch (err) {
       this.log.warn({ err, socket: socket.id }, 'could not re-check socket.io access');
     }
-  }
-
-  /** Tells a board's subscribers its members or invites changed. */
-  membersChanged(boardId: string): void {
-    this.io.to(boardRoom(boardId)).emit('members:changed', { boardId });
   }
 }
