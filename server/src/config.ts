@@ -49,7 +49,8 @@ const TrustProxy = z
     return entries;
   });
 
-const EnvSchema = z.object({
+/** Every variable the server's configuration reads (docs/API.md lists each: DOCS2). */
+export const EnvSchema = z.object({
   PORT: intFromEnv(3000, 0, 65535),
   HOST: z.string().min(1).optional(),
   PARLEY_DATA_DIR: z.string().min(1).default('./data'),
