@@ -25,7 +25,8 @@ import type { TestIdentity } from '../helpers/tokens.ts';
 import { connectRecorded, tokenFor, type RecordedClient } from '../helpers/security.ts';
 
 const S = 'ukraine' as StakeholderId;
-const PURGE_MS = 700;
+// Long enough that a loaded CI machine still sees the deleted point before its purge.
+const PURGE_MS = 1_500;
 
 const actorOf = (who: TestIdentity): Actor => ({
   userId: who.userId as UserId,
