@@ -1,6 +1,6 @@
 import { tick } from 'svelte';
 import type { Principal } from '@parley/shared/permissions';
-import { CLOSE, CLOSE_REASON, privateDocName } from '@parley/shared/protocol';
+import { CLOSE, CLOSE_REASON, closeAction, privateDocName } from '@parley/shared/protocol';
 import { can } from '@parley/shared/permissions';
 import { openBoardSession, openDocSession, type DocSession } from '../sync/session.ts';
 import { combinedSaveStatus } from '../sync/save-status.ts';
@@ -33,20 +33,23 @@ function sentence(reason: string): string {
 /**
  * One open board, across the sessions it goes through. It owns the current
  * BoardController (doc + provider), my principal on the board, the private notes session
- * of my stakeholder, and what happens when the server closes the socket:
+ * of my stakeholder, and what happens when the server closes the socket, by the code's
+ * CLOSE_ACTION (shared/src/protocol/closeCodes.ts):
  *
- * - 4403 forbidden update: the local doc holds a change the server will never take, and
- *   reconnecting would send it again. Show a notice, discard the doc and provider, open a
- *   fresh session (the view remounts on `generation`). The third time within a minute,
- *   stop with a fatal banner instead of looping.
- * - 4410 access changed: ask `/api/auth/me` again (the principal, and so everything the UI
- *   offers, follows), reopen the notes of my (maybe new) stakeholder, then reconnect. If I
- *   am no longer a member the app shows the "not a member" page.
- * - 4401 unauthorized: fatal (the connection shows a banner); ask `/api/auth/me` again so
- *   a signed-out user lands on the sign-in page and a removed member on "not a member".
- * - After 4403 and 4401 my notes follow the rights `/api/auth/me` now gives (closed and
- *   forgotten if I may no longer read them), as after 4410.
- * - 4429 and everything else: the provider retries with backoff (see session.ts).
+ * - `resync` (4403 forbidden update): the local doc holds a change the server will never
+ *   take, and reconnecting would send it again. Show a notice, discard the doc and
+ *   provider, open a fresh session (the view remounts on `generation`). The third time
+ *   within a minute, stop with a fatal banner instead of looping.
+ * - `refresh-access` (4410 access changed): ask `/api/auth/me` again (the principal, and so
+ *   everything the UI offers, follows), reopen the notes of my (maybe new) stakeholder,
+ *   then reconnect. If I am no longer a member the app shows the "not a member" page.
+ * - `sign-in` (4401 unauthorized): fatal (the connection shows a banner); ask
+ *   `/api/auth/me` again so a signed-out user lands on the sign-in page and a removed
+ *   member on "not a member".
+ * - After `resync` and `sign-in` my notes follow the rights `/api/auth/me` now gives
+ *   (closed and forgotten if I may no longer read them), as after `refresh-access`.
+ * - `reconnect`, `reconnect-later`: the provider retries with backoff (see session.ts);
+ *   `give-up`: the connection stops with a banner.
  */
 export class BoardHost {
   readonly boardId: string;
@@ -112,13 +115,14 @@ export class BoardHost {
 
   #onClose(which: 'board' | 'notes', code: number, reason: string) {
     if (this.#destroyed) return;
-    if (code === CLOSE.forbiddenUpdate) {
+    const action = closeAction(code);
+    if (action === 'resync') {
       // My rights may have changed while I was offline (the access-change close only
       // reaches connected sockets): ask again so the UI offers what the server allows.
       void auth.refresh().then(() => this.#followRefreshedRights());
       void this.#refused(which, reason);
-    } else if (code === CLOSE.accessChanged) void this.#accessChanged();
-    else if (code === CLOSE.unauthorized) {
+    } else if (action === 'refresh-access') void this.#accessChanged();
+    else if (action === 'sign-in') {
       const docs = this.#docNames();
       void auth
         .refresh()
@@ -128,10 +132,10 @@ export class BoardHost {
   }
 
   /**
-   * After `/api/auth/me` was asked again because of a refusal (4403, 4401): if I am still a
-   * member but may no longer read my notes (made an observer, or moved to another
-   * stakeholder, while offline), close them and forget this device's copy, as an access
-   * change does.
+   * After `/api/auth/me` was asked again because of a refusal (`resync`, `sign-in`): if I
+   * am still a member but may no longer read my notes (made an observer, or moved to
+   * another stakeholder, while offline), close them and forget this device's copy, as an
+   * access change does.
    */
   #followRefreshedRights() {
     if (this.#destroyed || auth.offline || !auth.principal(this.boardId)) return;

@@ -1,5 +1,5 @@
 import type { WebsocketProvider } from 'y-websocket';
-import { CLOSE_REASON, FATAL_CLOSE_CODES, type CloseCode } from '@parley/shared/protocol';
+import { CLOSE_REASON, closeAction, isFatalAction, reconnectsBySelf, type CloseCode } from '@parley/shared/protocol';
 import { network } from './network.svelte.ts';
 
 /**
@@ -14,8 +14,8 @@ import { network } from './network.svelte.ts';
  *   of seconds. Only a retry still under way after SLOW_ATTEMPT_MS (the server is reachable
  *   but slow to answer, or the network swallows packets) shows as `connecting` again, until
  *   it succeeds or fails;
- * - `fatal`: the server closed with a code after which retrying cannot help
- *   (FATAL_CLOSE_CODES); we stop reconnecting and show why.
+ * - `fatal`: the server closed with a code after which retrying cannot help (its
+ *   CLOSE_ACTION is `sign-in` or `give-up`); we stop reconnecting and show why.
  */
 export type ConnectionStatus = 'connecting' | 'connected' | 'disconnected' | 'fatal';
 
@@ -25,10 +25,6 @@ export const SLOW_ATTEMPT_MS = 1500;
 export function closeReason(code: number, serverReason?: string): string {
   const known = (CLOSE_REASON as Record<number, string | undefined>)[code];
   return known ?? (serverReason || `connection closed (code ${code})`);
-}
-
-export function isFatalClose(code: number): boolean {
-  return FATAL_CLOSE_CODES.has(code);
 }
 
 export class ConnectionState {
@@ -46,13 +42,13 @@ export class ConnectionState {
   #slowAttempt: ReturnType<typeof setTimeout> | null = null;
   /**
    * Whether this connection should be up when the network is. False after a fatal close
-   * and after a close the session's owner handles (`managedCodes`) until it calls
-   * `reconnect()`, so coming back online does not resend a refused change.
+   * and after a close the session's owner handles (a `resync` or `refresh-access` close
+   * action) until it calls `reconnect()`, so coming back online does not resend a refused
+   * change.
    */
   #wanted = true;
 
-  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a constant, never rendered
-  constructor(provider: WebsocketProvider, managedCodes: ReadonlySet<number> = new Set()) {
+  constructor(provider: WebsocketProvider) {
     this.#provider = provider;
     this.status = provider.wsconnected ? 'connected' : network.online ? 'connecting' : 'disconnected';
     this.synced = provider.synced;
@@ -79,7 +75,7 @@ export class ConnectionState {
     };
     const onClose = (event: CloseEvent | null) => {
       this.#clearSlowAttempt();
-      if (event && isFatalClose(event.code)) {
+      if (event && isFatalAction(closeAction(event.code))) {
         // Stop the provider's reconnect loop; the shouldReconnect option does the same,
         // this keeps it stopped even if a caller swapped that option.
         this.#provider.shouldConnect = false;
@@ -88,7 +84,7 @@ export class ConnectionState {
         this.fatalReason = closeReason(event.code, event.reason);
         this.status = 'fatal';
       } else {
-        if (event && managedCodes.has(event.code)) this.#wanted = false;
+        if (event && !reconnectsBySelf(closeAction(event.code))) this.#wanted = false;
         if (this.status === 'connecting') this.status = 'disconnected';
       }
     };

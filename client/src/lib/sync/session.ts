@@ -1,7 +1,7 @@
 import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
-import { CLOSE } from '@parley/shared/protocol';
-import { ConnectionState, isFatalClose } from './connection.svelte.ts';
+import { closeAction, reconnectsBySelf } from '@parley/shared/protocol';
+import { ConnectionState } from './connection.svelte.ts';
 import { LocalCopy } from './local-copy.svelte.ts';
 import { onNetworkChange } from './network.svelte.ts';
 import { SaveTracker } from './saved.svelte.ts';
@@ -36,15 +36,8 @@ export interface DocSession {
 /** Board sessions are doc sessions whose name is the board id. */
 export type BoardSession = DocSession & { readonly boardId: string };
 
-/**
- * Close codes the owner of the session handles itself instead of the provider's
- * automatic reconnect: after a refused update the local doc must be discarded first
- * (reconnecting would send the same update again), and after an access change the
- * identity must be fetched again before reconnecting.
- */
-const MANAGED_CLOSE_CODES: ReadonlySet<number> = new Set([CLOSE.forbiddenUpdate, CLOSE.accessChanged]);
-
 const DEFAULT_MAX_BACKOFF_MS = 2_500;
+/** The backoff cap after a `reconnect-later` close (rate limited). */
 const RATE_LIMITED_MAX_BACKOFF_MS = 30_000;
 
 export interface DocSessionOptions {
@@ -63,9 +56,12 @@ export function openDocSession(docName: string, opts: DocSessionOptions): DocSes
     connect: false,
     // Counts the update-bearing frames per socket and subscribes to "saved" acks.
     WebSocketPolyfill: saves.WebSocketClass,
-    // y-websocket stops on every 44xx code by default. Only the codes Parley documents as
-    // fatal mean "retrying cannot help"; after e.g. a rate limit we back off and retry.
-    shouldReconnect: (event) => !isFatalClose(event.code) && !MANAGED_CLOSE_CODES.has(event.code),
+    // y-websocket stops on every 44xx code by default. Parley's close actions say which
+    // codes the provider retries by itself (after e.g. a rate limit it backs off and
+    // retries); the others stop for good, or the session's owner handles them (after a
+    // refused update the local doc must be discarded first, after an access change the
+    // identity fetched again, before reconnecting).
+    shouldReconnect: (event) => reconnectsBySelf(closeAction(event.code)),
     maxBackoffTime: DEFAULT_MAX_BACKOFF_MS,
     // Tabs of this browser sync through the server only: it is the one that checks what
     // each change may do, and a document discarded after a refused change must not be
@@ -73,7 +69,7 @@ export function openDocSession(docName: string, opts: DocSessionOptions): DocSes
     disableBc: true,
   });
   saves.attach(provider, doc, (origin) => local.isOrigin(origin));
-  const connection = new ConnectionState(provider, MANAGED_CLOSE_CODES);
+  const connection = new ConnectionState(provider);
   let destroyed = false;
 
   // Connect once the local copy is in the doc (or could not be read in time): the first
@@ -88,7 +84,8 @@ export function openDocSession(docName: string, opts: DocSessionOptions): DocSes
   const onClose = (event: CloseEvent | null) => {
     if (!event) return; // closed locally
     // Rate limited: back off much further than the usual 2.5 s cap until a sync succeeds.
-    provider.maxBackoffTime = event.code === CLOSE.rateLimited ? RATE_LIMITED_MAX_BACKOFF_MS : DEFAULT_MAX_BACKOFF_MS;
+    provider.maxBackoffTime =
+      closeAction(event.code) === 'reconnect-later' ? RATE_LIMITED_MAX_BACKOFF_MS : DEFAULT_MAX_BACKOFF_MS;
     opts.onServerClose?.(event.code, event.reason);
   };
   const onSync = (synced: boolean) => {
