@@ -1,0 +1,137 @@
+/**
+ * The server as `npm start` runs it: built once into server/dist/ by `server/build.mjs`
+ * (the same `--if-needed` step `npm start` takes), then started with plain `node`, no tsx.
+ * Every other test runs the TypeScript sources through tsx; this one checks that the build
+ * holds everything the server needs at run time, the import worker included (Piscina
+ * loads it from its own file, beside the bundle).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listPoints } from '@parley/shared/model';
+import { connectClient, type StockClient } from '../helpers/clients.ts';
+import { REPO_ROOT, tempDataDir } from '../helpers/server.ts';
+import { sessionCookie, within } from '../helpers/security.ts';
+import { mintToken } from '../helpers/tokens.ts';
+
+const DIST = path.join(REPO_ROOT, 'server/dist');
+
+const PLAN = [
+  '# Compiled plan',
+  '',
+  '## Peace',
+  '1. **Ceasefire**',
+  '   - *Government*: Support',
+  '2. Monitoring',
+].join('\n');
+
+describe('the compiled server (npm start)', () => {
+  let child: ChildProcess;
+  let exited: Promise<number | string | null>;
+  let url: string;
+  let wsUrl: string;
+  const dataDir = tempDataDir('parley-compiled-');
+  const logs: Record<string, unknown>[] = [];
+  const clients: StockClient[] = [];
+
+  beforeAll(async () => {
+    const build = spawnSync(process.execPath, [path.join(REPO_ROOT, 'server/build.mjs'), '--if-needed'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    });
+    expect(build.status, `${build.stdout}\n${build.stderr}`).toBe(0);
+    child = spawn(process.execPath, [path.join(DIST, 'main.js')], {
+      cwd: REPO_ROOT,
+      env: {
+        ...process.env,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        PARLEY_DATA_DIR: dataDir,
+        LOG_FORMAT: 'json',
+        LOG_LEVEL: 'info',
+        PARLEY_SEED_DEMO: 'false',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+    exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
+    const port = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the compiled server did not start\n${stderr}`)), 15_000);
+      readline.createInterface({ input: child.stdout! }).on('line', (line) => {
+        let entry: Record<string, unknown>;
+        try {
+          entry = JSON.parse(line) as Record<string, unknown>;
+        } catch {
+          return;
+        }
+        logs.push(entry);
+        if (entry['msg'] === 'listening' && typeof entry['port'] === 'number') {
+          clearTimeout(timer);
+          resolve(entry['port']);
+        }
+      });
+      void exited.then((code) => {
+        clearTimeout(timer);
+        reject(new Error(`the compiled server exited (${String(code)}) before listening\n${stderr}`));
+      });
+    });
+    url = `http://127.0.0.1:${port}`;
+    wsUrl = `ws://127.0.0.1:${port}`;
+  });
+
+  afterAll(async () => {
+    for (const c of clients) c.destroy();
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    if (exited) await exited;
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('BUILD1: the server built by server/build.mjs starts with plain node, answers /healthz, serves the built client from the repository root, imports a Markdown plan on its worker thread and serves the new board to a websocket client', async () => {
+    for (const file of ['main.js', 'importWorker.js']) expect(fs.existsSync(path.join(DIST, file))).toBe(true);
+    expect(child.spawnargs).toEqual([process.execPath, path.join(DIST, 'main.js')]);
+
+    const health = await fetch(`${url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ status: 'ok' });
+    // The bundle finds the repository root from its own URL (config.ts): an app route
+    // gets the built client's page where there is one, else the "not built" answer.
+    const built = fs.existsSync(path.join(REPO_ROOT, 'client/dist/index.html'));
+    expect((await fetch(`${url}/b/some-board`)).status).toBe(built ? 200 : 503);
+
+    const signup = await fetch(`${url}/api/auth/signup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        email: `compiled-${Date.now()}@example.test`,
+        name: 'Compiled Person',
+        password: 'correct horse battery staple',
+      }),
+    });
+    expect(signup.status).toBe(201);
+    const cookie = sessionCookie(signup)!;
+    expect(cookie).toBeTruthy();
+
+    const res = await fetch(`${url}/api/boards/import`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/markdown', cookie },
+      body: PLAN,
+    });
+    const body = (await res.json()) as { id?: string };
+    expect(res.status, JSON.stringify(body)).toBe(201);
+    const boardId = body.id!;
+
+    const token = await mintToken(
+      { dataDir },
+      { userId: 'u-compiled-reader', name: 'Reader', role: 'observer', stakeholderId: null },
+      boardId,
+    );
+    const client = connectClient(wsUrl, boardId, { token });
+    clients.push(client);
+    await within(client.synced, 10_000, 'the imported board to sync');
+    expect(listPoints(client.doc).map((p) => p.title)).toEqual(['Ceasefire', 'Monitoring']);
+    expect(logs.filter((l) => Number(l['level']) >= 50)).toEqual([]);
+  });
+});
