@@ -154,3 +154,68 @@ describe('docs/API.md against the code (unit)', () => {
     ).toEqual([]);
   });
 });
+
+// ---- Section references -------------------------------------------------------------------
+
+/** A heading or a reference to one, compared without quotes, case or spacing. */
+const headingKey = (text: string) =>
+  text
+    .replace(/["'`“”‘’]/g, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .toLowerCase();
+
+/** A Markdown file's headings, outside fenced code blocks. */
+function headingsOf(markdown: string): string[] {
+  let fenced = false;
+  return markdown.split('\n').flatMap((line) => {
+    if (line.startsWith('```')) fenced = !fenced;
+    const m = fenced ? null : /^#{1,6} (.+)$/.exec(line);
+    return m ? [m[1]!] : [];
+  });
+}
+
+/** The doc a reference names: `docs/X.md`, or a root file such as README.md. */
+function docPath(name: string): string | null {
+  const base = path.basename(name);
+  for (const candidate of [`docs/${base}`, base]) if (fs.existsSync(path.join(REPO, candidate))) return candidate;
+  return null;
+}
+
+describe('section references (unit)', () => {
+  it('DOCS4: every `X.md, "Section"` reference in the source and the docs names a heading X.md has, and no heading repeats', () => {
+    const sources = [
+      ...['server/src', 'shared/src', 'client/src'].flatMap((dir) => filesUnder(dir, ['.ts', '.svelte'])),
+      ...filesUnder('docs', ['.md']),
+      'README.md',
+      'client/README.md',
+    ];
+    const broken: string[] = [];
+    let references = 0;
+    for (const file of sources) {
+      // A comment's reference may wrap: join its lines, dropping the comment markers.
+      const text = read(file).replace(/\s*\n\s*(?:\*(?!\/)|\/\/)?\s*/g, ' ');
+      for (const m of text.matchAll(/\b((?:docs\/)?[A-Z][A-Z_]*\.md),?\s+["“]([^"”]{2,80})["”]/g)) {
+        references++;
+        const doc = docPath(m[1]!);
+        const headings = doc ? headingsOf(read(doc)).map(headingKey) : [];
+        if (!headings.includes(headingKey(m[2]!)))
+          broken.push(`${file}: ${m[1]}, "${m[2]}"${doc ? '' : ' (no such doc)'}`);
+      }
+    }
+    expect(references).toBeGreaterThan(3);
+    expect(broken).toEqual([]);
+
+    // And no heading is used twice among the docs, so a section has one name and one place.
+    const seen = new Map<string, string>();
+    const repeated: string[] = [];
+    for (const doc of filesUnder('docs', ['.md'])) {
+      for (const heading of headingsOf(read(doc))) {
+        const other = seen.get(headingKey(heading));
+        if (other) repeated.push(`"${heading}" in ${other} and ${doc}`);
+        seen.set(headingKey(heading), doc);
+      }
+    }
+    expect(repeated).toEqual([]);
+  });
+});
