@@ -219,3 +219,72 @@ describe('section references (unit)', () => {
     expect(repeated).toEqual([]);
   });
 });
+
+// ---- The parts list -----------------------------------------------------------------------
+
+/** A file or folder name in a parts-list description: `TokenBucket.ts`, `guard/`, `lib/api.ts`. */
+const PART_NAME = /(?<![\w./-])((?:[\w.-]+\/)*[\w.-]+\.(?:ts|svelte|mjs|js|css|html)|(?:[\w.-]+\/)+)(?![\w/])/g;
+/** Names that start at the repository root rather than at their entry's folder. */
+const FROM_ROOT = /^(?:server|shared|client|test|docs)\//;
+
+const isPresent = (rel: string) => {
+  const full = path.join(REPO, rel);
+  return rel.endsWith('/') ? fs.existsSync(full) && fs.statSync(full).isDirectory() : fs.existsSync(full);
+};
+
+describe('docs/ARCHITECTURE.md against the tree (unit)', () => {
+  it('DOCS3: every path the parts list names exists, every part of server/src, shared/src and client/src is in it, and every file the page names exists', () => {
+    const architecture = read('docs/ARCHITECTURE.md');
+    const block = /```\n([\s\S]*?)```/.exec(section(architecture, 'Parts'))?.[1];
+    if (!block) throw new Error('no code block under "## Parts"');
+
+    // Each entry starts at the line's start with a path from the root; its description (on
+    // the same and the indented lines below) names files and folders relative to the entry.
+    const named: string[] = [];
+    let folder = '';
+    for (const line of block.split('\n')) {
+      let description = line;
+      if (/^\S/.test(line)) {
+        const entry = line.split(/\s/, 1)[0]!;
+        named.push(entry);
+        folder = entry.endsWith('/') ? entry : `${path.posix.dirname(entry)}/`;
+        description = line.slice(entry.length);
+      }
+      for (const m of description.matchAll(PART_NAME)) named.push(FROM_ROOT.test(m[1]!) ? m[1]! : folder + m[1]!);
+    }
+    expect(named.length).toBeGreaterThan(30);
+    expect(
+      named.filter((p) => !isPresent(p)),
+      'named in the parts list, not in the tree',
+    ).toEqual([]);
+
+    const parts = ['server/src', 'shared/src', 'client/src'].flatMap((dir) =>
+      fs
+        .readdirSync(path.join(REPO, dir), { withFileTypes: true })
+        .map((e) => `${dir}/${e.name}${e.isDirectory() ? '/' : ''}`),
+    );
+    expect(
+      parts.filter((p) => !named.some((n) => n === p || (p.endsWith('/') && n.startsWith(p)))),
+      'in the tree, not in the parts list',
+    ).toEqual([]);
+
+    // The rest of the page names files too (`collab/wsFrame.ts`, `shared/src/import`): each
+    // must exist, from the root or as the end of a path in the tree.
+    const tree = ['server', 'shared', 'client', 'test', 'docs'].flatMap((dir) => pathsUnder(dir));
+    const stale = [...architecture.matchAll(/`([\w.-]+(?:\/[\w.-]+)*\/?)`/g)]
+      .map((m) => m[1]!)
+      .filter((name) => name.includes('/') || /\.(?:ts|svelte|mjs|js)$/.test(name))
+      .filter((name) => !isPresent(name) && !tree.some((p) => p.endsWith(`/${name}`)));
+    expect(stale, 'files the page names that do not exist').toEqual([]);
+  });
+});
+
+/** Every file and folder (with a trailing slash) under a directory, skipping dependencies and builds. */
+function pathsUnder(rel: string): string[] {
+  return fs.readdirSync(path.join(REPO, rel), { withFileTypes: true }).flatMap((entry) => {
+    const child = `${rel}/${entry.name}`;
+    if (!entry.isDirectory()) return [child];
+    if (['node_modules', 'dist', 'artifacts'].includes(entry.name) || entry.name.startsWith('.')) return [];
+    return [`${child}/`, ...pathsUnder(child)];
+  });
+}
