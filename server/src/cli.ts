@@ -11,8 +11,8 @@ import {
   type BoardPlan,
 } from '@parley/shared/import';
 import { LIMITS } from '@parley/shared/model';
-import { ROLES, type Role } from '@parley/shared/permissions';
-import { STAKEHOLDER_ID_PATTERN, isValidBoardId } from '@parley/shared/protocol';
+import { ROLES, stakeholderMismatch, type Role } from '@parley/shared/permissions';
+import { ID_CHARACTERS, STAKEHOLDER_ID_PATTERN, isValidBoardId } from '@parley/shared/protocol';
 import { DEFAULT_TOKEN_TTL_SECONDS, signAccessToken } from './auth/accessTokens.ts';
 import { hashPassword, passwordProblem } from './auth/passwords.ts';
 import { loadSigningSecret, newOpaqueToken } from './auth/secrets.ts';
@@ -26,12 +26,11 @@ import { SQLITE_FILE, SqliteStorage } from './storage/SqliteStorage.ts';
 class CliError extends Error {}
 
 function boardIdArg(value: string): string {
-  if (!isValidBoardId(value)) throw new InvalidArgumentError('board ids are lowercase letters, digits and dashes');
+  if (!isValidBoardId(value)) throw new InvalidArgumentError(`board ids are ${ID_CHARACTERS}`);
   return value;
 }
 function stakeholderArg(value: string): string {
-  if (!STAKEHOLDER_ID_PATTERN.test(value))
-    throw new InvalidArgumentError('stakeholder ids are lowercase letters, digits and dashes');
+  if (!STAKEHOLDER_ID_PATTERN.test(value)) throw new InvalidArgumentError(`stakeholder ids are ${ID_CHARACTERS}`);
   return value;
 }
 function positiveInt(value: string): number {
@@ -64,12 +63,12 @@ async function requireBoard(storage: SqliteStorage, boardId: string): Promise<vo
 }
 
 function checkRoleStakeholder(role: Role, stakeholder: string | undefined): string | null {
-  if (role === 'observer') {
-    if (stakeholder) throw new CliError('observers belong to no stakeholder; drop --stakeholder');
-    return null;
-  }
-  if (!stakeholder) throw new CliError(`a ${role} belongs to a stakeholder; pass --stakeholder <sid>`);
-  return stakeholder;
+  const mismatch = stakeholderMismatch(role, stakeholder);
+  if (mismatch === 'observer-has-stakeholder')
+    throw new CliError('observers belong to no stakeholder; drop --stakeholder');
+  if (mismatch === 'stakeholder-missing')
+    throw new CliError(`a ${role} belongs to a stakeholder; pass --stakeholder <sid>`);
+  return stakeholder ?? null;
 }
 
 const program = new Command()

@@ -1,7 +1,7 @@
 import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
 import { z } from 'zod';
-import type { StakeholderId, UserId } from '@parley/shared/model';
-import { ROLES, type Principal } from '@parley/shared/permissions';
+import { LIMITS, type StakeholderId, type UserId } from '@parley/shared/model';
+import { ROLES, stakeholderMismatch, type Principal } from '@parley/shared/permissions';
 import { isValidBoardId, STAKEHOLDER_ID_PATTERN } from '@parley/shared/protocol';
 
 /**
@@ -17,7 +17,7 @@ const Claims = z.object({
   board: z.string().refine(isValidBoardId),
   role: z.enum(ROLES),
   sid: z.string().regex(STAKEHOLDER_ID_PATTERN).nullable(),
-  name: z.string().min(1).max(100),
+  name: z.string().min(1).max(LIMITS.userNameLength),
   iat: z.number().int().nonnegative(),
   /**
    * The mint time in milliseconds. `iat` has whole seconds only, and revocation compares
@@ -62,7 +62,7 @@ export async function signAccessToken(secret: Uint8Array, grant: TokenGrant): Pr
     iat,
     iat_ms: nowMs,
   });
-  if (claims.role !== 'observer' && claims.sid === null) {
+  if (stakeholderMismatch(claims.role, claims.sid) === 'stakeholder-missing') {
     throw new TokenError(`a ${claims.role} must belong to a stakeholder`);
   }
   return new SignJWT({ board: claims.board, role: claims.role, sid: claims.sid, name: claims.name, iat_ms: nowMs })

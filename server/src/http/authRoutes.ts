@@ -1,6 +1,7 @@
 import { Router, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
+import { LIMITS } from '@parley/shared/model';
 import { AccountError } from '../auth/AccountStore.ts';
 import { SESSION_COOKIE, type AccessControl } from '../auth/AccessControl.ts';
 import { hashPassword, passwordProblem, verifyPassword } from '../auth/passwords.ts';
@@ -17,7 +18,7 @@ export interface AuthRouteOptions {
 const Email = z.email().max(254);
 const SignUp = z.object({
   email: Email,
-  name: z.string().trim().min(1).max(100),
+  name: z.string().trim().min(1).max(LIMITS.userNameLength),
   password: z.string().min(1).max(200),
 });
 const SignIn = z.object({ email: Email, password: z.string().min(1).max(200) });

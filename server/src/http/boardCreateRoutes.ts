@@ -1,6 +1,6 @@
 import express, { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
-import { LIMITS } from '@parley/shared/model';
+import { LIMITS, STAKEHOLDER_COLOR_PATTERN } from '@parley/shared/model';
 import { MAX_IMPORT_BYTES, oneLineText } from '@parley/shared/import';
 import type { AccessControl } from '../auth/AccessControl.ts';
 import { createBoardFromPlan, planForSetup, storeNewBoard } from '../boards/createBoards.ts';
@@ -27,10 +27,7 @@ const NewBoardBody = z
         z.object({
           name: oneLine(LIMITS.stakeholderNameLength, 'a stakeholder name'),
           short: oneLine(LIMITS.stakeholderShortLength, 'a short label').optional(),
-          color: z
-            .string()
-            .regex(/^#[0-9a-fA-F]{6}$/, 'colours are #rrggbb')
-            .optional(),
+          color: z.string().regex(STAKEHOLDER_COLOR_PATTERN, 'colours are #rrggbb').optional(),
         }),
       )
       .max(50),

@@ -3,13 +3,12 @@ import { z } from 'zod';
 import { LIMITS, META, ROOT, STAKEHOLDER, toBoardJson, updateMeta } from '@parley/shared/model';
 import { boardToMarkdown } from '@parley/shared/export';
 import { oneLineText } from '@parley/shared/import';
-import { isValidBoardId } from '@parley/shared/protocol';
 import type { AccessControl } from '../auth/AccessControl.ts';
 import { UnknownDocError, type RoomRegistry } from '../collab/RoomRegistry.ts';
 import type { BoardSummary, Storage } from '../storage/Storage.ts';
 import { noSuchBoard, requireBoardAccess, requireSession } from './authContext.ts';
 import { HttpError } from './errors.ts';
-import { parseBody } from './validate.ts';
+import { boardIdParam, parseBody } from './validate.ts';
 
 const BoardPatch = z
   .object({
@@ -38,13 +37,6 @@ async function unknownIfGone<T>(work: Promise<T>): Promise<T> {
     if (err instanceof UnknownDocError) throw noSuchBoard();
     throw err;
   }
-}
-
-function boardIdParam(req: Request): string {
-  const id = String(req.params['id']);
-  if (!isValidBoardId(id))
-    throw new HttpError(400, 'invalid_board_id', 'Board ids are lowercase letters, digits and dashes');
-  return id;
 }
 
 /** The signed-in user's boards, and board exports. */
@@ -118,9 +110,7 @@ export function boardRoutes(storage: Storage, registry: RoomRegistry, access: Ac
   });
 
   router.get('/boards/:id/export', async (req, res) => {
-    const id = req.params.id;
-    if (!isValidBoardId(id))
-      throw new HttpError(400, 'invalid_board_id', 'Board ids are lowercase letters, digits and dashes');
+    const id = boardIdParam(req);
     const format = req.query['format'] ?? 'json';
     if (format !== 'json' && format !== 'md')
       throw new HttpError(400, 'invalid_format', 'format must be "json" or "md"');

@@ -1,15 +1,15 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { ROOT } from '@parley/shared/model';
-import { ROLES, can, describeRefusal, type Principal } from '@parley/shared/permissions';
-import { STAKEHOLDER_ID_PATTERN, isValidBoardId } from '@parley/shared/protocol';
+import { ROLES, can, describeRefusal, stakeholderMismatch, type Principal } from '@parley/shared/permissions';
+import { STAKEHOLDER_ID_PATTERN } from '@parley/shared/protocol';
 import { AccountError, type Membership } from '../auth/AccountStore.ts';
 import type { AccessControl, BoardAccess } from '../auth/AccessControl.ts';
 import { newOpaqueToken } from '../auth/secrets.ts';
 import type { RoomRegistry } from '../collab/RoomRegistry.ts';
 import { noSuchBoard, requireBoardAccess, requireSession } from './authContext.ts';
 import { HttpError } from './errors.ts';
-import { parseBody } from './validate.ts';
+import { boardIdParam, parseBody } from './validate.ts';
 
 const MemberPatch = z.object({
   role: z.enum(ROLES),
@@ -25,13 +25,6 @@ const InviteBody = MemberPatch.extend({
   maxUses: z.number().int().min(1).max(100).default(1),
 });
 
-function boardIdParam(req: Request): string {
-  const id = String(req.params['id']);
-  if (!isValidBoardId(id))
-    throw new HttpError(400, 'invalid_board_id', 'Board ids are lowercase letters, digits and dashes');
-  return id;
-}
-
 function requireOwner(principal: Principal): void {
   const action = { kind: 'manage-members' } as const;
   if (!can(principal, action)) throw new HttpError(403, 'forbidden', describeRefusal(action));
@@ -45,11 +38,12 @@ export function memberRoutes(access: AccessControl, registry: RoomRegistry, publ
 
   /** Members other than observers belong to exactly one stakeholder of this board. */
   async function checkStakeholder(boardId: string, role: Membership['role'], sid: string | null): Promise<void> {
-    if (role === 'observer') {
-      if (sid !== null) throw new HttpError(400, 'invalid_body', 'Observers belong to no stakeholder.');
-      return;
-    }
-    if (sid === null) throw new HttpError(400, 'invalid_body', 'Choose the stakeholder this member belongs to.');
+    const mismatch = stakeholderMismatch(role, sid);
+    if (mismatch === 'observer-has-stakeholder')
+      throw new HttpError(400, 'invalid_body', 'Observers belong to no stakeholder.');
+    if (mismatch === 'stakeholder-missing')
+      throw new HttpError(400, 'invalid_body', 'Choose the stakeholder this member belongs to.');
+    if (sid === null) return;
     const room = await registry.open(boardId);
     if (!room.doc.getMap(ROOT.stakeholders).has(sid)) {
       throw new HttpError(400, 'unknown_stakeholder', `No stakeholder "${sid}" on this board.`);

@@ -1,5 +1,14 @@
+import type { Request } from 'express';
 import type { z } from 'zod';
+import { INVALID_BOARD_ID_MESSAGE, isValidBoardId } from '@parley/shared/protocol';
 import { HttpError } from './errors.ts';
+
+/** The `:id` route parameter as a board id; one that cannot be a board id is a 400. */
+export function boardIdParam(req: Request): string {
+  const id = String(req.params['id']);
+  if (!isValidBoardId(id)) throw new HttpError(400, 'invalid_board_id', INVALID_BOARD_ID_MESSAGE);
+  return id;
+}
 
 /** Parses a request body with a zod schema; a mismatch is a 400 naming the fields. */
 export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {

@@ -9,11 +9,8 @@ import {
   type StakeholderId,
 } from '../model/ids.ts';
 import { boardRoots } from '../model/roots.ts';
-import { COMMENT, POINT, THREAD, positionKey } from '../model/schema.ts';
+import { COMMENT, ENTRY_ID_PATTERN, POINT, THREAD, positionKey } from '../model/schema.ts';
 import type { BoardPlan } from './plan.ts';
-
-/** Ids a board keeps from a plan: the shape point ids must have (no ':'), and short. */
-const KEEPABLE_ID = /^[a-z0-9_-]{1,40}$/;
 
 /**
  * A new board's whole initial state as ONE update, built from a plan: meta, stakeholders,
@@ -34,7 +31,8 @@ export function buildBoardState(plan: BoardPlan, options: { title?: string } = {
     const pointIds = new Map<string, PointId>();
     const used = new Set<string>();
     const fresh = (id: string, mint: () => string) => {
-      const out = KEEPABLE_ID.test(id) && !used.has(id) ? id : mint();
+      // A board keeps a plan's ids of the shape entry ids must have (no ':', short).
+      const out = ENTRY_ID_PATTERN.test(id) && !used.has(id) ? id : mint();
       used.add(out);
       return out;
     };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { STAKEHOLDER_ID_PATTERN } from '../protocol/docNames.ts';
+import { ID_CHARACTERS, STAKEHOLDER_ID_PATTERN } from '../protocol/docNames.ts';
+import { isStakeholderColor } from '../model/colors.ts';
 import { LIMITS, SCHEMA_VERSION, STANCE_LABEL, STANCES, type Stance } from '../model/schema.ts';
 import type { CategoryId, CommentId, PointId, StakeholderId, ThreadId, UserId } from '../model/ids.ts';
 import type { BoardJson, CategoryJson, PointJson } from '../model/types.ts';
@@ -68,8 +69,6 @@ class JsonImportError extends Error {
     super(error.message);
   }
 }
-
-const COLOR = /^#[0-9a-f]{6}$/i;
 
 /**
  * Reads the JSON export (`toBoardJson`, schema version ≤ this one) back as a plan, losslessly:
@@ -142,7 +141,7 @@ function toPlan(located: LocatedJson): BoardJson {
   const stakeholderIds = new Set<string>();
   const stakeholders = b.stakeholders.map((s, i) => {
     if (!STAKEHOLDER_ID_PATTERN.test(s.id)) {
-      fail(['stakeholders', i, 'id'], `stakeholder id "${s.id}" must be lowercase letters, digits and dashes`);
+      fail(['stakeholders', i, 'id'], `stakeholder id "${s.id}" must be ${ID_CHARACTERS}`);
     }
     if (stakeholderIds.has(s.id)) fail(['stakeholders', i, 'id'], `stakeholder id "${s.id}" appears twice`);
     stakeholderIds.add(s.id);
@@ -151,7 +150,7 @@ function toPlan(located: LocatedJson): BoardJson {
     if (short.length > LIMITS.stakeholderShortLength) {
       fail(['stakeholders', i, 'short'], `the short label is longer than ${LIMITS.stakeholderShortLength} characters`);
     }
-    if (!COLOR.test(s.color)) fail(['stakeholders', i, 'color'], `the colour "${s.color}" is not #rrggbb`);
+    if (!isStakeholderColor(s.color)) fail(['stakeholders', i, 'color'], `the colour "${s.color}" is not #rrggbb`);
     return { id: s.id as StakeholderId, name, short, color: s.color.toLowerCase(), order: '' };
   });
 

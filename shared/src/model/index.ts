@@ -1,5 +1,6 @@
 export * from './ids.ts';
 export * from './schema.ts';
+export * from './colors.ts';
 export * from './types.ts';
 export * from './origin.ts';
 export * from './order.ts';

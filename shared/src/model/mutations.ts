@@ -1,4 +1,5 @@
 import * as Y from 'yjs';
+import { isStakeholderColor } from './colors.ts';
 import { invariant } from './errors.ts';
 import {
   newCategoryId,
@@ -15,7 +16,7 @@ import {
 import { keyAtIndex, keyBetween, sortOrdered } from './order.ts';
 import { mutationOrigin, type MutationName } from './origin.ts';
 import { boardRoots, isLivePoint, isTrashed, str, type BoardRoots } from './roots.ts';
-import { STAKEHOLDER_ID_PATTERN } from '../protocol/docNames.ts';
+import { ID_CHARACTERS, STAKEHOLDER_ID_PATTERN } from '../protocol/docNames.ts';
 import {
   CATEGORY,
   COMMENT,
@@ -114,19 +115,13 @@ export function updateMeta(doc: Y.Doc, actor: Actor | null, patch: { title?: str
   });
 }
 
-const COLOR = /^#[0-9a-f]{6}$/i;
-
 function checkColor(color: string): string {
-  invariant(COLOR.test(color), 'invalid', 'Stakeholder colour must be #rrggbb');
+  invariant(isStakeholderColor(color), 'invalid', 'Stakeholder colour must be #rrggbb');
   return color.toLowerCase();
 }
 
 export function addStakeholder(doc: Y.Doc, actor: Actor | null, input: StakeholderInput): StakeholderId {
-  invariant(
-    STAKEHOLDER_ID_PATTERN.test(input.id),
-    'invalid',
-    `Stakeholder id "${input.id}" must be lowercase letters, digits and dashes`,
-  );
+  invariant(STAKEHOLDER_ID_PATTERN.test(input.id), 'invalid', `Stakeholder id "${input.id}" must be ${ID_CHARACTERS}`);
   const name = cleanLine(input.name, LIMITS.stakeholderNameLength, 'Stakeholder name');
   const short = cleanLine(input.short, LIMITS.stakeholderShortLength, 'Stakeholder short name');
   const color = checkColor(input.color);

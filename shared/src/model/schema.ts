@@ -92,7 +92,10 @@ export const STANCE_LABEL: Record<Stance, string> = {
   undecided: 'Undecided',
 };
 
-/** Limits enforced by the mutations and, on every update, by the server's guard. */
+/**
+ * Limits enforced by the mutations and, on every update, by the server's guard; the
+ * importers and the HTTP routes check the same ones.
+ */
 export const LIMITS = {
   titleLength: 300,
   categoryTitleLength: 200,
@@ -103,7 +106,20 @@ export const LIMITS = {
   descriptionLength: 5_000,
   /** Fractional-index keys grow only when many items are inserted at one spot. */
   orderKeyLength: 1_000,
+  /** Ids of categories and points (ENTRY_ID_PATTERN), and a point's category. */
+  entryIdLength: 40,
+  /** Ids held in fields: a thread's point and stakeholder, a comment's id, who deleted a point. */
+  idFieldLength: 64,
+  /** A user's display name, as accounts and access tokens hold it (and positions and comments show it). */
+  userNameLength: 100,
 } as const;
+
+/**
+ * Ids of categories and points: short, and never holding ':' (position keys are
+ * "pointId:stakeholderId"). The guard accepts no other; an import keeps a plan's ids of
+ * this shape.
+ */
+export const ENTRY_ID_PATTERN = new RegExp(`^[a-z0-9_-]{1,${LIMITS.entryIdLength}}$`);
 
 export function positionKey(pointId: string, stakeholderId: string): string {
   return `${pointId}:${stakeholderId}`;

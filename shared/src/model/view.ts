@@ -1,5 +1,6 @@
 import * as Y from 'yjs';
 import type { CategoryId, PointId, StakeholderId, ThreadId, UserId, CommentId } from './ids.ts';
+import { FALLBACK_COLOR } from './colors.ts';
 import { compareOrdered, sortOrdered } from './order.ts';
 import { boardRoots, isLivePoint, isTrashed, num, str, text } from './roots.ts';
 import { COMMENT, META, POINT, SCHEMA_VERSION, STANCES, THREAD, type Stance } from './schema.ts';
@@ -32,7 +33,7 @@ export function listStakeholders(doc: Y.Doc): StakeholderJson[] {
       id: id as StakeholderId,
       name: str(m.get('name'), id),
       short: str(m.get('short'), id.slice(0, 3).toUpperCase()),
-      color: str(m.get('color'), '#64748b'),
+      color: str(m.get('color'), FALLBACK_COLOR),
       order: str(m.get('order'), 'a0'),
     });
   });

@@ -18,6 +18,24 @@ export interface Principal {
   readonly stakeholderId: StakeholderId | null;
 }
 
+/** Every member except an observer belongs to exactly one stakeholder; an observer to none. */
+export function belongsToStakeholder(role: Role): boolean {
+  return role !== 'observer';
+}
+
+/**
+ * How a member's stakeholder does not fit its role (`belongsToStakeholder`), or null when it fits:
+ * an observer names one, or another member names none.
+ */
+export function stakeholderMismatch(
+  role: Role,
+  stakeholderId: string | null | undefined,
+): 'observer-has-stakeholder' | 'stakeholder-missing' | null {
+  const named = stakeholderId !== null && stakeholderId !== undefined;
+  if (belongsToStakeholder(role)) return named ? null : 'stakeholder-missing';
+  return named ? 'observer-has-stakeholder' : null;
+}
+
 export const ROLE_LABEL: Record<Role, string> = {
   owner: 'Owner',
   editor: 'Drafting editor',

@@ -1,4 +1,4 @@
-import type { Principal } from './roles.ts';
+import { belongsToStakeholder, type Principal } from './roles.ts';
 
 /**
  * The one rule table. The server's update guard maps every change in an incoming Yjs
@@ -22,11 +22,20 @@ export type Action =
 
 export type ActionKind = Action['kind'];
 
+/** Observers write nothing: no change to the board or to any notes, whatever it is. */
+export function mayWrite(p: Pick<Principal, 'role'>): boolean {
+  return p.role !== 'observer';
+}
+
+/** Why a change by someone who may not write (`mayWrite`) is refused. */
+export const OBSERVER_REFUSAL = 'Observers cannot change the board.';
+
 const isEditor = (p: Principal) => p.role === 'owner' || p.role === 'editor';
-const ownsStakeholder = (p: Principal, sid: string) => p.role !== 'observer' && p.stakeholderId === sid;
+const ownsStakeholder = (p: Principal, sid: string) => belongsToStakeholder(p.role) && p.stakeholderId === sid;
 
 export function can(p: Principal, action: Action): boolean {
-  if (p.role === 'observer') return false;
+  // Observers write nothing, and have no stakeholder whose notes they could read.
+  if (!mayWrite(p)) return false;
   switch (action.kind) {
     case 'edit-plan':
     case 'delete-thread':

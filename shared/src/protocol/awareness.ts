@@ -1,3 +1,6 @@
+import { lightColor, safeColor } from '../model/colors.ts';
+import type { Principal } from '../permissions/roles.ts';
+
 /**
  * The awareness state every Parley client publishes. `user` follows the field names
  * y-codemirror.next reads for remote cursors (name, color, colorLight). The server
@@ -20,4 +23,22 @@ export interface AwarenessState {
   focus?: { pointId: string | null };
   /** Written by y-codemirror.next. */
   cursor?: unknown;
+}
+
+/**
+ * The awareness user shown for `principal`: in its stakeholder's colour (`stakeholderColor`,
+ * the board's value, shown as `safeColor` makes it), under its name, with its role. The
+ * server pins it on every state a connection publishes; a client publishes the same for
+ * its own display.
+ */
+export function awarenessUserFor(principal: Principal, stakeholderColor: unknown): AwarenessUser {
+  const color = safeColor(stakeholderColor);
+  return {
+    id: principal.userId,
+    name: principal.name,
+    color,
+    colorLight: lightColor(color),
+    stakeholderId: principal.stakeholderId ?? '',
+    role: principal.role,
+  };
 }

@@ -5,6 +5,10 @@
  */
 export const BOARD_ID_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,62})$/;
 export const STAKEHOLDER_ID_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,31})$/;
+/** What BOARD_ID_PATTERN and STAKEHOLDER_ID_PATTERN allow, in words for error messages. */
+export const ID_CHARACTERS = 'lowercase letters, digits and dashes';
+/** The error for a board id that does not match BOARD_ID_PATTERN. */
+export const INVALID_BOARD_ID_MESSAGE = `Board ids are ${ID_CHARACTERS}`;
 /** The longest board id, `~`, and the longest stakeholder id. */
 export const MAX_DOC_NAME_LENGTH = 63 + 1 + 32;
 

@@ -1,12 +1,12 @@
 import { getContext, setContext } from 'svelte';
 import { ModelError, type Actor, type StakeholderJson } from '@parley/shared/model';
 import { can, describeRefusal, type Action, type Principal } from '@parley/shared/permissions';
+import { awarenessUserFor } from '@parley/shared/protocol';
 import type { BoardSession } from '../sync/session.ts';
 import { BoardState } from './board.svelte.ts';
 import { PresenceState } from './presence.svelte.ts';
 import { AwayTracker } from './away-tracker.svelte.ts';
 import type { BoardHost } from './board-host.svelte.ts';
-import { lightColor, safeColor } from '../util/color.ts';
 import { ApiError, fetchBoard, type BoardSummary } from '../api.ts';
 import { boardsKey } from '../sync/offline-data.ts';
 import { readJson } from '../util/storage.ts';
@@ -112,16 +112,7 @@ export class BoardController {
    * identity it authenticated before anyone else sees it). Call from an $effect.
    */
   publishUser() {
-    const p = this.principal;
-    const color = safeColor(this.myStakeholder?.color);
-    this.presence.setUser({
-      id: p.userId,
-      name: p.name,
-      color,
-      colorLight: lightColor(color),
-      stakeholderId: p.stakeholderId ?? '',
-      role: p.role,
-    });
+    this.presence.setUser(awarenessUserFor(this.principal, this.myStakeholder?.color));
   }
 
   /**

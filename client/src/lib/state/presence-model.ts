@@ -1,3 +1,4 @@
+import { FALLBACK_COLOR } from '@parley/shared/model';
 import type { AwarenessState, AwarenessUser } from '@parley/shared/protocol';
 
 /** One person on the board (several tabs of the same user are merged). */
@@ -39,7 +40,7 @@ export function mergePresence(states: ReadonlyMap<number, unknown>, selfClient: 
       merged.set(u.id, {
         id: u.id,
         name: u.name,
-        color: typeof u.color === 'string' ? u.color : '#64748b',
+        color: typeof u.color === 'string' ? u.color : FALLBACK_COLOR,
         stakeholderId: typeof u.stakeholderId === 'string' ? u.stakeholderId : '',
         focus,
         isSelf,

@@ -1,16 +1,10 @@
-/** Colour helpers for stakeholder colours (always `#rrggbb` in the model). */
+/**
+ * Colour helpers for showing stakeholder colours (always `#rrggbb` in the model). Which
+ * colours are valid, and the fallback, are the model's: `shared/src/model/colors.ts`.
+ */
+import { safeColor } from '@parley/shared/model';
 
-const HEX = /^#[0-9a-f]{6}$/i;
-export const FALLBACK_COLOR = '#64748b';
-
-export function safeColor(color: string | undefined | null): string {
-  return color && HEX.test(color) ? color.toLowerCase() : FALLBACK_COLOR;
-}
-
-/** The same colour at ~20% opacity (`33` alpha), as y-codemirror.next wants for selections. */
-export function lightColor(color: string | undefined | null): string {
-  return `${safeColor(color)}33`;
-}
+export { lightColor, safeColor } from '@parley/shared/model';
 
 /** Up to two initials of a display name, for avatars. */
 export function initials(name: string): string {

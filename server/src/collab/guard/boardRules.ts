@@ -1,6 +1,13 @@
 import * as Y from 'yjs';
 import { COMMENT, LIMITS, POINT, ROOT, STANCES, THREAD } from '@parley/shared/model';
-import { can, describeRefusal, type Action, type Principal } from '@parley/shared/permissions';
+import {
+  OBSERVER_REFUSAL,
+  can,
+  describeRefusal,
+  mayWrite,
+  type Action,
+  type Principal,
+} from '@parley/shared/permissions';
 import { addCommentIds, commentIdsOf } from './commentIds.ts';
 import { insertedValue, liveArray, liveMap, type InsertedValue } from './content.ts';
 import { planShapeError } from './planSchema.ts';
@@ -77,7 +84,7 @@ function isValidPosition(value: unknown, principal: Principal): boolean {
  */
 export function checkBoardChanges(principal: Principal, doc: Y.Doc, changes: readonly Change[]): Verdict {
   if (changes.length === 0) return OK;
-  if (principal.role === 'observer') return deny('Observers cannot change the board.');
+  if (!mayWrite(principal)) return deny(OBSERVER_REFUSAL);
   return new BoardChangeCheck(principal, doc, changes).run();
 }
 
@@ -327,7 +334,7 @@ class BoardChangeCheck {
   private checkNewThread(thread: NewMap): Verdict {
     const f = thread.fields;
     const stakeholder = f.get(THREAD.stakeholderId);
-    if (!isString(stakeholder, 64)) return deny('A new thread must name its stakeholder.');
+    if (!isString(stakeholder, LIMITS.idFieldLength)) return deny('A new thread must name its stakeholder.');
     const allowed = this.need({ kind: 'open-thread', stakeholderId: stakeholder.value });
     if (!allowed.ok) return allowed;
     const comments = f.get(THREAD.comments);
@@ -338,7 +345,7 @@ class BoardChangeCheck {
       if (!resolve.ok) return resolve;
     }
     const valid =
-      isString(f.get(THREAD.pointId), 64) &&
+      isString(f.get(THREAD.pointId), LIMITS.idFieldLength) &&
       isValue(f.get(THREAD.createdBy), this.principal.userId) &&
       isNumber(f.get(THREAD.createdAt)) &&
       (f.get(THREAD.resolved) === undefined || resolvedNow || isValue(f.get(THREAD.resolved), false)) &&
@@ -356,7 +363,7 @@ class BoardChangeCheck {
       return deny('A new comment must name you as its author.');
     }
     const valid =
-      isString(f.get(COMMENT.id), 64) &&
+      isString(f.get(COMMENT.id), LIMITS.idFieldLength) &&
       isValue(f.get(COMMENT.stakeholderId), this.principal.stakeholderId) &&
       isValue(f.get(COMMENT.authorName), this.principal.name) &&
       isString(f.get(COMMENT.body), LIMITS.commentLength) &&

@@ -1,4 +1,13 @@
-import { CATEGORY, LIMITS, META, POINT, ROOT, STAKEHOLDER } from '@parley/shared/model';
+import {
+  CATEGORY,
+  ENTRY_ID_PATTERN,
+  LIMITS,
+  META,
+  POINT,
+  ROOT,
+  STAKEHOLDER,
+  isStakeholderColor,
+} from '@parley/shared/model';
 import { STAKEHOLDER_ID_PATTERN } from '@parley/shared/protocol';
 import type { InsertedValue } from './content.ts';
 
@@ -16,12 +25,9 @@ const text =
     v.kind === 'value' && typeof v.value === 'string' && v.value.length <= max;
 const finiteNumber: Check = (v) => v.kind === 'value' && typeof v.value === 'number' && Number.isFinite(v.value);
 const boolean: Check = (v) => v.kind === 'value' && typeof v.value === 'boolean';
-const colour: Check = (v) => v.kind === 'value' && typeof v.value === 'string' && /^#[0-9a-f]{6}$/i.test(v.value);
+const colour: Check = (v) => v.kind === 'value' && isStakeholderColor(v.value);
 const yText: Check = (v) => v.kind === 'type' && v.type === 'text';
 const yMap: Check = (v) => v.kind === 'type' && v.type === 'map';
-
-/** Ids of points never hold ':' (position keys are "pointId:stakeholderId"). */
-const ENTRY_ID = /^[a-z0-9_-]{1,40}$/;
 
 interface EntrySchema {
   readonly id: RegExp;
@@ -39,22 +45,22 @@ const ENTRIES: Readonly<Record<string, EntrySchema>> = {
     },
   },
   [ROOT.categories]: {
-    id: ENTRY_ID,
+    id: ENTRY_ID_PATTERN,
     fields: {
       [CATEGORY.title]: text(LIMITS.categoryTitleLength),
       [CATEGORY.order]: text(LIMITS.orderKeyLength),
     },
   },
   [ROOT.points]: {
-    id: ENTRY_ID,
+    id: ENTRY_ID_PATTERN,
     fields: {
-      [POINT.categoryId]: text(40),
+      [POINT.categoryId]: text(LIMITS.entryIdLength),
       [POINT.order]: text(LIMITS.orderKeyLength),
       [POINT.title]: yText,
       [POINT.body]: yText,
       [POINT.createdAt]: finiteNumber,
       [POINT.deletedAt]: finiteNumber,
-      [POINT.deletedBy]: text(64),
+      [POINT.deletedBy]: text(LIMITS.idFieldLength),
     },
   },
 };
