@@ -8,24 +8,19 @@ import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import * as encoding from 'lib0/encoding';
 import WebSocket, { WebSocketServer } from 'ws';
 import * as Y from 'yjs';
 import type { Principal } from '@parley/shared/permissions';
 import { MESSAGE, SYNC, parseDocName } from '@parley/shared/protocol';
 import { BoardRoom } from '../../server/src/collab/BoardRoom.ts';
 import { Connection } from '../../server/src/collab/Connection.ts';
+import { encodeUpdate } from '../../server/src/collab/messageCodec.ts';
 import { createLogger } from '../../server/src/logger.ts';
 import { PersistQueue } from '../../server/src/storage/PersistQueue.ts';
 import { SqliteStorage } from '../../server/src/storage/SqliteStorage.ts';
 
-export function syncUpdateFrame(update: Uint8Array, syncType: number = SYNC.update): Uint8Array {
-  const e = encoding.createEncoder();
-  encoding.writeVarUint(e, MESSAGE.sync);
-  encoding.writeVarUint(e, syncType);
-  encoding.writeVarUint8Array(e, update);
-  return encoding.toUint8Array(e);
-}
+/** An update frame as a client sends it (the server's own encoder: the same bytes). */
+export const syncUpdateFrame = encodeUpdate;
 
 export interface RoomConnection {
   readonly conn: Connection;

@@ -2,20 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
-import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
-import { CLOSE, MESSAGE, SYNC } from '@parley/shared/protocol';
+import { CLOSE } from '@parley/shared/protocol';
+import { encodeSyncStep1 } from '../../server/src/collab/messageCodec.ts';
 import { rawSession } from '../helpers/clients.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
 import { identity, mintToken } from '../helpers/tokens.ts';
-
-function syncStep1(): Uint8Array {
-  const e = encoding.createEncoder();
-  encoding.writeVarUint(e, MESSAGE.sync);
-  encoding.writeVarUint(e, SYNC.step1);
-  encoding.writeVarUint8Array(e, Y.encodeStateVector(new Y.Doc()));
-  return encoding.toUint8Array(e);
-}
 
 describe('document names', () => {
   let server: RunningServer;
@@ -48,7 +40,12 @@ describe('document names', () => {
   ];
 
   it.each(invalid)('NAME1: %s is refused with the invalid-name close code before any data', async (_label, name) => {
-    const result = await rawSession(`${server.wsUrl}/yjs/x`, [syncStep1()], 10_000, `/yjs/${name}?token=t`);
+    const result = await rawSession(
+      `${server.wsUrl}/yjs/x`,
+      [encodeSyncStep1(new Y.Doc())],
+      10_000,
+      `/yjs/${name}?token=t`,
+    );
     expect(result.closeCode).toBe(CLOSE.invalidDocName);
     expect(result.frames).toHaveLength(0);
   });
@@ -56,7 +53,7 @@ describe('document names', () => {
   it('NAME2: an unknown board is refused with the unknown-board close code, and no doc is created', async () => {
     const before = storedDocs();
     const token = await mintToken(server, identity('owner', 'us'), 'no-such-board');
-    const result = await rawSession(`${server.wsUrl}/yjs/no-such-board?token=${token}`, [syncStep1()]);
+    const result = await rawSession(`${server.wsUrl}/yjs/no-such-board?token=${token}`, [encodeSyncStep1(new Y.Doc())]);
     expect(result.closeCode).toBe(CLOSE.unknownBoard);
     expect(result.frames).toHaveLength(0);
     expect(storedDocs()).toEqual(before);

@@ -2,28 +2,20 @@ import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import * as encoding from 'lib0/encoding';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import * as Y from 'yjs';
 import { listPoints, pointText, type StakeholderId, type UserId } from '@parley/shared/model';
 import type { Principal } from '@parley/shared/permissions';
-import { MESSAGE, SYNC, parseDocName } from '@parley/shared/protocol';
+import { parseDocName } from '@parley/shared/protocol';
 import { BoardRoom } from '../../server/src/collab/BoardRoom.ts';
 import { Connection } from '../../server/src/collab/Connection.ts';
 import { createLogger } from '../../server/src/logger.ts';
 import { buildDemoState } from '../../server/src/seed/createDemoBoard.ts';
+import { encodeUpdate } from '../../server/src/collab/messageCodec.ts';
 import { PersistQueue } from '../../server/src/storage/PersistQueue.ts';
 import { SqliteStorage } from '../../server/src/storage/SqliteStorage.ts';
 import { SYSTEM_OWNER } from '../../server/src/storage/Storage.ts';
-
-function updateFrame(update: Uint8Array): Uint8Array {
-  const e = encoding.createEncoder();
-  encoding.writeVarUint(e, MESSAGE.sync);
-  encoding.writeVarUint(e, SYNC.update);
-  encoding.writeVarUint8Array(e, update);
-  return encoding.toUint8Array(e);
-}
 
 /** Copies a SQLite store's files as a crash would leave them (no checkpoint, no close). */
 function crashImage(from: string): string {
@@ -90,7 +82,7 @@ describe('compaction and client-id owners (unit: BoardRoom with a real store)', 
     Y.applyUpdate(replica, Y.encodeStateAsUpdate(room.doc));
     const before = Y.encodeStateVector(replica);
     pointText(replica, p!.id, 'body')!.insert(0, 'queued-edit ');
-    room.handleMessage(conn, updateFrame(Y.encodeStateAsUpdate(replica, before)));
+    room.handleMessage(conn, encodeUpdate(Y.encodeStateAsUpdate(replica, before)));
     room.settle();
     expect(persist.size, 'the edit waits in the queue').toBe(1);
 

@@ -2,27 +2,19 @@ import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import * as encoding from 'lib0/encoding';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import * as Y from 'yjs';
 import { listPoints, pointText, type StakeholderId, type UserId } from '@parley/shared/model';
 import type { Principal } from '@parley/shared/permissions';
-import { CLOSE, MESSAGE, SYNC, parseDocName } from '@parley/shared/protocol';
+import { CLOSE, MESSAGE, parseDocName } from '@parley/shared/protocol';
 import { createLogger } from '../../server/src/logger.ts';
 import { BoardRoom } from '../../server/src/collab/BoardRoom.ts';
 import { Connection } from '../../server/src/collab/Connection.ts';
 import { buildDemoState } from '../../server/src/seed/createDemoBoard.ts';
+import { encodeUpdate } from '../../server/src/collab/messageCodec.ts';
 import { PersistQueue } from '../../server/src/storage/PersistQueue.ts';
 import { SqliteStorage } from '../../server/src/storage/SqliteStorage.ts';
-
-function updateFrame(update: Uint8Array): Uint8Array {
-  const e = encoding.createEncoder();
-  encoding.writeVarUint(e, MESSAGE.sync);
-  encoding.writeVarUint(e, SYNC.update);
-  encoding.writeVarUint8Array(e, update);
-  return encoding.toUint8Array(e);
-}
 
 /** The update one local edit on `doc` produces. */
 function editOf(doc: Y.Doc, edit: () => void): Uint8Array {
@@ -110,7 +102,7 @@ describe('a turn of edits (unit: server/src/collab/BoardRoom.ts)', () => {
     const observerDoc = replica();
     const [p] = listPoints(editorDoc);
     const type = (doc: Y.Doc, text: string) =>
-      updateFrame(editOf(doc, () => pointText(doc, p!.id, 'body')!.insert(0, text)));
+      encodeUpdate(editOf(doc, () => pointText(doc, p!.id, 'body')!.insert(0, text)));
     const e1 = type(editorDoc, '[e1] ');
     const forbidden = type(observerDoc, '[forbidden] ');
     const e2 = type(editorDoc, '[e2] ');

@@ -2,27 +2,19 @@ import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import * as encoding from 'lib0/encoding';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import * as Y from 'yjs';
 import { listPoints, pointText, type StakeholderId, type UserId } from '@parley/shared/model';
 import type { Principal } from '@parley/shared/permissions';
-import { CLOSE, MESSAGE, SYNC, parseDocName } from '@parley/shared/protocol';
+import { CLOSE, MESSAGE, parseDocName } from '@parley/shared/protocol';
 import { BoardRoom } from '../../server/src/collab/BoardRoom.ts';
 import { Connection } from '../../server/src/collab/Connection.ts';
 import { createLogger } from '../../server/src/logger.ts';
 import { buildDemoState } from '../../server/src/seed/createDemoBoard.ts';
+import { encodeSyncStep2, encodeUpdate } from '../../server/src/collab/messageCodec.ts';
 import { PersistQueue } from '../../server/src/storage/PersistQueue.ts';
 import { SqliteStorage } from '../../server/src/storage/SqliteStorage.ts';
-
-function syncFrame(type: number, update: Uint8Array): Uint8Array {
-  const e = encoding.createEncoder();
-  encoding.writeVarUint(e, MESSAGE.sync);
-  encoding.writeVarUint(e, type);
-  encoding.writeVarUint8Array(e, update);
-  return encoding.toUint8Array(e);
-}
 
 const editor: Principal = {
   userId: 'u-editor' as UserId,
@@ -116,10 +108,10 @@ describe('a room fails closed when applying throws (unit: BoardRoom with a real 
     const writer = await t.connect();
     const other = await t.connect();
     writer.conn.initialSyncDone = false;
-    t.room.handleMessage(other.conn, syncFrame(SYNC.update, t.edit('stored-first')));
+    t.room.handleMessage(other.conn, encodeUpdate(t.edit('stored-first')));
     await t.persist.flush();
     t.failNextTransaction();
-    t.room.handleMessage(writer.conn, syncFrame(SYNC.step2, t.edit('never-stored')));
+    t.room.handleMessage(writer.conn, encodeSyncStep2(t.edit('never-stored')));
     expect(await writer.closed).toBe(CLOSE.internalError);
     expect(await other.closed).toBe(CLOSE.internalError);
     expect(t.failures).toEqual([t.room]);
@@ -136,12 +128,12 @@ describe('a room fails closed when applying throws (unit: BoardRoom with a real 
     const b = await t.connect();
     a.conn.initialSyncDone = true;
     b.conn.initialSyncDone = true;
-    t.room.handleMessage(a.conn, syncFrame(SYNC.update, t.edit('acked-before')));
+    t.room.handleMessage(a.conn, encodeUpdate(t.edit('acked-before')));
     await t.persist.flush();
     await expect.poll(() => a.acks.at(-1)).toBe(1);
     // Two writers' edits in one turn; the batch's transaction throws.
-    t.room.handleMessage(a.conn, syncFrame(SYNC.update, t.edit('batch-a')));
-    t.room.handleMessage(b.conn, syncFrame(SYNC.update, t.edit('batch-b')));
+    t.room.handleMessage(a.conn, encodeUpdate(t.edit('batch-a')));
+    t.room.handleMessage(b.conn, encodeUpdate(t.edit('batch-b')));
     t.failNextTransaction();
     t.room.settle();
     expect(await a.closed).toBe(CLOSE.internalError);

@@ -2,26 +2,17 @@ import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import * as encoding from 'lib0/encoding';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import * as Y from 'yjs';
 import { listPoints, pointText, type StakeholderId, type UserId } from '@parley/shared/model';
-import { MESSAGE, SYNC } from '@parley/shared/protocol';
 import { Connection } from '../../server/src/collab/Connection.ts';
 import { RoomRegistry } from '../../server/src/collab/RoomRegistry.ts';
 import { createLogger } from '../../server/src/logger.ts';
 import { buildDemoState } from '../../server/src/seed/createDemoBoard.ts';
+import { encodeUpdate } from '../../server/src/collab/messageCodec.ts';
 import { PersistQueue } from '../../server/src/storage/PersistQueue.ts';
 import { FlakyStorage } from '../helpers/flakyStorage.ts';
-
-function updateFrame(update: Uint8Array): Uint8Array {
-  const e = encoding.createEncoder();
-  encoding.writeVarUint(e, MESSAGE.sync);
-  encoding.writeVarUint(e, SYNC.update);
-  encoding.writeVarUint8Array(e, update);
-  return encoding.toUint8Array(e);
-}
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -72,7 +63,7 @@ describe('unloading and shutdown while the store fails (unit: RoomRegistry with 
     const before = Y.encodeStateVector(replica);
     pointText(replica, p!.id, 'body')!.insert(0, 'kept-through-the-outage ');
     storage.failing = true;
-    room.handleMessage(conn, updateFrame(Y.encodeStateAsUpdate(replica, before)));
+    room.handleMessage(conn, encodeUpdate(Y.encodeStateAsUpdate(replica, before)));
     room.settle();
     const storedText = async () => {
       const doc = new Y.Doc();
