@@ -34,13 +34,18 @@ function firstColumnCode(markdown: string): string[] {
     .flatMap((l) => [...(l.split(/(?<!\\)\|/)[1] ?? '').matchAll(/`([^`]+)`/g)].map((m) => m[1]!));
 }
 
-/** Every file under a directory (relative to the repo), skipping node_modules and builds. */
+/** Every file under a directory (relative to the repo) with one of these endings. */
 function filesUnder(rel: string, extensions: readonly string[]): string[] {
+  return pathsUnder(rel).filter((p) => extensions.some((ext) => p.endsWith(ext)));
+}
+
+/** Every file and folder (with a trailing slash) under a directory, skipping dependencies and builds. */
+function pathsUnder(rel: string): string[] {
   return fs.readdirSync(path.join(REPO, rel), { withFileTypes: true }).flatMap((entry) => {
     const child = `${rel}/${entry.name}`;
-    if (entry.isDirectory())
-      return entry.name === 'node_modules' || entry.name === 'dist' ? [] : filesUnder(child, extensions);
-    return extensions.some((ext) => entry.name.endsWith(ext)) ? [child] : [];
+    if (!entry.isDirectory()) return [child];
+    if (['node_modules', 'dist', 'artifacts'].includes(entry.name) || entry.name.startsWith('.')) return [];
+    return [`${child}/`, ...pathsUnder(child)];
   });
 }
 
@@ -278,13 +283,3 @@ describe('docs/ARCHITECTURE.md against the tree (unit)', () => {
     expect(stale, 'files the page names that do not exist').toEqual([]);
   });
 });
-
-/** Every file and folder (with a trailing slash) under a directory, skipping dependencies and builds. */
-function pathsUnder(rel: string): string[] {
-  return fs.readdirSync(path.join(REPO, rel), { withFileTypes: true }).flatMap((entry) => {
-    const child = `${rel}/${entry.name}`;
-    if (!entry.isDirectory()) return [child];
-    if (['node_modules', 'dist', 'artifacts'].includes(entry.name) || entry.name.startsWith('.')) return [];
-    return [`${child}/`, ...pathsUnder(child)];
-  });
-}
