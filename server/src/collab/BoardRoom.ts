@@ -13,6 +13,7 @@ import { CommittedRelay } from './CommittedRelay.ts';
 import { encodeSpans, spanOf } from './transactionSpans.ts';
 import { injectedPrecommitFault } from './faults.ts';
 import type { Connection } from './Connection.ts';
+import { EditOrigin } from './EditOrigin.ts';
 import { checkBoardChanges } from './guard/boardRules.ts';
 import { checkPrivateNotesChanges } from './guard/privateNotesRules.ts';
 import {
@@ -38,9 +39,6 @@ class ApplyFailed extends Error {
     super('applying an accepted update failed');
   }
 }
-
-/** The origin of the transaction that applies one turn's live edits. */
-const EDIT_BATCH = Symbol('edit batch');
 
 /** Awareness client ids one connection may speak for. */
 export const MAX_AWARENESS_IDS_PER_CONNECTION = 4;
@@ -88,8 +86,6 @@ export class BoardRoom {
   private readonly connections = new Set<Connection>();
   /** The board doc's catalogue entry (title, stakeholder names); none for notes docs. */
   private catalogue: BoardCatalogue | null = null;
-  /** The store promise of the update the current applyUpdate produced, if any. */
-  private lastStored: Promise<void> | null = null;
   private destroyed = false;
   /**
    * Set when something between apply and commit failed: the doc then holds what the store
@@ -99,14 +95,8 @@ export class BoardRoom {
 
   /** Which user owns each Yjs client id of this doc (see Storage.loadClientOwners). */
   private clientOwners = new Map<number, string>();
-  /** Claims of the update being applied, until its onTransaction queues them with it. */
-  private unstoredClaims: Map<number, string> | null = null;
-  /** The bytes of the live edit being applied, if one is. */
-  private applyingEdit: Uint8Array | null = null;
   /** Live edits received this turn, applied together before the turn's commit. */
   private queuedEdits: { conn: Connection; principal: Principal; update: Uint8Array; receivedAt: number }[] = [];
-  /** The batch being applied: when each edit arrived (persist-latency metric), and from whom. */
-  private batch: { readonly receivedAt: number[]; readonly senders: Set<Connection> } | null = null;
   /** Which connection owns each awareness client id in this room. */
   private readonly awarenessOwners = new Map<number, Connection>();
   private readonly relay: CommittedRelay;
@@ -348,9 +338,7 @@ export class BoardRoom {
     // connection that merely closed since sending still has its edits applied: they were
     // received, and authorized, before it went.
     const refused = new Set<Connection>();
-    this.lastStored = null;
-    const batch = { receivedAt: [] as number[], senders: new Set<Connection>() };
-    this.batch = batch;
+    const batch = EditOrigin.batch();
     try {
       Y.transact(
         this.doc,
@@ -367,7 +355,7 @@ export class BoardRoom {
               ) {
                 continue;
               }
-              if (this.applyChecked(conn, principal, update, verdict, false)) {
+              if (this.applyChecked(conn, principal, update, verdict, batch)) {
                 conn.trackUpdate(batchStored, encodeSaved);
                 batch.receivedAt.push(receivedAt);
                 batch.senders.add(conn);
@@ -379,18 +367,15 @@ export class BoardRoom {
             }
           }
         },
-        EDIT_BATCH,
+        batch,
       );
     } catch (err) {
       // Whatever failed, the batch's edits left the queue and some may be in the doc.
       this.failure ??= err instanceof ApplyFailed ? err.cause : err;
-    } finally {
-      this.batch = null;
     }
     // The batch's acks wait on `batchStored`; after a failure it never settles.
     if (this.failure !== null) return this.fail();
-    this.storeLoneClaims();
-    storedBatch(this.lastStoredOf());
+    storedBatch(this.storedOf(batch));
   };
 
   /**
@@ -403,50 +388,56 @@ export class BoardRoom {
     if (!verdict.ok && verdict.missingDependencies && !conn.initialSyncDone && conn.holdUpdate(update, encodeSaved)) {
       return;
     }
-    if (!this.applyAlone(conn, principal, update, verdict, false)) return;
-    conn.trackUpdate(this.lastStoredOf(), encodeSaved);
+    const applied = this.applyAlone(conn, principal, update, verdict, EditOrigin.alone(conn, null));
+    if (!applied) return;
+    conn.trackUpdate(this.storedOf(applied), encodeSaved);
     if (!conn.initialSyncDone) {
       conn.initialSyncDone = true;
       for (const held of conn.takeHeldUpdates()) {
         const again = this.guard(principal, held.update);
-        if (!this.applyAlone(conn, principal, held.update, again, true)) return;
-        held.stored(this.lastStoredOf());
+        const heldApplied = this.applyAlone(conn, principal, held.update, again, EditOrigin.alone(conn, held.update));
+        if (!heldApplied) return;
+        held.stored(this.storedOf(heldApplied));
       }
     }
   }
 
-  /** `applyChecked` outside a turn's batch: a failure fails the room here. */
+  /**
+   * `applyChecked` outside a turn's batch, in a transaction of its own: the applied
+   * message's origin (its commit's store promise in it), or null when it was refused or
+   * failed the room.
+   */
   private applyAlone(
     conn: Connection,
     principal: Principal,
     update: Uint8Array,
     verdict: GuardVerdict,
-    isEdit: boolean,
-  ): boolean {
+    origin: EditOrigin,
+  ): EditOrigin | null {
     try {
-      if (!this.applyChecked(conn, principal, update, verdict, isEdit)) return false;
+      if (!this.applyChecked(conn, principal, update, verdict, origin)) return null;
     } catch (err) {
       if (!(err instanceof ApplyFailed)) throw err;
       this.failure ??= err.cause;
     }
-    if (this.failure === null) return true;
+    if (this.failure === null) return origin;
     this.fail();
-    return false;
+    return null;
   }
 
   /**
-   * Applies an update the guard allowed; refuses (4403) one it did not. A live edit
-   * (`isEdit`) is stored and relayed as the client sent it: it is one transaction of the
-   * client's, normally all new to the server, so re-encoding it would only cost time (and a
-   * repeated struct in it is harmless: applying it again changes nothing). A sync step 2
-   * may repeat much of what the server has, so only what it added is stored.
+   * Applies an update the guard allowed, in the transaction `origin` stands for; refuses
+   * (4403) one it did not. A lone live edit is stored and relayed as the client sent it
+   * (`origin.bytes`; a repeated struct in it is harmless: applying it again changes
+   * nothing). A sync step 2 may repeat much of what the server has, so only what it added
+   * is stored.
    */
   private applyChecked(
     conn: Connection,
     principal: Principal,
     update: Uint8Array,
     verdict: GuardVerdict,
-    isEdit: boolean,
+    origin: EditOrigin,
   ): boolean {
     if (!verdict.ok) {
       // Applied nowhere, broadcast to no one, stored nowhere: the client must resync.
@@ -459,46 +450,36 @@ export class BoardRoom {
       return false;
     }
     this.deps.metrics?.updatesApplied.inc();
-    this.claimClients(verdict.claims);
-    this.lastStored = null;
-    this.applyingEdit = isEdit ? update : null;
+    this.claimClients(verdict.claims, origin);
     try {
-      Y.applyUpdate(this.doc, update, conn);
+      // Inside a batch's transaction this joins it (and its origin).
+      Y.applyUpdate(this.doc, update, origin);
     } catch (err) {
       // Yjs may have integrated part of it already: the doc is no longer known to be sound.
       throw new ApplyFailed(err);
-    } finally {
-      this.applyingEdit = null;
     }
     if (this.doc.store.pendingStructs !== null || this.doc.store.pendingDs !== null) {
       // The guard lets through only updates Yjs applies whole; anything kept pending would
       // sit unstored while its sender heard "saved".
       throw new ApplyFailed(new Error('an accepted update left structs pending'));
     }
-    // Inside a turn's batch the transaction (and so the store entry) comes at its end.
-    if (!this.batch) this.storeLoneClaims();
     return true;
   }
 
-  /** Claims no update carried (nothing new reached the doc) are stored on their own. */
-  private storeLoneClaims(): void {
-    if (!this.unstoredClaims) return;
-    const claims = this.unstoredClaims;
-    this.unstoredClaims = null;
-    this.deps.storage.addClientOwners(this.docName, claims).catch((err: unknown) => {
-      this.deps.log.error({ err, docName: this.docName }, 'could not store client id owners');
-    });
-  }
-
   /**
-   * The store promise of the update just applied. A message that changed nothing (e.g. an
-   * empty sync step 2 after a reconnect) is stored once everything applied before it is:
-   * its content may have arrived on the client's previous connection and still be queued.
+   * When the edits `origin` stands for are stored. Edits that changed nothing (e.g. an
+   * empty sync step 2 after a reconnect) are stored once everything applied before them
+   * is: their content may have arrived on the client's previous connection and still be
+   * queued. Their claims, which no commit carried, are stored on their own.
    */
-  private lastStoredOf(): Promise<void> {
-    const stored = this.lastStored ?? this.relay.whenAllStored();
-    this.lastStored = null;
-    return stored;
+  private storedOf(origin: EditOrigin): Promise<void> {
+    if (origin.stored) return origin.stored;
+    if (origin.claims.size > 0) {
+      this.deps.storage.addClientOwners(this.docName, origin.claims).catch((err: unknown) => {
+        this.deps.log.error({ err, docName: this.docName }, 'could not store client id owners');
+      });
+    }
+    return this.relay.whenAllStored();
   }
 
   /** Takes one message from the connection's budget; closes it (4429) when exhausted. */
@@ -553,15 +534,15 @@ export class BoardRoom {
 
   /**
    * Records client ids first written by an accepted update. They are stored in the same
-   * commit as the update (onTransaction), so after a crash an id is owned exactly when
-   * something was stored under it.
+   * commit as the update (the origin carries them there), so after a crash an id is owned
+   * exactly when something was stored under it.
    */
-  private claimClients(claims: Map<number, string>): void {
-    if (claims.size === 0) return;
-    for (const [client, userId] of claims) this.clientOwners.set(client, userId);
-    // Several edits of one turn share a transaction, and so the claims' store entry.
-    if (this.unstoredClaims) for (const [client, userId] of claims) this.unstoredClaims.set(client, userId);
-    else this.unstoredClaims = new Map(claims);
+  private claimClients(claims: Map<number, string>, origin: EditOrigin): void {
+    for (const [client, userId] of claims) {
+      this.clientOwners.set(client, userId);
+      // Several edits of one turn share a transaction, and so the claims' store entry.
+      origin.claims.set(client, userId);
+    }
   }
 
   /** A connection may speak only for awareness ids it owns; the first free one is its own. */
@@ -653,21 +634,24 @@ export class BoardRoom {
   private commitTransaction(tr: Y.Transaction): void {
     const span = spanOf(tr);
     if (span.starts.size === 0 && span.deleteSet.clients.size === 0) return;
-    const fromConnection = this.connections.has(tr.origin as Connection) ? (tr.origin as Connection) : null;
-    const update = fromConnection && this.applyingEdit ? this.applyingEdit : encodeSpans(this.doc, [span]);
-    const batch = tr.origin === EDIT_BATCH ? this.batch : null;
-    // A turn's edits all from one connection (one person typing) need not echo back to it.
-    const sender = batch ? (batch.senders.size === 1 ? [...batch.senders][0]! : null) : fromConnection;
+    // Client edits carry their context; the server's own changes (a rename, a purge) none.
+    const edits = tr.origin instanceof EditOrigin ? tr.origin : null;
+    const update = edits?.bytes ?? encodeSpans(this.doc, [span]);
     injectedPrecommitFault(update);
-    const stored = this.deps.persist.enqueue(this.docName, update, this.unstoredClaims ?? undefined, batch?.receivedAt);
-    this.unstoredClaims = null;
+    const stored = this.deps.persist.enqueue(
+      this.docName,
+      update,
+      edits && edits.claims.size > 0 ? edits.claims : undefined,
+      edits?.kind === 'batch' ? edits.receivedAt : undefined,
+    );
     if (++this.appendedSinceCompaction > LIVE_COMPACT_FACTOR * this.deps.compactThreshold && !this.compacting) {
       // After the commit, so the entries just counted are among those replaced.
       this.compaction = stored.then(() => this.compactLive());
       this.compacting = true;
     }
-    if (fromConnection || batch) this.lastStored = stored;
-    this.relay.add(update, span, sender, stored);
+    if (edits) edits.stored = stored;
+    // A commit of one connection's edits (one person typing) need not echo back to it.
+    this.relay.add(update, span, edits?.sender ?? null, stored);
     this.catalogue?.afterCommit(tr);
   }
 
