@@ -10,6 +10,7 @@ import { SYSTEM_OWNER, type Storage } from '../storage/Storage.ts';
 import { MalformedAwareness, pinAwarenessUpdate } from './awarenessPinning.ts';
 import { BoardCatalogue } from './BoardCatalogue.ts';
 import { CommittedRelay } from './CommittedRelay.ts';
+import { RoomLog } from './RoomLog.ts';
 import { encodeSpans, spanOf } from './transactionSpans.ts';
 import { injectedPrecommitFault } from './faults.ts';
 import type { Connection } from './Connection.ts';
@@ -31,8 +32,6 @@ import {
   encodeSyncStep1,
 } from './messageCodec.ts';
 
-/** Log entries read from the store at a time while a room loads. */
-const LOAD_PAGE_ENTRIES = 2_000;
 /** Y.applyUpdate threw, or left something pending: the room fails closed. */
 class ApplyFailed extends Error {
   constructor(override readonly cause: unknown) {
@@ -42,11 +41,6 @@ class ApplyFailed extends Error {
 
 /** Awareness client ids one connection may speak for. */
 export const MAX_AWARENESS_IDS_PER_CONNECTION = 4;
-
-/** A loaded room compacts its log every this many × the compaction threshold entries. */
-const LIVE_COMPACT_FACTOR = 20;
-/** How long applying the log may hold the event loop at a time while a room loads. */
-const LOAD_SLICE_MS = 8;
 
 type GuardVerdict =
   | { readonly ok: true; readonly claims: Map<number, string> }
@@ -100,6 +94,7 @@ export class BoardRoom {
   /** Which connection owns each awareness client id in this room. */
   private readonly awarenessOwners = new Map<number, Connection>();
   private readonly relay: CommittedRelay;
+  private readonly log: RoomLog;
 
   private constructor(
     readonly docName: string,
@@ -111,39 +106,25 @@ export class BoardRoom {
     this.relay = new CommittedRelay(this.doc, this.connections, deps.relayFramesPerSecond, (frames) =>
       this.deps.metrics?.broadcastFrames.inc(frames),
     );
+    this.log = new RoomLog(
+      docName,
+      deps,
+      () => this.relay.fullState(),
+      () => this.claimedClients(),
+    );
     this.doc.on('afterTransactionCleanup', this.onTransaction);
     this.awareness.on('update', this.onAwarenessUpdate);
   }
 
   /**
    * Loads the stored log before any client is attached, so the first sync reply already
-   * holds the whole board. The log is read a page at a time and applied in slices of a few
-   * milliseconds, with the event loop free between slices: a 100,000-entry log takes a
-   * second or more to apply, and other boards keep being served meanwhile. A long log is
-   * then compacted in the background, after the first joiners are answered, from the state
-   * encoded for them (never by Y.mergeUpdates, which is superlinear on long logs).
+   * holds the whole board (RoomLog.replayInto: in slices, the event loop free between).
    */
   static async load(docName: string, name: DocName, deps: RoomDeps): Promise<BoardRoom> {
     const room = new BoardRoom(docName, name, deps);
-    let entries = 0;
-    let lastSeq = 0;
     room.doc.off('afterTransactionCleanup', room.onTransaction);
     try {
-      for await (const page of deps.storage.readLog(docName, LOAD_PAGE_ENTRIES)) {
-        // Time-boxed slices rather than fixed counts: a cold process applies far more
-        // slowly until the JIT has warmed up.
-        for (let next = 0; next < page.updates.length;) {
-          const sliceStart = performance.now();
-          Y.transact(room.doc, () => {
-            while (next < page.updates.length && performance.now() - sliceStart < LOAD_SLICE_MS) {
-              Y.applyUpdate(room.doc, page.updates[next++]!);
-            }
-          });
-          await new Promise((resolve) => setImmediate(resolve));
-        }
-        entries += page.updates.length;
-        lastSeq = page.lastSeq;
-      }
+      await room.log.replayInto(room.doc);
     } finally {
       room.doc.on('afterTransactionCleanup', room.onTransaction);
     }
@@ -154,59 +135,12 @@ export class BoardRoom {
     for (const client of room.doc.store.clients.keys()) {
       if (!room.clientOwners.has(client)) room.clientOwners.set(client, SYSTEM_OWNER);
     }
-    if (entries > deps.compactThreshold) room.compaction = room.compactLater(entries, lastSeq);
     return room;
   }
 
   /** Settles once a running compaction is done (shutdown waits for it). */
-  compaction: Promise<void> = Promise.resolve();
-  private compacting = false;
-  /** Log entries this room has appended since it loaded or last compacted. */
-  private appendedSinceCompaction = 0;
-
-  /** Compacts after the connections waiting for this load are answered. */
-  private async compactLater(entries: number, uptoSeq: number): Promise<void> {
-    this.compacting = true;
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    await this.compact(entries, uptoSeq, 'compacted update log');
-  }
-
-  /**
-   * A room that stays loaded (a board in use all week) compacts its log as it grows, so a
-   * restart never has a long log to replay. Every entry stored up to the sequence number
-   * read first was applied to the doc before it was queued, so the state taken after
-   * holds them all.
-   */
-  private async compactLive(): Promise<void> {
-    this.compacting = true;
-    const entries = this.appendedSinceCompaction;
-    this.appendedSinceCompaction = 0;
-    let uptoSeq: number;
-    try {
-      uptoSeq = await this.deps.storage.lastSeq(this.docName);
-    } catch (err) {
-      this.compacting = false;
-      this.deps.log.error({ err, docName: this.docName }, 'compacting the update log failed');
-      return;
-    }
-    await this.compact(entries, uptoSeq, 'compacted update log while loaded');
-  }
-
-  private async compact(entries: number, uptoSeq: number, done: string): Promise<void> {
-    try {
-      const state = this.relay.fullState();
-      // The state may hold applied edits whose log entries, and with them the claims of
-      // their new client ids, are still queued. Stored without those claims, a crash would
-      // leave the ids ownerless (frozen on reload) and their own writers unable to go on.
-      await this.deps.storage.addClientOwners(this.docName, this.claimedClients());
-      await this.deps.storage.compact(this.docName, state, uptoSeq);
-      this.deps.log.info({ docName: this.docName, entries }, done);
-    } catch (err) {
-      // The uncompacted log is intact; the next load, or the next threshold, tries again.
-      this.deps.log.error({ err, docName: this.docName }, 'compacting the update log failed');
-    } finally {
-      this.compacting = false;
-    }
+  get compaction(): Promise<void> {
+    return this.log.compaction;
   }
 
   /** Client ids a user owns (the frozen ones are the store's default, not a claim). */
@@ -644,11 +578,7 @@ export class BoardRoom {
       edits && edits.claims.size > 0 ? edits.claims : undefined,
       edits?.kind === 'batch' ? edits.receivedAt : undefined,
     );
-    if (++this.appendedSinceCompaction > LIVE_COMPACT_FACTOR * this.deps.compactThreshold && !this.compacting) {
-      // After the commit, so the entries just counted are among those replaced.
-      this.compaction = stored.then(() => this.compactLive());
-      this.compacting = true;
-    }
+    this.log.appendedOne(stored);
     if (edits) edits.stored = stored;
     // A commit of one connection's edits (one person typing) need not echo back to it.
     this.relay.add(update, span, edits?.sender ?? null, stored);
