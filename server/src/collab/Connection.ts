@@ -67,6 +67,13 @@ export class Connection {
     limits: ConnectionLimits,
     /** Shared by every connection from the same address. */
     private readonly addressBudget?: TokenBucket,
+    /**
+     * The TCP socket under `socket`, as the HTTP upgrade handed it over (`req.socket`):
+     * `ws` writes each message to it whole and at once (no compression, no Blobs here), so
+     * frames framed beforehand can go in between its own. Without it, frames go through
+     * `ws` one by one.
+     */
+    private readonly tcp?: Socket,
   ) {
     this.messageBudget = new TokenBucket(limits.messagesPerSecond, limits.messageBurst);
     this.syncBudget = limits.syncRequests
@@ -95,9 +102,7 @@ export class Connection {
    */
   sendFrames(frames: readonly WireFrame[]): void {
     if (!this.isOpen || this.fellBehind()) return;
-    // `ws` keeps its net.Socket in `_socket`, and writes each message to it whole and at
-    // once (no compression, no Blobs here), so whole frames can go in between its own.
-    const raw = (this.socket as unknown as { _socket?: Socket })._socket;
+    const raw = this.tcp;
     if (!raw) {
       for (const frame of frames) this.socket.send(frame.payload, { binary: true });
     } else if (frames.length === 1) {

@@ -109,6 +109,7 @@ export class WebsocketEndpoint {
         maxBufferedBytes: this.opts.maxBufferedBytes,
       },
       ipBudget,
+      req.socket,
     );
     const docName = rawPath.slice(YJS_PATH_PREFIX.length + 1);
     const log = this.opts.log.child({ conn: conn.id, docName: docName.slice(0, 80) });
