@@ -11,6 +11,7 @@ import {
 import { addCommentIds, commentIdsOf } from './commentIds.ts';
 import { insertedValue, liveArray, liveMap, type InsertedValue } from './content.ts';
 import { planShapeError } from './planSchema.ts';
+import { clip, quoted } from './quote.ts';
 import type { Change, Segment, StructRef } from './resolveChanges.ts';
 
 export type Verdict = { readonly ok: true } | { readonly ok: false; readonly reason: string };
@@ -165,7 +166,7 @@ class BoardChangeCheck {
     if (value?.kind === 'type' && value.type === 'other') return deny('Boards cannot hold XML types.');
     const root = path[0]?.kind === 'root' ? path[0].name : '';
     // Every root is a map: an entry without a key is invisible to every reader.
-    if (path[1]?.kind !== 'key') return deny(`The board's ${root.slice(0, 40)} map holds only keyed entries.`);
+    if (path[1]?.kind !== 'key') return deny(`The board's ${clip(root)} map holds only keyed entries.`);
     switch (root) {
       case ROOT.meta:
       case ROOT.stakeholders: {
@@ -182,7 +183,7 @@ class BoardChangeCheck {
       case ROOT.threads:
         return this.checkThreadChange(change, value);
       default:
-        return deny(`Unknown part of the board: "${root.slice(0, 40)}".`);
+        return deny(`Unknown part of the board: ${quoted(root)}.`);
     }
   }
 

@@ -10,6 +10,7 @@ import {
 } from '@parley/shared/model';
 import { STAKEHOLDER_ID_PATTERN } from '@parley/shared/protocol';
 import type { InsertedValue } from './content.ts';
+import { quoted } from './quote.ts';
 
 /**
  * The shape of the plan and the board setup: what each entry and field may hold. Editors
@@ -83,8 +84,8 @@ export function planShapeError(root: string, keys: readonly string[], value: Ins
   }
   const entry = ENTRIES[root];
   if (!entry) return 'Unknown part of the board.';
-  if (!entry.id.test(keys[0]!)) return `"${keys[0]!.slice(0, 40)}" is not a valid id here.`;
+  if (!entry.id.test(keys[0]!)) return `${quoted(keys[0]!)} is not a valid id here.`;
   if (keys.length === 1) return yMap(value) ? null : 'Each entry of the plan is a map of fields.';
   const check = keys.length === 2 ? entry.fields[keys[1]!] : undefined;
-  return check?.(value) ? null : `The field "${keys.slice(1).join('.').slice(0, 40)}" does not hold that.`;
+  return check?.(value) ? null : `The field ${quoted(keys.slice(1).join('.'))} does not hold that.`;
 }

@@ -1,5 +1,6 @@
 import * as Y from 'yjs';
 import { decodeV1Strict, type DecodedStruct, type DecodedUpdate } from './decodeV1.ts';
+import { quoted } from './quote.ts';
 
 /**
  * Turns an incoming Yjs update into the list of document paths it would change, without
@@ -524,8 +525,6 @@ class MapEntries {
     return overwritten;
   }
 }
-
-const quoted = (key: string) => `"${key.slice(0, 40)}"`;
 
 /**
  * The update's delete set as merged, sorted ranges per client (a crafted one may repeat or
