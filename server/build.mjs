@@ -14,6 +14,9 @@
 // (BUILD1 checks it through the client it serves); a module that computes a path from its
 // own URL must sit directly in src/ for that to hold.
 //
+// `npm start` runs the build as `node --max-semi-space-size=4 dist/main.js`: a young
+// generation of 8 MiB instead of up to 32 (docs/PERFORMANCE.md, "Start-up and memory").
+//
 //   node build.mjs              build
 //   node build.mjs --if-needed  build only when an input is newer than the output
 import { existsSync, mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
