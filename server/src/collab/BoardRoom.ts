@@ -6,24 +6,16 @@ import type { Principal } from '@parley/shared/permissions';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { PersistQueue } from '../storage/PersistQueue.ts';
-import { SYSTEM_OWNER, type Storage } from '../storage/Storage.ts';
+import type { Storage } from '../storage/Storage.ts';
 import { MalformedAwareness, pinAwarenessUpdate } from './awarenessPinning.ts';
 import { BoardCatalogue } from './BoardCatalogue.ts';
 import { CommittedRelay } from './CommittedRelay.ts';
+import { RoomGuard, type GuardVerdict } from './RoomGuard.ts';
 import { RoomLog } from './RoomLog.ts';
 import { encodeSpans, spanOf } from './transactionSpans.ts';
 import { injectedPrecommitFault } from './faults.ts';
 import type { Connection } from './Connection.ts';
 import { EditOrigin } from './EditOrigin.ts';
-import { checkBoardChanges } from './guard/boardRules.ts';
-import { checkPrivateNotesChanges } from './guard/privateNotesRules.ts';
-import {
-  MalformedUpdate,
-  OversizedUpdate,
-  UnjudgeableUpdate,
-  UnresolvableUpdate,
-  resolveChanges,
-} from './guard/resolveChanges.ts';
 import {
   MalformedMessage,
   decodeClientMessage,
@@ -41,16 +33,6 @@ class ApplyFailed extends Error {
 
 /** Awareness client ids one connection may speak for. */
 export const MAX_AWARENESS_IDS_PER_CONNECTION = 4;
-
-type GuardVerdict =
-  | { readonly ok: true; readonly claims: Map<number, string> }
-  | {
-      readonly ok: false;
-      readonly reason: string;
-      readonly missingDependencies?: boolean;
-      /** Forbidden (4403) unless the update was refused for its size. */
-      readonly code?: typeof CLOSE.forbiddenUpdate | typeof CLOSE.tooLarge;
-    };
 
 export interface RoomDeps {
   readonly storage: Storage;
@@ -87,8 +69,8 @@ export class BoardRoom {
    */
   private failure: unknown = null;
 
-  /** Which user owns each Yjs client id of this doc (see Storage.loadClientOwners). */
-  private clientOwners = new Map<number, string>();
+  /** The update guard for this doc, with who owns each of its client ids. */
+  private guard!: RoomGuard;
   /** Live edits received this turn, applied together before the turn's commit. */
   private queuedEdits: { conn: Connection; principal: Principal; update: Uint8Array; receivedAt: number }[] = [];
   /** Which connection owns each awareness client id in this room. */
@@ -110,7 +92,7 @@ export class BoardRoom {
       docName,
       deps,
       () => this.relay.fullState(),
-      () => this.claimedClients(),
+      () => this.guard.claimedClients(),
     );
     this.doc.on('afterTransactionCleanup', this.onTransaction);
     this.awareness.on('update', this.onAwarenessUpdate);
@@ -129,25 +111,13 @@ export class BoardRoom {
       room.doc.on('afterTransactionCleanup', room.onTransaction);
     }
     if (name.kind === 'board') room.catalogue = new BoardCatalogue(name.boardId, room.doc, deps.storage, deps.log);
-    room.clientOwners = await deps.storage.loadClientOwners(docName);
-    // Client ids already in the doc with no recorded owner are frozen: nobody may add to
-    // them. (A client whose owner record was lost simply continues under a new id.)
-    for (const client of room.doc.store.clients.keys()) {
-      if (!room.clientOwners.has(client)) room.clientOwners.set(client, SYSTEM_OWNER);
-    }
+    room.guard = new RoomGuard(room.doc, name, await deps.storage.loadClientOwners(docName), deps.isArchived);
     return room;
   }
 
   /** Settles once a running compaction is done (shutdown waits for it). */
   get compaction(): Promise<void> {
     return this.log.compaction;
-  }
-
-  /** Client ids a user owns (the frozen ones are the store's default, not a claim). */
-  private claimedClients(): Map<number, string> {
-    const claimed = new Map<number, string>();
-    for (const [client, owner] of this.clientOwners) if (owner !== SYSTEM_OWNER) claimed.set(client, owner);
-    return claimed;
   }
 
   get boardId(): string {
@@ -280,7 +250,7 @@ export class BoardRoom {
           for (const { conn, principal, update, receivedAt } of edits) {
             if (refused.has(conn)) continue;
             try {
-              const verdict = this.guard(principal, update);
+              const verdict = this.guard.judge(principal, update);
               if (
                 !verdict.ok &&
                 verdict.missingDependencies &&
@@ -318,7 +288,7 @@ export class BoardRoom {
    * wait, bounded, until the step 2 arrives, instead of being refused.
    */
   private receiveSyncStep2(conn: Connection, principal: Principal, update: Uint8Array): void {
-    const verdict = this.guard(principal, update);
+    const verdict = this.guard.judge(principal, update);
     if (!verdict.ok && verdict.missingDependencies && !conn.initialSyncDone && conn.holdUpdate(update, encodeSaved)) {
       return;
     }
@@ -328,7 +298,7 @@ export class BoardRoom {
     if (!conn.initialSyncDone) {
       conn.initialSyncDone = true;
       for (const held of conn.takeHeldUpdates()) {
-        const again = this.guard(principal, held.update);
+        const again = this.guard.judge(principal, held.update);
         const heldApplied = this.applyAlone(conn, principal, held.update, again, EditOrigin.alone(conn, held.update));
         if (!heldApplied) return;
         held.stored(this.storedOf(heldApplied));
@@ -384,7 +354,7 @@ export class BoardRoom {
       return false;
     }
     this.deps.metrics?.updatesApplied.inc();
-    this.claimClients(verdict.claims, origin);
+    this.guard.claim(verdict.claims, origin.claims);
     try {
       // Inside a batch's transaction this joins it (and its origin).
       Y.applyUpdate(this.doc, update, origin);
@@ -427,56 +397,6 @@ export class BoardRoom {
     this.deps.log.warn({ docName: this.docName, conn: conn.id }, logMessage);
     this.deps.metrics?.updatesRefused.inc({ reason: 'rate-limited' });
     conn.close(CLOSE.rateLimited, detail);
-  }
-
-  /**
-   * Resolves an update to document paths and checks each against the rule table, and
-   * checks that every struct it adds is written under a client id this user owns (or a
-   * new one, which it then claims).
-   */
-  private guard(principal: Principal, update: Uint8Array): GuardVerdict {
-    let resolved;
-    try {
-      resolved = resolveChanges(this.doc, update);
-    } catch (err) {
-      if (err instanceof UnresolvableUpdate) {
-        return { ok: false, reason: `the update ${err.message}; reload to resync`, missingDependencies: true };
-      }
-      if (err instanceof UnjudgeableUpdate) return { ok: false, reason: `the update ${err.message}` };
-      if (err instanceof OversizedUpdate) return { ok: false, reason: err.message, code: CLOSE.tooLarge };
-      throw new MalformedMessage(err instanceof MalformedUpdate ? err.message : 'undecodable update');
-    }
-    const archived = refuseOnArchivedBoard(this.deps, resolved);
-    if (archived) return archived;
-    const claims = new Map<number, string>();
-    if (resolved.writtenClients.size > 0) {
-      if (principal.role === 'observer') return { ok: false, reason: 'Observers cannot change the board.' };
-      for (const client of resolved.writtenClients) {
-        const owner = this.clientOwners.get(client);
-        if (owner === undefined) claims.set(client, principal.userId);
-        else if (owner !== principal.userId) {
-          return { ok: false, reason: 'the update writes under a client id that is not yours; reload to resync' };
-        }
-      }
-    }
-    const verdict =
-      this.name.kind === 'board'
-        ? checkBoardChanges(principal, this.doc, resolved.changes)
-        : checkPrivateNotesChanges(principal, this.name.stakeholderId, resolved.changes);
-    return verdict.ok ? { ok: true, claims } : { ok: false, reason: verdict.reason };
-  }
-
-  /**
-   * Records client ids first written by an accepted update. They are stored in the same
-   * commit as the update (the origin carries them there), so after a crash an id is owned
-   * exactly when something was stored under it.
-   */
-  private claimClients(claims: Map<number, string>, origin: EditOrigin): void {
-    for (const [client, userId] of claims) {
-      this.clientOwners.set(client, userId);
-      // Several edits of one turn share a transaction, and so the claims' store entry.
-      origin.claims.set(client, userId);
-    }
   }
 
   /** A connection may speak only for awareness ids it owns; the first free one is its own. */
@@ -597,21 +517,4 @@ export class BoardRoom {
     const frame = encodeAwareness(this.awareness, changed);
     for (const conn of this.connections) conn.send(frame);
   };
-}
-
-// ---------------------------------------------------------------- archived boards
-
-/**
- * An archived board is read-only for everyone: any update that would change the board doc
- * or one of its private-notes docs (a struct the server lacks, or a deletion) is refused.
- * One that changes nothing, such as a reconnecting reader's sync step 2, still passes, so
- * reading goes on.
- */
-function refuseOnArchivedBoard(
-  deps: RoomDeps,
-  resolved: { readonly changes: readonly unknown[]; readonly writtenClients: ReadonlySet<number> },
-): GuardVerdict | null {
-  if (!deps.isArchived?.()) return null;
-  if (resolved.writtenClients.size === 0 && resolved.changes.length === 0) return null;
-  return { ok: false, reason: 'this board is archived' };
 }
