@@ -134,4 +134,23 @@ describe('the compiled server (npm start)', () => {
     expect(listPoints(client.doc).map((p) => p.title)).toEqual(['Ceasefire', 'Monitoring']);
     expect(logs.filter((l) => Number(l['level']) >= 50)).toEqual([]);
   });
+
+  it('BUILD2: npm start builds the server only when the build is missing or older than its sources, then runs plain node on dist/main.js; npm run dev runs the sources through tsx', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'server/package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    expect(pkg.scripts['start']).toMatch(/^node build\.mjs --if-needed && node (--[\w-]+=\S+ )*dist\/main\.js$/);
+    expect(pkg.scripts['dev']).toMatch(/^tsx /);
+    const ifNeeded = () =>
+      spawnSync(process.execPath, [path.join(REPO_ROOT, 'server/build.mjs'), '--if-needed'], { encoding: 'utf8' });
+    expect(ifNeeded().status).toBe(0);
+    expect(ifNeeded().stdout).toContain('up to date');
+    // An output older than the sources (here: made to look old) is built again.
+    const main = path.join(DIST, 'main.js');
+    fs.utimesSync(main, new Date(2000, 0, 1), new Date(2000, 0, 1));
+    const rebuilt = ifNeeded();
+    expect(rebuilt.status).toBe(0);
+    expect(rebuilt.stdout).toContain('rebuilding');
+    expect(fs.statSync(main).mtimeMs).toBeGreaterThan(Date.now() - 60_000);
+  });
 });
