@@ -1,28 +1,21 @@
-import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
-import { CLOSE, type AwarenessUser, type DocName } from '@parley/shared/protocol';
-import { ROOT, STAKEHOLDER } from '@parley/shared/model';
+import { CLOSE, type DocName } from '@parley/shared/protocol';
 import type { Principal } from '@parley/shared/permissions';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { PersistQueue } from '../storage/PersistQueue.ts';
 import type { Storage } from '../storage/Storage.ts';
-import { MalformedAwareness, pinAwarenessUpdate } from './awarenessPinning.ts';
+import { MalformedAwareness } from './awarenessPinning.ts';
 import { BoardCatalogue } from './BoardCatalogue.ts';
 import { CommittedRelay } from './CommittedRelay.ts';
 import { RoomGuard, type GuardVerdict } from './RoomGuard.ts';
 import { RoomLog } from './RoomLog.ts';
+import { RoomPresence } from './RoomPresence.ts';
 import { encodeSpans, spanOf } from './transactionSpans.ts';
 import { injectedPrecommitFault } from './faults.ts';
 import type { Connection } from './Connection.ts';
 import { EditOrigin } from './EditOrigin.ts';
-import {
-  MalformedMessage,
-  decodeClientMessage,
-  encodeAwareness,
-  encodeSaved,
-  encodeSyncStep1,
-} from './messageCodec.ts';
+import { MalformedMessage, decodeClientMessage, encodeSaved, encodeSyncStep1 } from './messageCodec.ts';
 
 /** Y.applyUpdate threw, or left something pending: the room fails closed. */
 class ApplyFailed extends Error {
@@ -30,9 +23,6 @@ class ApplyFailed extends Error {
     super('applying an accepted update failed');
   }
 }
-
-/** Awareness client ids one connection may speak for. */
-export const MAX_AWARENESS_IDS_PER_CONNECTION = 4;
 
 export interface RoomDeps {
   readonly storage: Storage;
@@ -58,7 +48,6 @@ export interface RoomDeps {
  */
 export class BoardRoom {
   readonly doc = new Y.Doc({ gc: true });
-  readonly awareness = new awarenessProtocol.Awareness(this.doc);
   private readonly connections = new Set<Connection>();
   /** The board doc's catalogue entry (title, stakeholder names); none for notes docs. */
   private catalogue: BoardCatalogue | null = null;
@@ -73,8 +62,8 @@ export class BoardRoom {
   private guard!: RoomGuard;
   /** Live edits received this turn, applied together before the turn's commit. */
   private queuedEdits: { conn: Connection; principal: Principal; update: Uint8Array; receivedAt: number }[] = [];
-  /** Which connection owns each awareness client id in this room. */
-  private readonly awarenessOwners = new Map<number, Connection>();
+  /** Who is here: awareness states, pinned to each connection's user. */
+  private readonly presence: RoomPresence;
   private readonly relay: CommittedRelay;
   private readonly log: RoomLog;
 
@@ -83,8 +72,7 @@ export class BoardRoom {
     readonly name: DocName,
     private readonly deps: RoomDeps,
   ) {
-    // The server is not a participant: it publishes no awareness state of its own.
-    this.awareness.setLocalState(null);
+    this.presence = new RoomPresence(this.doc, this.connections, deps.boardDoc ?? this.doc);
     this.relay = new CommittedRelay(this.doc, this.connections, deps.relayFramesPerSecond, (frames) =>
       this.deps.metrics?.broadcastFrames.inc(frames),
     );
@@ -95,7 +83,6 @@ export class BoardRoom {
       () => this.guard.claimedClients(),
     );
     this.doc.on('afterTransactionCleanup', this.onTransaction);
-    this.awareness.on('update', this.onAwarenessUpdate);
   }
 
   /**
@@ -136,18 +123,12 @@ export class BoardRoom {
     this.connections.add(conn);
     conn.onAckDue = (c) => this.relay.ackDue(c);
     conn.send(encodeSyncStep1(this.doc));
-    const others = [...this.awareness.getStates().keys()];
-    if (others.length > 0) conn.send(encodeAwareness(this.awareness, others));
+    this.presence.greet(conn);
   }
 
   removeConnection(conn: Connection): void {
     if (!this.connections.delete(conn)) return;
-    for (const id of conn.awarenessClientIds) {
-      if (this.awarenessOwners.get(id) === conn) this.awarenessOwners.delete(id);
-    }
-    if (conn.awarenessClientIds.size > 0) {
-      awarenessProtocol.removeAwarenessStates(this.awareness, [...conn.awarenessClientIds], null);
-    }
+    this.presence.leave(conn);
   }
 
   /** Every connection, for closing them all when the board is deleted. */
@@ -190,17 +171,12 @@ export class BoardRoom {
         case 'sync-update':
           this.queueEdit(conn, access.principal, message.update);
           break;
-        case 'awareness': {
-          const pinned = pinAwarenessUpdate(message.update, this.pinnedUser(access.principal), (id) =>
-            this.claimAwarenessId(conn, id),
-          );
-          if (pinned && this.chargeMessage(conn)) {
-            awarenessProtocol.applyAwarenessUpdate(this.awareness, pinned, conn);
-          }
+        case 'awareness':
+          // Only what survives pinning (the sender's own states) costs a message.
+          this.presence.receive(conn, access.principal, message.update, () => this.chargeMessage(conn));
           break;
-        }
         case 'query-awareness':
-          conn.send(encodeAwareness(this.awareness, [...this.awareness.getStates().keys()]));
+          this.presence.greet(conn, true);
           break;
         case 'subscribe-saved':
           conn.wantsSavedAcks = true;
@@ -399,36 +375,6 @@ export class BoardRoom {
     conn.close(CLOSE.rateLimited, detail);
   }
 
-  /** A connection may speak only for awareness ids it owns; the first free one is its own. */
-  private claimAwarenessId(conn: Connection, clientId: number): boolean {
-    const owner = this.awarenessOwners.get(clientId);
-    if (owner === conn) return true;
-    if (owner !== undefined && owner.isOpen) return false;
-    // One tab publishes one id; a few more cover a doc recreated in the same connection.
-    // Without a cap one socket could fill everyone's presence list with made-up people.
-    if (conn.awarenessClientIds.size >= MAX_AWARENESS_IDS_PER_CONNECTION) return false;
-    // A client reuses its id after reconnecting; a closed owner no longer holds it.
-    this.awarenessOwners.set(clientId, conn);
-    conn.awarenessClientIds.add(clientId);
-    return true;
-  }
-
-  /** The identity the server shows for a principal in presence and remote cursors. */
-  private pinnedUser(principal: Principal): AwarenessUser {
-    const stakeholders = (this.deps.boardDoc ?? this.doc).getMap<Y.Map<unknown>>(ROOT.stakeholders);
-    const sid = principal.stakeholderId ?? '';
-    const color = stakeholders.get(sid)?.get(STAKEHOLDER.color);
-    const hex = typeof color === 'string' && /^#[0-9a-f]{6}$/i.test(color) ? color : '#64748b';
-    return {
-      id: principal.userId,
-      name: principal.name,
-      color: hex,
-      colorLight: `${hex}33`,
-      stakeholderId: sid,
-      role: principal.role,
-    };
-  }
-
   /** Closes every connection (server shutdown or unload) and frees the doc. */
   destroy(code: typeof CLOSE.goingAway | typeof CLOSE.internalError = CLOSE.goingAway): void {
     if (this.destroyed) return;
@@ -438,7 +384,7 @@ export class BoardRoom {
     this.relay.close();
     for (const conn of this.connections) conn.close(code);
     this.connections.clear();
-    this.awareness.destroy();
+    this.presence.destroy();
     this.doc.destroy();
   }
 
@@ -504,17 +450,4 @@ export class BoardRoom {
     this.relay.add(update, span, edits?.sender ?? null, stored);
     this.catalogue?.afterCommit(tr);
   }
-
-  private readonly onAwarenessUpdate = (
-    change: { added: number[]; updated: number[]; removed: number[] },
-    origin: unknown,
-  ): void => {
-    const changed = [...change.added, ...change.updated, ...change.removed];
-    if (changed.length === 0) return;
-    if (origin && typeof origin === 'object' && 'awarenessClientIds' in origin) {
-      for (const id of change.removed) (origin as Connection).awarenessClientIds.delete(id);
-    }
-    const frame = encodeAwareness(this.awareness, changed);
-    for (const conn of this.connections) conn.send(frame);
-  };
 }
