@@ -26,7 +26,7 @@
  *    its own state (what every client gets), leaves no map value live that is not its
  *    key's value, and no list whose length its elements do not add up to.
  * 5. The client ids the update writes under (their clock advanced) must not belong to
- *    someone else, when an owner map is given (BoardRoom's own check), and an observer may
+ *    someone else, when an owner map is given (DocRoom's own check), and an observer may
  *    not change anything at all.
  *
  * It deliberately shares no code with server/src/collab/guard: the rule table is written
@@ -79,7 +79,7 @@ export interface OracleInput {
   readonly update: Uint8Array;
   /** A board doc (the default) or a stakeholder's private notes doc. */
   readonly docKind?: DocKind;
-  /** Which user owns each Yjs client id (BoardRoom's check); omitted, it is not checked. */
+  /** Which user owns each Yjs client id (DocRoom's check); omitted, it is not checked. */
   readonly clientOwners?: ReadonlyMap<number, string>;
 }
 

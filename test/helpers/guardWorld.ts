@@ -71,7 +71,7 @@ export const actorOf = (p: Principal): Actor => ({
 
 export interface World {
   readonly doc: Y.Doc;
-  /** Which user owns each client id (BoardRoom's clientOwners). */
+  /** Which user owns each client id (DocRoom's clientOwners). */
   readonly owners: Map<number, string>;
   readonly categories: CategoryId[];
   readonly points: PointId[];

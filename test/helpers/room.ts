@@ -1,5 +1,5 @@
 /**
- * A board room on its own (unit tests): the server's BoardRoom loaded from a real SQLite
+ * A board room on its own (unit tests): the server's DocRoom loaded from a real SQLite
  * store in a temp dir, with connections on real sockets, fed frames directly. Updates go
  * through exactly the path the server takes (decode, guard, apply, store, relay), so a
  * test can watch what a refused update does to the room's doc, the store and the relay.
@@ -12,7 +12,7 @@ import WebSocket, { WebSocketServer } from 'ws';
 import * as Y from 'yjs';
 import type { Principal } from '@parley/shared/permissions';
 import { MESSAGE, SYNC, parseDocName } from '@parley/shared/protocol';
-import { BoardRoom } from '../../server/src/collab/BoardRoom.ts';
+import { DocRoom } from '../../server/src/collab/DocRoom.ts';
 import { Connection } from '../../server/src/collab/Connection.ts';
 import { encodeUpdate } from '../../server/src/collab/messageCodec.ts';
 import { createLogger } from '../../server/src/logger.ts';
@@ -31,7 +31,7 @@ export interface RoomConnection {
 }
 
 export interface RoomHarness {
-  readonly room: BoardRoom;
+  readonly room: DocRoom;
   /** A connection of `principal`, joined and past its initial sync. */
   connect(principal: Principal): Promise<RoomConnection>;
   /** Hands `frame` to the room as `from` sent it, then waits until the turn's commit and relay are done. */
@@ -48,7 +48,7 @@ export async function roomHarness(state: Uint8Array): Promise<RoomHarness> {
   await storage.createBoard('demo', 'Demo', state);
   const log = createLogger({ logLevel: 'silent', logFormat: 'json' });
   const persist = new PersistQueue(storage, log, 0);
-  const room = await BoardRoom.load('demo', parseDocName('demo')!, {
+  const room = await DocRoom.load('demo', parseDocName('demo')!, {
     storage,
     persist,
     log,

@@ -4,7 +4,7 @@
  * The guard (server/src/collab/guard) judges an update from its bytes, without applying it.
  * The oracle (test/helpers/guardOracle.ts) lets Yjs apply it to copies of the server doc
  * and judges what Yjs integrated, path by path. Both run on the same updates, the guard
- * exactly as BoardRoom runs it (resolveChanges, the client-id ownership check, then the
+ * exactly as DocRoom runs it (resolveChanges, the client-id ownership check, then the
  * rules), and must agree on allow versus refuse; an update the oracle cannot judge (Yjs
  * would keep some of it pending) must be refused by the guard.
  *
@@ -153,7 +153,7 @@ const explored = new Map<string, { count: number; sample: string }>();
 /** The generated case being run (recorded with what exploring finds). */
 let currentCase: unknown = null;
 
-// ------------------------------------------------------------------ the guard, as BoardRoom runs it
+// ------------------------------------------------------------------ the guard, as DocRoom runs it
 
 type GuardOutcome =
   | { readonly ok: true; readonly claims: Map<number, string> }
@@ -163,7 +163,7 @@ type GuardOutcome =
       readonly kind: 'unresolvable' | 'unjudgeable' | 'oversized' | 'malformed' | 'owner' | 'rule';
     };
 
-/** BoardRoom.guard, step for step: resolve, client-id ownership, then the rules. */
+/** DocRoom.guard, step for step: resolve, client-id ownership, then the rules. */
 function runGuard(
   doc: Y.Doc,
   who: Principal,

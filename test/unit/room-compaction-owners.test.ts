@@ -8,7 +8,7 @@ import * as Y from 'yjs';
 import { listPoints, pointText, type StakeholderId, type UserId } from '@parley/shared/model';
 import type { Principal } from '@parley/shared/permissions';
 import { parseDocName } from '@parley/shared/protocol';
-import { BoardRoom } from '../../server/src/collab/BoardRoom.ts';
+import { DocRoom } from '../../server/src/collab/DocRoom.ts';
 import { Connection } from '../../server/src/collab/Connection.ts';
 import { createLogger } from '../../server/src/logger.ts';
 import { buildDemoState } from '../../server/src/seed/createDemoBoard.ts';
@@ -24,7 +24,7 @@ function crashImage(from: string): string {
   return to;
 }
 
-describe('compaction and client-id owners (unit: BoardRoom with a real store)', () => {
+describe('compaction and client-id owners (unit: DocRoom with a real store)', () => {
   const cleanups: (() => Promise<void> | void)[] = [];
   afterEach(async () => {
     for (const c of cleanups.splice(0).reverse()) await c();
@@ -60,7 +60,7 @@ describe('compaction and client-id owners (unit: BoardRoom with a real store)', 
     cleanups.push(() => client.terminate());
     const socket = await accepted;
 
-    const room = await BoardRoom.load('demo', parseDocName('demo')!, {
+    const room = await DocRoom.load('demo', parseDocName('demo')!, {
       storage,
       persist,
       log,

@@ -9,7 +9,7 @@ import { listPoints, pointText, type StakeholderId, type UserId } from '@parley/
 import type { Principal } from '@parley/shared/permissions';
 import { CLOSE, MESSAGE, parseDocName } from '@parley/shared/protocol';
 import { createLogger } from '../../server/src/logger.ts';
-import { BoardRoom } from '../../server/src/collab/BoardRoom.ts';
+import { DocRoom } from '../../server/src/collab/DocRoom.ts';
 import { Connection } from '../../server/src/collab/Connection.ts';
 import { buildDemoState } from '../../server/src/seed/createDemoBoard.ts';
 import { encodeUpdate } from '../../server/src/collab/messageCodec.ts';
@@ -31,7 +31,7 @@ function editOf(doc: Y.Doc, edit: () => void): Uint8Array {
  * event-loop turn for certain (over the network they may or may not). Real sockets, a real
  * store: only the timing is taken out of the network's hands.
  */
-describe('a turn of edits (unit: server/src/collab/BoardRoom.ts)', () => {
+describe('a turn of edits (unit: server/src/collab/DocRoom.ts)', () => {
   const cleanups: (() => Promise<void> | void)[] = [];
   afterEach(async () => {
     for (const c of cleanups.splice(0).reverse()) await c();
@@ -43,7 +43,7 @@ describe('a turn of edits (unit: server/src/collab/BoardRoom.ts)', () => {
     await storage.createBoard('demo', 'Demo', buildDemoState());
     const log = createLogger({ logLevel: 'silent', logFormat: 'json' });
     const persist = new PersistQueue(storage, log, 0);
-    const room = await BoardRoom.load('demo', parseDocName('demo')!, {
+    const room = await DocRoom.load('demo', parseDocName('demo')!, {
       storage,
       persist,
       log,

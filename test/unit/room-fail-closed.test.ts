@@ -8,7 +8,7 @@ import * as Y from 'yjs';
 import { listPoints, pointText, type StakeholderId, type UserId } from '@parley/shared/model';
 import type { Principal } from '@parley/shared/permissions';
 import { CLOSE, MESSAGE, parseDocName } from '@parley/shared/protocol';
-import { BoardRoom } from '../../server/src/collab/BoardRoom.ts';
+import { DocRoom } from '../../server/src/collab/DocRoom.ts';
 import { Connection } from '../../server/src/collab/Connection.ts';
 import { createLogger } from '../../server/src/logger.ts';
 import { buildDemoState } from '../../server/src/seed/createDemoBoard.ts';
@@ -29,7 +29,7 @@ const editor: Principal = {
  * step 2 applied alone. A throwing `beforeTransaction` listener stands in for a Yjs failure
  * inside `Y.applyUpdate` / `Y.transact`.
  */
-describe('a room fails closed when applying throws (unit: BoardRoom with a real store)', () => {
+describe('a room fails closed when applying throws (unit: DocRoom with a real store)', () => {
   const cleanups: (() => Promise<void> | void)[] = [];
   afterEach(async () => {
     for (const c of cleanups.splice(0).reverse()) await c();
@@ -41,8 +41,8 @@ describe('a room fails closed when applying throws (unit: BoardRoom with a real 
     await storage.createBoard('demo', 'Demo', buildDemoState());
     const log = createLogger({ logLevel: 'silent', logFormat: 'json' });
     const persist = new PersistQueue(storage, log, 0);
-    const failures: BoardRoom[] = [];
-    const room = await BoardRoom.load('demo', parseDocName('demo')!, {
+    const failures: DocRoom[] = [];
+    const room = await DocRoom.load('demo', parseDocName('demo')!, {
       storage,
       persist,
       log,

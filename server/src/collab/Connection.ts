@@ -19,7 +19,7 @@ export interface ConnectionLimits {
 
 /**
  * One client's socket, as the room sees it. Transport details (ws readiness, close
- * reasons) stay here so BoardRoom deals only in messages.
+ * reasons) stay here so DocRoom deals only in messages.
  */
 export class Connection {
   /** Awareness client ids this connection has published, removed when it leaves. */

@@ -2,7 +2,7 @@ import type { Connection } from './Connection.ts';
 
 /**
  * The origin of a transaction that applies client edits: everything its commit
- * (BoardRoom.commitTransaction) needs to know about them, carried in the transaction
+ * (DocRoom.commitTransaction) needs to know about them, carried in the transaction
  * rather than in room fields set before `Y.applyUpdate` and read back after (Hocuspocus's
  * typed transaction origins do the same). The commit writes back `stored`.
  *

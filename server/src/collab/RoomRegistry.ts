@@ -5,7 +5,7 @@ import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { PersistQueue } from '../storage/PersistQueue.ts';
 import type { Storage } from '../storage/Storage.ts';
-import { BoardRoom } from './BoardRoom.ts';
+import { DocRoom } from './DocRoom.ts';
 import type { Connection } from './Connection.ts';
 import { TrashPurger, type PurgeSet } from './TrashPurger.ts';
 
@@ -28,12 +28,12 @@ export interface RegistryOptions {
  * only when it has no connections and none of its updates are still waiting for the store.
  */
 export class RoomRegistry {
-  private readonly rooms = new Map<string, Promise<BoardRoom>>();
+  private readonly rooms = new Map<string, Promise<DocRoom>>();
   private readonly idleTimers = new Map<string, NodeJS.Timeout>();
   /**
    * Whether each board with a loaded room (or changed here since) is archived: read from
    * the store when its first room loads, kept in sync by setArchived. Every room of the
-   * board asks it on every update (BoardRoom's guard).
+   * board asks it on every update (DocRoom's guard).
    */
   private readonly archived = new Map<string, boolean>();
   /** Boards being deleted: none of their docs may load (see closeBoard). */
@@ -46,7 +46,7 @@ export class RoomRegistry {
   }
 
   /** Resolves the loaded room; rejects with UnknownDocError if no such board exists. */
-  async open(docName: string): Promise<BoardRoom> {
+  async open(docName: string): Promise<DocRoom> {
     const boardId = parseDocName(docName)?.boardId;
     if (boardId !== undefined && this.closing.has(boardId)) throw new UnknownDocError(`board "${boardId}" is deleted`);
     this.cancelIdle(docName);
@@ -64,7 +64,7 @@ export class RoomRegistry {
     return room;
   }
 
-  async join(docName: string, conn: Connection): Promise<BoardRoom> {
+  async join(docName: string, conn: Connection): Promise<DocRoom> {
     for (;;) {
       const room = await this.open(docName);
       // An idle unload may have won the race between load and join; load afresh.
@@ -75,7 +75,7 @@ export class RoomRegistry {
     }
   }
 
-  leave(room: BoardRoom, conn: Connection): void {
+  leave(room: DocRoom, conn: Connection): void {
     room.removeConnection(conn);
     if (room.connectionCount === 0) this.scheduleIdle(room);
   }
@@ -114,7 +114,7 @@ export class RoomRegistry {
   /**
    * A change the server makes to a board's doc itself (an owner's rename): applied in one
    * transaction on the loaded room, which stores and relays it like any other
-   * (BoardRoom.onTransaction) and keeps the title catalogue in step. Resolves once stored.
+   * (DocRoom.onTransaction) and keeps the title catalogue in step. Resolves once stored.
    */
   async editBoard(boardId: string, edit: (doc: Y.Doc) => void): Promise<void> {
     const room = await this.open(boardId);
@@ -144,7 +144,7 @@ export class RoomRegistry {
         }
         const rooms = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
         for (const room of rooms) {
-          // A closed connection's later frames are ignored (BoardRoom.handleMessage).
+          // A closed connection's later frames are ignored (DocRoom.handleMessage).
           for (const conn of room.allConnections()) conn.close(CLOSE.unknownBoard, reason);
           room.settle();
         }
@@ -165,10 +165,10 @@ export class RoomRegistry {
   }
 
   /**
-   * A failed room (BoardRoom.fail) is dropped at once; the next connection loads the doc
+   * A failed room (DocRoom.fail) is dropped at once; the next connection loads the doc
    * afresh once the store holds everything the room queued before it failed.
    */
-  private forget(room: BoardRoom): void {
+  private forget(room: DocRoom): void {
     void this.rooms.get(room.docName)?.then((current) => {
       if (current !== room) return;
       this.cancelIdle(room.docName);
@@ -184,7 +184,7 @@ export class RoomRegistry {
 
   private readonly reloadBarriers = new Map<string, Promise<void>>();
 
-  private async load(docName: string): Promise<BoardRoom> {
+  private async load(docName: string): Promise<DocRoom> {
     const barrier = this.reloadBarriers.get(docName);
     if (barrier) {
       await barrier;
@@ -196,7 +196,7 @@ export class RoomRegistry {
     if (!board) throw new UnknownDocError(`no board "${parsed.boardId}"`);
     // Set by setArchived meanwhile, or by an earlier room of the board: that value is newer.
     if (!this.archived.has(parsed.boardId)) this.archived.set(parsed.boardId, board.archived);
-    let boardDoc: BoardRoom['doc'] | undefined;
+    let boardDoc: DocRoom['doc'] | undefined;
     if (parsed.kind === 'private') {
       // A private-notes doc exists for every stakeholder of an existing board, and only then.
       const boardRoom = await this.open(parsed.boardId);
@@ -206,7 +206,7 @@ export class RoomRegistry {
       boardDoc = boardRoom.doc;
     }
     const started = performance.now();
-    const room = await BoardRoom.load(docName, parsed, {
+    const room = await DocRoom.load(docName, parsed, {
       storage: this.opts.storage,
       persist: this.opts.persist,
       log: this.opts.log,
@@ -234,7 +234,7 @@ export class RoomRegistry {
    * the points' notes in every stakeholder's notes doc. An archived board is read-only for
    * the server too; its deleted points wait.
    */
-  private async purge(room: BoardRoom, what: PurgeSet): Promise<void> {
+  private async purge(room: DocRoom, what: PurgeSet): Promise<void> {
     const boardId = room.name.boardId;
     if (room.isDestroyed || this.isArchived(boardId) || this.closing.has(boardId)) return;
     room.doc.transact(
@@ -269,7 +269,7 @@ export class RoomRegistry {
     }
   }
 
-  private scheduleIdle(room: BoardRoom): void {
+  private scheduleIdle(room: DocRoom): void {
     this.cancelIdle(room.docName);
     const timer = setTimeout(() => {
       this.idleTimers.delete(room.docName);
@@ -279,7 +279,7 @@ export class RoomRegistry {
     this.idleTimers.set(room.docName, timer);
   }
 
-  private async unloadIfIdle(room: BoardRoom): Promise<void> {
+  private async unloadIfIdle(room: DocRoom): Promise<void> {
     room.settle();
     if (this.opts.persist.hasPendingFor(room.docName)) {
       try {

@@ -1,5 +1,5 @@
 import { orphansOf, trashedPoints, type ThreadId } from '@parley/shared/model';
-import type { BoardRoom } from './BoardRoom.ts';
+import type { DocRoom } from './DocRoom.ts';
 
 /** What a purge removes for good. */
 export interface PurgeSet {
@@ -13,7 +13,7 @@ export interface PurgeSet {
 export interface TrashPurgerOptions {
   /** How long a deleted point stays restorable, counted from when this server first saw it deleted. */
   readonly purgeAfterMs: number;
-  readonly purge: (room: BoardRoom, what: PurgeSet) => Promise<void>;
+  readonly purge: (room: DocRoom, what: PurgeSet) => Promise<void>;
   readonly onError: (err: unknown) => void;
   readonly now?: () => number;
 }
@@ -32,7 +32,7 @@ export class TrashPurger {
   private running = false;
 
   constructor(
-    private readonly room: BoardRoom,
+    private readonly room: DocRoom,
     private readonly opts: TrashPurgerOptions,
   ) {
     const every = Math.min(30_000, Math.max(50, Math.floor(opts.purgeAfterMs / 4)));

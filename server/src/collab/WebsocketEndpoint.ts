@@ -6,7 +6,7 @@ import { CLOSE, YJS_PATH_PREFIX, parseDocName } from '@parley/shared/protocol';
 import { AuthError, type AccessChange, type AccessControl, type BoardAccess } from '../auth/AccessControl.ts';
 import type { OriginPolicy } from '../http/originPolicy.ts';
 import type { Logger } from '../logger.ts';
-import type { BoardRoom } from './BoardRoom.ts';
+import type { DocRoom } from './DocRoom.ts';
 import { Connection } from './Connection.ts';
 import { TokenBucket } from './TokenBucket.ts';
 
@@ -130,7 +130,7 @@ export class WebsocketEndpoint {
     // here, bounded in bytes and time, and are handled in order once it is.
     const queued: Uint8Array[] = [];
     let queuedBytes = 0;
-    let room: BoardRoom | null = null;
+    let room: DocRoom | null = null;
     let closed = false;
     const authTimer = setTimeout(() => {
       if (!room) {

@@ -37,16 +37,17 @@ export interface RoomDeps {
    * Told when the room can no longer vouch for its doc (an applied update could not be
    * stored): the room has closed every connection and must be loaded afresh from the store.
    */
-  readonly onFailure?: (room: BoardRoom) => void;
+  readonly onFailure?: (room: DocRoom) => void;
   /** Whether the board is archived now (RoomRegistry keeps it): then nobody may write. */
   readonly isArchived?: () => boolean;
 }
 
 /**
- * One loaded document and the connections editing it. Transport-independent: it receives
- * decoded-or-not frames from connections and sends frames back; it never touches sockets.
+ * One loaded document (a board, or a stakeholder's private notes) and the connections
+ * editing it. Transport-independent: it receives decoded-or-not frames from connections
+ * and sends frames back; it never touches sockets.
  */
-export class BoardRoom {
+export class DocRoom {
   readonly doc = new Y.Doc({ gc: true });
   private readonly connections = new Set<Connection>();
   /** The board doc's catalogue entry (title, stakeholder names); none for notes docs. */
@@ -89,8 +90,8 @@ export class BoardRoom {
    * Loads the stored log before any client is attached, so the first sync reply already
    * holds the whole board (RoomLog.replayInto: in slices, the event loop free between).
    */
-  static async load(docName: string, name: DocName, deps: RoomDeps): Promise<BoardRoom> {
-    const room = new BoardRoom(docName, name, deps);
+  static async load(docName: string, name: DocName, deps: RoomDeps): Promise<DocRoom> {
+    const room = new DocRoom(docName, name, deps);
     room.doc.off('afterTransactionCleanup', room.onTransaction);
     try {
       await room.log.replayInto(room.doc);
