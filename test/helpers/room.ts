@@ -1,14 +1,12 @@
 /**
  * A board room on its own (unit tests): the server's DocRoom loaded from a real SQLite
- * store in a temp dir, with connections on real sockets, fed frames directly. Updates go
+ * store in a temp dir, with connections on in-memory sockets, fed frames directly. Updates go
  * through exactly the path the server takes (decode, guard, apply, store, relay), so a
  * test can watch what a refused update does to the room's doc, the store and the relay.
  */
 import fs from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import WebSocket, { WebSocketServer } from 'ws';
 import * as Y from 'yjs';
 import type { Principal } from '@parley/shared/permissions';
 import { MESSAGE, SYNC, parseDocName } from '@parley/shared/protocol';
@@ -18,15 +16,16 @@ import { encodeUpdate } from '../../server/src/collab/messageCodec.ts';
 import { createLogger } from '../../server/src/logger.ts';
 import { PersistQueue } from '../../server/src/storage/PersistQueue.ts';
 import { SqliteStorage } from '../../server/src/storage/SqliteStorage.ts';
+import { MemorySocket } from './memorySocket.ts';
 
 /** An update frame as a client sends it (the server's own encoder: the same bytes). */
 export const syncUpdateFrame = encodeUpdate;
 
 export interface RoomConnection {
   readonly conn: Connection;
-  /** Frames the server sent this connection (recorded server-side, as it sends them). */
+  /** Frames the server sent this connection, in order. */
   readonly sent: Uint8Array[];
-  /** Resolves with the close code and reason the client received. */
+  /** Resolves with the close code and reason the server closed it with. */
   readonly closed: Promise<{ code: number; reason: string }>;
 }
 
@@ -55,12 +54,6 @@ export async function roomHarness(state: Uint8Array): Promise<RoomHarness> {
     compactThreshold: 500,
     relayFramesPerSecond: 0,
   });
-  const wss = new WebSocketServer({ port: 0 });
-  const accepted: WebSocket[] = [];
-  wss.on('connection', (s) => accepted.push(s));
-  const port = (wss.address() as AddressInfo).port;
-  const clients: WebSocket[] = [];
-
   const settle = async () => {
     await persist.flush();
     // The relay flushes on the tick after the commit; let it, and the acks, go out.
@@ -70,32 +63,15 @@ export async function roomHarness(state: Uint8Array): Promise<RoomHarness> {
   return {
     room,
     async connect(principal) {
-      const client = new WebSocket(`ws://127.0.0.1:${port}`);
-      clients.push(client);
-      const closed = new Promise<{ code: number; reason: string }>((resolve) =>
-        client.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
-      );
-      await new Promise((resolve) => client.once('open', resolve));
-      while (accepted.length === 0) await new Promise((r) => setTimeout(r, 2));
-      const conn = new Connection(principal.userId, accepted.shift()!, '127.0.0.1', {
+      const socket = new MemorySocket();
+      const conn = new Connection(principal.userId, socket, '127.0.0.1', {
         messagesPerSecond: 1000,
         messageBurst: 1000,
       });
-      const sent: Uint8Array[] = [];
-      const send = conn.send.bind(conn);
-      conn.send = (frame: Uint8Array) => {
-        sent.push(frame);
-        send(frame);
-      };
-      const sendFrames = conn.sendFrames.bind(conn);
-      conn.sendFrames = (frames) => {
-        for (const f of frames) sent.push(f.payload);
-        sendFrames(frames);
-      };
       conn.access = { principal, sessionId: null };
       conn.initialSyncDone = true;
       room.addConnection(conn);
-      return { conn, sent, closed };
+      return { conn, sent: socket.sent, closed: socket.closed };
     },
     async deliver(from, frame) {
       room.handleMessage(from.conn, frame);
@@ -105,11 +81,9 @@ export async function roomHarness(state: Uint8Array): Promise<RoomHarness> {
       return (await storage.loadLog('demo')).updates;
     },
     async close() {
-      for (const c of clients) c.terminate();
       room.destroy();
       await persist.close();
       await storage.close();
-      await new Promise((resolve) => wss.close(resolve));
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

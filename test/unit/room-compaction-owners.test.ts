@@ -10,6 +10,7 @@ import type { Principal } from '@parley/shared/permissions';
 import { parseDocName } from '@parley/shared/protocol';
 import { DocRoom } from '../../server/src/collab/DocRoom.ts';
 import { Connection } from '../../server/src/collab/Connection.ts';
+import { wsRoomSocket } from '../../server/src/collab/RoomSocket.ts';
 import { createLogger } from '../../server/src/logger.ts';
 import { buildDemoState } from '../../server/src/seed/createDemoBoard.ts';
 import { encodeUpdate } from '../../server/src/collab/messageCodec.ts';
@@ -74,7 +75,10 @@ describe('compaction and client-id owners (unit: DocRoom with a real store)', ()
       role: 'editor',
       stakeholderId: 'us' as StakeholderId,
     };
-    const conn = new Connection('c1', socket, '127.0.0.1', { messagesPerSecond: 1000, messageBurst: 1000 });
+    const conn = new Connection('c1', wsRoomSocket(socket), '127.0.0.1', {
+      messagesPerSecond: 1000,
+      messageBurst: 1000,
+    });
     conn.access = { principal: writer, sessionId: null };
     conn.initialSyncDone = true;
     room.addConnection(conn);

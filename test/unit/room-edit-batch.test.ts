@@ -11,6 +11,7 @@ import { CLOSE, MESSAGE, parseDocName } from '@parley/shared/protocol';
 import { createLogger } from '../../server/src/logger.ts';
 import { DocRoom } from '../../server/src/collab/DocRoom.ts';
 import { Connection } from '../../server/src/collab/Connection.ts';
+import { wsRoomSocket } from '../../server/src/collab/RoomSocket.ts';
 import { buildDemoState } from '../../server/src/seed/createDemoBoard.ts';
 import { encodeUpdate } from '../../server/src/collab/messageCodec.ts';
 import { PersistQueue } from '../../server/src/storage/PersistQueue.ts';
@@ -67,7 +68,7 @@ describe('a turn of edits (unit: server/src/collab/DocRoom.ts)', () => {
       const client = new WebSocket(`ws://127.0.0.1:${port}`);
       await new Promise((resolve) => client.once('open', resolve));
       while (accepted.length === 0) await new Promise((r) => setTimeout(r, 5));
-      const conn = new Connection(principal.userId, accepted.shift()!, '127.0.0.1', {
+      const conn = new Connection(principal.userId, wsRoomSocket(accepted.shift()!), '127.0.0.1', {
         messagesPerSecond: 1000,
         messageBurst: 1000,
       });

@@ -10,6 +10,7 @@ import type { Principal } from '@parley/shared/permissions';
 import { CLOSE, MESSAGE, parseDocName } from '@parley/shared/protocol';
 import { DocRoom } from '../../server/src/collab/DocRoom.ts';
 import { Connection } from '../../server/src/collab/Connection.ts';
+import { wsRoomSocket } from '../../server/src/collab/RoomSocket.ts';
 import { createLogger } from '../../server/src/logger.ts';
 import { buildDemoState } from '../../server/src/seed/createDemoBoard.ts';
 import { encodeSyncStep2, encodeUpdate } from '../../server/src/collab/messageCodec.ts';
@@ -65,7 +66,7 @@ describe('a room fails closed when applying throws (unit: DocRoom with a real st
       const client = new WebSocket(`ws://127.0.0.1:${port}`);
       await new Promise((resolve) => client.once('open', resolve));
       while (accepted.length === 0) await new Promise((r) => setTimeout(r, 5));
-      const conn = new Connection(`c${Math.random()}`, accepted.shift()!, '127.0.0.1', {
+      const conn = new Connection(`c${Math.random()}`, wsRoomSocket(accepted.shift()!), '127.0.0.1', {
         messagesPerSecond: 1000,
         messageBurst: 1000,
       });

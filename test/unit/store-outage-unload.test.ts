@@ -7,6 +7,7 @@ import WebSocket, { WebSocketServer } from 'ws';
 import * as Y from 'yjs';
 import { listPoints, pointText, type StakeholderId, type UserId } from '@parley/shared/model';
 import { Connection } from '../../server/src/collab/Connection.ts';
+import { wsRoomSocket } from '../../server/src/collab/RoomSocket.ts';
 import { RoomRegistry } from '../../server/src/collab/RoomRegistry.ts';
 import { createLogger } from '../../server/src/logger.ts';
 import { buildDemoState } from '../../server/src/seed/createDemoBoard.ts';
@@ -50,7 +51,10 @@ describe('unloading and shutdown while the store fails (unit: RoomRegistry with 
     const accepted = new Promise<WebSocket>((resolve) => wss.once('connection', resolve));
     const client = new WebSocket(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}`);
     cleanups.push(() => client.terminate());
-    const conn = new Connection('c1', await accepted, '127.0.0.1', { messagesPerSecond: 1000, messageBurst: 1000 });
+    const conn = new Connection('c1', wsRoomSocket(await accepted), '127.0.0.1', {
+      messagesPerSecond: 1000,
+      messageBurst: 1000,
+    });
     conn.access = {
       principal: { userId: 'u-e' as UserId, name: 'E', role: 'editor', stakeholderId: 'us' as StakeholderId },
       sessionId: null,

@@ -1,8 +1,7 @@
-import type { Socket } from 'node:net';
-import WebSocket from 'ws';
 import { CLOSE, CLOSE_REASON, type CloseCode } from '@parley/shared/protocol';
 import type { BoardAccess } from '../auth/AccessControl.ts';
 import { TokenBucket } from './TokenBucket.ts';
+import type { RoomSocket } from './RoomSocket.ts';
 import type { WireFrame } from './wsFrame.ts';
 
 /** Updates held back (sent before the client's first sync step 2) per connection, by count and bytes. */
@@ -62,36 +61,29 @@ export class Connection {
 
   constructor(
     readonly id: string,
-    private readonly socket: WebSocket,
+    private readonly socket: RoomSocket,
     readonly remoteAddress: string,
     limits: ConnectionLimits,
     /** Shared by every connection from the same address. */
     private readonly addressBudget?: TokenBucket,
-    /**
-     * The TCP socket under `socket`, as the HTTP upgrade handed it over (`req.socket`):
-     * `ws` writes each message to it whole and at once (no compression, no Blobs here), so
-     * frames framed beforehand can go in between its own. Without it, frames go through
-     * `ws` one by one.
-     */
-    private readonly tcp?: Socket,
   ) {
     this.messageBudget = new TokenBucket(limits.messagesPerSecond, limits.messageBurst);
     this.syncBudget = limits.syncRequests
       ? new TokenBucket(limits.syncRequests.perSecond, limits.syncRequests.burst)
       : null;
     this.maxBufferedBytes = limits.maxBufferedBytes ?? Infinity;
-    socket.on('pong', () => {
+    socket.onPong(() => {
       this.alive = true;
     });
   }
 
   get isOpen(): boolean {
-    return this.socket.readyState === WebSocket.OPEN;
+    return this.socket.isOpen;
   }
 
   send(data: Uint8Array): void {
     if (!this.isOpen || this.fellBehind()) return;
-    this.socket.send(data, { binary: true });
+    this.socket.send(data);
   }
 
   /**
@@ -102,19 +94,7 @@ export class Connection {
    */
   sendFrames(frames: readonly WireFrame[]): void {
     if (!this.isOpen || this.fellBehind()) return;
-    const raw = this.tcp;
-    if (!raw) {
-      for (const frame of frames) this.socket.send(frame.payload, { binary: true });
-    } else if (frames.length === 1) {
-      raw.write(frames[0]!.framed);
-    } else {
-      raw.cork();
-      try {
-        for (const frame of frames) raw.write(frame.framed);
-      } finally {
-        raw.uncork();
-      }
-    }
+    this.socket.sendFrames(frames);
   }
 
   /**
@@ -142,7 +122,7 @@ export class Connection {
   }
 
   close(code: CloseCode, detail?: string): void {
-    if (this.socket.readyState === WebSocket.CLOSED || this.socket.readyState === WebSocket.CLOSING) return;
+    if (this.socket.isClosed) return;
     this.socket.close(code, truncateUtf8(detail ? `${CLOSE_REASON[code]}: ${detail}` : CLOSE_REASON[code], 123));
   }
 

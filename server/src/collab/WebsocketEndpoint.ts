@@ -9,6 +9,7 @@ import type { Logger } from '../logger.ts';
 import type { DocRoom } from './DocRoom.ts';
 import { Connection } from './Connection.ts';
 import { TokenBucket } from './TokenBucket.ts';
+import { wsRoomSocket } from './RoomSocket.ts';
 
 /** An address may send this many times one connection's message budget. */
 const IP_BUDGET_FACTOR = 10;
@@ -100,7 +101,7 @@ export class WebsocketEndpoint {
     }
     const conn = new Connection(
       `c${this.nextId++}`,
-      ws,
+      wsRoomSocket(ws, req.socket),
       ip,
       {
         messagesPerSecond: this.opts.messagesPerSecond,
@@ -109,7 +110,6 @@ export class WebsocketEndpoint {
         maxBufferedBytes: this.opts.maxBufferedBytes,
       },
       ipBudget,
-      req.socket,
     );
     const docName = rawPath.slice(YJS_PATH_PREFIX.length + 1);
     const log = this.opts.log.child({ conn: conn.id, docName: docName.slice(0, 80) });
