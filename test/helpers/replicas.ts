@@ -1,9 +1,8 @@
 import * as decoding from 'lib0/decoding';
-import * as encoding from 'lib0/encoding';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
-import { MESSAGE, YJS_PATH_PREFIX } from '@parley/shared/protocol';
+import { MESSAGE, YJS_PATH_PREFIX, subscribeSavedFrame } from '@parley/shared/protocol';
 
 /**
  * Helpers for the reliability tests (CONV*, CRASH*): stock y-websocket providers on a
@@ -172,16 +171,12 @@ export function savedLedger(provider: WebsocketProvider, labelsOf: (update: Uint
     if (status === 'connecting') attach();
     if (status === 'connected') {
       attach();
-      const e = encoding.createEncoder();
-      encoding.writeVarUint(e, MESSAGE.subscribeSaved);
-      provider.ws?.send(encoding.toUint8Array(e));
+      provider.ws?.send(subscribeSavedFrame());
     }
   });
   attach();
   if (provider.wsconnected) {
-    const e = encoding.createEncoder();
-    encoding.writeVarUint(e, MESSAGE.subscribeSaved);
-    provider.ws?.send(encoding.toUint8Array(e));
+    provider.ws?.send(subscribeSavedFrame());
   }
   // The stock provider ignores frames from sockets it has let go of, so an ack always
   // belongs to the provider's current socket.

@@ -1,6 +1,5 @@
 import * as decoding from 'lib0/decoding';
-import * as encoding from 'lib0/encoding';
-import { MESSAGE } from '@parley/shared/protocol';
+import { MESSAGE, subscribeSavedFrame } from '@parley/shared/protocol';
 import type { StockClient } from './clients.ts';
 
 /**
@@ -14,9 +13,7 @@ export function trackSaved(client: StockClient): { readonly count: () => number 
     latest = decoding.readVarUint(decoder);
   };
   const subscribe = () => {
-    const e = encoding.createEncoder();
-    encoding.writeVarUint(e, MESSAGE.subscribeSaved);
-    provider.ws?.send(encoding.toUint8Array(e));
+    provider.ws?.send(subscribeSavedFrame());
   };
   provider.on('status', ({ status }: { status: string }) => {
     if (status === 'connected') {
@@ -69,9 +66,7 @@ export function savedLog(client: StockClient): {
   provider.on('status', ({ status }: { status: string }) => {
     if (status !== 'connected' || subscribed) return;
     subscribed = true;
-    const e = encoding.createEncoder();
-    encoding.writeVarUint(e, MESSAGE.subscribeSaved);
-    send(encoding.toUint8Array(e));
+    send(subscribeSavedFrame());
   });
   return { acks, sentAt };
 }

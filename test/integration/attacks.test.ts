@@ -5,7 +5,6 @@
  * edit that travels the same commit-then-relay path), and at the end, after a restart on
  * the same data dir, that nothing was stored.
  */
-import * as encoding from 'lib0/encoding';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import {
@@ -21,7 +20,7 @@ import {
   type ThreadId,
   type UserId,
 } from '@parley/shared/model';
-import { CLOSE, MESSAGE } from '@parley/shared/protocol';
+import { CLOSE, MESSAGE, subscribeSavedFrame } from '@parley/shared/protocol';
 import { connectClient, waitFor, type StockClient } from '../helpers/clients.ts';
 import { decodeRaw, deepValueUpdate, encodeRaw, manyGcUpdate, mapEntry } from '../helpers/rawUpdates.ts';
 import { trackSaved } from '../helpers/savedAcks.ts';
@@ -30,12 +29,6 @@ import { openRaw, tokenFor, updateFrame, within, type OpenRaw } from '../helpers
 
 const S = 'ukraine' as StakeholderId;
 const T = 'russia' as StakeholderId;
-
-function subscribeSavedFrame(): Uint8Array {
-  const e = encoding.createEncoder();
-  encoding.writeVarUint(e, MESSAGE.subscribeSaved);
-  return encoding.toUint8Array(e);
-}
 
 describe('hostile updates (integration: real server, raw clients)', () => {
   let server: RunningServer;

@@ -5,11 +5,10 @@
  * PARLEY_FAULT_PRECOMMIT_MARKER (server/src/collab/faults.ts), as a hostile value that
  * broke the server's own encode once did.
  */
-import * as encoding from 'lib0/encoding';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as Y from 'yjs';
 import { ROOT, listPoints, pointText, type PointId } from '@parley/shared/model';
-import { CLOSE, MESSAGE } from '@parley/shared/protocol';
+import { CLOSE, MESSAGE, subscribeSavedFrame } from '@parley/shared/protocol';
 import { connectClient, waitFor, type StockClient } from '../helpers/clients.ts';
 import { fetchMetric } from '../helpers/metrics.ts';
 import { trackSaved } from '../helpers/savedAcks.ts';
@@ -59,9 +58,7 @@ describe('fail-closed saves (integration: real server, injected pre-commit fault
     const raw = openRaw(`${server.wsUrl}/yjs/demo?token=${token}`);
     await raw.opened;
     await waitFor(() => raw.frames.length > 0, 'the raw client to join');
-    const subscribe = encoding.createEncoder();
-    encoding.writeVarUint(subscribe, MESSAGE.subscribeSaved);
-    raw.ws.send(encoding.toUint8Array(subscribe));
+    raw.ws.send(subscribeSavedFrame());
     const update = updateOf(watcher.doc, (doc) => body(doc).insert(0, `${MARKER} `));
     raw.ws.send(updateFrame(update));
     expect((await within(raw.closed, 10_000, 'the faulty connection to close')).code).toBe(CLOSE.internalError);

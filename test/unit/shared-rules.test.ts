@@ -1,3 +1,4 @@
+import * as encoding from 'lib0/encoding';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import {
@@ -22,7 +23,13 @@ import {
   stakeholderMismatch,
   type Principal,
 } from '@parley/shared/permissions';
-import { ID_CHARACTERS, INVALID_BOARD_ID_MESSAGE, awarenessUserFor } from '@parley/shared/protocol';
+import {
+  ID_CHARACTERS,
+  INVALID_BOARD_ID_MESSAGE,
+  MESSAGE,
+  awarenessUserFor,
+  subscribeSavedFrame,
+} from '@parley/shared/protocol';
 import { checkBoardChanges } from '../../server/src/collab/guard/boardRules.ts';
 import { planShapeError } from '../../server/src/collab/guard/planSchema.ts';
 
@@ -93,7 +100,11 @@ describe('rules defined once in shared/ (unit: shared/src/model/colors.ts, permi
     }
   });
 
-  it('RULES4: the board-id message and the id limits come from one place: entry ids are short and never hold ":"', () => {
+  it('RULES4: the board-id message, the id limits and the subscribeSaved frame come from one place: entry ids are short and never hold ":"; the frame is its type as one varUint', () => {
+    const e = encoding.createEncoder();
+    encoding.writeVarUint(e, MESSAGE.subscribeSaved);
+    expect(subscribeSavedFrame()).toEqual(encoding.toUint8Array(e));
+
     expect(INVALID_BOARD_ID_MESSAGE).toBe(`Board ids are ${ID_CHARACTERS}`);
     expect(INVALID_BOARD_ID_MESSAGE).toBe('Board ids are lowercase letters, digits and dashes');
     expect(ENTRY_ID_PATTERN.test('p_' + 'a'.repeat(LIMITS.entryIdLength - 2))).toBe(true);

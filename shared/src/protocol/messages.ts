@@ -19,6 +19,11 @@ export const MESSAGE = {
 } as const;
 export type MessageType = (typeof MESSAGE)[keyof typeof MESSAGE];
 
+/** The `subscribeSaved` frame: its type as one varUint (101 < 128, so one byte), no payload. */
+export function subscribeSavedFrame(): Uint8Array {
+  return new Uint8Array([MESSAGE.subscribeSaved]);
+}
+
 /** Sub-types inside a sync message (y-protocols/sync). */
 export const SYNC = {
   step1: 0,

@@ -1,12 +1,12 @@
 import * as decoding from 'lib0/decoding';
 import type { WebsocketProvider } from 'y-websocket';
 import type * as Y from 'yjs';
-import { MESSAGE, SYNC } from '@parley/shared/protocol';
+import { MESSAGE, SYNC, subscribeSavedFrame } from '@parley/shared/protocol';
 import { isRecord, readJson, removeKey, writeJson } from '../util/storage.ts';
 import { unsavedKey } from './offline-data.ts';
 
-/** `subscribeSaved`: one varUint, no payload (docs/PROTOCOL.md). */
-const SUBSCRIBE_SAVED_FRAME = new Uint8Array([MESSAGE.subscribeSaved]);
+/** `subscribeSaved` (docs/PROTOCOL.md), sent as the first frame of every socket. */
+const SUBSCRIBE_SAVED_FRAME = subscribeSavedFrame();
 
 interface UnsavedEntry {
   /** Local changes this tab made that the server has not confirmed as stored. */
