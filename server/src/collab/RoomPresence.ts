@@ -1,6 +1,6 @@
 import * as awarenessProtocol from 'y-protocols/awareness';
 import type * as Y from 'yjs';
-import type { AwarenessUser } from '@parley/shared/protocol';
+import { awarenessUserFor, type AwarenessUser } from '@parley/shared/protocol';
 import { ROOT, STAKEHOLDER } from '@parley/shared/model';
 import type { Principal } from '@parley/shared/permissions';
 import { pinAwarenessUpdate } from './awarenessPinning.ts';
@@ -78,18 +78,9 @@ export class RoomPresence {
 
   /** The identity the server shows for a principal in presence and remote cursors. */
   private pinnedUser(principal: Principal): AwarenessUser {
-    const stakeholders = this.boardDoc.getMap<Y.Map<unknown>>(ROOT.stakeholders);
     const sid = principal.stakeholderId ?? '';
-    const color = stakeholders.get(sid)?.get(STAKEHOLDER.color);
-    const hex = typeof color === 'string' && /^#[0-9a-f]{6}$/i.test(color) ? color : '#64748b';
-    return {
-      id: principal.userId,
-      name: principal.name,
-      color: hex,
-      colorLight: `${hex}33`,
-      stakeholderId: sid,
-      role: principal.role,
-    };
+    const stakeholder = this.boardDoc.getMap<Y.Map<unknown>>(ROOT.stakeholders).get(sid);
+    return awarenessUserFor(principal, stakeholder?.get(STAKEHOLDER.color));
   }
 
   private readonly onUpdate = (
