@@ -8,28 +8,19 @@ import type { WireFrame } from '../../server/src/collab/wsFrame.ts';
 /** What one connection was sent, write by write. */
 type Write = { kind: 'alone' | 'together'; frames: string[] };
 
-/** The relay's side of a Connection: it sends frames and hands over an owed ack. */
+/** The relay's side of a Connection: it asked for saved acks and is sent frames. */
 function fakeConnection(name: string) {
   const writes: Write[] = [];
-  let owed = 0;
   const label = (frame: Uint8Array) => (frame[0] === 100 ? `ack ${frame[1]}` : 'update');
   const conn = {
     name,
     writes,
-    owe(count: number) {
-      owed = count;
-    },
+    wantsSavedAcks: true,
     send(frame: Uint8Array) {
       writes.push({ kind: 'alone', frames: [label(frame)] });
     },
     sendFrames(frames: WireFrame[]) {
       writes.push({ kind: frames.length > 1 ? 'together' : 'alone', frames: frames.map((f) => label(f.payload)) });
-    },
-    takeAck(): Uint8Array | null {
-      if (owed === 0) return null;
-      const ack = Uint8Array.of(100, owed);
-      owed = 0;
-      return ack;
     },
   };
   return conn;
@@ -71,10 +62,10 @@ describe('saved acks ride the relay', () => {
     const second = edit(doc, 'two ');
     relay.add(second.update, second.span, asConn(a), Promise.resolve());
     await new Promise((resolve) => setImmediate(resolve));
-    a.owe(2);
-    relay.ackDue(asConn(a));
-    b.owe(1);
-    relay.ackDue(asConn(b));
+    // a's two messages and b's one are stored: their acks become due while the flush waits.
+    relay.trackSaved(asConn(a), Promise.resolve());
+    relay.trackSaved(asConn(a), Promise.resolve());
+    relay.trackSaved(asConn(b), Promise.resolve());
     // Nothing is written until the window ends: the acks wait for the frame.
     expect(a.writes).toEqual([]);
     expect(b.writes).toEqual([]);
@@ -85,28 +76,22 @@ describe('saved acks ride the relay', () => {
     expect(a.writes).toEqual([{ kind: 'alone', frames: ['ack 2'] }]);
 
     // The window has passed, so the next commit flushes at once; an ack that the same
-    // commit makes due a few promise steps later (as a connection's ack chain does) still
-    // rides that flush.
+    // commit makes due a few promise steps later (a connection's ack chain) still rides
+    // that flush.
     await settle();
     for (const x of [a, b, c]) x.writes.length = 0;
     const third = edit(doc, 'three ');
     const stored = Promise.resolve();
     relay.add(third.update, third.span, asConn(b), stored);
-    void stored
-      .then(() => Promise.resolve())
-      .then(() => {
-        c.owe(4);
-        relay.ackDue(asConn(c));
-      });
+    relay.trackSaved(asConn(c), stored);
     await settle();
-    expect(c.writes).toEqual([{ kind: 'together', frames: ['ack 4', 'update'] }]);
+    expect(c.writes).toEqual([{ kind: 'together', frames: ['ack 1', 'update'] }]);
     expect(a.writes).toEqual([{ kind: 'alone', frames: ['update'] }]);
 
-    // No flush pending: the ack goes out alone, right after the current microtasks.
-    c.owe(3);
-    relay.ackDue(asConn(c));
-    await Promise.resolve();
-    expect(c.writes.at(-1)).toEqual({ kind: 'alone', frames: ['ack 3'] });
+    // No flush pending: the ack goes out alone, once its store promise has resolved.
+    relay.trackSaved(asConn(c), Promise.resolve());
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(c.writes.at(-1)).toEqual({ kind: 'alone', frames: ['ack 2'] });
     relay.close();
     doc.destroy();
   });

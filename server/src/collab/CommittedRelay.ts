@@ -2,6 +2,7 @@ import * as Y from 'yjs';
 import type { Connection } from './Connection.ts';
 import { encodeSpans, type TransactionSpan } from './transactionSpans.ts';
 import { encodeSyncStep2, encodeUpdate } from './messageCodec.ts';
+import { SavedAcks } from './SavedAcks.ts';
 import { wireFrame } from './wsFrame.ts';
 
 /** However crowded the room, an edit waits at most this long for its fan-out (one frame at 60 Hz). */
@@ -39,8 +40,8 @@ export class CommittedRelay {
   private flushTimer: NodeJS.Timeout | null = null;
   private lastFlushAt = Number.NEGATIVE_INFINITY;
   private readonly waitingJoiners: { conn: Connection; stateVector: Uint8Array }[] = [];
-  /** Connections owed a saved ack: it rides the pending flush, or goes out at once. */
-  private readonly acksOwed = new Set<Connection>();
+  /** Saved acks owed: each rides the pending flush, or goes out at once. */
+  private readonly acks = new SavedAcks(() => this.ackDue());
   private ackSendScheduled = false;
   /** Resolves once everything applied so far is committed. */
   private allStored: Promise<void> = Promise.resolve();
@@ -64,7 +65,7 @@ export class CommittedRelay {
   close(): void {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
-    this.acksOwed.clear();
+    this.acks.clear();
   }
 
   /** Queues an applied update; it goes out once `stored` (in commit order) resolves. */
@@ -79,14 +80,18 @@ export class CommittedRelay {
     });
   }
 
+  /** Counts one update-bearing message of `conn`; its saved ack goes out once `stored` resolves. */
+  trackSaved(conn: Connection, stored: Promise<void>): void {
+    this.acks.track(conn, stored);
+  }
+
   /**
-   * `conn` is owed a saved ack. The commit that made it due has also scheduled a flush
+   * A saved ack became owed. The commit that made it due has also scheduled a flush
    * (unless nothing in it was relayed); the ack goes out in the same write as the
    * connection's relay frame, which halves the system calls of a busy room. With no flush
-   * pending it goes out after the current microtasks, as before.
+   * pending it goes out after the current microtasks.
    */
-  ackDue(conn: Connection): void {
-    this.acksOwed.add(conn);
+  private ackDue(): void {
     if (this.flushScheduled || this.ackSendScheduled) return;
     this.ackSendScheduled = true;
     queueMicrotask(() => {
@@ -96,11 +101,7 @@ export class CommittedRelay {
   }
 
   private sendOwedAcks(): void {
-    for (const conn of this.acksOwed) {
-      const ack = conn.takeAck();
-      if (ack) conn.send(ack);
-    }
-    this.acksOwed.clear();
+    for (const [conn, ack] of this.acks.takeAll()) conn.send(ack);
   }
 
   /** Resolves once every update applied to the doc so far is committed. */
@@ -182,7 +183,7 @@ export class CommittedRelay {
     let frames = 0;
     for (const conn of this.recipients) {
       if (conn === skip) continue;
-      const ack = this.acksOwed.delete(conn) ? conn.takeAck() : null;
+      const ack = this.acks.take(conn);
       conn.sendFrames(ack ? [wireFrame(ack), frame] : [frame]);
       frames++;
     }

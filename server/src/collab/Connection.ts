@@ -28,22 +28,8 @@ export class Connection {
   initialSyncDone = false;
   private held: { update: Uint8Array; stored: (p: Promise<void>) => void }[] = [];
   private heldBytes = 0;
-  /** Whether the client asked for durable-save acknowledgements. */
+  /** Whether the client asked for durable-save acknowledgements (SavedAcks sends them). */
   wantsSavedAcks = false;
-  private updatesReceived = 0;
-  private updatesStored = 0;
-  private storedChain: Promise<void> = Promise.resolve();
-  /** A saved ack is owed: `updatesStored` grew since the last one went out. */
-  private ackOwed = false;
-  private encodeAck: ((count: number) => Uint8Array) | null = null;
-  /**
-   * Called when a saved ack becomes owed. The room sets it so that acks ride along with
-   * its next relay frame (one write for both); alone, the ack goes out at once.
-   */
-  onAckDue: (conn: Connection) => void = (conn) => {
-    const ack = conn.takeAck();
-    if (ack) conn.send(ack);
-  };
 
   /** Who this is on the board, as the server established it; null until authenticated. */
   access: BoardAccess | null = null;
@@ -114,50 +100,25 @@ export class Connection {
     return true;
   }
 
-  /** The saved ack owed to this connection, if any (and it is then no longer owed). */
-  takeAck(): Uint8Array | null {
-    if (!this.ackOwed || !this.encodeAck) return null;
-    this.ackOwed = false;
-    return this.encodeAck(this.updatesStored);
-  }
-
   close(code: CloseCode, detail?: string): void {
     if (this.socket.isClosed) return;
     this.socket.close(code, truncateUtf8(detail ? `${CLOSE_REASON[code]}: ${detail}` : CLOSE_REASON[code], 123));
   }
 
   /**
-   * Counts one update-bearing message and, once `stored` resolves (and every earlier one
-   * has), acknowledges it. Acks stay in order because each waits for the one before; one
-   * frame carries all acks that became due before it is sent (see `onAckDue`).
+   * Holds an update that depends on the client's not-yet-sent sync step 2. Returns when it
+   * will be stored (for its ack, which must wait in line), or null when the hold is full
+   * (the caller then refuses the update).
    */
-  trackUpdate(stored: Promise<void>, encodeAck: (count: number) => Uint8Array): void {
-    const n = ++this.updatesReceived;
-    this.encodeAck = encodeAck;
-    this.storedChain = this.storedChain
-      .then(() => stored)
-      .then(() => {
-        this.updatesStored = n;
-        if (!this.wantsSavedAcks || this.ackOwed) return;
-        this.ackOwed = true;
-        this.onAckDue(this);
-      });
-  }
-
-  /**
-   * Holds an update that depends on the client's not-yet-sent sync step 2; its ack waits
-   * in line. Returns false when the hold is full (the caller then refuses the update).
-   */
-  holdUpdate(update: Uint8Array, encodeAck: (count: number) => Uint8Array): boolean {
-    if (this.held.length >= MAX_HELD_UPDATES || this.heldBytes + update.byteLength > MAX_HELD_BYTES) return false;
+  holdUpdate(update: Uint8Array): Promise<void> | null {
+    if (this.held.length >= MAX_HELD_UPDATES || this.heldBytes + update.byteLength > MAX_HELD_BYTES) return null;
     let stored: (p: Promise<void>) => void = () => undefined;
     const whenStored = new Promise<void>((resolve) => {
       stored = (p) => void p.then(resolve);
     });
     this.held.push({ update, stored });
     this.heldBytes += update.byteLength;
-    this.trackUpdate(whenStored, encodeAck);
-    return true;
+    return whenStored;
   }
 
   takeHeldUpdates(): { update: Uint8Array; stored: (p: Promise<void>) => void }[] {

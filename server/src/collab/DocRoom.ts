@@ -15,7 +15,7 @@ import { encodeSpans, spanOf } from './transactionSpans.ts';
 import { injectedPrecommitFault } from './faults.ts';
 import type { Connection } from './Connection.ts';
 import { EditOrigin } from './EditOrigin.ts';
-import { MalformedMessage, decodeClientMessage, encodeSaved, encodeSyncStep1 } from './messageCodec.ts';
+import { MalformedMessage, decodeClientMessage, encodeSyncStep1 } from './messageCodec.ts';
 
 /** Y.applyUpdate threw, or left something pending: the room fails closed. */
 class ApplyFailed extends Error {
@@ -122,7 +122,6 @@ export class DocRoom {
 
   addConnection(conn: Connection): void {
     this.connections.add(conn);
-    conn.onAckDue = (c) => this.relay.ackDue(c);
     conn.send(encodeSyncStep1(this.doc));
     this.presence.greet(conn);
   }
@@ -228,16 +227,15 @@ export class DocRoom {
             if (refused.has(conn)) continue;
             try {
               const verdict = this.guard.judge(principal, update);
-              if (
-                !verdict.ok &&
-                verdict.missingDependencies &&
-                !conn.initialSyncDone &&
-                conn.holdUpdate(update, encodeSaved)
-              ) {
-                continue;
+              if (!verdict.ok && verdict.missingDependencies && !conn.initialSyncDone) {
+                const held = conn.holdUpdate(update);
+                if (held) {
+                  this.relay.trackSaved(conn, held);
+                  continue;
+                }
               }
               if (this.applyChecked(conn, principal, update, verdict, batch)) {
-                conn.trackUpdate(batchStored, encodeSaved);
+                this.relay.trackSaved(conn, batchStored);
                 batch.receivedAt.push(receivedAt);
                 batch.senders.add(conn);
               } else refused.add(conn);
@@ -266,12 +264,13 @@ export class DocRoom {
    */
   private receiveSyncStep2(conn: Connection, principal: Principal, update: Uint8Array): void {
     const verdict = this.guard.judge(principal, update);
-    if (!verdict.ok && verdict.missingDependencies && !conn.initialSyncDone && conn.holdUpdate(update, encodeSaved)) {
-      return;
+    if (!verdict.ok && verdict.missingDependencies && !conn.initialSyncDone) {
+      const held = conn.holdUpdate(update);
+      if (held) return this.relay.trackSaved(conn, held);
     }
     const applied = this.applyAlone(conn, principal, update, verdict, EditOrigin.alone(conn, null));
     if (!applied) return;
-    conn.trackUpdate(this.storedOf(applied), encodeSaved);
+    this.relay.trackSaved(conn, this.storedOf(applied));
     if (!conn.initialSyncDone) {
       conn.initialSyncDone = true;
       for (const held of conn.takeHeldUpdates()) {
