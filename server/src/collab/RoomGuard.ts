@@ -1,6 +1,6 @@
 import type * as Y from 'yjs';
 import { CLOSE, type DocName } from '@parley/shared/protocol';
-import type { Principal } from '@parley/shared/permissions';
+import { OBSERVER_REFUSAL, mayWrite, type Principal } from '@parley/shared/permissions';
 import { SYSTEM_OWNER } from '../storage/Storage.ts';
 import { checkBoardChanges } from './guard/boardRules.ts';
 import { checkPrivateNotesChanges } from './guard/privateNotesRules.ts';
@@ -68,7 +68,7 @@ export class RoomGuard {
     if (archived) return archived;
     const claims = new Map<number, string>();
     if (resolved.writtenClients.size > 0) {
-      if (principal.role === 'observer') return { ok: false, reason: 'Observers cannot change the board.' };
+      if (!mayWrite(principal)) return { ok: false, reason: OBSERVER_REFUSAL };
       for (const client of resolved.writtenClients) {
         const owner = this.clientOwners.get(client);
         if (owner === undefined) claims.set(client, principal.userId);
