@@ -26,13 +26,23 @@ function oneLine(s: string): string {
 }
 
 /**
+ * A stakeholder's name inside a position or thread line, whose delimiters (`*Name*:` and
+ * `(Name):`) it must not end early: a backslash, a `*`, and a `)` before a colon are
+ * escaped as in Markdown (`\*` shows as `*`), and the importer reads them back. Other text
+ * stays as typed.
+ */
+function nameInLine(name: string): string {
+  return name.replace(/\\|\*|\)(?=:)/g, '\\$&');
+}
+
+/**
  * Markdown export: categories as headings, points as a numbered list (numbers continue
  * across categories, as on the board), then each point's positions and open threads.
  */
 export function boardToMarkdown(board: BoardJson): string {
   const out: string[] = [`# ${oneLine(board.meta.title)}`, ''];
   if (board.meta.description) out.push(markdownText(board.meta.description.trim()), '');
-  const names = new Map(board.stakeholders.map((s) => [s.id as string, oneLine(s.name)]));
+  const names = new Map(board.stakeholders.map((s) => [s.id as string, nameInLine(oneLine(s.name))]));
   const known = new Set(board.categories.map((c) => c.id as string));
   // Positions in the board's stakeholder order (as on the board), so an import of this
   // file can tell that order from the lines; unknown stakeholders last, by id as before.
@@ -55,7 +65,7 @@ export function boardToMarkdown(board: BoardJson): string {
       for (const pos of board.positions.filter((p) => p.pointId === point.id).sort(byStakeholder)) {
         const rationale = pos.rationale ? ` — ${oneLine(pos.rationale)}` : '';
         out.push(
-          `   - *${names.get(pos.stakeholderId) ?? markdownText(pos.stakeholderId)}*: ${STANCE_LABEL[pos.stance]}${rationale}`,
+          `   - *${names.get(pos.stakeholderId) ?? nameInLine(markdownText(pos.stakeholderId))}*: ${STANCE_LABEL[pos.stance]}${rationale}`,
         );
       }
       const open = board.threads.filter((t) => t.pointId === point.id && !t.resolved);
@@ -63,7 +73,7 @@ export function boardToMarkdown(board: BoardJson): string {
         const first = thread.comments.find((c) => !c.deleted);
         if (first)
           out.push(
-            `   - Open thread (${names.get(thread.stakeholderId) ?? markdownText(thread.stakeholderId)}): ${oneLine(first.body)}`,
+            `   - Open thread (${names.get(thread.stakeholderId) ?? nameInLine(markdownText(thread.stakeholderId))}): ${oneLine(first.body)}`,
           );
       }
       out.push('');

@@ -50,8 +50,9 @@ export function unescapeMarkdownText(s: string): string {
 const HEADING = /^(#{1,6})(?:[ \t]+(.*?))?[ \t]*$/;
 /** A point: a numbered item at the start of a line (indented ones belong to a body). */
 const ITEM = /^(\d{1,9})[.)](?:[ \t]+(.*))?$/;
-const POSITION_SHAPE = /^- \*(.+?)\*:(?: (.*))?$/;
-const THREAD_LINE = /^- Open thread \((.+?)\): (.*\S.*)$/;
+/** A stakeholder name in a line: backslash escapes (`\*`, `\)`) never end it. */
+const POSITION_SHAPE = /^- \*((?:\\.|[^\\])+?)\*:(?: (.*))?$/;
+const THREAD_LINE = /^- Open thread \(((?:\\.|[^\\])+?)\): (.*\S.*)$/;
 
 const STANCE_BY_WORD = new Map<string, Stance>();
 for (const s of STANCES) {
@@ -214,7 +215,7 @@ function splitPoint(point: PointDraft): { body: string; positions: PositionDraft
 }
 
 function readName(raw: string, line: number): string {
-  const name = unescapeMarkdownText(oneLineText(raw));
+  const name = unescapeMarkdownText(oneLineText(raw.replace(/\\([\\*)])/g, '$1')));
   if (!name) fail(line, 'a position or thread line names no stakeholder');
   return checkLength(name, LIMITS.stakeholderNameLength, 'the stakeholder name', line);
 }
