@@ -25,6 +25,8 @@ export interface StartOptions {
   /** Reuse a data dir (for restart tests); a fresh temp dir by default. */
   dataDir?: string;
   env?: Record<string, string>;
+  /** What `node` runs: the TypeScript sources through tsx by default (the build: `[dist/main.js]`). */
+  nodeArgs?: string[];
 }
 
 export function tempDataDir(prefix = 'parley-test-'): string {
@@ -37,7 +39,8 @@ export function tempDataDir(prefix = 'parley-test-'): string {
  */
 export async function startServer(opts: StartOptions = {}): Promise<RunningServer> {
   const dataDir = opts.dataDir ?? tempDataDir();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'server/src/main.ts')], {
+  const nodeArgs = opts.nodeArgs ?? ['--import', 'tsx', path.join(REPO_ROOT, 'server/src/main.ts')];
+  const child = spawn(process.execPath, nodeArgs, {
     cwd: REPO_ROOT,
     env: {
       ...process.env,

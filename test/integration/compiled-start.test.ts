@@ -5,14 +5,13 @@
  * holds everything the server needs at run time, the import worker included (Piscina
  * loads it from its own file, beside the bundle).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import readline from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listPoints } from '@parley/shared/model';
 import { connectClient, type StockClient } from '../helpers/clients.ts';
-import { REPO_ROOT, tempDataDir } from '../helpers/server.ts';
+import { REPO_ROOT, startServer, tempDataDir, type RunningServer } from '../helpers/server.ts';
 import { sessionCookie, within } from '../helpers/security.ts';
 import { mintToken } from '../helpers/tokens.ts';
 
@@ -28,12 +27,12 @@ const PLAN = [
 ].join('\n');
 
 describe('the compiled server (npm start)', () => {
+  let server: RunningServer | undefined;
   let child: ChildProcess;
-  let exited: Promise<number | string | null>;
   let url: string;
   let wsUrl: string;
   const dataDir = tempDataDir('parley-compiled-');
-  const logs: Record<string, unknown>[] = [];
+  let logs: Record<string, unknown>[] = [];
   const clients: StockClient[] = [];
 
   beforeAll(async () => {
@@ -42,50 +41,15 @@ describe('the compiled server (npm start)', () => {
       encoding: 'utf8',
     });
     expect(build.status, `${build.stdout}\n${build.stderr}`).toBe(0);
-    child = spawn(process.execPath, [path.join(DIST, 'main.js')], {
-      cwd: REPO_ROOT,
-      env: {
-        ...process.env,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        PARLEY_DATA_DIR: dataDir,
-        LOG_FORMAT: 'json',
-        LOG_LEVEL: 'info',
-        PARLEY_SEED_DEMO: 'false',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
-    exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
-    const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the compiled server did not start\n${stderr}`)), 15_000);
-      readline.createInterface({ input: child.stdout! }).on('line', (line) => {
-        let entry: Record<string, unknown>;
-        try {
-          entry = JSON.parse(line) as Record<string, unknown>;
-        } catch {
-          return;
-        }
-        logs.push(entry);
-        if (entry['msg'] === 'listening' && typeof entry['port'] === 'number') {
-          clearTimeout(timer);
-          resolve(entry['port']);
-        }
-      });
-      void exited.then((code) => {
-        clearTimeout(timer);
-        reject(new Error(`the compiled server exited (${String(code)}) before listening\n${stderr}`));
-      });
-    });
-    url = `http://127.0.0.1:${port}`;
-    wsUrl = `ws://127.0.0.1:${port}`;
+    server = await startServer({ dataDir, nodeArgs: [path.join(DIST, 'main.js')], env: { PARLEY_SEED_DEMO: 'false' } });
+    child = server.process;
+    logs = server.logs;
+    ({ url, wsUrl } = server);
   });
 
   afterAll(async () => {
     for (const c of clients) c.destroy();
-    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    if (exited) await exited;
+    await server?.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
