@@ -10,8 +10,6 @@
  * members panel, not a member, an archived board); A11Y3 the same at phone width, and the
  * board as a delegate.
  */
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Browser, Page } from 'playwright-core';
 import { describe, expect, test } from 'vitest';
 import { PHONE } from '../helpers/browser.ts';
@@ -31,65 +29,11 @@ import {
 } from '../helpers/people.ts';
 import type { RunningServer } from '../helpers/server.ts';
 import { e2eStage, type Scene } from '../helpers/stage.ts';
+import { axeViolations, describeViolations } from '../helpers/axe.ts';
 
 let server: RunningServer;
 let browser: Browser;
 const { scene } = e2eStage((started) => ({ server, browser } = started));
-
-const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-interface Violation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: string[]; summary: string }[];
-}
-
-/** axe's WCAG 2 A/AA violations on the page as it stands. */
-async function axeViolations(page: Page): Promise<Violation[]> {
-  if (!(await page.evaluate(() => 'axe' in window))) {
-    // The app's CSP forbids inline scripts, so page.addScriptTag({ content }) is refused
-    // (the context would have to bypass CSP); evaluating the source through the debugging
-    // protocol is not subject to it and leaves the page's policy as users have it.
-    await page.evaluate(AXE_SOURCE);
-  }
-  return page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: {
-          run: (
-            ctx: Document,
-            opts: object,
-          ) => Promise<{
-            violations: {
-              id: string;
-              impact?: string | null;
-              help: string;
-              nodes: { target: unknown[]; failureSummary?: string }[];
-            }[];
-          }>;
-        };
-      }
-    ).axe;
-    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } });
-    return result.violations.map((v) => ({
-      id: v.id,
-      impact: v.impact ?? null,
-      help: v.help,
-      nodes: v.nodes.map((n) => ({ target: n.target.map(String), summary: n.failureSummary ?? '' })),
-    }));
-  });
-}
-
-function describeViolations(violations: Violation[]): string {
-  return violations
-    .map(
-      (v) =>
-        `${v.id} (${v.impact ?? 'n/a'}): ${v.help}\n` +
-        v.nodes.map((n) => `    ${n.target.join(' ')}\n      ${n.summary.replace(/\n/g, '\n      ')}`).join('\n'),
-    )
-    .join('\n');
-}
 
 /** Checks the page with axe and collects what it finds under `where` (the test fails at its end, listing all). */
 async function check(s: Scene, page: Page, where: string, found: string[]): Promise<void> {

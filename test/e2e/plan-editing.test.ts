@@ -9,7 +9,6 @@
  * so each works wherever the previous one left the points; every test keeps 28 points.
  */
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { ensureClientBuilt, launchBrowser, screenshot } from '../helpers/browser.ts';
@@ -27,6 +26,7 @@ import {
   type Person,
 } from '../helpers/people.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
+import { axeViolationLines } from '../helpers/axe.ts';
 
 let server: RunningServer | undefined;
 let browser: Browser | undefined;
@@ -101,28 +101,6 @@ const focusedPoint = (page: Page) =>
     const el = document.activeElement;
     return el?.getAttribute('data-testid') === 'point-item' ? el.getAttribute('data-point-id') : null;
   });
-
-const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-/** axe's WCAG 2 A/AA violations on the page as it stands (menus, dialogs, the notice), as "rule: target" lines. */
-async function axeViolations(page: Page): Promise<string[]> {
-  // Evaluated through the debugging protocol: the app's CSP refuses inline script tags.
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
-  return page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: {
-          run: (
-            ctx: Document,
-            opts: object,
-          ) => Promise<{ violations: { id: string; nodes: { target: unknown[] }[] }[] }>;
-        };
-      }
-    ).axe;
-    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } });
-    return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.map(String).join(' ')}`));
-  });
-}
 
 const announced = (page: Page) => tid(page, 'plan-announcer').textContent();
 
@@ -234,7 +212,7 @@ describe('e2e: editors change the plan', () => {
     expect(places[2]).toMatch(new RegExp(`^After ${afterSecond}\\. `));
     await tid(dialog, 'move-position').selectOption({ index: 2 });
     await shot('E2E29', 'dialog');
-    expect(await axeViolations(A), 'the Move to… dialog is axe-clean').toEqual([]);
+    expect(await axeViolationLines(A), 'the Move to… dialog is axe-clean').toEqual([]);
     await tid(dialog, 'move-submit').click();
     await dialog.waitFor({ state: 'detached' });
 
@@ -290,7 +268,7 @@ describe('e2e: editors change the plan', () => {
     expect(await notice.evaluate((el) => el.closest('[role="status"]') !== null)).toBe(true);
     expect(await tid(B, 'undo-notice').count(), 'only the deleter is offered Undo').toBe(0);
     await shot('E2E30', 'deleted');
-    expect(await axeViolations(A), 'the undo notice is axe-clean').toEqual([]);
+    expect(await axeViolationLines(A), 'the undo notice is axe-clean').toEqual([]);
 
     await tid(notice, 'undo-notice-undo').click();
     await bothShowOrder(start, 'the point back in its place');
@@ -355,7 +333,7 @@ describe('e2e: editors change the plan', () => {
     // The category menu, open, is axe-clean; Escape closes it and focus is back on its button.
     await tid(section(A, cat2), 'category-menu').click();
     await tid(section(A, cat2), 'category-menu-items').waitFor({ state: 'visible' });
-    expect(await axeViolations(A), 'the category menu is axe-clean').toEqual([]);
+    expect(await axeViolationLines(A), 'the category menu is axe-clean').toEqual([]);
     await A.keyboard.press('Escape');
     await tid(section(A, cat2), 'category-menu-items').waitFor({ state: 'detached' });
     expect(await A.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('category-menu');
@@ -398,7 +376,7 @@ describe('e2e: editors change the plan', () => {
     await dialog.waitFor({ state: 'visible' });
     await tid(dialog, 'category-delete-target').selectOption(cat4);
     await shot('E2E31', 'delete-dialog');
-    expect(await axeViolations(A), 'the delete dialog is axe-clean').toEqual([]);
+    expect(await axeViolationLines(A), 'the delete dialog is axe-clean').toEqual([]);
     await tid(dialog, 'category-delete-submit').click();
     await poll(() => categoryIds(B), 'B sees the category gone').toEqual([cat1, cat2, cat4]);
     await poll(() => pointsOf(B, cat4), 'its points at the end of the chosen one').toEqual([...into, ...held]);
