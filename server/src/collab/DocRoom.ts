@@ -1,6 +1,5 @@
 import * as Y from 'yjs';
 import { CLOSE, type DocName } from '@parley/shared/protocol';
-import type { Principal } from '@parley/shared/permissions';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { PersistQueue } from '../storage/PersistQueue.ts';
@@ -8,21 +7,15 @@ import type { Storage } from '../storage/Storage.ts';
 import { MalformedAwareness } from './awarenessPinning.ts';
 import { BoardCatalogue } from './BoardCatalogue.ts';
 import { CommittedRelay } from './CommittedRelay.ts';
-import { RoomGuard, type GuardVerdict } from './RoomGuard.ts';
+import { RoomGuard } from './RoomGuard.ts';
 import { RoomLog } from './RoomLog.ts';
 import { RoomPresence } from './RoomPresence.ts';
 import { encodeSpans, spanOf } from './transactionSpans.ts';
 import { injectedPrecommitFault } from './faults.ts';
 import type { Connection } from './Connection.ts';
+import { EditBatch } from './EditBatch.ts';
 import { EditOrigin } from './EditOrigin.ts';
 import { MalformedMessage, decodeClientMessage, encodeSyncStep1 } from './messageCodec.ts';
-
-/** Y.applyUpdate threw, or left something pending: the room fails closed. */
-class ApplyFailed extends Error {
-  constructor(override readonly cause: unknown) {
-    super('applying an accepted update failed');
-  }
-}
 
 export interface RoomDeps {
   readonly storage: Storage;
@@ -61,8 +54,8 @@ export class DocRoom {
 
   /** The update guard for this doc, with who owns each of its client ids. */
   private guard!: RoomGuard;
-  /** Live edits received this turn, applied together before the turn's commit. */
-  private queuedEdits: { conn: Connection; principal: Principal; update: Uint8Array; receivedAt: number }[] = [];
+  /** Client edits on their way into the doc. */
+  private edits!: EditBatch;
   /** Who is here: awareness states, pinned to each connection's user. */
   private readonly presence: RoomPresence;
   private readonly relay: CommittedRelay;
@@ -100,6 +93,19 @@ export class DocRoom {
     }
     if (name.kind === 'board') room.catalogue = new BoardCatalogue(name.boardId, room.doc, deps.storage, deps.log);
     room.guard = new RoomGuard(room.doc, name, await deps.storage.loadClientOwners(docName), deps.isArchived);
+    room.edits = new EditBatch({
+      docName,
+      doc: room.doc,
+      guard: room.guard,
+      relay: room.relay,
+      storage: deps.storage,
+      persist: deps.persist,
+      log: deps.log,
+      metrics: deps.metrics,
+      failedClosed: () => room.failedClosed(),
+      failWith: (err) => room.failWith(err),
+      reject: (conn, err) => room.reject(conn, err),
+    });
     return room;
   }
 
@@ -164,12 +170,10 @@ export class DocRoom {
           this.relay.answerStep1(conn, message.stateVector);
           break;
         case 'sync-step2':
-          // Edits queued before it are counted (and acknowledged) first, as they were sent.
-          this.applyQueuedEdits();
-          this.receiveSyncStep2(conn, access.principal, message.update);
+          this.edits.receiveSyncStep2(conn, access.principal, message.update);
           break;
         case 'sync-update':
-          this.queueEdit(conn, access.principal, message.update);
+          this.edits.queue(conn, access.principal, message.update);
           break;
         case 'awareness':
           // Only what survives pinning (the sender's own states) costs a message.
@@ -187,179 +191,9 @@ export class DocRoom {
     }
   }
 
-  /**
-   * Live edits are applied once per event-loop turn, all in one Yjs transaction, right
-   * before the turn's commit (PersistQueue.runBeforeCommit). Every Yjs transaction costs
-   * the doc a walk over every client id it has seen (~140 µs with 300 writers here, against
-   * ~20 µs per edit inside a shared transaction), so in a busy room this is most of the
-   * cost of an edit. Each edit is still guarded alone, against the doc with the edits
-   * before it applied, and refused alone.
-   */
-  private queueEdit(conn: Connection, principal: Principal, update: Uint8Array): void {
-    this.queuedEdits.push({ conn, principal, update, receivedAt: performance.now() });
-    if (this.queuedEdits.length === 1) this.deps.persist.runBeforeCommit(this.applyQueuedEdits);
-  }
-
   /** Applies the edits received this turn now (before an unload checks what is unstored). */
   settle(): void {
-    this.applyQueuedEdits();
-  }
-
-  private readonly applyQueuedEdits = (): void => {
-    if (this.destroyed) return;
-    const edits = this.queuedEdits.splice(0);
-    if (edits.length === 0) return;
-    // Acks are counted per connection in the order its messages were sent, held edits too.
-    let storedBatch: (stored: Promise<void>) => void = () => undefined;
-    const batchStored = new Promise<void>((resolve) => {
-      storedBatch = (stored) => void stored.then(resolve);
-    });
-    // A connection refused mid-turn resyncs; its later edits in the turn are dropped. A
-    // connection that merely closed since sending still has its edits applied: they were
-    // received, and authorized, before it went.
-    const refused = new Set<Connection>();
-    const batch = EditOrigin.batch();
-    try {
-      Y.transact(
-        this.doc,
-        () => {
-          for (const { conn, principal, update, receivedAt } of edits) {
-            if (refused.has(conn)) continue;
-            try {
-              const verdict = this.guard.judge(principal, update);
-              if (!verdict.ok && verdict.missingDependencies && !conn.initialSyncDone) {
-                const held = conn.holdUpdate(update);
-                if (held) {
-                  this.relay.trackSaved(conn, held);
-                  continue;
-                }
-              }
-              if (this.applyChecked(conn, principal, update, verdict, batch)) {
-                this.relay.trackSaved(conn, batchStored);
-                batch.receivedAt.push(receivedAt);
-                batch.senders.add(conn);
-              } else refused.add(conn);
-            } catch (err) {
-              if (err instanceof ApplyFailed) throw err;
-              refused.add(conn);
-              this.reject(conn, err);
-            }
-          }
-        },
-        batch,
-      );
-    } catch (err) {
-      // Whatever failed, the batch's edits left the queue and some may be in the doc.
-      this.failure ??= err instanceof ApplyFailed ? err.cause : err;
-    }
-    // The batch's acks wait on `batchStored`; after a failure it never settles.
-    if (this.failure !== null) return this.fail();
-    storedBatch(this.storedOf(batch));
-  };
-
-  /**
-   * A sync step 2: the client's offline work. Edits a client types while it is still on
-   * the way (sent between the socket opening and its step 2) depend on that work; they
-   * wait, bounded, until the step 2 arrives, instead of being refused.
-   */
-  private receiveSyncStep2(conn: Connection, principal: Principal, update: Uint8Array): void {
-    const verdict = this.guard.judge(principal, update);
-    if (!verdict.ok && verdict.missingDependencies && !conn.initialSyncDone) {
-      const held = conn.holdUpdate(update);
-      if (held) return this.relay.trackSaved(conn, held);
-    }
-    const applied = this.applyAlone(conn, principal, update, verdict, EditOrigin.alone(conn, null));
-    if (!applied) return;
-    this.relay.trackSaved(conn, this.storedOf(applied));
-    if (!conn.initialSyncDone) {
-      conn.initialSyncDone = true;
-      for (const held of conn.takeHeldUpdates()) {
-        const again = this.guard.judge(principal, held.update);
-        const heldApplied = this.applyAlone(conn, principal, held.update, again, EditOrigin.alone(conn, held.update));
-        if (!heldApplied) return;
-        held.stored(this.storedOf(heldApplied));
-      }
-    }
-  }
-
-  /**
-   * `applyChecked` outside a turn's batch, in a transaction of its own: the applied
-   * message's origin (its commit's store promise in it), or null when it was refused or
-   * failed the room.
-   */
-  private applyAlone(
-    conn: Connection,
-    principal: Principal,
-    update: Uint8Array,
-    verdict: GuardVerdict,
-    origin: EditOrigin,
-  ): EditOrigin | null {
-    try {
-      if (!this.applyChecked(conn, principal, update, verdict, origin)) return null;
-    } catch (err) {
-      if (!(err instanceof ApplyFailed)) throw err;
-      this.failure ??= err.cause;
-    }
-    if (this.failure === null) return origin;
-    this.fail();
-    return null;
-  }
-
-  /**
-   * Applies an update the guard allowed, in the transaction `origin` stands for; refuses
-   * (4403) one it did not. A lone live edit is stored and relayed as the client sent it
-   * (`origin.bytes`; a repeated struct in it is harmless: applying it again changes
-   * nothing). A sync step 2 may repeat much of what the server has, so only what it added
-   * is stored.
-   */
-  private applyChecked(
-    conn: Connection,
-    principal: Principal,
-    update: Uint8Array,
-    verdict: GuardVerdict,
-    origin: EditOrigin,
-  ): boolean {
-    if (!verdict.ok) {
-      // Applied nowhere, broadcast to no one, stored nowhere: the client must resync.
-      this.deps.log.warn(
-        { docName: this.docName, conn: conn.id, user: principal.userId, reason: verdict.reason },
-        'forbidden update refused',
-      );
-      this.deps.metrics?.updatesRefused.inc({ reason: verdict.code === CLOSE.tooLarge ? 'too-large' : 'forbidden' });
-      conn.close(verdict.code ?? CLOSE.forbiddenUpdate, verdict.reason);
-      return false;
-    }
-    this.deps.metrics?.updatesApplied.inc();
-    this.guard.claim(verdict.claims, origin.claims);
-    try {
-      // Inside a batch's transaction this joins it (and its origin).
-      Y.applyUpdate(this.doc, update, origin);
-    } catch (err) {
-      // Yjs may have integrated part of it already: the doc is no longer known to be sound.
-      throw new ApplyFailed(err);
-    }
-    if (this.doc.store.pendingStructs !== null || this.doc.store.pendingDs !== null) {
-      // The guard lets through only updates Yjs applies whole; anything kept pending would
-      // sit unstored while its sender heard "saved".
-      throw new ApplyFailed(new Error('an accepted update left structs pending'));
-    }
-    return true;
-  }
-
-  /**
-   * When the edits `origin` stands for are stored. Edits that changed nothing (e.g. an
-   * empty sync step 2 after a reconnect) are stored once everything applied before them
-   * is: their content may have arrived on the client's previous connection and still be
-   * queued. Their claims, which no commit carried, are stored on their own.
-   */
-  private storedOf(origin: EditOrigin): Promise<void> {
-    if (origin.stored) return origin.stored;
-    if (origin.claims.size > 0) {
-      this.deps.storage.addClientOwners(this.docName, origin.claims).catch((err: unknown) => {
-        this.deps.log.error({ err, docName: this.docName }, 'could not store client id owners');
-      });
-    }
-    return this.relay.whenAllStored();
+    this.edits.applyQueued();
   }
 
   /** Takes one message from the connection's budget; closes it (4429) when exhausted. */
@@ -379,7 +213,8 @@ export class DocRoom {
   destroy(code: typeof CLOSE.goingAway | typeof CLOSE.internalError = CLOSE.goingAway): void {
     if (this.destroyed) return;
     // Received edits are applied and queued for the store, never dropped with the room.
-    if (this.failure === null) this.applyQueuedEdits();
+    if (this.failure === null) this.edits.applyQueued();
+    this.edits.discard();
     this.destroyed = true;
     this.relay.close();
     for (const conn of this.connections) conn.close(code);
@@ -401,9 +236,20 @@ export class DocRoom {
       'an applied update could not be committed; reloading the room from the store',
     );
     this.deps.metrics?.roomFailures.inc();
-    this.queuedEdits.length = 0;
+    this.edits.discard();
     this.destroy(CLOSE.internalError);
     this.deps.onFailure?.(this);
+  }
+
+  private failWith(err: unknown): void {
+    this.failure ??= err;
+    this.fail();
+  }
+
+  private failedClosed(): boolean {
+    if (this.failure === null) return false;
+    this.fail();
+    return true;
   }
 
   private reject(conn: Connection, err: unknown): void {
