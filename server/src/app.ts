@@ -1,9 +1,9 @@
 import http from 'node:http';
 import express from 'express';
-import { AccessControl } from './auth/AccessControl.ts';
-import { loadSigningSecret } from './auth/secrets.ts';
-import { RoomRegistry } from './collab/RoomRegistry.ts';
-import { WebsocketEndpoint } from './collab/WebsocketEndpoint.ts';
+import { AccessControl } from './accounts/AccessControl.ts';
+import { loadSigningSecret } from './accounts/secrets.ts';
+import { RoomRegistry } from './collab/room/RoomRegistry.ts';
+import { WebsocketEndpoint } from './collab/endpoint/WebsocketEndpoint.ts';
 import { AppEventsServer } from './appEvents/AppEventsServer.ts';
 import type { Config } from './config.ts';
 import { authRoutes } from './http/authRoutes.ts';
@@ -20,10 +20,10 @@ import type { Logger } from './logger.ts';
 import { Metrics } from './metrics.ts';
 import { ensureDemoBoard } from './seed/createDemoBoard.ts';
 import { demoSignInLinks, type DemoSignInLink } from './seed/demoAccounts.ts';
-import { PersistQueue } from './storage/PersistQueue.ts';
-import { SqliteAccountStore } from './storage/SqliteAccountStore.ts';
-import { SqliteStorage } from './storage/SqliteStorage.ts';
-import type { Storage } from './storage/Storage.ts';
+import { PersistQueue } from './persistence/PersistQueue.ts';
+import { SqliteAccountStore } from './persistence/sqlite/SqliteAccountStore.ts';
+import { SqliteStorage } from './persistence/sqlite/SqliteStorage.ts';
+import type { Storage } from './persistence/Storage.ts';
 
 export interface ParleyApp {
   readonly server: http.Server;

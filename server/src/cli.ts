@@ -13,14 +13,14 @@ import {
 import { LIMITS } from '@parley/shared/model';
 import { ROLES, stakeholderMismatch, type Role } from '@parley/shared/permissions';
 import { ID_CHARACTERS, STAKEHOLDER_ID_PATTERN, isValidBoardId } from '@parley/shared/protocol';
-import { DEFAULT_TOKEN_TTL_SECONDS, signAccessToken } from './auth/accessTokens.ts';
-import { hashPassword, passwordProblem } from './auth/passwords.ts';
-import { loadSigningSecret, newOpaqueToken } from './auth/secrets.ts';
+import { DEFAULT_TOKEN_TTL_SECONDS, signAccessToken } from './accounts/accessTokens.ts';
+import { hashPassword, passwordProblem } from './accounts/passwords.ts';
+import { loadSigningSecret, newOpaqueToken } from './accounts/secrets.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createBoardFromPlan, planForSetup, withOwnerStakeholder } from './boards/createBoards.ts';
-import { readBoardJson } from './storage/readBoard.ts';
-import { SqliteAccountStore } from './storage/SqliteAccountStore.ts';
-import { SQLITE_FILE, SqliteStorage } from './storage/SqliteStorage.ts';
+import { readBoardJson } from './persistence/readBoard.ts';
+import { SqliteAccountStore } from './persistence/sqlite/SqliteAccountStore.ts';
+import { SQLITE_FILE, SqliteStorage } from './persistence/sqlite/SqliteStorage.ts';
 
 /** The admin CLI: `npm run parley -- <command>`. Reads the same data dir as the server. */
 class CliError extends Error {}

@@ -63,7 +63,7 @@ import { openRaw, tokenFor, updateFrame, updateOf, within } from '../helpers/sec
 import type { RunningServer } from '../helpers/server.ts';
 import type { Role } from '@parley/shared/permissions';
 
-/** Any update whose bytes hold this fails between apply and commit (server/src/collab/faults.ts). */
+/** Any update whose bytes hold this fails between apply and commit (server/src/collab/room/faults.ts). */
 const FAULT_MARKER = 'E2E-PRECOMMIT-FAULT-9c4';
 
 /** Reconnecting after a close: backoff, sync, durable acks (slow on a busy 2-core machine). */

@@ -1,5 +1,5 @@
-import { SqliteStorage } from '../../server/src/storage/SqliteStorage.ts';
-import type { PendingUpdate } from '../../server/src/storage/Storage.ts';
+import { SqliteStorage } from '../../server/src/persistence/sqlite/SqliteStorage.ts';
+import type { PendingUpdate } from '../../server/src/persistence/Storage.ts';
 
 /** A real SQLite store whose appends fail while `failing` is set (a full disk, a lost volume). */
 export class FlakyStorage extends SqliteStorage {

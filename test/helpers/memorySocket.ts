@@ -1,5 +1,5 @@
-import type { RoomSocket } from '../../server/src/collab/RoomSocket.ts';
-import type { WireFrame } from '../../server/src/collab/wsFrame.ts';
+import type { RoomSocket } from '../../server/src/collab/endpoint/RoomSocket.ts';
+import type { WireFrame } from '../../server/src/collab/endpoint/wsFrame.ts';
 
 /**
  * A connection's socket in memory, for room tests that need no network: it keeps what the

@@ -10,12 +10,12 @@ import path from 'node:path';
 import * as Y from 'yjs';
 import type { Principal } from '@parley/shared/permissions';
 import { MESSAGE, SYNC, parseDocName } from '@parley/shared/protocol';
-import { DocRoom } from '../../server/src/collab/DocRoom.ts';
-import { Connection } from '../../server/src/collab/Connection.ts';
-import { encodeUpdate } from '../../server/src/collab/messageCodec.ts';
+import { DocRoom } from '../../server/src/collab/room/DocRoom.ts';
+import { Connection } from '../../server/src/collab/endpoint/Connection.ts';
+import { encodeUpdate } from '../../server/src/collab/codec/messageCodec.ts';
 import { createLogger } from '../../server/src/logger.ts';
-import { PersistQueue } from '../../server/src/storage/PersistQueue.ts';
-import { SqliteStorage } from '../../server/src/storage/SqliteStorage.ts';
+import { PersistQueue } from '../../server/src/persistence/PersistQueue.ts';
+import { SqliteStorage } from '../../server/src/persistence/sqlite/SqliteStorage.ts';
 import { MemorySocket } from './memorySocket.ts';
 
 /** An update frame as a client sends it (the server's own encoder: the same bytes). */

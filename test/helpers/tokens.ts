@@ -1,6 +1,6 @@
 import type { Role } from '@parley/shared/permissions';
-import { signAccessToken } from '../../server/src/auth/accessTokens.ts';
-import { loadSigningSecret } from '../../server/src/auth/secrets.ts';
+import { signAccessToken } from '../../server/src/accounts/accessTokens.ts';
+import { loadSigningSecret } from '../../server/src/accounts/secrets.ts';
 import type { RunningServer } from './server.ts';
 
 export interface TestIdentity {

@@ -15,9 +15,9 @@ import {
   type UserId,
 } from '@parley/shared/model';
 import { CLOSE } from '@parley/shared/protocol';
-import { signAccessToken } from '../../server/src/auth/accessTokens.ts';
+import { signAccessToken } from '../../server/src/accounts/accessTokens.ts';
 import { buildDemoState } from '../../server/src/seed/createDemoBoard.ts';
-import { SqliteStorage } from '../../server/src/storage/SqliteStorage.ts';
+import { SqliteStorage } from '../../server/src/persistence/sqlite/SqliteStorage.ts';
 import { connectClient, rawSession, waitFor, type StockClient } from '../helpers/clients.ts';
 import { startServer, tempDataDir, type RunningServer } from '../helpers/server.ts';
 import { identity, mintToken } from '../helpers/tokens.ts';

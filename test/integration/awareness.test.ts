@@ -8,7 +8,7 @@ import * as Y from 'yjs';
 import type { AwarenessState } from '@parley/shared/protocol';
 import { connectClient, waitFor, type StockClient } from '../helpers/clients.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
-import { MAX_AWARENESS_IDS_PER_CONNECTION } from '../../server/src/collab/RoomPresence.ts';
+import { MAX_AWARENESS_IDS_PER_CONNECTION } from '../../server/src/collab/room/RoomPresence.ts';
 import { awarenessFrame, awarenessUpdate, openRaw, tokenFor, type OpenRaw } from '../helpers/security.ts';
 
 const SPOOF = {

@@ -16,7 +16,7 @@ import { waitFor } from '../helpers/clients.ts';
 import { connectRecorded, postJson, sessionCookie, within, type RecordedClient } from '../helpers/security.ts';
 import { REPO_ROOT, startServer, tempDataDir, type RunningServer } from '../helpers/server.ts';
 import { mintToken } from '../helpers/tokens.ts';
-import { SqliteStorage } from '../../server/src/storage/SqliteStorage.ts';
+import { SqliteStorage } from '../../server/src/persistence/sqlite/SqliteStorage.ts';
 
 const execFileAsync = promisify(execFile);
 

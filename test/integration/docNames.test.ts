@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import * as Y from 'yjs';
 import { CLOSE } from '@parley/shared/protocol';
-import { encodeSyncStep1 } from '../../server/src/collab/messageCodec.ts';
+import { encodeSyncStep1 } from '../../server/src/collab/codec/messageCodec.ts';
 import { rawSession } from '../helpers/clients.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
 import { identity, mintToken } from '../helpers/tokens.ts';

@@ -2,7 +2,7 @@
  * "Saved" is fail-closed (SAVE4): when the step between applying an update and committing
  * it fails, nothing is acknowledged that was not stored, the room reloads from the store,
  * and other writers go on being stored and acknowledged. The fault is injected with
- * PARLEY_FAULT_PRECOMMIT_MARKER (server/src/collab/faults.ts), as a hostile value that
+ * PARLEY_FAULT_PRECOMMIT_MARKER (server/src/collab/room/faults.ts), as a hostile value that
  * broke the server's own encode once did.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -18,7 +18,7 @@ import {
 } from '@parley/shared/model';
 import { CLOSE, MESSAGE, SYNC } from '@parley/shared/protocol';
 import type { Principal, Role } from '@parley/shared/permissions';
-import { decodeClientMessage } from '../../server/src/collab/messageCodec.ts';
+import { decodeClientMessage } from '../../server/src/collab/codec/messageCodec.ts';
 import { connectClient, rawSession, stateEquals, waitFor, type StockClient } from '../helpers/clients.ts';
 import { judgeUpdate } from '../helpers/guardOracle.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';

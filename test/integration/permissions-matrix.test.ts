@@ -38,7 +38,7 @@ import {
 } from '@parley/shared/model';
 import { CLOSE, SYNC } from '@parley/shared/protocol';
 import type { Role } from '@parley/shared/permissions';
-import { SqliteStorage } from '../../server/src/storage/SqliteStorage.ts';
+import { SqliteStorage } from '../../server/src/persistence/sqlite/SqliteStorage.ts';
 import { stateEquals, waitFor } from '../helpers/clients.ts';
 import { insertedStrings } from '../helpers/replicas.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';

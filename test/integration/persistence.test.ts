@@ -12,7 +12,7 @@ import {
 import { connectClient, stateEquals, waitFor } from '../helpers/clients.ts';
 import { startServer, tempDataDir, type RunningServer } from '../helpers/server.ts';
 import { mintToken } from '../helpers/tokens.ts';
-import { SqliteStorage } from '../../server/src/storage/SqliteStorage.ts';
+import { SqliteStorage } from '../../server/src/persistence/sqlite/SqliteStorage.ts';
 
 const alice: Actor = { userId: 'u-alice' as UserId, name: 'Alice', stakeholderId: 'us' as StakeholderId };
 const connect = async (server: RunningServer) =>

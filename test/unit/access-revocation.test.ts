@@ -5,9 +5,9 @@
 import crypto from 'node:crypto';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { signAccessToken } from '../../server/src/auth/accessTokens.ts';
-import { AccessControl, AuthError } from '../../server/src/auth/AccessControl.ts';
-import { SqliteAccountStore } from '../../server/src/storage/SqliteAccountStore.ts';
+import { signAccessToken } from '../../server/src/accounts/accessTokens.ts';
+import { AccessControl, AuthError } from '../../server/src/accounts/AccessControl.ts';
+import { SqliteAccountStore } from '../../server/src/persistence/sqlite/SqliteAccountStore.ts';
 
 const SECRET = new TextEncoder().encode('a-unit-test-secret-that-is-long-enough');
 /** A revocation in the middle of a second, so "same second" and "same millisecond" differ. */

@@ -273,7 +273,7 @@ describe('docs/ARCHITECTURE.md against the tree (unit)', () => {
       'in the tree, not in the parts list',
     ).toEqual([]);
 
-    // The rest of the page names files too (`collab/wsFrame.ts`, `shared/src/import`): each
+    // The rest of the page names files too (`collab/endpoint/wsFrame.ts`, `shared/src/import`): each
     // must exist, from the root or as the end of a path in the tree.
     const tree = ['server', 'shared', 'client', 'test', 'docs'].flatMap((dir) => pathsUnder(dir));
     const stale = [...architecture.matchAll(/`([\w.-]+(?:\/[\w.-]+)*\/?)`/g)]

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { createLogger } from '../../server/src/logger.ts';
-import { PersistQueue } from '../../server/src/storage/PersistQueue.ts';
+import { PersistQueue } from '../../server/src/persistence/PersistQueue.ts';
 import { FlakyStorage } from '../helpers/flakyStorage.ts';
 
 function anUpdate(text: string): Uint8Array {
@@ -13,7 +13,7 @@ function anUpdate(text: string): Uint8Array {
   return Y.encodeStateAsUpdate(doc);
 }
 
-describe('persist queue (unit: server/src/storage/PersistQueue.ts)', () => {
+describe('persist queue (unit: server/src/persistence/PersistQueue.ts)', () => {
   const dirs: string[] = [];
   afterEach(() => {
     for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });

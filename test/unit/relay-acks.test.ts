@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { CommittedRelay } from '../../server/src/collab/CommittedRelay.ts';
-import type { Connection } from '../../server/src/collab/Connection.ts';
-import { spanOf, type TransactionSpan } from '../../server/src/collab/transactionSpans.ts';
-import type { WireFrame } from '../../server/src/collab/wsFrame.ts';
+import { CommittedRelay } from '../../server/src/collab/relay/CommittedRelay.ts';
+import type { Connection } from '../../server/src/collab/endpoint/Connection.ts';
+import { spanOf, type TransactionSpan } from '../../server/src/collab/relay/transactionSpans.ts';
+import type { WireFrame } from '../../server/src/collab/endpoint/wsFrame.ts';
 
 /** What one connection was sent, write by write. */
 type Write = { kind: 'alone' | 'together'; frames: string[] };

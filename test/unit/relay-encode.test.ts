@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { deleteWrapped, insertWrapped } from './helpers.ts';
-import { encodeSpans, spanOf, type TransactionSpan } from '../../server/src/collab/transactionSpans.ts';
+import { encodeSpans, spanOf, type TransactionSpan } from '../../server/src/collab/relay/transactionSpans.ts';
 
 /** One writer's edit: typing or deleting in a shared text, or setting or deleting a map key. */
 type Op =
@@ -61,7 +61,7 @@ function fingerprint(doc: Y.Doc) {
   };
 }
 
-describe('relay encoding (unit: server/src/collab/transactionSpans.ts)', () => {
+describe('relay encoding (unit: server/src/collab/relay/transactionSpans.ts)', () => {
   it('RELAY1 a batch of transactions written from the store, applied to a replica that had the state before the batch, gives exactly the relaying doc; with GC on both sides', () => {
     fc.assert(
       fc.property(

@@ -8,15 +8,15 @@ import * as Y from 'yjs';
 import { listPoints, pointText, type StakeholderId, type UserId } from '@parley/shared/model';
 import type { Principal } from '@parley/shared/permissions';
 import { parseDocName } from '@parley/shared/protocol';
-import { DocRoom } from '../../server/src/collab/DocRoom.ts';
-import { Connection } from '../../server/src/collab/Connection.ts';
-import { wsRoomSocket } from '../../server/src/collab/RoomSocket.ts';
+import { DocRoom } from '../../server/src/collab/room/DocRoom.ts';
+import { Connection } from '../../server/src/collab/endpoint/Connection.ts';
+import { wsRoomSocket } from '../../server/src/collab/endpoint/RoomSocket.ts';
 import { createLogger } from '../../server/src/logger.ts';
 import { buildDemoState } from '../../server/src/seed/createDemoBoard.ts';
-import { encodeUpdate } from '../../server/src/collab/messageCodec.ts';
-import { PersistQueue } from '../../server/src/storage/PersistQueue.ts';
-import { SqliteStorage } from '../../server/src/storage/SqliteStorage.ts';
-import { SYSTEM_OWNER } from '../../server/src/storage/Storage.ts';
+import { encodeUpdate } from '../../server/src/collab/codec/messageCodec.ts';
+import { PersistQueue } from '../../server/src/persistence/PersistQueue.ts';
+import { SqliteStorage } from '../../server/src/persistence/sqlite/SqliteStorage.ts';
+import { SYSTEM_OWNER } from '../../server/src/persistence/Storage.ts';
 
 /** Copies a SQLite store's files as a crash would leave them (no checkpoint, no close). */
 function crashImage(from: string): string {

@@ -9,13 +9,13 @@ import { listPoints, pointText, type StakeholderId, type UserId } from '@parley/
 import type { Principal } from '@parley/shared/permissions';
 import { CLOSE, MESSAGE, parseDocName } from '@parley/shared/protocol';
 import { createLogger } from '../../server/src/logger.ts';
-import { DocRoom } from '../../server/src/collab/DocRoom.ts';
-import { Connection } from '../../server/src/collab/Connection.ts';
-import { wsRoomSocket } from '../../server/src/collab/RoomSocket.ts';
+import { DocRoom } from '../../server/src/collab/room/DocRoom.ts';
+import { Connection } from '../../server/src/collab/endpoint/Connection.ts';
+import { wsRoomSocket } from '../../server/src/collab/endpoint/RoomSocket.ts';
 import { buildDemoState } from '../../server/src/seed/createDemoBoard.ts';
-import { encodeUpdate } from '../../server/src/collab/messageCodec.ts';
-import { PersistQueue } from '../../server/src/storage/PersistQueue.ts';
-import { SqliteStorage } from '../../server/src/storage/SqliteStorage.ts';
+import { encodeUpdate } from '../../server/src/collab/codec/messageCodec.ts';
+import { PersistQueue } from '../../server/src/persistence/PersistQueue.ts';
+import { SqliteStorage } from '../../server/src/persistence/sqlite/SqliteStorage.ts';
 
 /** The update one local edit on `doc` produces. */
 function editOf(doc: Y.Doc, edit: () => void): Uint8Array {
@@ -32,7 +32,7 @@ function editOf(doc: Y.Doc, edit: () => void): Uint8Array {
  * event-loop turn for certain (over the network they may or may not). Real sockets, a real
  * store: only the timing is taken out of the network's hands.
  */
-describe('a turn of edits (unit: server/src/collab/DocRoom.ts)', () => {
+describe('a turn of edits (unit: server/src/collab/room/DocRoom.ts)', () => {
   const cleanups: (() => Promise<void> | void)[] = [];
   afterEach(async () => {
     for (const c of cleanups.splice(0).reverse()) await c();

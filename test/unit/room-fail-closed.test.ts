@@ -8,14 +8,14 @@ import * as Y from 'yjs';
 import { listPoints, pointText, type StakeholderId, type UserId } from '@parley/shared/model';
 import type { Principal } from '@parley/shared/permissions';
 import { CLOSE, MESSAGE, parseDocName } from '@parley/shared/protocol';
-import { DocRoom } from '../../server/src/collab/DocRoom.ts';
-import { Connection } from '../../server/src/collab/Connection.ts';
-import { wsRoomSocket } from '../../server/src/collab/RoomSocket.ts';
+import { DocRoom } from '../../server/src/collab/room/DocRoom.ts';
+import { Connection } from '../../server/src/collab/endpoint/Connection.ts';
+import { wsRoomSocket } from '../../server/src/collab/endpoint/RoomSocket.ts';
 import { createLogger } from '../../server/src/logger.ts';
 import { buildDemoState } from '../../server/src/seed/createDemoBoard.ts';
-import { encodeSyncStep2, encodeUpdate } from '../../server/src/collab/messageCodec.ts';
-import { PersistQueue } from '../../server/src/storage/PersistQueue.ts';
-import { SqliteStorage } from '../../server/src/storage/SqliteStorage.ts';
+import { encodeSyncStep2, encodeUpdate } from '../../server/src/collab/codec/messageCodec.ts';
+import { PersistQueue } from '../../server/src/persistence/PersistQueue.ts';
+import { SqliteStorage } from '../../server/src/persistence/sqlite/SqliteStorage.ts';
 
 const editor: Principal = {
   userId: 'u-editor' as UserId,

@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { SqliteStorage, type SqliteStorageOptions } from '../../server/src/storage/SqliteStorage.ts';
-import { WalCheckpointer } from '../../server/src/storage/WalCheckpointer.ts';
+import { SqliteStorage, type SqliteStorageOptions } from '../../server/src/persistence/sqlite/SqliteStorage.ts';
+import { WalCheckpointer } from '../../server/src/persistence/sqlite/WalCheckpointer.ts';
 
 function edit(clientId: number, text: string): Uint8Array {
   const doc = new Y.Doc();
@@ -15,7 +15,7 @@ function edit(clientId: number, text: string): Uint8Array {
   return update;
 }
 
-describe('SQLite store (unit: server/src/storage/SqliteStorage.ts)', () => {
+describe('SQLite store (unit: server/src/persistence/sqlite/SqliteStorage.ts)', () => {
   const dirs: string[] = [];
   const tempDir = () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-store-'));

@@ -6,13 +6,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import * as Y from 'yjs';
 import { listPoints, pointText, type StakeholderId, type UserId } from '@parley/shared/model';
-import { Connection } from '../../server/src/collab/Connection.ts';
-import { wsRoomSocket } from '../../server/src/collab/RoomSocket.ts';
-import { RoomRegistry } from '../../server/src/collab/RoomRegistry.ts';
+import { Connection } from '../../server/src/collab/endpoint/Connection.ts';
+import { wsRoomSocket } from '../../server/src/collab/endpoint/RoomSocket.ts';
+import { RoomRegistry } from '../../server/src/collab/room/RoomRegistry.ts';
 import { createLogger } from '../../server/src/logger.ts';
 import { buildDemoState } from '../../server/src/seed/createDemoBoard.ts';
-import { encodeUpdate } from '../../server/src/collab/messageCodec.ts';
-import { PersistQueue } from '../../server/src/storage/PersistQueue.ts';
+import { encodeUpdate } from '../../server/src/collab/codec/messageCodec.ts';
+import { PersistQueue } from '../../server/src/persistence/PersistQueue.ts';
 import { FlakyStorage } from '../helpers/flakyStorage.ts';
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as wsModule from 'ws';
-import { wsBinaryFrame } from '../../server/src/collab/wsFrame.ts';
+import { wsBinaryFrame } from '../../server/src/collab/endpoint/wsFrame.ts';
 
 /** `ws`'s own framing of a server message (its Sender is not in the type definitions). */
 const { Sender } = wsModule as unknown as {

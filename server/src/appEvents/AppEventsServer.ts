@@ -6,7 +6,7 @@ import {
   type ClientToServerEvents,
   type ServerToClientEvents,
 } from '@parley/shared/protocol';
-import { AuthError, type AccessChange, type AccessControl, type Identity } from '../auth/AccessControl.ts';
+import { AuthError, type AccessChange, type AccessControl, type Identity } from '../accounts/AccessControl.ts';
 import type { OriginPolicy } from '../http/originPolicy.ts';
 import type { Logger } from '../logger.ts';
 

@@ -7,9 +7,9 @@ import {
   stakeholdersFor,
   type BoardPlan,
 } from '@parley/shared/import';
-import type { AccountStore } from '../auth/AccountStore.ts';
+import type { AccountStore } from '../accounts/AccountStore.ts';
 import { DEMO_CATEGORIES, DEMO_STAKEHOLDERS } from '../seed/demoContent.ts';
-import type { Storage } from '../storage/Storage.ts';
+import type { Storage } from '../persistence/Storage.ts';
 
 /** A new board id: the model's random id with no prefix (no title in URLs or logs). */
 export function newBoardId(): string {

@@ -1,7 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
-import type { SessionInfo } from '../auth/AccountStore.ts';
-import type { AccessControl, BoardAccess } from '../auth/AccessControl.ts';
-import { AuthError } from '../auth/AccessControl.ts';
+import type { SessionInfo } from '../accounts/AccountStore.ts';
+import type { AccessControl, BoardAccess } from '../accounts/AccessControl.ts';
+import { AuthError } from '../accounts/AccessControl.ts';
 import { HttpError } from './errors.ts';
 
 /** Attaches the signed-in session (if any) to `res.locals.session`. */

@@ -1,6 +1,6 @@
 import * as Y from 'yjs';
 import { addCategory, addPoint, addStakeholder, initBoard, type StakeholderId } from '@parley/shared/model';
-import type { Storage } from '../storage/Storage.ts';
+import type { Storage } from '../persistence/Storage.ts';
 import {
   DEMO_BOARD_ID,
   DEMO_CATEGORIES,

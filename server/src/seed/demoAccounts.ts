@@ -1,6 +1,6 @@
 import type { Role } from '@parley/shared/permissions';
-import type { AccountStore } from '../auth/AccountStore.ts';
-import { newOpaqueToken } from '../auth/secrets.ts';
+import type { AccountStore } from '../accounts/AccountStore.ts';
+import { newOpaqueToken } from '../accounts/secrets.ts';
 import { DEMO_BOARD_ID, DEMO_STAKEHOLDERS } from './demoContent.ts';
 
 export interface DemoSignInLink {

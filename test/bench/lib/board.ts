@@ -14,7 +14,7 @@ import {
   type UserId,
 } from '@parley/shared/model';
 import type { Role } from '@parley/shared/permissions';
-import { signAccessToken } from '../../../server/src/auth/accessTokens.ts';
+import { signAccessToken } from '../../../server/src/accounts/accessTokens.ts';
 import { buildDemoState } from '../../../server/src/seed/createDemoBoard.ts';
 import { DEMO_BOARD_ID, DEMO_STAKEHOLDERS } from '../../../server/src/seed/demoContent.ts';
 import { BENCH_SECRET, type BenchServer } from './servers.ts';

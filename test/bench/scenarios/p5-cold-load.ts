@@ -13,7 +13,7 @@ import {
 } from '@parley/shared/model';
 import { buildDemoState } from '../../../server/src/seed/createDemoBoard.ts';
 import { DEMO_TITLE } from '../../../server/src/seed/demoContent.ts';
-import { SqliteStorage } from '../../../server/src/storage/SqliteStorage.ts';
+import { SqliteStorage } from '../../../server/src/persistence/sqlite/SqliteStorage.ts';
 import { BOARD, clientFor, participant, type Participant } from '../lib/board.ts';
 import { prng } from '../../helpers/prng.ts';
 import { covers, runQueueWaitMs, unionOf } from '../lib/replicaChecks.ts';

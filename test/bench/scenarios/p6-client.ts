@@ -14,11 +14,11 @@ import {
   type StakeholderId,
   type UserId,
 } from '@parley/shared/model';
-import { newOpaqueToken } from '../../../server/src/auth/secrets.ts';
+import { newOpaqueToken } from '../../../server/src/accounts/secrets.ts';
 import { buildDemoState } from '../../../server/src/seed/createDemoBoard.ts';
 import { DEMO_BOARD_ID, DEMO_STAKEHOLDERS, DEMO_TITLE } from '../../../server/src/seed/demoContent.ts';
-import { SqliteAccountStore } from '../../../server/src/storage/SqliteAccountStore.ts';
-import { SqliteStorage } from '../../../server/src/storage/SqliteStorage.ts';
+import { SqliteAccountStore } from '../../../server/src/persistence/sqlite/SqliteAccountStore.ts';
+import { SqliteStorage } from '../../../server/src/persistence/sqlite/SqliteStorage.ts';
 import { DESKTOP, ensureClientBuilt, launchBrowser } from '../../helpers/browser.ts';
 import { clientFor, makeEdit, participant, type Participant } from '../lib/board.ts';
 import { hasTaskset } from '../lib/proc.ts';

@@ -19,9 +19,9 @@ import {
   type StakeholderId,
   type UserId,
 } from '@parley/shared/model';
-import { signAccessToken } from '../../../server/src/auth/accessTokens.ts';
+import { signAccessToken } from '../../../server/src/accounts/accessTokens.ts';
 import { DEMO_CATEGORIES, DEMO_STAKEHOLDERS } from '../../../server/src/seed/demoContent.ts';
-import { SQLITE_FILE } from '../../../server/src/storage/SqliteStorage.ts';
+import { SQLITE_FILE } from '../../../server/src/persistence/sqlite/SqliteStorage.ts';
 import { prng } from '../../helpers/prng.ts';
 import { runQueueWaitMs } from '../lib/replicaChecks.ts';
 import type { Scenario, ScenarioContext, ScenarioResult } from '../lib/scenario.ts';
