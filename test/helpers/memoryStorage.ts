@@ -1,0 +1,244 @@
+import * as Y from 'yjs';
+import { SYSTEM_OWNER } from '../../server/src/persistence/Storage.ts';
+import type { BoardSummary, PendingUpdate, Storage, StoredLog } from '../../server/src/persistence/Storage.ts';
+
+interface Entry {
+  readonly seq: number;
+  readonly data: Uint8Array;
+}
+
+interface Board {
+  title: string;
+  readonly createdAt: number;
+  archived: boolean;
+  /** JSON, as SQLite keeps it: every read hands out a fresh object. */
+  stakeholderNames: string | null;
+}
+
+/** Whether `docName` is the board doc `<id>` or one of its private-notes docs `<id>~<sid>`. */
+const isDocOfBoard = (docName: string, id: string) => docName === id || docName.startsWith(`${id}~`);
+
+function checkedUpdate(update: unknown): Uint8Array {
+  // SQLite's STRICT table refuses anything but a blob; a copy of a string would be empty bytes.
+  if (!(update instanceof Uint8Array)) throw new TypeError('an update must be a Uint8Array');
+  return new Uint8Array(update);
+}
+
+function checkedOwners(owners: ReadonlyMap<number, string>): [number, string][] {
+  const checked = [...owners];
+  for (const [client, userId] of checked) {
+    if (!Number.isSafeInteger(client) || typeof userId !== 'string') {
+      throw new TypeError(`bad client-id owner ${String(client)} → ${String(userId)}`);
+    }
+  }
+  return checked;
+}
+
+/**
+ * The Storage contract in memory, for unit tests that need a store but not a disk. It keeps
+ * what SqliteStorage keeps and answers as it does (unit/storage-contract.test.ts runs the
+ * same cases against both): sequence numbers from one counter for every doc, never reused;
+ * the first owner of a client id stays; a batch is checked whole before any of it is taken.
+ * Bytes are copied in and out, so no caller can change what is stored by mutating an array.
+ */
+export class MemoryStorage implements Storage {
+  private boards = new Map<string, Board>();
+  private logs = new Map<string, Entry[]>();
+  private owners = new Map<string, Map<number, string>>();
+  private nextSeq = 1;
+  private closed = false;
+
+  /**
+   * A store holding exactly what this one has committed, as a process crash would leave it:
+   * nothing still queued in a PersistQueue, and nothing shared with this store.
+   */
+  crashImage(): MemoryStorage {
+    const image = new MemoryStorage();
+    for (const [id, board] of this.boards) image.boards.set(id, { ...board });
+    for (const [doc, entries] of this.logs) {
+      image.logs.set(
+        doc,
+        entries.map((e) => ({ seq: e.seq, data: e.data.slice() })),
+      );
+    }
+    for (const [doc, owners] of this.owners) image.owners.set(doc, new Map(owners));
+    image.nextSeq = this.nextSeq;
+    return image;
+  }
+
+  async createBoard(id: string, title: string, initialState: Uint8Array): Promise<void> {
+    this.checkOpen();
+    if (this.boards.has(id)) throw new Error(`board "${id}" exists`);
+    const state = checkedUpdate(initialState);
+    // As SqliteStorage: the server wrote the initial state, so its client ids belong to no user.
+    const clients = [...Y.decodeStateVector(Y.encodeStateVectorFromUpdate(state)).keys()];
+    this.boards.set(id, { title, createdAt: Date.now(), archived: false, stakeholderNames: null });
+    this.append(id, state);
+    this.claim(
+      id,
+      clients.map((client) => [client, SYSTEM_OWNER]),
+    );
+  }
+
+  async boardExists(id: string): Promise<boolean> {
+    this.checkOpen();
+    return this.boards.has(id);
+  }
+
+  async listBoards(): Promise<BoardSummary[]> {
+    this.checkOpen();
+    return [...this.boards.keys()]
+      .map((id) => this.summary(id)!)
+      .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  async getBoard(id: string): Promise<BoardSummary | null> {
+    this.checkOpen();
+    return this.summary(id);
+  }
+
+  async setBoardTitle(id: string, title: string): Promise<void> {
+    this.checkOpen();
+    const board = this.boards.get(id);
+    if (board) board.title = title;
+  }
+
+  async setBoardStakeholderNames(id: string, names: Readonly<Record<string, string>>): Promise<void> {
+    this.checkOpen();
+    const board = this.boards.get(id);
+    if (board) board.stakeholderNames = JSON.stringify(names);
+  }
+
+  async setBoardArchived(id: string, archived: boolean): Promise<boolean> {
+    this.checkOpen();
+    const board = this.boards.get(id);
+    if (!board) return false;
+    board.archived = archived;
+    return true;
+  }
+
+  async deleteBoard(id: string): Promise<boolean> {
+    this.checkOpen();
+    for (const doc of [...this.logs.keys()]) if (isDocOfBoard(doc, id)) this.logs.delete(doc);
+    for (const doc of [...this.owners.keys()]) if (isDocOfBoard(doc, id)) this.owners.delete(doc);
+    return this.boards.delete(id);
+  }
+
+  async loadLog(docName: string): Promise<StoredLog> {
+    this.checkOpen();
+    return this.page(docName, 0, Infinity);
+  }
+
+  /** Each page is read when it is asked for, so entries appended meanwhile are in later pages (as SQLite's). */
+  async *readLog(docName: string, pageSize: number): AsyncIterable<StoredLog> {
+    let after = 0;
+    for (;;) {
+      this.checkOpen();
+      const page = this.page(docName, after, pageSize);
+      if (page.updates.length === 0) return;
+      after = page.lastSeq;
+      yield page;
+      if (page.updates.length < pageSize) return;
+    }
+  }
+
+  async appendUpdates(batch: readonly PendingUpdate[]): Promise<void> {
+    this.checkOpen();
+    // All or nothing: everything is checked (and copied) before anything is stored.
+    const checked = batch.map(({ docName, update, owners }) => {
+      if (typeof docName !== 'string') throw new TypeError('a doc name must be a string');
+      return { docName, update: checkedUpdate(update), owners: owners ? checkedOwners(owners) : [] };
+    });
+    for (const { docName, update, owners } of checked) {
+      this.append(docName, update);
+      this.claim(docName, owners);
+    }
+  }
+
+  async loadClientOwners(docName: string): Promise<Map<number, string>> {
+    this.checkOpen();
+    return new Map(this.owners.get(docName));
+  }
+
+  async addClientOwners(docName: string, owners: ReadonlyMap<number, string>): Promise<void> {
+    this.checkOpen();
+    this.claim(docName, checkedOwners(owners));
+  }
+
+  async lastSeq(docName: string): Promise<number> {
+    this.checkOpen();
+    return this.logs.get(docName)?.at(-1)?.seq ?? 0;
+  }
+
+  /**
+   * As SqliteStorage: the state is appended first and the old entries go after a turn of the
+   * event loop, so what runs in between (and a crash image taken then) sees both.
+   */
+  async compact(docName: string, state: Uint8Array, uptoSeq: number): Promise<void> {
+    this.checkOpen();
+    this.append(docName, checkedUpdate(state));
+    await new Promise((resolve) => setImmediate(resolve));
+    // A store closed meanwhile keeps both, as SQLite's stops deleting once its file is closed.
+    if (this.closed) return;
+    const entries = this.logs.get(docName);
+    if (entries)
+      this.logs.set(
+        docName,
+        entries.filter((e) => e.seq > uptoSeq),
+      );
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  private checkOpen(): void {
+    // As better-sqlite3's: a closed store refuses, so a test cannot miss a use after shutdown.
+    if (this.closed) throw new Error('the store is closed');
+  }
+
+  private append(docName: string, data: Uint8Array): void {
+    let entries = this.logs.get(docName);
+    if (!entries) this.logs.set(docName, (entries = []));
+    entries.push({ seq: this.nextSeq++, data });
+  }
+
+  /** INSERT OR IGNORE: a client id keeps the user who first wrote under it. */
+  private claim(docName: string, owners: readonly (readonly [number, string])[]): void {
+    if (owners.length === 0) return;
+    let claimed = this.owners.get(docName);
+    if (!claimed) this.owners.set(docName, (claimed = new Map()));
+    for (const [client, userId] of owners) if (!claimed.has(client)) claimed.set(client, userId);
+  }
+
+  private page(docName: string, afterSeq: number, pageSize: number): StoredLog {
+    const entries = (this.logs.get(docName) ?? []).filter((e) => e.seq > afterSeq).slice(0, pageSize);
+    return { updates: entries.map((e) => e.data.slice()), lastSeq: entries.at(-1)?.seq ?? afterSeq };
+  }
+
+  private summary(id: string): BoardSummary | null {
+    const board = this.boards.get(id);
+    if (!board) return null;
+    return {
+      id,
+      title: board.title,
+      createdAt: board.createdAt,
+      archived: board.archived,
+      stakeholderNames:
+        board.stakeholderNames === null ? null : (JSON.parse(board.stakeholderNames) as Record<string, string>),
+    };
+  }
+}
+
+/** A MemoryStorage whose appends fail while `failing` is set (a full disk, a lost volume). */
+export class FlakyMemoryStorage extends MemoryStorage {
+  failing = true;
+  failures = 0;
+  override async appendUpdates(batch: readonly PendingUpdate[]): Promise<void> {
+    if (this.failing) {
+      this.failures++;
+      throw new Error('store unavailable: appends fail');
+    }
+    return super.appendUpdates(batch);
+  }
+}

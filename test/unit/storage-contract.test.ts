@@ -1,0 +1,275 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import * as Y from 'yjs';
+import { SqliteStorage } from '../../server/src/persistence/sqlite/SqliteStorage.ts';
+import { SYSTEM_OWNER, type Storage } from '../../server/src/persistence/Storage.ts';
+import { MemoryStorage } from '../helpers/memoryStorage.ts';
+
+function edit(clientId: number, text: string): Uint8Array {
+  const doc = new Y.Doc();
+  doc.clientID = clientId;
+  doc.getText('t').insert(0, text);
+  const update = Y.encodeStateAsUpdate(doc);
+  doc.destroy();
+  return update;
+}
+
+/** The text a log holds, all its entries applied. */
+function textOf(updates: readonly Uint8Array[]): string {
+  const doc = new Y.Doc();
+  for (const u of updates) Y.applyUpdate(doc, u);
+  return doc.getText('t').toString();
+}
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * Every store the server or the tests use: the room unit tests run on MemoryStorage, so it
+ * must answer as SQLite does wherever a room depends on the answer.
+ */
+const stores: { name: string; open: () => Storage }[] = [
+  {
+    name: 'SQLite',
+    open: () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-store-'));
+      dirs.push(dir);
+      return new SqliteStorage(dir);
+    },
+  },
+  { name: 'in-memory', open: () => new MemoryStorage() },
+];
+
+describe.each(stores)('the Storage contract: $name store (unit: server/src/persistence/Storage.ts)', ({ open }) => {
+  const opened: Storage[] = [];
+  const store = () => {
+    const s = open();
+    opened.push(s);
+    return s;
+  };
+  afterEach(async () => {
+    for (const s of opened.splice(0)) await s.close();
+  });
+
+  it('STORE4 an update and the client-id owners it claims are stored in one commit, or neither is', async () => {
+    const s = store();
+    await s.createBoard('b', 'Board', edit(1, 'seed'));
+    await s.appendUpdates([{ docName: 'b', update: edit(7, 'mine'), owners: new Map([[7, 'u-7']]) }]);
+    expect((await s.loadClientOwners('b')).get(7)).toBe('u-7');
+    expect((await s.loadLog('b')).updates).toHaveLength(2);
+
+    // The second entry is not bytes, so the store refuses it: the whole batch fails.
+    const bad = [
+      { docName: 'b', update: edit(8, 'lost'), owners: new Map([[8, 'u-8']]) },
+      { docName: 'b', update: 'not bytes' as unknown as Uint8Array },
+    ];
+    await expect(s.appendUpdates(bad)).rejects.toThrow();
+    expect((await s.loadClientOwners('b')).has(8)).toBe(false);
+    expect((await s.loadLog('b')).updates).toHaveLength(2);
+  });
+
+  it('STORE5 a log reads in pages of at most the page size, in order; compaction replaces the entries up to a sequence number with one state and keeps later ones', async () => {
+    const s = store();
+    await s.createBoard('b', 'Board', edit(1, 'seed'));
+    // One writer typing 12,000 words, one log entry each.
+    const writer = new Y.Doc();
+    const words: Uint8Array[] = [];
+    writer.on('update', (u: Uint8Array) => words.push(u));
+    for (let i = 0; i < 12_000; i++) writer.getText('t').insert(writer.getText('t').length, `w${i}`);
+    await s.appendUpdates(words.map((update) => ({ docName: 'b', update })));
+    const pages: number[] = [];
+    let lastSeq = 0;
+    const doc = new Y.Doc();
+    for await (const page of s.readLog('b', 5_000)) {
+      expect(page.lastSeq).toBeGreaterThan(lastSeq);
+      lastSeq = page.lastSeq;
+      pages.push(page.updates.length);
+      for (const u of page.updates) Y.applyUpdate(doc, u);
+    }
+    expect(pages).toEqual([5_000, 5_000, 2_001]);
+    expect(doc.getText('t').length).toBe('seed'.length + words.reduce((n, _, i) => n + `w${i}`.length, 0));
+
+    // An entry appended after the state was taken survives compaction.
+    await s.appendUpdates([{ docName: 'b', update: edit(99_999, 'late') }]);
+    await s.compact('b', Y.encodeStateAsUpdate(doc), lastSeq);
+    const log = await s.loadLog('b');
+    expect(log.updates).toHaveLength(2);
+    const reloaded = new Y.Doc();
+    for (const u of log.updates) Y.applyUpdate(reloaded, u);
+    expect(reloaded.getText('t').length).toBe(doc.getText('t').length + 'late'.length);
+  });
+
+  it("STORE11 a board is created with its initial state as its log's only entry and that state's client ids owned by no user; creating it again fails and changes nothing", async () => {
+    const s = store();
+    expect(await s.boardExists('b')).toBe(false);
+    await s.createBoard('b', 'Board', edit(1, 'seed'));
+    expect(await s.boardExists('b')).toBe(true);
+    expect(textOf((await s.loadLog('b')).updates)).toBe('seed');
+    expect(await s.loadClientOwners('b')).toEqual(new Map([[1, SYSTEM_OWNER]]));
+
+    await expect(s.createBoard('b', 'Again', edit(2, 'again'))).rejects.toThrow();
+    expect((await s.getBoard('b'))?.title).toBe('Board');
+    expect((await s.loadLog('b')).updates).toHaveLength(1);
+    expect(await s.loadClientOwners('b')).toEqual(new Map([[1, SYSTEM_OWNER]]));
+  });
+
+  it('STORE11 the board catalogue: a summary per board, oldest first, with no stakeholder names until they are set; title, archived and names change only the board named; an unknown board reads as null', async () => {
+    const s = store();
+    const now = vi.spyOn(Date, 'now');
+    try {
+      now.mockReturnValue(2_000);
+      await s.createBoard('z', 'Zed', edit(1, 'z'));
+      now.mockReturnValue(3_000);
+      await s.createBoard('b', 'Bee', edit(1, 'b'));
+      await s.createBoard('a', 'Ay', edit(1, 'a'));
+    } finally {
+      now.mockRestore();
+    }
+    const fresh = { archived: false, stakeholderNames: null };
+    expect(await s.listBoards()).toEqual([
+      { id: 'z', title: 'Zed', createdAt: 2_000, ...fresh },
+      { id: 'a', title: 'Ay', createdAt: 3_000, ...fresh },
+      { id: 'b', title: 'Bee', createdAt: 3_000, ...fresh },
+    ]);
+
+    await s.setBoardTitle('a', 'Renamed');
+    expect(await s.setBoardArchived('a', true)).toBe(true);
+    await s.setBoardStakeholderNames('a', { us: 'Us', them: 'Them' });
+    expect(await s.getBoard('a')).toEqual({
+      id: 'a',
+      title: 'Renamed',
+      createdAt: 3_000,
+      archived: true,
+      stakeholderNames: { us: 'Us', them: 'Them' },
+    });
+    expect(await s.getBoard('b')).toEqual({ id: 'b', title: 'Bee', createdAt: 3_000, ...fresh });
+    expect(await s.setBoardArchived('a', false)).toBe(true);
+    expect((await s.getBoard('a'))?.archived).toBe(false);
+    // A summary is the caller's own: changing it changes nothing stored.
+    const names = (await s.getBoard('a'))!.stakeholderNames as Record<string, string>;
+    names['us'] = 'Changed';
+    expect((await s.getBoard('a'))?.stakeholderNames).toEqual({ us: 'Us', them: 'Them' });
+
+    expect(await s.getBoard('nope')).toBeNull();
+    expect(await s.setBoardArchived('nope', true)).toBe(false);
+    await s.setBoardTitle('nope', 'x');
+    await s.setBoardStakeholderNames('nope', { us: 'Us' });
+    expect(await s.boardExists('nope')).toBe(false);
+    expect((await s.listBoards()).map((b) => b.id)).toEqual(['z', 'a', 'b']);
+  });
+
+  it("STORE11 deleting a board deletes its catalogue entry and the logs and client-id owners of its doc and its notes docs, and nothing of another board's; deleting it again is false", async () => {
+    const s = store();
+    await s.createBoard('b', 'Board', edit(1, 'seed'));
+    await s.createBoard('bb', 'Other', edit(1, 'bb-seed'));
+    const owned = (client: number) => new Map([[client, `u-${client}`]]);
+    await s.appendUpdates([
+      { docName: 'b', update: edit(2, 'board'), owners: owned(2) },
+      { docName: 'b~us', update: edit(3, 'notes'), owners: owned(3) },
+      { docName: 'bb', update: edit(4, 'other board'), owners: owned(4) },
+      { docName: 'bb~us', update: edit(5, 'other notes'), owners: owned(5) },
+    ]);
+
+    expect(await s.deleteBoard('b')).toBe(true);
+    expect(await s.boardExists('b')).toBe(false);
+    expect(await s.getBoard('b')).toBeNull();
+    for (const doc of ['b', 'b~us']) {
+      expect(await s.loadLog(doc)).toEqual({ updates: [], lastSeq: 0 });
+      expect(await s.lastSeq(doc)).toBe(0);
+      expect((await s.loadClientOwners(doc)).size).toBe(0);
+    }
+    // A board whose id starts with the deleted one's keeps everything.
+    expect((await s.listBoards()).map((b) => b.id)).toEqual(['bb']);
+    expect(textOf((await s.loadLog('bb')).updates)).toMatch(/^(?=.*bb-seed)(?=.*other board)/);
+    expect(textOf((await s.loadLog('bb~us')).updates)).toBe('other notes');
+    expect((await s.loadClientOwners('bb~us')).get(5)).toBe('u-5');
+
+    expect(await s.deleteBoard('b')).toBe(false);
+  });
+
+  it('STORE11 a client id keeps the user who first claimed it (in an append or on its own), per document', async () => {
+    const s = store();
+    await s.createBoard('b', 'Board', edit(1, 'seed'));
+    await s.addClientOwners('b', new Map([[7, 'u-first']]));
+    await s.addClientOwners(
+      'b',
+      new Map([
+        [7, 'u-second'],
+        [8, 'u-8'],
+      ]),
+    );
+    await s.appendUpdates([
+      { docName: 'b', update: edit(8, 'x'), owners: new Map([[8, 'u-other']]) },
+      { docName: 'b~us', update: edit(7, 'y'), owners: new Map([[7, 'u-notes']]) },
+    ]);
+    await s.addClientOwners('b', new Map([[1, 'u-squatter']]));
+    expect(await s.loadClientOwners('b')).toEqual(
+      new Map([
+        [1, SYSTEM_OWNER],
+        [7, 'u-first'],
+        [8, 'u-8'],
+      ]),
+    );
+    expect(await s.loadClientOwners('b~us')).toEqual(new Map([[7, 'u-notes']]));
+    expect((await s.loadClientOwners('nothing-here')).size).toBe(0);
+  });
+
+  it("STORE11 lastSeq is the log's last entry's sequence number (0 for none) and grows with every append; a compaction's state comes after what it replaces, so compacting again up to lastSeq leaves one entry", async () => {
+    const s = store();
+    expect(await s.lastSeq('b')).toBe(0);
+    expect(await s.loadLog('b')).toEqual({ updates: [], lastSeq: 0 });
+    for await (const page of s.readLog('b', 10)) expect.unreachable(`a page of an empty log: ${page.updates.length}`);
+
+    await s.createBoard('b', 'Board', edit(1, 'seed'));
+    const afterCreate = await s.lastSeq('b');
+    expect(afterCreate).toBeGreaterThan(0);
+    await s.appendUpdates([
+      { docName: 'b', update: edit(2, 'a') },
+      { docName: 'other', update: edit(3, 'elsewhere') },
+      { docName: 'b', update: edit(4, 'b') },
+    ]);
+    const afterAppend = await s.lastSeq('b');
+    expect(afterAppend).toBeGreaterThan(afterCreate);
+    expect((await s.loadLog('b')).lastSeq).toBe(afterAppend);
+    expect(textOf((await s.loadLog('other')).updates)).toBe('elsewhere');
+
+    const all = await s.loadLog('b');
+    await s.compact('b', Y.mergeUpdates(all.updates), afterAppend);
+    const compacted = await s.lastSeq('b');
+    expect(compacted, 'the state is a new entry, after every entry it replaced').toBeGreaterThan(afterAppend);
+    await s.appendUpdates([{ docName: 'b', update: edit(5, 'c') }]);
+    const text = textOf((await s.loadLog('b')).updates);
+    await s.compact('b', Y.mergeUpdates((await s.loadLog('b')).updates), await s.lastSeq('b'));
+    const log = await s.loadLog('b');
+    expect(log.updates).toHaveLength(1);
+    expect(textOf(log.updates)).toBe(text);
+    expect(log.lastSeq).toBe(await s.lastSeq('b'));
+  });
+
+  it('STORE11 what is stored is a copy: changing an appended or a loaded byte array afterwards changes nothing stored', async () => {
+    const s = store();
+    const seed = edit(1, 'seed');
+    await s.createBoard('b', 'Board', seed);
+    const update = edit(2, 'kept');
+    await s.appendUpdates([{ docName: 'b', update }]);
+    const state = Y.mergeUpdates([seed, update]);
+    const expected = Array.from(state);
+    const text = textOf([state]);
+    expect(text).toContain('kept');
+    seed.fill(0);
+    update.fill(0);
+    const loaded = await s.loadLog('b');
+    expect(textOf(loaded.updates)).toBe(text);
+    for (const u of loaded.updates) u.fill(0);
+    for await (const page of s.readLog('b', 1)) for (const u of page.updates) u.fill(0);
+    expect(textOf((await s.loadLog('b')).updates)).toBe(text);
+
+    await s.compact('b', state, await s.lastSeq('b'));
+    state.fill(0);
+    expect(Array.from((await s.loadLog('b')).updates[0]!)).toEqual(expected);
+  });
+});
