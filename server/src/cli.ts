@@ -2,15 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { boardToMarkdown } from '@parley/shared/export';
-import {
-  MAX_IMPORT_BYTES,
-  decodeUtf8,
-  oneLineText,
-  parseJsonPlan,
-  parseMarkdownPlan,
-  type BoardPlan,
-} from '@parley/shared/import';
-import { LIMITS } from '@parley/shared/model';
+import { MAX_IMPORT_BYTES, decodeUtf8, parseJsonPlan, parseMarkdownPlan, type BoardPlan } from '@parley/shared/import';
+import { LIMITS, oneLineText } from '@parley/shared/model';
 import { ROLES, stakeholderMismatch, type Role } from '@parley/shared/permissions';
 import { ID_CHARACTERS, STAKEHOLDER_ID_PATTERN, isValidBoardId } from '@parley/shared/protocol';
 import { DEFAULT_TOKEN_TTL_SECONDS, signAccessToken } from './accounts/accessTokens.ts';

@@ -2,6 +2,7 @@ import * as encoding from 'lib0/encoding';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import {
+  DEMO_STAKEHOLDERS,
   ENTRY_ID_PATTERN,
   FALLBACK_COLOR,
   LIMITS,
@@ -10,7 +11,11 @@ import {
   initBoard,
   isStakeholderColor,
   lightColor,
+  nextStakeholderColor,
   safeColor,
+  shortLabelFor,
+  STAKEHOLDER_PALETTE,
+  stakeholderIdFor,
   type StakeholderId,
   type UserId,
 } from '@parley/shared/model';
@@ -30,6 +35,7 @@ import {
   awarenessUserFor,
   subscribeSavedFrame,
 } from '@parley/shared/protocol';
+import { stakeholdersFor } from '@parley/shared/import';
 import { checkBoardChanges } from '../../server/src/collab/guard/boardRules.ts';
 import { planShapeError } from '../../server/src/collab/guard/planSchema.ts';
 
@@ -121,5 +127,28 @@ describe('rules defined once in shared/ (unit: shared/src/model/colors.ts, permi
     expect(
       planShapeError('points', ['p1', 'deletedBy'], { kind: 'value', value: 'u'.repeat(LIMITS.idFieldLength + 1) }),
     ).not.toBeNull();
+  });
+
+  it("RULES5: a new stakeholder's id, short label and colour come from one place: ids are the name folded to a-z, 0-9 and dashes, unique; labels are initials or a word's first letters; the next colour is the palette's farthest from those in use", () => {
+    expect(stakeholderIdFor('Türkiye', new Set())).toBe('turkiye');
+    expect(stakeholderIdFor('European partners', new Set(['european-partners']))).toBe('european-partners-2');
+    expect(stakeholderIdFor('***', new Set())).toBe('stakeholder');
+    // Cut at 24 characters, a trailing dash is dropped rather than left invalid.
+    expect(stakeholderIdFor('abcdefghijklmnopqrstuvw xyz', new Set())).toBe('abcdefghijklmnopqrstuvw');
+    expect(shortLabelFor('United States')).toBe('US');
+    expect(shortLabelFor('Russia')).toBe('RUS');
+    expect(shortLabelFor('A b c d e f g h i j')).toHaveLength(LIMITS.stakeholderShortLength);
+
+    expect(nextStakeholderColor([])).toBe(STAKEHOLDER_PALETTE[0]);
+    const used: string[] = [];
+    for (let i = 0; i < STAKEHOLDER_PALETTE.length; i++) used.push(nextStakeholderColor(used));
+    // Every palette colour once before any repeats, whatever order distance picks them in.
+    expect(new Set(used)).toEqual(new Set(STAKEHOLDER_PALETTE));
+    const demoColors = DEMO_STAKEHOLDERS.map((d) => d.color);
+    expect(demoColors).not.toContain(nextStakeholderColor(demoColors));
+
+    // The importers derive the same.
+    const [imported] = stakeholdersFor([{ name: 'United States' }]);
+    expect(imported).toMatchObject({ id: 'united-states', short: 'US', color: STAKEHOLDER_PALETTE[0] });
   });
 });

@@ -1,14 +1,8 @@
-import { SCHEMA_VERSION, newId, type CategoryId } from '@parley/shared/model';
+import { DEMO_STAKEHOLDERS, SCHEMA_VERSION, newId, oneLineText, type CategoryId } from '@parley/shared/model';
 import { isValidBoardId } from '@parley/shared/protocol';
-import {
-  DEFAULT_STAKEHOLDER_NAME,
-  buildBoardState,
-  oneLineText,
-  stakeholdersFor,
-  type BoardPlan,
-} from '@parley/shared/import';
+import { DEFAULT_STAKEHOLDER_NAME, buildBoardState, stakeholdersFor, type BoardPlan } from '@parley/shared/import';
 import type { AccountStore } from '../accounts/AccountStore.ts';
-import { DEMO_CATEGORIES, DEMO_STAKEHOLDERS } from '../seed/demoContent.ts';
+import { DEMO_CATEGORIES } from '../seed/demoContent.ts';
 import type { Storage } from '../persistence/Storage.ts';
 
 /** A new board id: the model's random id with no prefix (no title in URLs or logs). */

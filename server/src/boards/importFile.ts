@@ -1,12 +1,6 @@
-import {
-  buildBoardState,
-  decodeUtf8,
-  oneLineText,
-  parseJsonPlan,
-  parseMarkdownPlan,
-  previewOf,
-} from '@parley/shared/import';
+import { buildBoardState, decodeUtf8, parseJsonPlan, parseMarkdownPlan, previewOf } from '@parley/shared/import';
 import type { ImportPreview } from '@parley/shared/import';
+import { oneLineText } from '@parley/shared/model';
 import { withOwnerStakeholder } from './createBoards.ts';
 
 export interface ImportRequest {

@@ -1,7 +1,7 @@
 import express, { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
-import { LIMITS, STAKEHOLDER_COLOR_PATTERN } from '@parley/shared/model';
-import { MAX_IMPORT_BYTES, oneLineText } from '@parley/shared/import';
+import { LIMITS, STAKEHOLDER_COLOR_PATTERN, oneLineText } from '@parley/shared/model';
+import { MAX_IMPORT_BYTES } from '@parley/shared/import';
 import type { AccessControl } from '../accounts/AccessControl.ts';
 import { createBoardFromPlan, planForSetup, storeNewBoard } from '../boards/createBoards.ts';
 import type { ImportPool } from '../boards/ImportPool.ts';

@@ -1,8 +1,7 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { LIMITS, META, ROOT, STAKEHOLDER, toBoardJson, updateMeta } from '@parley/shared/model';
+import { LIMITS, META, ROOT, STAKEHOLDER, oneLineText, toBoardJson, updateMeta } from '@parley/shared/model';
 import { boardToMarkdown } from '@parley/shared/export';
-import { oneLineText } from '@parley/shared/import';
 import type { AccessControl } from '../accounts/AccessControl.ts';
 import { UnknownDocError, type RoomRegistry } from '../collab/room/RoomRegistry.ts';
 import type { BoardSummary, Storage } from '../persistence/Storage.ts';

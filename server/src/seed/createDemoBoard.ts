@@ -1,14 +1,14 @@
 import * as Y from 'yjs';
-import { addCategory, addPoint, addStakeholder, initBoard, type StakeholderId } from '@parley/shared/model';
-import type { Storage } from '../persistence/Storage.ts';
 import {
-  DEMO_BOARD_ID,
-  DEMO_CATEGORIES,
-  DEMO_DESCRIPTION,
   DEMO_STAKEHOLDERS,
-  DEMO_TITLE,
-  demoPointBody,
-} from './demoContent.ts';
+  addCategory,
+  addPoint,
+  addStakeholder,
+  initBoard,
+  type StakeholderId,
+} from '@parley/shared/model';
+import type { Storage } from '../persistence/Storage.ts';
+import { DEMO_BOARD_ID, DEMO_CATEGORIES, DEMO_DESCRIPTION, DEMO_TITLE, demoPointBody } from './demoContent.ts';
 
 /** Builds the demo board's initial state as one update. */
 export function buildDemoState(): Uint8Array {

@@ -1,7 +1,8 @@
+import { DEMO_STAKEHOLDERS } from '@parley/shared/model';
 import type { Role } from '@parley/shared/permissions';
 import type { AccountStore } from '../accounts/AccountStore.ts';
 import { newOpaqueToken } from '../accounts/secrets.ts';
-import { DEMO_BOARD_ID, DEMO_STAKEHOLDERS } from './demoContent.ts';
+import { DEMO_BOARD_ID } from './demoContent.ts';
 
 export interface DemoSignInLink {
   readonly label: string;

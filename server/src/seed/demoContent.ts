@@ -11,13 +11,6 @@ export const DEMO_DESCRIPTION =
   'An illustrative demo board with neutral working titles and placeholder text. ' +
   'It shows the shape of a multi-party framework review; it is not the real plan text.';
 
-export const DEMO_STAKEHOLDERS = [
-  { id: 'us', name: 'United States', short: 'US', color: '#1d4ed8' },
-  { id: 'russia', name: 'Russia', short: 'RU', color: '#b91c1c' },
-  { id: 'ukraine', name: 'Ukraine', short: 'UA', color: '#ca8a04' },
-  { id: 'europe', name: 'European partners', short: 'EU', color: '#047857' },
-] as const;
-
 export const DEMO_CATEGORIES: readonly { title: string; points: readonly string[] }[] = [
   {
     title: 'Peace in Ukraine',

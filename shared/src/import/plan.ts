@@ -1,7 +1,5 @@
-import { STAKEHOLDER_ID_PATTERN } from '../protocol/docNames.ts';
-import { LIMITS } from '../model/schema.ts';
+import { STAKEHOLDER_PALETTE, oneLineText, shortLabelFor, stakeholderIdFor } from '../model/stakeholders.ts';
 import type { BoardJson, StakeholderJson } from '../model/types.ts';
-import type { StakeholderId } from '../model/ids.ts';
 
 /**
  * What an import would create: a board in the shape of the JSON export (`BoardJson`).
@@ -53,61 +51,6 @@ export function previewOf(plan: BoardPlan): ImportPreview {
     threads: plan.threads.length,
     comments: plan.threads.reduce((n, t) => n + t.comments.length, 0),
   };
-}
-
-/**
- * Stakeholder colours given in turn to stakeholders created without one: distinguishable
- * hues dark enough that white initials on them reach at least 4.5:1 (WCAG AA).
- */
-export const STAKEHOLDER_PALETTE = [
-  '#1d4ed8', // blue
-  '#b91c1c', // red
-  '#047857', // green
-  '#7e22ce', // purple
-  '#a16207', // ochre (dark enough for white text, unlike #ca8a04)
-  '#0f766e', // teal
-  '#be185d', // pink
-  '#4338ca', // indigo
-  '#c2410c', // orange
-  '#475569', // slate
-] as const;
-
-/** One-line, trimmed, as the mutations store names and titles. */
-export function oneLineText(s: string): string {
-  return s.replace(/\s+/g, ' ').trim();
-}
-
-/** A stakeholder id from a name: lowercase ASCII letters, digits and dashes, unique among `taken`. */
-export function stakeholderIdFor(name: string, taken: ReadonlySet<string>): StakeholderId {
-  const base =
-    name
-      .normalize('NFKD')
-      .replace(/[\u0300-\u036f]/g, '')
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, '-')
-      .replace(/^-+|-+$/g, '')
-      .slice(0, 24)
-      .replace(/-+$/, '') || 'stakeholder';
-  let id = base;
-  for (let n = 2; taken.has(id); n++) id = `${base}-${n}`;
-  if (!STAKEHOLDER_ID_PATTERN.test(id)) throw new Error(`derived stakeholder id "${id}" is not valid`);
-  return id as StakeholderId;
-}
-
-/**
- * A short label from a name: the initials of its words ("United States" → "US"), or the
- * first letters of a single word ("Russia" → "RUS"); at most the schema's limit.
- */
-export function shortLabelFor(name: string): string {
-  const words = oneLineText(name)
-    .split(' ')
-    .map((w) => w.replace(/[^\p{L}\p{N}]/gu, ''))
-    .filter(Boolean);
-  const label =
-    words.length >= 2
-      ? words.map((w) => [...w][0]!).join('')
-      : [...(words[0] ?? name.trim() ?? '?')].slice(0, 3).join('');
-  return [...label.toUpperCase()].slice(0, LIMITS.stakeholderShortLength).join('') || '?';
 }
 
 /**

@@ -1,6 +1,7 @@
 export * from './ids.ts';
 export * from './schema.ts';
 export * from './colors.ts';
+export * from './stakeholders.ts';
 export * from './types.ts';
 export * from './origin.ts';
 export * from './order.ts';

@@ -16,7 +16,8 @@ import {
 import type { Role } from '@parley/shared/permissions';
 import { signAccessToken } from '../../../server/src/accounts/accessTokens.ts';
 import { buildDemoState } from '../../../server/src/seed/createDemoBoard.ts';
-import { DEMO_BOARD_ID, DEMO_STAKEHOLDERS } from '../../../server/src/seed/demoContent.ts';
+import { DEMO_BOARD_ID } from '../../../server/src/seed/demoContent.ts';
+import { DEMO_STAKEHOLDERS } from '@parley/shared/model';
 import { BENCH_SECRET, type BenchServer } from './servers.ts';
 import { SyncClient, type ClientOptions } from './syncClient.ts';
 import { until } from './stats.ts';

@@ -16,7 +16,8 @@ import {
 } from '@parley/shared/model';
 import { newOpaqueToken } from '../../../server/src/accounts/secrets.ts';
 import { buildDemoState } from '../../../server/src/seed/createDemoBoard.ts';
-import { DEMO_BOARD_ID, DEMO_STAKEHOLDERS, DEMO_TITLE } from '../../../server/src/seed/demoContent.ts';
+import { DEMO_BOARD_ID, DEMO_TITLE } from '../../../server/src/seed/demoContent.ts';
+import { DEMO_STAKEHOLDERS } from '@parley/shared/model';
 import { SqliteAccountStore } from '../../../server/src/persistence/sqlite/SqliteAccountStore.ts';
 import { SqliteStorage } from '../../../server/src/persistence/sqlite/SqliteStorage.ts';
 import { DESKTOP, ensureClientBuilt, launchBrowser } from '../../helpers/browser.ts';

@@ -20,7 +20,8 @@ import {
   type UserId,
 } from '@parley/shared/model';
 import { signAccessToken } from '../../../server/src/accounts/accessTokens.ts';
-import { DEMO_CATEGORIES, DEMO_STAKEHOLDERS } from '../../../server/src/seed/demoContent.ts';
+import { DEMO_CATEGORIES } from '../../../server/src/seed/demoContent.ts';
+import { DEMO_STAKEHOLDERS } from '@parley/shared/model';
 import { SQLITE_FILE } from '../../../server/src/persistence/sqlite/SqliteStorage.ts';
 import { prng } from '../../helpers/prng.ts';
 import { runQueueWaitMs } from '../lib/replicaChecks.ts';
