@@ -1,4 +1,5 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { LIMITS } from '@parley/shared/model';
 
 /** scrypt parameters (OWASP's minimum is N=2^17 with r=8; 2^15 keeps sign-in under ~100 ms here). */
 const PARAMS = { N: 2 ** 15, r: 8, p: 1 } as const;
@@ -31,7 +32,7 @@ export async function verifyPassword(password: string, stored: string | null): P
 
 /** Checks run on sign-up and password changes; returns a message or null. */
 export function passwordProblem(password: string): string | null {
-  if (password.length < 10) return 'Use at least 10 characters.';
-  if (password.length > 200) return 'Use at most 200 characters.';
+  if (password.length < LIMITS.passwordMinLength) return `Use at least ${LIMITS.passwordMinLength} characters.`;
+  if (password.length > LIMITS.passwordLength) return `Use at most ${LIMITS.passwordLength} characters.`;
   return null;
 }

@@ -15,13 +15,13 @@ export interface AuthRouteOptions {
   readonly secureCookies: boolean;
 }
 
-const Email = z.email().max(254);
+const Email = z.email().max(LIMITS.emailLength);
 const SignUp = z.object({
   email: Email,
   name: z.string().trim().min(1).max(LIMITS.userNameLength),
-  password: z.string().min(1).max(200),
+  password: z.string().min(1).max(LIMITS.passwordLength),
 });
-const SignIn = z.object({ email: Email, password: z.string().min(1).max(200) });
+const SignIn = z.object({ email: Email, password: z.string().min(1).max(LIMITS.passwordLength) });
 
 /** Sign-up, sign-in, sign-out, "who am I", and one-click sign-in links. */
 export function authRoutes(access: AccessControl, opts: AuthRouteOptions): { api: Router; links: Router } {

@@ -30,7 +30,7 @@ const NewBoardBody = z
           color: z.string().regex(STAKEHOLDER_COLOR_PATTERN, 'colours are #rrggbb').optional(),
         }),
       )
-      .max(50),
+      .max(LIMITS.stakeholdersPerBoard),
     ownStakeholder: z.string().transform(oneLineText),
     start: z.enum(['empty', 'demo-shape']).default('empty'),
   })

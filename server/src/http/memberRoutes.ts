@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { ROOT } from '@parley/shared/model';
+import { LIMITS, ROOT } from '@parley/shared/model';
 import { ROLES, can, describeRefusal, stakeholderMismatch, type Principal } from '@parley/shared/permissions';
 import { STAKEHOLDER_ID_PATTERN } from '@parley/shared/protocol';
 import { AccountError, type Membership } from '../accounts/AccountStore.ts';
@@ -20,9 +20,9 @@ const InviteBody = MemberPatch.extend({
     .number()
     .int()
     .min(1)
-    .max(24 * 30)
+    .max(LIMITS.inviteTtlHours)
     .default(24 * 7),
-  maxUses: z.number().int().min(1).max(100).default(1),
+  maxUses: z.number().int().min(1).max(LIMITS.inviteUses).default(1),
 });
 
 function requireOwner(principal: Principal): void {

@@ -112,6 +112,15 @@ export const LIMITS = {
   idFieldLength: 64,
   /** A user's display name, as accounts and access tokens hold it (and positions and comments show it). */
   userNameLength: 100,
+  /** RFC 5321's limit on a forward path. */
+  emailLength: 254,
+  passwordMinLength: 10,
+  passwordLength: 200,
+  /** Delegations a new board may start with. */
+  stakeholdersPerBoard: 50,
+  /** How many times one invite link may be used, and for how long it may be valid. */
+  inviteUses: 100,
+  inviteTtlHours: 24 * 30,
 } as const;
 
 /**
