@@ -1,19 +1,12 @@
-import fs from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import WebSocket, { WebSocketServer } from 'ws';
 import * as Y from 'yjs';
 import { listPoints, pointText, type StakeholderId, type UserId } from '@parley/shared/model';
-import { Connection } from '../../server/src/collab/endpoint/Connection.ts';
-import { wsRoomSocket } from '../../server/src/collab/endpoint/RoomSocket.ts';
 import { RoomRegistry } from '../../server/src/collab/room/RoomRegistry.ts';
-import { createLogger } from '../../server/src/logger.ts';
 import { buildDemoState } from '../../server/src/seed/createDemoBoard.ts';
 import { encodeUpdate } from '../../server/src/collab/codec/messageCodec.ts';
 import { PersistQueue } from '../../server/src/persistence/PersistQueue.ts';
-import { FlakyStorage } from '../helpers/flakyStorage.ts';
+import { FlakyMemoryStorage } from '../helpers/memoryStorage.ts';
+import { memoryConnection, silentLog } from '../helpers/room.ts';
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -28,38 +21,25 @@ describe('unloading and shutdown while the store fails (unit: RoomRegistry with 
   });
 
   async function setUp() {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-outage-'));
-    const storage = new FlakyStorage(dataDir);
+    const storage = new FlakyMemoryStorage();
     storage.failing = false;
     await storage.createBoard('demo', 'Demo', buildDemoState());
-    const log = createLogger({ logLevel: 'silent', logFormat: 'json' });
-    const persist = new PersistQueue(storage, log, 0);
+    const persist = new PersistQueue(storage, silentLog, 0);
     const registry = new RoomRegistry({
       storage,
       persist,
-      log,
+      log: silentLog,
       idleMs: 20,
       compactThreshold: 500,
       relayFramesPerSecond: 0,
     });
-    const wss = new WebSocketServer({ port: 0 });
-    cleanups.push(async () => {
-      wss.close();
-      await storage.close().catch(() => undefined);
-      fs.rmSync(dataDir, { recursive: true, force: true });
+    cleanups.push(() => storage.close());
+    const { conn } = memoryConnection({
+      userId: 'u-e' as UserId,
+      name: 'E',
+      role: 'editor',
+      stakeholderId: 'us' as StakeholderId,
     });
-    const accepted = new Promise<WebSocket>((resolve) => wss.once('connection', resolve));
-    const client = new WebSocket(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}`);
-    cleanups.push(() => client.terminate());
-    const conn = new Connection('c1', wsRoomSocket(await accepted), '127.0.0.1', {
-      messagesPerSecond: 1000,
-      messageBurst: 1000,
-    });
-    conn.access = {
-      principal: { userId: 'u-e' as UserId, name: 'E', role: 'editor', stakeholderId: 'us' as StakeholderId },
-      sessionId: null,
-    };
-    conn.initialSyncDone = true;
     const room = await registry.join('demo', conn);
     const replica = new Y.Doc();
     Y.applyUpdate(replica, Y.encodeStateAsUpdate(room.doc));
