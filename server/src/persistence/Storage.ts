@@ -36,6 +36,7 @@ export interface Storage {
   /** Creates a board with its initial state in one atomic step. Fails if it exists. */
   createBoard(id: string, title: string, initialState: Uint8Array): Promise<void>;
   boardExists(id: string): Promise<boolean>;
+  /** Every board, oldest first (then by id). */
   listBoards(): Promise<BoardSummary[]>;
   /** The board's catalogue entry, or null if there is no such board. */
   getBoard(id: string): Promise<BoardSummary | null>;
