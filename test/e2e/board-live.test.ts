@@ -10,11 +10,10 @@
  * The tests in this file run in order and build on each other (E2E2 leaves both windows on
  * the same point, E2E3 creates the thread E2E4 replies to, ...).
  */
-import fs from 'node:fs';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { STANCE_LABEL } from '@parley/shared/model';
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { PHONE, ensureClientBuilt, launchBrowser, screenshot, typeInCodeMirror } from '../helpers/browser.ts';
+import { describe, expect, test } from 'vitest';
+import { PHONE, screenshot, typeInCodeMirror } from '../helpers/browser.ts';
 import {
   LIVE_TIMEOUT,
   demoLink,
@@ -26,59 +25,36 @@ import {
   signInWithDemoLink,
   threadById,
   tid,
-  type Person,
 } from '../helpers/people.ts';
-import { startServer, type RunningServer } from '../helpers/server.ts';
+import type { RunningServer } from '../helpers/server.ts';
+import { e2eSharedStage } from '../helpers/stage.ts';
 
 /** Display names of the demo people (server/src/seed/demoAccounts.ts). */
 const A_NAME = 'Demo owner';
 const B_NAME = 'Ukraine delegate';
 
-let server: RunningServer | undefined;
-let browser: Browser | undefined;
-const opened: Person[] = [];
+let server: RunningServer;
+let browser: Browser;
 let A: Page;
 let B: Page;
 
-async function shotBoth(testId: string, step: string) {
-  await Promise.all([screenshot(A, testId, `${step}-A-owner`), screenshot(B, testId, `${step}-B-ukraine`)]);
-}
+const { keep, shot } = e2eSharedStage(
+  [
+    { label: 'A owner', role: 'owner' },
+    { label: 'B ukraine', role: 'delegate', stakeholderId: 'ukraine' },
+  ],
+  (started) =>
+    ({
+      server,
+      browser,
+      pages: [A, B],
+    } = started),
+);
 
 const panel = (page: Page) => tid(page, 'point-panel');
 
 let pointId = ''; // the point E2E2..E2E5 work on
 let threadId = ''; // the thread E2E3 creates and E2E4 resolves
-
-beforeAll(async () => {
-  await ensureClientBuilt();
-  server = await startServer();
-  browser = await launchBrowser();
-  const a = await signInWithDemoLink(browser, demoLink(server, 'owner'), { label: 'A owner' });
-  opened.push(a);
-  const b = await signInWithDemoLink(browser, demoLink(server, 'delegate', 'ukraine'), { label: 'B ukraine' });
-  opened.push(b);
-  A = a.page;
-  B = b.page;
-}, 300_000);
-
-afterAll(async () => {
-  for (const { label, errors } of opened) {
-    if (errors.length > 0) console.warn(`browser errors (${label}):\n  ${errors.join('\n  ')}`);
-  }
-  // Each step is guarded so one failure does not leak a browser or a server process.
-  for (const { context } of opened) await context.close().catch(() => undefined);
-  await browser?.close().catch(() => undefined);
-  await server?.stop().catch(() => undefined);
-  if (server) fs.rmSync(server.dataDir, { recursive: true, force: true });
-}, 60_000);
-
-// On failure, keep a picture of every open window (named after the failing rule id).
-beforeEach(({ task, onTestFailed }) => {
-  onTestFailed(async () => {
-    const id = task.name.split(' ')[0] ?? 'unknown';
-    await Promise.all(opened.map(({ page }, i) => screenshot(page, id, `FAILED-window-${i + 1}`)));
-  });
-});
 
 describe('board live (two windows)', () => {
   test('E2E1 both windows (signed in by demo links) load the demo board: 28 points, demo label, all saved, their role', async () => {
@@ -94,7 +70,7 @@ describe('board live (two windows)', () => {
     expect(await tid(A, 'current-user').getAttribute('data-stakeholder-id')).toBe('us');
     expect(await tid(B, 'current-user').getAttribute('data-role')).toBe('delegate');
     expect(await tid(B, 'current-user').getAttribute('data-stakeholder-id')).toBe('ukraine');
-    await shotBoth('E2E1', 'loaded');
+    await shot('E2E1', 'loaded');
   });
 
   test('E2E2 A edits a point body and B sees the text live', async () => {
@@ -108,13 +84,13 @@ describe('board live (two windows)', () => {
     );
     const bodyB = tid(panel(B), 'point-body').locator('.cm-content');
     await poll(() => bodyB.textContent()).toContain('Working text for');
-    await shotBoth('E2E2', 'selected');
+    await shot('E2E2', 'selected');
 
     const text = ` ${marker('Owner-edit')}`;
     await typeInCodeMirror(A, tid(panel(A), 'point-body'), text);
     await poll(() => tid(panel(A), 'point-body').locator('.cm-content').textContent()).toContain(text.trim());
     await poll(() => bodyB.textContent(), 'B sees A typing').toContain(text.trim());
-    await shotBoth('E2E2', 'edited');
+    await shot('E2E2', 'edited');
   });
 
   test('E2E3 B opens a thread and A sees it', async () => {
@@ -134,7 +110,7 @@ describe('board live (two windows)', () => {
     await poll(() => tid(threadA, 'comment-body').first().textContent()).toContain(text);
     await poll(() => tid(threadA, 'comment-author').first().textContent()).toContain(B_NAME);
     expect(await threadA.getAttribute('data-resolved')).toBe('false');
-    await shotBoth('E2E3', 'thread-opened');
+    await shot('E2E3', 'thread-opened');
   });
 
   test('E2E4 B replies and A sees it; A resolves and B sees the thread resolved', async () => {
@@ -147,7 +123,7 @@ describe('board live (two windows)', () => {
     const threadA = threadById(A, threadId);
     await poll(() => tid(threadA, 'comment').count(), 'A sees the reply').toBe(2);
     await poll(() => tid(threadA, 'comment-body').nth(1).textContent()).toContain(reply);
-    await shotBoth('E2E4', 'replied');
+    await shot('E2E4', 'replied');
 
     const resolveA = tid(threadA, 'thread-resolve');
     expect((await resolveA.textContent())?.trim()).toBe('Resolve');
@@ -155,7 +131,7 @@ describe('board live (two windows)', () => {
     await poll(() => threadA.getAttribute('data-resolved')).toBe('true');
     await poll(() => threadB.getAttribute('data-resolved'), 'B sees the thread resolved').toBe('true');
     await poll(async () => (await tid(threadB, 'thread-resolve').textContent())?.trim()).toBe('Reopen');
-    await shotBoth('E2E4', 'resolved');
+    await shot('E2E4', 'resolved');
   });
 
   test('E2E5 A sets the US position with a rationale and B sees it', async () => {
@@ -175,7 +151,7 @@ describe('board live (two windows)', () => {
     await poll(() => rowB.textContent(), 'B sees the US rationale').toContain(rationale);
     // B cannot edit another delegation's position.
     expect(await tid(rowB, 'position-stance').count()).toBe(0);
-    await shotBoth('E2E5', 'position-set');
+    await shot('E2E5', 'position-set');
   });
 
   test('E2E6 presence: each window lists the other person and shows them on the point they look at', async () => {
@@ -196,7 +172,7 @@ describe('board live (two windows)', () => {
       );
     await viewer(A, idB!).waitFor({ state: 'visible', timeout: LIVE_TIMEOUT });
     await viewer(B, idA!).waitFor({ state: 'visible', timeout: LIVE_TIMEOUT });
-    await shotBoth('E2E6', 'presence');
+    await shot('E2E6', 'presence');
   });
 
   test('E2E15 a long thread shows its opening and latest comments; new replies land below the fold; "Show earlier replies" reveals the rest in order', async () => {
@@ -226,7 +202,7 @@ describe('board live (two windows)', () => {
     ]);
     const fold = tid(threadA, 'thread-show-earlier');
     expect((await fold.textContent())?.trim()).toBe('Show 4 earlier replies');
-    await shotBoth('E2E15', 'folded');
+    await shot('E2E15', 'folded');
 
     // A reply arriving live goes below the fold; the fold still stands for the same four.
     await reply(8);
@@ -246,15 +222,13 @@ describe('board live (two windows)', () => {
     expect(await fold.count()).toBe(0);
     // Keyboard focus stays in the conversation, on the first revealed reply.
     expect(await threadA.evaluate((el) => el.contains(document.activeElement))).toBe(true);
-    await shotBoth('E2E15', 'unfolded');
+    await shot('E2E15', 'unfolded');
   });
 
   test('E2E7 the board is usable at phone width (390x844): list and panel reachable, no horizontal scroll', async () => {
-    const phone = await signInWithDemoLink(browser!, demoLink(server!, 'delegate', 'europe'), {
-      viewport: PHONE,
-      label: 'phone europe',
-    });
-    opened.push(phone);
+    const phone = await keep(
+      signInWithDemoLink(browser, demoLink(server, 'delegate', 'europe'), { viewport: PHONE, label: 'phone europe' }),
+    );
     const page = phone.page;
     const noHorizontalScroll = async (where: string) =>
       expect(

@@ -8,10 +8,8 @@
  * test/artifacts/. The tests share the board and read its current state from the page,
  * so each works wherever the previous one left the points; every test keeps 28 points.
  */
-import fs from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { ensureClientBuilt, launchBrowser, screenshot } from '../helpers/browser.ts';
+import { describe, expect, test } from 'vitest';
 import {
   demoLink,
   forbiddenUpdateLogs,
@@ -23,49 +21,28 @@ import {
   signInWithDemoLink,
   threadById,
   tid,
-  type Person,
 } from '../helpers/people.ts';
-import { startServer, type RunningServer } from '../helpers/server.ts';
+import type { RunningServer } from '../helpers/server.ts';
+import { e2eSharedStage } from '../helpers/stage.ts';
 import { axeViolationLines } from '../helpers/axe.ts';
 
-let server: RunningServer | undefined;
-let browser: Browser | undefined;
-const opened: Person[] = [];
+let server: RunningServer;
+let browser: Browser;
 let A: Page;
 let B: Page;
 
-beforeAll(async () => {
-  await ensureClientBuilt();
-  server = await startServer();
-  browser = await launchBrowser();
-  const a = await signInWithDemoLink(browser, demoLink(server, 'editor'), { label: 'A-editor' });
-  opened.push(a);
-  const b = await signInWithDemoLink(browser, demoLink(server, 'owner'), { label: 'B-owner' });
-  opened.push(b);
-  A = a.page;
-  B = b.page;
-}, 300_000);
-
-afterAll(async () => {
-  for (const { label, errors } of opened) {
-    if (errors.length > 0) console.warn(`browser errors (${label}):\n  ${errors.join('\n  ')}`);
-  }
-  for (const { context } of opened) await context.close().catch(() => undefined);
-  await browser?.close().catch(() => undefined);
-  await server?.stop().catch(() => undefined);
-  if (server) fs.rmSync(server.dataDir, { recursive: true, force: true });
-}, 60_000);
-
-beforeEach(({ task, onTestFailed }) => {
-  onTestFailed(async () => {
-    const id = task.name.split(':')[0] ?? 'unknown';
-    await Promise.all(opened.map(({ page, label }) => screenshot(page, id, `FAILED-${label}`)));
-  });
-});
-
-async function shot(rule: string, step: string) {
-  await Promise.all(opened.map(({ page, label }) => screenshot(page, rule, `${step}-${label}`)));
-}
+const { keep, shot } = e2eSharedStage(
+  [
+    { label: 'A-editor', role: 'editor' },
+    { label: 'B-owner', role: 'owner' },
+  ],
+  (started) =>
+    ({
+      server,
+      browser,
+      pages: [A, B],
+    } = started),
+);
 
 const item = (page: Page, pointId: string) => page.locator(`[data-testid="point-item"][data-point-id="${pointId}"]`);
 const section = (page: Page, categoryId: string) =>
@@ -187,7 +164,7 @@ describe('e2e: editors change the plan', () => {
     await A.keyboard.press('Alt+ArrowUp');
     await new Promise((r) => setTimeout(r, 300));
     expect(await order(A)).toEqual(start);
-    expect(forbiddenUpdateLogs(server!)).toEqual([]);
+    expect(forbiddenUpdateLogs(server)).toEqual([]);
   });
 
   test('E2E29: "Move to…" in the point actions menu moves a point into another category at a chosen place, seen live', async () => {
@@ -315,7 +292,7 @@ describe('e2e: editors change the plan', () => {
     await B.keyboard.press('Alt+ArrowUp');
     await bothShowOrder(start, 'B moved their point back');
     await shot('E2E30', 'undo');
-    expect(forbiddenUpdateLogs(server!)).toEqual([]);
+    expect(forbiddenUpdateLogs(server)).toEqual([]);
   });
 
   test('E2E31: category rename, move and delete (points go where chosen) are seen live; drag and drop moves a point; a delegate gets none of it', async () => {
@@ -395,10 +372,9 @@ describe('e2e: editors change the plan', () => {
     await shot('E2E31', 'deleted');
 
     // A delegate sees the changes but none of the controls, and Alt+↓ moves nothing.
-    const delegate = await signInWithDemoLink(browser!, demoLink(server!, 'delegate', 'ukraine'), {
-      label: 'C-ukraine',
-    });
-    opened.push(delegate);
+    const delegate = await keep(
+      signInWithDemoLink(browser, demoLink(server, 'delegate', 'ukraine'), { label: 'C-ukraine' }),
+    );
     const D = delegate.page;
     await poll(() => categoryIds(D)).toEqual([cat1, cat2, cat4]);
     expect(await tid(D, 'category-menu').count()).toBe(0);
@@ -414,6 +390,6 @@ describe('e2e: editors change the plan', () => {
     expect(await order(D)).toEqual(shown);
     expect(await order(A)).toEqual(shown);
     await shot('E2E31', 'delegate');
-    expect(forbiddenUpdateLogs(server!)).toEqual([]);
+    expect(forbiddenUpdateLogs(server)).toEqual([]);
   });
 });

@@ -1,8 +1,9 @@
 import fs from 'node:fs';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import type { Role } from '@parley/shared/permissions';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { ensureClientBuilt, launchBrowser, screenshot } from './browser.ts';
-import type { Person } from './people.ts';
+import { demoLink, signInWithDemoLink, type Person } from './people.ts';
 import { startServer, type RunningServer } from './server.ts';
 
 export interface Scene {
@@ -19,6 +20,8 @@ export interface Scene {
  */
 export function e2eStage(onStarted: (started: { server: RunningServer; browser: Browser }) => void): {
   scene: (rule: string, story: (s: Scene) => Promise<void>) => Promise<void>;
+  /** Adds a person who stays open for the rest of the file (closed in afterAll). */
+  keep: (person: Promise<Person>) => Promise<Person>;
 } {
   let server: RunningServer | undefined;
   let browser: Browser | undefined;
@@ -68,5 +71,59 @@ export function e2eStage(onStarted: (started: { server: RunningServer; browser: 
     }
   }
 
-  return { scene };
+  async function keep(pending: Promise<Person>): Promise<Person> {
+    const person = await pending;
+    everyone.push(person);
+    return person;
+  }
+
+  return { scene, keep };
+}
+
+/** A window of `e2eSharedStage`: a demo person signed in through their one-click link. */
+export interface DemoWindow {
+  readonly label: string;
+  readonly role: Role;
+  readonly stakeholderId?: string;
+}
+
+/**
+ * The stage of an e2e file whose tests run in order in the same windows, each building on
+ * what the one before left: the server and Chromium of `e2eStage`, then (in a beforeAll of
+ * its own) one window per `windows` entry, signed in in order, whose pages `onStarted`
+ * receives in that order. Those windows and any added with `keep` stay open until
+ * afterAll; `shot` screenshots them all (`<rule>-<step>-<label>.png`), and when a test
+ * fails they are all screenshotted as `<rule>-FAILED-<label>.png`, the rule being the
+ * first word of the test's title.
+ */
+export function e2eSharedStage<const W extends readonly DemoWindow[]>(
+  windows: W,
+  onStarted: (started: { server: RunningServer; browser: Browser; pages: { [K in keyof W]: Page } }) => void,
+): { keep: (person: Promise<Person>) => Promise<Person>; shot: (rule: string, step: string) => Promise<void> } {
+  let started: { server: RunningServer; browser: Browser } | undefined;
+  const kept: Person[] = [];
+  const { keep: keepOpen } = e2eStage((s) => (started = s));
+  const keep = async (pending: Promise<Person>) => {
+    const person = await keepOpen(pending);
+    kept.push(person);
+    return person;
+  };
+  const shot = async (rule: string, step: string) => {
+    await Promise.all(kept.map((p) => screenshot(p.page, rule, `${step}-${p.label}`)));
+  };
+  // Registered after e2eStage's beforeAll, so the server and browser are up.
+  beforeAll(async () => {
+    const { server, browser } = started!;
+    const pages: Page[] = [];
+    for (const { label, role, stakeholderId } of windows) {
+      pages.push(
+        (await keep(signInWithDemoLink(browser, demoLink(server, role, stakeholderId ?? null), { label }))).page,
+      );
+    }
+    onStarted({ server, browser, pages: pages as { [K in keyof W]: Page } });
+  }, 300_000);
+  beforeEach(({ task, onTestFailed }) => {
+    onTestFailed(() => shot(/^[^\s:]+/.exec(task.name)?.[0] ?? 'unknown', 'FAILED'));
+  });
+  return { keep, shot };
 }
