@@ -1,5 +1,6 @@
 import type * as Y from 'yjs';
 import { IndexeddbPersistence } from 'y-indexeddb';
+import type { DocUpdates } from './doc-updates.ts';
 import { deleteDatabase, localDbName, registerCopy } from './offline-data.ts';
 
 /**
@@ -44,12 +45,19 @@ export class LocalCopy {
   #persistence: IndexeddbPersistence | null = null;
   #destroyed = false;
   #lastReopen = 0;
+  readonly #unsubscribe: (() => void)[];
 
-  constructor(userId: string, docName: string, doc: Y.Doc) {
+  constructor(userId: string, docName: string, doc: Y.Doc, updates: DocUpdates) {
     this.#doc = doc;
     this.#userId = userId;
     this.#docName = docName;
     this.name = localDbName(userId, docName);
+    updates.ignoreOrigin((origin) => this.isOrigin(origin));
+    // Every change, local or from the server, goes to the copy; the server's as it came.
+    this.#unsubscribe = [
+      updates.onLocal((update, origin) => this.#store(update, origin)),
+      updates.onRemote((update) => this.#store(update, null)),
+    ];
     this.loaded = new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         if (this.state === 'loading') {
@@ -82,7 +90,7 @@ export class LocalCopy {
       return;
     }
     this.#persistence = p;
-    this.#guardWrites(p);
+    this.#detachOwnListener(p);
     p._db.catch((err: unknown) => {
       if (this.#persistence !== p) return;
       console.warn(`Parley: could not open the local copy ${this.name}`, err);
@@ -104,21 +112,26 @@ export class LocalCopy {
   }
 
   /**
-   * y-indexeddb writes from a doc `update` listener and throws there when its connection
-   * was closed under it; catch that, so the doc's other listeners still run, and reopen.
+   * y-indexeddb writes from a doc `update` listener of its own; the copy is written from the
+   * doc's update hub instead (DocUpdates: the server's changes as received, not encoded again).
    */
-  #guardWrites(p: IndexeddbPersistence) {
-    const write = p._storeUpdate;
-    const guarded = (update: Uint8Array, origin: unknown) => {
-      try {
-        write(update, origin);
-      } catch (err) {
-        this.#writeFailed(p, err);
-      }
-    };
-    this.#doc.off('update', write);
-    p._storeUpdate = guarded; // destroy() unregisters this one
-    this.#doc.on('update', guarded);
+  #detachOwnListener(p: IndexeddbPersistence) {
+    this.#doc.off('update', p._storeUpdate);
+  }
+
+  /**
+   * Writes one update to the copy. y-indexeddb throws when its connection was closed under it
+   * (another tab deleted the database): catch that, so the other listeners still run, and
+   * reopen.
+   */
+  #store(update: Uint8Array, origin: unknown) {
+    const p = this.#persistence;
+    if (!p) return;
+    try {
+      p._storeUpdate(update, origin);
+    } catch (err) {
+      this.#writeFailed(p, err);
+    }
   }
 
   #writeFailed(p: IndexeddbPersistence, err: unknown) {
@@ -151,6 +164,7 @@ export class LocalCopy {
    */
   async clear(): Promise<void> {
     this.#destroyed = true;
+    for (const off of this.#unsubscribe) off();
     const p = this.#persistence;
     this.#persistence = null;
     this.state = 'unavailable';
@@ -161,6 +175,7 @@ export class LocalCopy {
 
   destroy() {
     this.#destroyed = true;
+    for (const off of this.#unsubscribe) off();
     const p = this.#persistence;
     this.#persistence = null;
     if (p) void p.destroy().catch(() => undefined);

@@ -1,6 +1,6 @@
 import * as decoding from 'lib0/decoding';
 import type { WebsocketProvider } from 'y-websocket';
-import type * as Y from 'yjs';
+import type { DocUpdates } from './doc-updates.ts';
 import { MESSAGE, SYNC, subscribeSavedFrame } from '@parley/shared/protocol';
 import { isRecord, readJson, removeKey, writeJson } from '../util/storage.ts';
 import { unsavedKey } from './offline-data.ts';
@@ -98,7 +98,6 @@ export class SaveTracker {
   /** A local change happened while no socket could carry it: wait for the next sync step 2. */
   #unsentLocal = $state(false);
   #provider: WebsocketProvider | null = null;
-  #isLocalCopyOrigin: (origin: unknown) => boolean = () => false;
   #off: (() => void)[] = [];
 
   constructor(userId: string, docName: string) {
@@ -136,23 +135,17 @@ export class SaveTracker {
   }
 
   /** Wires the tracker to the provider it counts for (call right after creating it). */
-  attach(provider: WebsocketProvider, doc: Y.Doc, isLocalCopyOrigin: (origin: unknown) => boolean) {
+  attach(provider: WebsocketProvider, updates: DocUpdates) {
     this.#provider = provider;
-    this.#isLocalCopyOrigin = isLocalCopyOrigin;
     provider.messageHandlers[MESSAGE.saved] = (_encoder, decoder) => {
       this.#onAck(decoding.readVarUint(decoder));
-    };
-    const onUpdate = (_update: Uint8Array, origin: unknown) => {
-      if (origin === provider || this.#isLocalCopyOrigin(origin)) return;
-      this.#localChange();
     };
     const onSync = (synced: boolean) => {
       if (synced) this.#settle();
     };
-    doc.on('update', onUpdate);
     provider.on('sync', onSync);
     this.#off.push(
-      () => doc.off('update', onUpdate),
+      updates.onLocal(() => this.#localChange()),
       () => provider.off('sync', onSync),
     );
   }

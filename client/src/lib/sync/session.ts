@@ -2,6 +2,7 @@ import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
 import { closeAction, reconnectsBySelf } from '@parley/shared/protocol';
 import { ConnectionState } from './connection.svelte.ts';
+import { DocUpdates } from './doc-updates.ts';
 import { LocalCopy } from './local-copy.svelte.ts';
 import { onNetworkChange } from './network.svelte.ts';
 import { SaveTracker } from './saved.svelte.ts';
@@ -49,7 +50,8 @@ export interface DocSessionOptions {
 
 export function openDocSession(docName: string, opts: DocSessionOptions): DocSession {
   const doc = new Y.Doc();
-  const local = new LocalCopy(opts.userId, docName, doc);
+  const updates = new DocUpdates(doc);
+  const local = new LocalCopy(opts.userId, docName, doc, updates);
   const saves = new SaveTracker(opts.userId, docName);
   const provider = new WebsocketProvider(yjsServerUrl(), docName, doc, {
     // Held back until the local copy is loaded (see below).
@@ -68,7 +70,8 @@ export function openDocSession(docName: string, opts: DocSessionOptions): DocSes
     // refilled from another tab's copy of that change.
     disableBc: true,
   });
-  saves.attach(provider, doc, (origin) => local.isOrigin(origin));
+  updates.attachProvider(provider);
+  saves.attach(provider, updates);
   const connection = new ConnectionState(provider);
   let destroyed = false;
 
@@ -117,6 +120,7 @@ export function openDocSession(docName: string, opts: DocSessionOptions): DocSes
       provider.awareness.setLocalState(null);
       provider.destroy();
       local.destroy();
+      updates.destroy();
       doc.destroy();
     },
   };
