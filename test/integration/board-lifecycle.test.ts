@@ -3,22 +3,19 @@
  * `DELETE /api/boards/:id` against a real server, seen by stock y-websocket clients, across
  * a restart on the same data dir, and in the data dir's SQLite file itself.
  */
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as Y from 'yjs';
 import { META, ROOT, pointNotes, updateMeta, type PointId } from '@parley/shared/model';
 import { privateDocName } from '@parley/shared/protocol';
+import { runCli } from '../helpers/cli.ts';
 import { waitFor } from '../helpers/clients.ts';
 import { connectRecorded, postJson, sessionCookie, within, type RecordedClient } from '../helpers/security.ts';
-import { REPO_ROOT, startServer, tempDataDir, type RunningServer } from '../helpers/server.ts';
+import { startServer, tempDataDir, type RunningServer } from '../helpers/server.ts';
 import { mintToken } from '../helpers/tokens.ts';
 import { SqliteStorage } from '../../server/src/persistence/sqlite/SqliteStorage.ts';
-
-const execFileAsync = promisify(execFile);
 
 interface Account {
   readonly cookie: string;
@@ -364,14 +361,7 @@ describe('owners rename, archive and delete boards', () => {
       revocations: 0,
     });
 
-    const cli = await execFileAsync('npm', ['run', '--silent', 'parley', '--', 'export', '--board', boardId], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, PARLEY_DATA_DIR: server.dataDir },
-      timeout: 30_000,
-    }).then(
-      () => ({ code: 0, stderr: '' }),
-      (err: { code?: number; stderr?: string }) => ({ code: err.code, stderr: err.stderr ?? '' }),
-    );
+    const cli = await runCli(server, ['export', '--board', boardId]);
     expect(cli.code).toBe(1);
     expect(cli.stderr).toMatch(new RegExp(`no board "${boardId}"`));
   });

@@ -3,37 +3,22 @@
  * alone on the last line, then `token` for the new board and a stock client opening it.
  * Each call spawns npm + tsx (~1 s), so calls are few.
  */
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listCategories, listPoints, listPositions, listStakeholders } from '@parley/shared/model';
 import { connectClient, type StockClient } from '../helpers/clients.ts';
-import { REPO_ROOT, startServer, tempDataDir, type RunningServer } from '../helpers/server.ts';
+import { runCli } from '../helpers/cli.ts';
+import { startServer, tempDataDir, type RunningServer } from '../helpers/server.ts';
 import { within } from '../helpers/security.ts';
-
-const execFileAsync = promisify(execFile);
 
 describe('admin CLI: creating boards', () => {
   let server: RunningServer;
   const clients: StockClient[] = [];
   const files = tempDataDir('parley-cli-files-');
 
-  async function cli(args: string[], env: Record<string, string> = {}) {
-    try {
-      const { stdout, stderr } = await execFileAsync('npm', ['run', '--silent', 'parley', '--', ...args], {
-        cwd: REPO_ROOT,
-        env: { ...process.env, PARLEY_DATA_DIR: server.dataDir, ...env },
-        timeout: 30_000,
-      });
-      return { code: 0, stdout, stderr };
-    } catch (err) {
-      const e = err as { code?: number; stdout?: string; stderr?: string };
-      return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-    }
-  }
+  const cli = (args: string[], env: Record<string, string> = {}) => runCli(server, args, env);
   const lastLine = (stdout: string) => stdout.trimEnd().split('\n').at(-1)!;
 
   async function openWithToken(boardId: string, stakeholder: string) {

@@ -2,13 +2,12 @@
  * The admin CLI (`npm run parley -- …`) against a running server's data dir: tokens,
  * invites, users and session revocation. Each call spawns npm + tsx (~1 s), so calls are few.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listPoints, listPositions, setPosition, type StakeholderId, type UserId } from '@parley/shared/model';
 import { CLOSE, type AwarenessUser } from '@parley/shared/protocol';
 import { connectClient, waitFor, type StockClient } from '../helpers/clients.ts';
-import { REPO_ROOT, startServer, type RunningServer } from '../helpers/server.ts';
+import { runCli, type CliResult } from '../helpers/cli.ts';
+import { startServer, type RunningServer } from '../helpers/server.ts';
 import {
   connectRecorded,
   postJson,
@@ -18,32 +17,12 @@ import {
   type RecordedClient,
 } from '../helpers/security.ts';
 
-const execFileAsync = promisify(execFile);
-
-interface CliResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 describe('admin CLI', () => {
   let server: RunningServer;
   let viewer: StockClient;
   const clients: (StockClient | RecordedClient)[] = [];
 
-  async function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-    try {
-      const { stdout, stderr } = await execFileAsync('npm', ['run', '--silent', 'parley', '--', ...args], {
-        cwd: REPO_ROOT,
-        env: { ...process.env, PARLEY_DATA_DIR: server.dataDir, ...env },
-        timeout: 30_000,
-      });
-      return { code: 0, stdout, stderr };
-    } catch (err) {
-      const e = err as { code?: number; stdout?: string; stderr?: string };
-      return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-    }
-  }
+  const cli = (args: string[], env: Record<string, string> = {}): Promise<CliResult> => runCli(server, args, env);
 
   beforeAll(async () => {
     server = await startServer();
