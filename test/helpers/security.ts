@@ -1,7 +1,8 @@
 /**
  * Helpers for the security, auth and fuzz integration tests: a stock y-websocket provider
  * that records what crosses its socket, raw websockets kept open, a raw TCP websocket that
- * never answers a close frame, frame encoders, REST cookie helpers and a seeded PRNG.
+ * never answers a close frame, frame encoders, tokens the server must refuse, REST cookie
+ * helpers, a board watcher with an awareness barrier, and a seeded PRNG.
  */
 import crypto from 'node:crypto';
 import net from 'node:net';
@@ -11,6 +12,8 @@ import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import { MESSAGE, SYNC, YJS_PATH_PREFIX } from '@parley/shared/protocol';
 import type { Role } from '@parley/shared/permissions';
+import { signAccessToken } from '../../server/src/accounts/accessTokens.ts';
+import { connectClient, waitFor, type StockClient } from './clients.ts';
 import type { RunningServer } from './server.ts';
 import { demoLinks, identity, mintToken, type TestIdentity } from './tokens.ts';
 
@@ -336,6 +339,37 @@ export async function tokenFor(
   return { who, token: await mintToken(server, who) };
 }
 
+/**
+ * Tokens for `who` on `boardId` that the server must refuse, made from `good` (the control,
+ * which it accepts): one with a signature byte flipped, one signed with another key, an
+ * unsigned alg "none" token with the good one's claims, and one that has expired (this
+ * waits the second it takes to expire).
+ */
+export async function badTokens(
+  server: Pick<RunningServer, 'dataDir'>,
+  who: TestIdentity,
+  boardId = 'demo',
+): Promise<{ good: string; flipped: string; foreignKey: string; algNone: string; expired: string }> {
+  const good = await mintToken(server, who, boardId);
+  const [h, p, sig] = good.split('.') as [string, string, string];
+  const mid = Math.floor(sig.length / 2);
+  const flipped = `${h}.${p}.${sig.slice(0, mid)}${sig[mid] === 'A' ? 'B' : 'A'}${sig.slice(mid + 1)}`;
+  const foreignKey = await signAccessToken(new TextEncoder().encode('not-the-server-secret-'.repeat(3)), {
+    userId: who.userId,
+    boardId,
+    role: who.role,
+    stakeholderId: who.stakeholderId,
+    name: who.name,
+  });
+  const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, unknown>;
+  const algNone = `${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims)}.`;
+  const expired = await mintToken(server, who, boardId, 1);
+  const exp = (JSON.parse(Buffer.from(expired.split('.')[1]!, 'base64url').toString()) as { exp: number }).exp;
+  await waitFor(() => Date.now() >= exp * 1000 + 200, 'the one-second token to expire', 5_000);
+  return { good, flipped, foreignKey, algNone, expired };
+}
+
 /** The `name=value` part of a response's session cookie, or null. */
 export function sessionCookie(res: Response): string | null {
   const raw = res.headers.getSetCookie().find((c) => c.startsWith('parley_session='));
@@ -366,6 +400,50 @@ export async function postJson(
     headers: { 'content-type': 'application/json', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
+}
+
+// ------------------------------------------------------------------ watching a board
+
+export interface BoardWatch {
+  /** An observer's replica of the board: what the room applied reaches it. */
+  readonly watcher: StockClient;
+  /**
+   * An awareness round trip from a second observer through the board's room: frames the
+   * room handled before it are visible on the watcher after it.
+   */
+  barrier(): Promise<void>;
+  /** Disconnects both observers. */
+  destroy(): void;
+}
+
+/** Two observers of `boardId` (by token), both synced: a watcher and a barrier sender. */
+export async function watchBoard(
+  server: Pick<RunningServer, 'wsUrl' | 'dataDir'>,
+  boardId = 'demo',
+): Promise<BoardWatch> {
+  const observer = async () =>
+    connectClient(server.wsUrl, boardId, { token: await mintToken(server, identity('observer', null), boardId) });
+  const watcher = await observer();
+  const sender = await observer();
+  await Promise.all([watcher.synced, sender.synced]);
+  let seq = 0;
+  return {
+    watcher,
+    barrier: async () => {
+      const n = ++seq;
+      sender.provider.awareness.setLocalStateField('barrier', n);
+      await waitFor(
+        () =>
+          (watcher.provider.awareness.getStates().get(sender.doc.clientID) as { barrier?: number } | undefined)
+            ?.barrier === n,
+        'the awareness barrier',
+      );
+    },
+    destroy: () => {
+      watcher.destroy();
+      sender.destroy();
+    },
+  };
 }
 
 export { prng } from './prng.ts';

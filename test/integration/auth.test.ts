@@ -15,13 +15,14 @@ import {
   type UserId,
 } from '@parley/shared/model';
 import { CLOSE } from '@parley/shared/protocol';
-import { signAccessToken } from '../../server/src/accounts/accessTokens.ts';
 import { buildDemoState } from '../../server/src/seed/createDemoBoard.ts';
 import { SqliteStorage } from '../../server/src/persistence/sqlite/SqliteStorage.ts';
-import { connectClient, rawSession, waitFor, type StockClient } from '../helpers/clients.ts';
+import { PASSWORD, newEmail, signUp } from '../helpers/accounts.ts';
+import { rawSession, waitFor, type StockClient } from '../helpers/clients.ts';
 import { startServer, tempDataDir, type RunningServer } from '../helpers/server.ts';
 import { identity, mintToken } from '../helpers/tokens.ts';
 import {
+  badTokens,
   connectRecorded,
   demoCookie,
   openRaw,
@@ -32,18 +33,17 @@ import {
   tokenFor,
   updateFrame,
   updateOf,
+  watchBoard,
   within,
+  type BoardWatch,
   type RecordedClient,
 } from '../helpers/security.ts';
 
 const OTHER_BOARD = 'other';
-const PASSWORD = 'correct horse battery staple';
-
-let emailCounter = 0;
-const newEmail = () => `person${++emailCounter}-${Date.now()}@example.test`;
 
 describe('authentication and access', () => {
   let server: RunningServer;
+  let watch: BoardWatch;
   let watcher: StockClient;
   const clients: (StockClient | RecordedClient)[] = [];
   const track = <C extends StockClient | RecordedClient>(c: C): C => {
@@ -51,16 +51,6 @@ describe('authentication and access', () => {
     return c;
   };
   const demoUrl = () => `${server.wsUrl}/yjs/demo`;
-
-  async function signUp(name: string): Promise<{ cookie: string; userId: string; email: string }> {
-    const email = newEmail();
-    const res = await postJson(server, '/api/auth/signup', { email, name, password: PASSWORD });
-    expect(res.status).toBe(201);
-    const cookie = sessionCookie(res);
-    expect(cookie).not.toBeNull();
-    const body = (await res.json()) as { user: { id: string } };
-    return { cookie: cookie!, userId: body.user.id, email };
-  }
 
   /** A position write for `stakeholderId` by `userId`, as an update against the watcher's state. */
   function positionUpdate(userId: string, stakeholderId: string, rationale: string, pointIndex = 0): Uint8Array {
@@ -72,19 +62,7 @@ describe('authentication and access', () => {
   }
   const hasRationale = (rationale: string) => listPositions(watcher.doc).some((p) => p.rationale === rationale);
 
-  let barrierSeq = 0;
-  let barrierClient: StockClient;
-  /** An awareness round trip through the board room: frames handled before it are visible after it. */
-  async function barrier(): Promise<void> {
-    const n = ++barrierSeq;
-    barrierClient.provider.awareness.setLocalStateField('barrier', n);
-    await waitFor(
-      () =>
-        (watcher.provider.awareness.getStates().get(barrierClient.doc.clientID) as { barrier?: number } | undefined)
-          ?.barrier === n,
-      'the awareness barrier',
-    );
-  }
+  const barrier = () => watch.barrier();
 
   beforeAll(async () => {
     // A second board, so "a member of one board, not of another" can be checked.
@@ -93,15 +71,13 @@ describe('authentication and access', () => {
     await storage.createBoard(OTHER_BOARD, 'Another board', buildDemoState());
     await storage.close();
     server = await startServer({ dataDir });
-    watcher = track(connectClient(server.wsUrl, 'demo', { token: (await tokenFor(server, 'observer', null)).token }));
-    barrierClient = track(
-      connectClient(server.wsUrl, 'demo', { token: (await tokenFor(server, 'observer', null)).token }),
-    );
-    await Promise.all([watcher.synced, barrierClient.synced]);
+    watch = await watchBoard(server);
+    watcher = watch.watcher;
   });
 
   afterAll(async () => {
     for (const c of clients) c.destroy();
+    watch?.destroy();
     await server?.stop();
   });
 
@@ -131,39 +107,14 @@ describe('authentication and access', () => {
 
     it('AUTH3: a bad signature, a foreign key, alg "none", an expired token or another board\'s token → 4401, no frames', async () => {
       const who = identity('owner', 'us');
-      const good = await mintToken(server, who);
-      const [h, p, sig] = good.split('.') as [string, string, string];
-      const mid = Math.floor(sig.length / 2);
-      const flipped = `${h}.${p}.${sig.slice(0, mid)}${sig[mid] === 'A' ? 'B' : 'A'}${sig.slice(mid + 1)}`;
-      const foreignKey = await signAccessToken(new TextEncoder().encode('not-the-server-secret-'.repeat(3)), {
-        userId: who.userId,
-        boardId: 'demo',
-        role: 'owner',
-        stakeholderId: 'us',
-        name: who.name,
-      });
-      const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
-      const now = Math.floor(Date.now() / 1000);
-      const algNone = `${b64({ alg: 'none', typ: 'JWT' })}.${b64({
-        sub: who.userId,
-        board: 'demo',
-        role: 'owner',
-        sid: 'us',
-        name: who.name,
-        iss: 'parley',
-        iat: now,
-        exp: now + 3600,
-      })}.`;
+      const { flipped, foreignKey, algNone, expired } = await badTokens(server, who);
       const otherBoard = await mintToken(server, who, OTHER_BOARD);
-      const expiring = await mintToken(server, who, 'demo', 1);
-      const exp = (JSON.parse(Buffer.from(expiring.split('.')[1]!, 'base64url').toString()) as { exp: number }).exp;
-      await waitFor(() => Date.now() >= exp * 1000 + 200, 'the one-second token to expire', 5_000);
 
       const cases: [string, string][] = [
         ['a flipped signature byte', flipped],
         ['a token signed with another key', foreignKey],
         ['an unsigned alg "none" token', algNone],
-        ['an expired token', expiring],
+        ['an expired token', expired],
         ["another board's token", otherBoard],
         ['garbage', 'not.a.jwt'],
       ];
@@ -230,7 +181,7 @@ describe('authentication and access', () => {
       const notMember = openRaw(`${server.wsUrl}/yjs/${OTHER_BOARD}`, { cookie: owner });
       expect((await within(notMember.closed, 10_000, 'the refusal')).code).toBe(CLOSE.unauthorized);
       expect(notMember.frames).toHaveLength(0);
-      const stranger = await signUp('Stranger');
+      const stranger = await signUp(server, 'Stranger');
       const refused = openRaw(demoUrl(), { cookie: stranger.cookie });
       expect((await within(refused.closed, 10_000, 'the refusal')).code).toBe(CLOSE.unauthorized);
       expect(refused.frames).toHaveLength(0);
@@ -305,7 +256,7 @@ describe('authentication and access', () => {
         invite: { boardId: 'demo', role: 'delegate', stakeholderId: 'ukraine' },
       });
 
-      invitee = await signUp('Invited Ukraine delegate');
+      invitee = await signUp(server, 'Invited Ukraine delegate');
       const before = openRaw(demoUrl(), { cookie: invitee.cookie });
       expect((await within(before.closed, 10_000, 'the refusal')).code).toBe(CLOSE.unauthorized);
       const accepted = await postJson(server, `/api/invites/${inviteToken}/accept`, {}, { cookie: invitee.cookie });
@@ -346,7 +297,7 @@ describe('authentication and access', () => {
     });
 
     it('AUTH8: a used invite cannot be used again (410), and an unknown one is refused', async () => {
-      const second = await signUp('Latecomer');
+      const second = await signUp(server, 'Latecomer');
       const reuse = await postJson(server, `/api/invites/${inviteToken}/accept`, {}, { cookie: second.cookie });
       expect(reuse.status).toBe(410);
       expect(await reuse.json()).toMatchObject({ error: { code: 'invite_invalid' } });

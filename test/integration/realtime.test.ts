@@ -1,48 +1,27 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { io, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, JoinResult, ServerToClientEvents } from '@parley/shared/protocol';
-import { signAccessToken } from '../../server/src/accounts/accessTokens.ts';
 import { SQLITE_FILE } from '../../server/src/persistence/sqlite/SqliteStorage.ts';
+import { newMember } from '../helpers/accounts.ts';
+import { appSockets, connected, join } from '../helpers/appSockets.ts';
 import { waitFor } from '../helpers/clients.ts';
-import { postJson, sessionCookie } from '../helpers/security.ts';
+import { badTokens, demoCookie, postJson } from '../helpers/security.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
-import { demoLinks, identity, mintToken } from '../helpers/tokens.ts';
-
-type AppSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+import { identity, mintToken } from '../helpers/tokens.ts';
 
 describe('socket.io app events', () => {
   let server: RunningServer;
-  const sockets: AppSocket[] = [];
-  const connect = (opts: { token?: string; cookie?: string }) => {
-    const socket: AppSocket = io(server.url, {
-      transports: ['websocket'],
-      reconnection: false,
-      ...(opts.token ? { auth: { token: opts.token } } : {}),
-      ...(opts.cookie ? { extraHeaders: { cookie: opts.cookie } } : {}),
-    });
-    sockets.push(socket);
-    return socket;
-  };
-  const connected = (socket: AppSocket) =>
-    new Promise<void>((resolve, reject) => {
-      socket.once('connect', () => resolve());
-      socket.once('connect_error', (err) => reject(err));
-    });
-  const join = (socket: AppSocket, boardId: string) =>
-    new Promise<JoinResult>((resolve) => socket.emit('board:join', boardId, resolve));
-  const signIn = async (stakeholderId: string, role = 'delegate') => {
-    const link = demoLinks(server).find((l) => l.stakeholderId === stakeholderId && l.role === role)!;
-    const res = await fetch(link.url.replace(/^http:\/\/localhost:\d+/, server.url), { redirect: 'manual' });
-    return res.headers.get('set-cookie')!.split(';')[0]!;
-  };
+  const sockets = appSockets(() => server);
+  const connect = sockets.connect;
+  /** A demo person's session cookie, from their one-click sign-in link. */
+  const signIn = (stakeholderId: string, role: 'delegate' | 'owner' = 'delegate') =>
+    demoCookie(server, role, stakeholderId);
 
   beforeAll(async () => {
     server = await startServer();
   });
   afterAll(async () => {
-    for (const s of sockets) s.close();
+    sockets.closeAll();
     await server.stop();
   });
 
@@ -72,13 +51,7 @@ describe('socket.io app events', () => {
 
   it('RT4: connection-state recovery re-runs authentication, so an ended session cannot recover', async () => {
     const cookie = await signIn('russia');
-    const socket: AppSocket = io(server.url, {
-      transports: ['websocket'],
-      extraHeaders: { cookie },
-      reconnectionDelay: 50,
-      reconnectionDelayMax: 100,
-    });
-    sockets.push(socket);
+    const socket = connect({ cookie }, { reconnection: true, reconnectionDelay: 50, reconnectionDelayMax: 100 });
     await connected(socket);
     expect(await join(socket, 'demo')).toMatchObject({ ok: true });
     // A broadcast gives the client an offset to recover from: the owner creates an invite.
@@ -113,23 +86,7 @@ describe('socket.io app events', () => {
 
   it('RT6: a garbage, expired or forged token and an unknown or signed-out session are refused at connection, with the reason', async () => {
     const who = identity('owner', 'us');
-    const good = await mintToken(server, who);
-    const [h, p, sig] = good.split('.') as [string, string, string];
-    const mid = Math.floor(sig.length / 2);
-    const flipped = `${h}.${p}.${sig.slice(0, mid)}${sig[mid] === 'A' ? 'B' : 'A'}${sig.slice(mid + 1)}`;
-    const foreignKey = await signAccessToken(new TextEncoder().encode('not-the-server-secret-'.repeat(3)), {
-      userId: who.userId,
-      boardId: 'demo',
-      role: 'owner',
-      stakeholderId: 'us',
-      name: who.name,
-    });
-    const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
-    const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, unknown>;
-    const algNone = `${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims)}.`;
-    const expiring = await mintToken(server, who, 'demo', 1);
-    const exp = (JSON.parse(Buffer.from(expiring.split('.')[1]!, 'base64url').toString()) as { exp: number }).exp;
-    await waitFor(() => Date.now() >= exp * 1000 + 200, 'the one-second token to expire', 5_000);
+    const { good, flipped, foreignKey, algNone, expired } = await badTokens(server, who);
     const signedOut = await signIn('europe');
     expect(
       (await fetch(`${server.url}/api/auth/signout`, { method: 'POST', headers: { cookie: signedOut } })).status,
@@ -140,7 +97,7 @@ describe('socket.io app events', () => {
       ['a flipped signature byte', { token: flipped }, /invalid token/],
       ['a token signed with another key', { token: foreignKey }, /invalid token/],
       ['an unsigned alg "none" token', { token: algNone }, /invalid token/],
-      ['an expired token', { token: expiring }, /token expired/],
+      ['an expired token', { token: expired }, /token expired/],
       ['an unknown session', { cookie: 'parley_session=not-a-session' }, /sign in/],
       ['a signed-out session', { cookie: signedOut }, /sign in/],
     ];
@@ -158,24 +115,7 @@ describe('socket.io app events', () => {
 
   it("RT7: removing a member takes their socket out of the board's room at once: told, no more board events, no re-join", async () => {
     const owner = await signIn('us', 'owner');
-    const email = `rt7-${Date.now()}@example.test`;
-    const up = await postJson(server, '/api/auth/signup', {
-      email,
-      name: 'RT7',
-      password: 'correct horse battery staple',
-    });
-    const cookie = sessionCookie(up)!;
-    const userId = ((await up.json()) as { user: { id: string } }).user.id;
-    const invite = await postJson(
-      server,
-      '/api/boards/demo/invites',
-      { role: 'observer', stakeholderId: null },
-      { cookie: owner },
-    );
-    const inviteToken = /\/invite\/([A-Za-z0-9_-]+)$/.exec(
-      ((await invite.json()) as { invite: { url: string } }).invite.url,
-    )![1]!;
-    expect((await postJson(server, `/api/invites/${inviteToken}/accept`, {}, { cookie })).status).toBe(200);
+    const { cookie, userId } = await newMember(server, owner, 'RT7', 'observer', null);
 
     const socket = connect({ cookie });
     await connected(socket);
@@ -210,13 +150,10 @@ describe('socket.io app events', () => {
   });
 
   it('RT5: a socket from another site (Origin header) is refused', async () => {
-    const socket: AppSocket = io(server.url, {
-      transports: ['websocket'],
-      reconnection: false,
-      auth: { token: await mintToken(server, identity('observer', null)) },
-      extraHeaders: { origin: 'http://evil.example' },
-    });
-    sockets.push(socket);
+    const socket = connect(
+      { token: await mintToken(server, identity('observer', null)) },
+      { extraHeaders: { origin: 'http://evil.example' } },
+    );
     await expect(connected(socket)).rejects.toThrow();
   });
 });

@@ -4,11 +4,8 @@
  * close every socket of the user, and refuse every access token minted for them before.
  * In-process changes (member removal over REST) act at once.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { io, type Socket } from 'socket.io-client';
 import {
   listPoints,
   listPositions,
@@ -17,29 +14,29 @@ import {
   type StakeholderId,
   type UserId,
 } from '@parley/shared/model';
-import { CLOSE, SYNC, type ClientToServerEvents, type ServerToClientEvents } from '@parley/shared/protocol';
-import { connectClient, rawSession, waitFor, type StockClient } from '../helpers/clients.ts';
-import { REPO_ROOT, startServer, type RunningServer } from '../helpers/server.ts';
+import { CLOSE, SYNC } from '@parley/shared/protocol';
+import { newMember as newAccount } from '../helpers/accounts.ts';
+import { appSockets, connected, sessionEnded as ended } from '../helpers/appSockets.ts';
+import { runCli } from '../helpers/cli.ts';
+import { rawSession, waitFor, type StockClient } from '../helpers/clients.ts';
+import { startServer, type RunningServer } from '../helpers/server.ts';
 import { mintToken, type TestIdentity } from '../helpers/tokens.ts';
 import {
   connectRecorded,
   demoCookie,
   openRaw,
   postJson,
-  sessionCookie,
   step1Frame,
   stubbornSocket,
   syncFrame,
-  tokenFor,
   updateFrame,
   updateOf,
+  watchBoard,
   within,
+  type BoardWatch,
   type RecordedClient,
 } from '../helpers/security.ts';
 
-type AppSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
-const execFileAsync = promisify(execFile);
-const PASSWORD = 'correct horse battery staple';
 /** Well under the 30 s heartbeat: a close this soon came from the revocation watch. */
 const NOTICED_WITHIN_MS = 5_000;
 
@@ -53,73 +50,30 @@ interface Member {
 
 describe('revocation of live access', () => {
   let server: RunningServer;
+  let watch: BoardWatch;
   let watcher: StockClient;
-  let barrierClient: StockClient;
   let ownerCookie = '';
   const clients: (StockClient | RecordedClient)[] = [];
-  const sockets: AppSocket[] = [];
+  const sockets = appSockets(() => server);
+  const socketIo = sockets.connect;
   const track = <C extends StockClient | RecordedClient>(c: C): C => {
     clients.push(c);
     return c;
   };
   const demoUrl = () => `${server.wsUrl}/yjs/demo`;
 
+  /** Runs the admin CLI; it must succeed. */
   async function cli(...args: string[]): Promise<string> {
-    const { stdout } = await execFileAsync('npm', ['run', '--silent', 'parley', '--', ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, PARLEY_DATA_DIR: server.dataDir },
-      timeout: 30_000,
-    });
-    return stdout;
+    const result = await runCli(server, args);
+    expect(result.code, result.stderr).toBe(0);
+    return result.stdout;
   }
 
-  let emailCounter = 0;
   /** A fresh account made a Ukraine delegate of the demo board through an owner's invite. */
   async function newMember(name: string): Promise<Member> {
-    const email = `revoked${++emailCounter}-${Date.now()}@example.test`;
-    const up = await postJson(server, '/api/auth/signup', { email, name, password: PASSWORD });
-    expect(up.status).toBe(201);
-    const cookie = sessionCookie(up)!;
-    const userId = ((await up.json()) as { user: { id: string } }).user.id;
-    const invite = await postJson(
-      server,
-      '/api/boards/demo/invites',
-      { role: 'delegate', stakeholderId: 'ukraine' },
-      { cookie: ownerCookie },
-    );
-    const token = /\/invite\/([A-Za-z0-9_-]+)$/.exec(
-      ((await invite.json()) as { invite: { url: string } }).invite.url,
-    )![1]!;
-    expect((await postJson(server, `/api/invites/${token}/accept`, {}, { cookie })).status).toBe(200);
+    const { userId, email, cookie } = await newAccount(server, ownerCookie, name, 'delegate', 'ukraine');
     return { userId, email, cookie, who: { userId, name, role: 'delegate', stakeholderId: 'ukraine' } };
   }
-
-  const socketIo = (opts: { token?: string; cookie?: string }): AppSocket => {
-    const socket: AppSocket = io(server.url, {
-      transports: ['websocket'],
-      reconnection: false,
-      ...(opts.token ? { auth: { token: opts.token } } : {}),
-      ...(opts.cookie ? { extraHeaders: { cookie: opts.cookie } } : {}),
-    });
-    sockets.push(socket);
-    return socket;
-  };
-  /** Resolves when connected; rejects with the middleware's error. */
-  const connected = (socket: AppSocket) =>
-    new Promise<void>((resolve, reject) => {
-      if (socket.connected) resolve();
-      socket.once('connect', () => resolve());
-      socket.once('connect_error', (err) => reject(err));
-    });
-  /** Resolves when the server ends the socket, telling it the session ended. */
-  const ended = (socket: AppSocket) =>
-    new Promise<void>((resolve) => {
-      let told = false;
-      socket.once('session:ended', () => (told = true));
-      socket.once('disconnect', (reason) => {
-        if (told && reason === 'io server disconnect') resolve();
-      });
-    });
 
   /** A Ukraine position written by `who`, as an update against the watcher's state. */
   function positionUpdate(who: TestIdentity, rationale: string): Uint8Array {
@@ -131,18 +85,7 @@ describe('revocation of live access', () => {
   }
   const hasRationale = (doc: Y.Doc, rationale: string) => listPositions(doc).some((p) => p.rationale === rationale);
 
-  let barrierSeq = 0;
-  /** An awareness round trip through the board room: frames handled before it are visible after it. */
-  async function barrier(): Promise<void> {
-    const n = ++barrierSeq;
-    barrierClient.provider.awareness.setLocalStateField('barrier', n);
-    await waitFor(
-      () =>
-        (watcher.provider.awareness.getStates().get(barrierClient.doc.clientID) as { barrier?: number } | undefined)
-          ?.barrier === n,
-      'the awareness barrier',
-    );
-  }
+  const barrier = () => watch.barrier();
 
   /** The board as a fresh owner reads it over REST (the room's state, what gets stored). */
   async function exportedRationales(): Promise<string[]> {
@@ -173,16 +116,14 @@ describe('revocation of live access', () => {
   beforeAll(async () => {
     server = await startServer();
     ownerCookie = await demoCookie(server, 'owner', 'us');
-    watcher = track(connectClient(server.wsUrl, 'demo', { token: (await tokenFor(server, 'observer', null)).token }));
-    barrierClient = track(
-      connectClient(server.wsUrl, 'demo', { token: (await tokenFor(server, 'observer', null)).token }),
-    );
-    await Promise.all([watcher.synced, barrierClient.synced]);
+    watch = await watchBoard(server);
+    watcher = watch.watcher;
   });
 
   afterAll(async () => {
-    for (const s of sockets) s.close();
+    sockets.closeAll();
     for (const c of clients) c.destroy();
+    watch?.destroy();
     await server?.stop();
   });
 
