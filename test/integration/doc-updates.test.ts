@@ -66,17 +66,17 @@ describe('the client update hub on the real server', () => {
     // Another person's edit: received as sent, still nothing encoded.
     const pid = listPoints(other.doc)[0]!.id;
     const before = received.length;
-    pointText(other.doc, pid, 'body').insert(0, 'theirs ');
-    await waitFor(() => pointText(doc, pid, 'body').toString().startsWith('theirs '), 'their edit');
+    pointText(other.doc, pid, 'body')!.insert(0, 'theirs ');
+    await waitFor(() => pointText(doc, pid, 'body')!.toString().startsWith('theirs '), 'their edit');
     expect(received.length).toBe(before + 1);
     expect(doc._observers.has('update')).toBe(false);
 
     // This page's edits: each encoded once and sent, so the other client sees them.
-    pointText(doc, pid, 'body').insert(0, 'mine ');
-    pointText(doc, pid, 'title').insert(0, 'T ');
+    pointText(doc, pid, 'body')!.insert(0, 'mine ');
+    pointText(doc, pid, 'title')!.insert(0, 'T ');
     expect(local).toHaveLength(2);
-    await waitFor(() => pointText(other.doc, pid, 'body').toString().startsWith('mine theirs '), 'my edit to arrive');
-    await waitFor(() => pointText(other.doc, pid, 'title').toString().startsWith('T '), 'my title edit to arrive');
+    await waitFor(() => pointText(other.doc, pid, 'body')!.toString().startsWith('mine theirs '), 'my edit to arrive');
+    await waitFor(() => pointText(other.doc, pid, 'title')!.toString().startsWith('T '), 'my title edit to arrive');
     expect(received.length).toBe(before + 1);
   });
 });

@@ -1,5 +1,6 @@
-import type * as Y from 'yjs';
+import * as Y from 'yjs';
 import { IndexeddbPersistence } from 'y-indexeddb';
+import { AfterPaint } from '../util/after-paint.ts';
 import type { DocUpdates } from './doc-updates.ts';
 import { deleteDatabase, localDbName, registerCopy } from './offline-data.ts';
 
@@ -46,6 +47,9 @@ export class LocalCopy {
   #destroyed = false;
   #lastReopen = 0;
   readonly #unsubscribe: (() => void)[];
+  /** This tab's changes not yet written: a keystroke's task does not wait for IndexedDB. */
+  readonly #unwritten: Uint8Array[] = [];
+  readonly #writeLater = new AfterPaint(() => this.#writeUnwritten());
 
   constructor(userId: string, docName: string, doc: Y.Doc, updates: DocUpdates) {
     this.#doc = doc;
@@ -55,8 +59,14 @@ export class LocalCopy {
     updates.ignoreOrigin((origin) => this.isOrigin(origin));
     // Every change, local or from the server, goes to the copy; the server's as it came.
     this.#unsubscribe = [
-      updates.onLocal((update, origin) => this.#store(update, origin)),
-      updates.onRemote((update) => this.#store(update, null)),
+      updates.onLocal((update) => {
+        this.#unwritten.push(update);
+        this.#writeLater.request();
+      }),
+      updates.onRemote((update) => {
+        this.#writeLater.flush();
+        this.#store(update, null);
+      }),
     ];
     this.loaded = new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
@@ -119,6 +129,12 @@ export class LocalCopy {
     this.#doc.off('update', p._storeUpdate);
   }
 
+  /** This tab's changes since the last paint, merged into one entry. */
+  #writeUnwritten() {
+    const batch = this.#unwritten.splice(0);
+    if (batch.length > 0) this.#store(batch.length === 1 ? batch[0]! : Y.mergeUpdates(batch), null);
+  }
+
   /**
    * Writes one update to the copy. y-indexeddb throws when its connection was closed under it
    * (another tab deleted the database): catch that, so the other listeners still run, and
@@ -165,6 +181,8 @@ export class LocalCopy {
   async clear(): Promise<void> {
     this.#destroyed = true;
     for (const off of this.#unsubscribe) off();
+    this.#unwritten.length = 0;
+    this.#writeLater.destroy();
     const p = this.#persistence;
     this.#persistence = null;
     this.state = 'unavailable';
@@ -174,8 +192,9 @@ export class LocalCopy {
   }
 
   destroy() {
-    this.#destroyed = true;
     for (const off of this.#unsubscribe) off();
+    this.#writeLater.destroy();
+    this.#destroyed = true;
     const p = this.#persistence;
     this.#persistence = null;
     if (p) void p.destroy().catch(() => undefined);

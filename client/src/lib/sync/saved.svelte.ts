@@ -2,6 +2,7 @@ import * as decoding from 'lib0/decoding';
 import type { WebsocketProvider } from 'y-websocket';
 import type { DocUpdates } from './doc-updates.ts';
 import { MESSAGE, SYNC, subscribeSavedFrame } from '@parley/shared/protocol';
+import { AfterPaint } from '../util/after-paint.ts';
 import { isRecord, readJson, removeKey, writeJson } from '../util/storage.ts';
 import { unsavedKey } from './offline-data.ts';
 
@@ -99,6 +100,9 @@ export class SaveTracker {
   #unsentLocal = $state(false);
   #provider: WebsocketProvider | null = null;
   #off: (() => void)[] = [];
+  /** A keystroke's task does not wait for localStorage: the count is stored after the paint. */
+  readonly #writeCount = new AfterPaint(() => this.#storeCount());
+  #lastChangeAt = 0;
 
   constructor(userId: string, docName: string) {
     this.#key = unsavedKey(userId, docName);
@@ -175,6 +179,7 @@ export class SaveTracker {
   }
 
   destroy() {
+    this.#writeCount.destroy();
     for (const off of this.#off) off();
     this.#off = [];
     this.#current = null;
@@ -213,9 +218,17 @@ export class SaveTracker {
     }
     this.#own++;
     this.unsaved++;
+    this.#lastChangeAt = Date.now();
+    this.#writeCount.request();
+  }
+
+  /** This tab's unsaved count, stored for a reload or another tab to see (after the paint). */
+  #storeCount() {
     const entries = this.#entries();
-    entries[this.#tab] = { n: this.#own, at: Date.now() };
-    writeJson(this.#key, entries);
+    if (this.#own === 0) delete entries[this.#tab];
+    else entries[this.#tab] = { n: this.#own, at: this.#lastChangeAt };
+    if (Object.keys(entries).length > 0) writeJson(this.#key, entries);
+    else removeKey(this.#key);
   }
 
   #settle() {
