@@ -1,3 +1,4 @@
+import type { Actor, StakeholderId, UserId } from '@parley/shared/model';
 import type { Role } from '@parley/shared/permissions';
 import { signAccessToken } from '../../server/src/accounts/accessTokens.ts';
 import { loadSigningSecret } from '../../server/src/accounts/secrets.ts';
@@ -17,6 +18,13 @@ export function identity(role: Role, stakeholderId: string | null, name?: string
   counter++;
   return { userId: `u-test-${counter}-${role}`, name: name ?? `${role} ${counter}`, role, stakeholderId };
 }
+
+/** The actor a model mutation is made as, for this identity. */
+export const actorOf = (who: TestIdentity): Actor => ({
+  userId: who.userId as UserId,
+  name: who.name,
+  stakeholderId: who.stakeholderId as StakeholderId,
+});
 
 /**
  * Signs an access token the way `npm run parley -- token` does, with the server's own

@@ -24,13 +24,11 @@ import {
   type CommentId,
   type PointId,
   type ThreadId,
-  type StakeholderId,
-  type UserId,
 } from '@parley/shared/model';
 import { waitFor } from '../helpers/clients.ts';
 import { describeStateVector, newReplica, sameState, synced, type Replica } from '../helpers/replicas.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
-import { identity, mintToken } from '../helpers/tokens.ts';
+import { actorOf, identity, mintToken, type TestIdentity } from '../helpers/tokens.ts';
 
 describe('offline work reaches the server after reconnecting', () => {
   let server: RunningServer;
@@ -41,21 +39,23 @@ describe('offline work reaches the server after reconnecting', () => {
     await server?.stop();
   });
 
+  /** A replica of the demo board for an identity, not yet synced, and its actor. */
+  async function replicaFor(who: TestIdentity): Promise<{ replica: Replica; actor: Actor }> {
+    return { replica: newReplica(server.wsUrl, 'demo', { token: await mintToken(server, who) }), actor: actorOf(who) };
+  }
+  const destroy = (r: Replica) => {
+    r.provider.destroy();
+    r.doc.destroy();
+  };
+
   /** An owner (writer) and a witness, both synced; the writer then goes offline. */
   async function setup(): Promise<{ writer: Replica; witness: Replica; actor: Actor; pid: PointId; done: () => void }> {
-    const who = identity('owner', 'us');
-    const writer = newReplica(server.wsUrl, 'demo', { token: await mintToken(server, who) });
-    const witness = newReplica(server.wsUrl, 'demo', { token: await mintToken(server, identity('observer', null)) });
+    const { replica: writer, actor } = await replicaFor(identity('owner', 'us'));
+    const { replica: witness } = await replicaFor(identity('observer', null));
     await Promise.all([synced(writer.provider), synced(witness.provider)]);
-    const actor: Actor = { userId: who.userId as UserId, name: who.name, stakeholderId: 'us' as StakeholderId };
     const pid = listPoints(writer.doc)[0]!.id;
     writer.provider.disconnect();
-    const done = () => {
-      for (const r of [writer, witness]) {
-        r.provider.destroy();
-        r.doc.destroy();
-      }
-    };
+    const done = () => [writer, witness].forEach(destroy);
     return { writer, witness, actor, pid, done };
   }
 
@@ -152,13 +152,7 @@ describe('offline work reaches the server after reconnecting', () => {
     for (const [target, remove] of Object.entries(concurrentDeletes)) {
       it(`CONV6: a client that, offline, ${change} while another deletes ${target} syncs on reconnect, with the rest of its offline work`, async () => {
         const { writer, witness, actor, pid, done } = await setup();
-        const otherWho = identity('owner', 'russia');
-        const other = newReplica(server.wsUrl, 'demo', { token: await mintToken(server, otherWho) });
-        const otherActor: Actor = {
-          userId: otherWho.userId as UserId,
-          name: otherWho.name,
-          stakeholderId: 'russia' as StakeholderId,
-        };
+        const { replica: other, actor: otherActor } = await replicaFor(identity('owner', 'russia'));
         try {
           await synced(other.provider);
           // The thread exists everywhere before the writer goes offline.
@@ -179,8 +173,7 @@ describe('offline work reaches the server after reconnecting', () => {
           await expectMerged(writer, witness);
           expect(pointText(witness.doc, elsewhere, 'body')!.toString()).toContain('[other offline work]');
         } finally {
-          other.provider.destroy();
-          other.doc.destroy();
+          destroy(other);
           done();
         }
       });
@@ -189,13 +182,7 @@ describe('offline work reaches the server after reconnecting', () => {
 
   it("CONV6: a client that resolves a thread online, before it has heard that another deleted the thread's point, is not refused and converges", async () => {
     const { writer, witness, actor, pid, done } = await setup();
-    const otherWho = identity('owner', 'russia');
-    const other = newReplica(server.wsUrl, 'demo', { token: await mintToken(server, otherWho) });
-    const otherActor: Actor = {
-      userId: otherWho.userId as UserId,
-      name: otherWho.name,
-      stakeholderId: 'russia' as StakeholderId,
-    };
+    const { replica: other, actor: otherActor } = await replicaFor(identity('owner', 'russia'));
     try {
       writer.provider.connect();
       await Promise.all([synced(other.provider), synced(writer.provider)]);
@@ -212,8 +199,7 @@ describe('offline work reaches the server after reconnecting', () => {
       socket.resume();
       await expectMerged(writer, witness);
     } finally {
-      other.provider.destroy();
-      other.doc.destroy();
+      destroy(other);
       done();
     }
   });

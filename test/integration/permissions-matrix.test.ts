@@ -29,12 +29,11 @@ import {
   setThreadResolved,
   toBoardJson,
   trashPoint,
-  type Actor,
   type BoardJson,
   type PointId,
+  type Stance,
   type StakeholderId,
   type ThreadId,
-  type UserId,
 } from '@parley/shared/model';
 import { CLOSE, SYNC } from '@parley/shared/protocol';
 import type { Role } from '@parley/shared/permissions';
@@ -42,7 +41,7 @@ import { SqliteStorage } from '../../server/src/persistence/sqlite/SqliteStorage
 import { stateEquals, waitFor } from '../helpers/clients.ts';
 import { insertedStrings } from '../helpers/replicas.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
-import type { TestIdentity } from '../helpers/tokens.ts';
+import { actorOf, type TestIdentity } from '../helpers/tokens.ts';
 import {
   connectRecorded,
   frameKind,
@@ -147,12 +146,6 @@ const ROLES: RoleSpec[] = [
   },
   { label: 'observer', role: 'observer', stakeholderId: null, allowed: [] },
 ];
-
-const actorOf = (who: TestIdentity): Actor => ({
-  userId: who.userId as UserId,
-  name: who.name,
-  stakeholderId: who.stakeholderId as StakeholderId,
-});
 
 /** Per role: its point and the two threads of S that its writes target. */
 interface Target {
@@ -318,6 +311,25 @@ describe('permission matrix through the real server', () => {
     clients.push(c);
     return c;
   };
+
+  /** A stock client of the demo board with a token for `role`, synced. */
+  async function syncedClient(role: Role, stakeholderId: string | null, name: string) {
+    const { who, token } = await tokenFor(server, role, stakeholderId, name);
+    const client = track(connectRecorded(server.wsUrl, 'demo', { token }));
+    await client.synced;
+    return { who, client };
+  }
+  /** Disconnects a client locally: what it edits now reaches the server on reconnect, in sync step 2. */
+  async function goOffline(client: RecordedClient): Promise<void> {
+    client.provider.disconnect();
+    await waitFor(() => !client.provider.wsconnected && client.provider.ws === null, 'the local disconnect');
+  }
+  /** T's position on the target's point, written on `doc` as `who`. */
+  const setTPosition = (doc: Y.Doc, who: TestIdentity, target: Target, stance: Stance, rationale: string) =>
+    setPosition(doc, actorOf(who), { pointId: target.pointId, stakeholderId: T, stance, rationale });
+  /** Records the outcome of an offline delegate of T's position, for PERM3 to find after the restart. */
+  const offlineOutcome = (target: Target, allowed: boolean, mark: string) =>
+    outcomes.push({ role: 'offline delegate of T', write: "T's position", allowed, target, mark });
 
   /** The point whose S position (board) and S note (notes) the barriers write. */
   let barrierPoint: PointId;
@@ -487,21 +499,13 @@ describe('permission matrix through the real server', () => {
 
   it('PERM2: a forbidden edit made offline and sent inside sync step 2 on reconnect is refused whole', async () => {
     const target = targets.get('offline')!;
-    const { who, token } = await tokenFor(server, 'delegate', T, 'Offline Russia delegate');
-    const offline = track(connectRecorded(server.wsUrl, 'demo', { token }));
-    await offline.synced;
+    const { who, client: offline } = await syncedClient('delegate', T, 'Offline Russia delegate');
     const clocksBefore = clocksBesideBarriers('board', watcher.doc);
     const jsonBefore = toBoardJson(watcher.doc);
     const receivedBefore = watcher.received.length;
-    offline.provider.disconnect();
-    await waitFor(() => !offline.provider.wsconnected && offline.provider.ws === null, 'the local disconnect');
+    await goOffline(offline);
     // Offline: an allowed edit (T's position) and a forbidden one (point text) together.
-    setPosition(offline.doc, actorOf(who), {
-      pointId: target.pointId,
-      stakeholderId: T,
-      stance: 'undecided',
-      rationale: 'offline-allowed-part',
-    });
+    setTPosition(offline.doc, who, target, 'undecided', 'offline-allowed-part');
     pointText(offline.doc, target.pointId, 'title')!.insert(0, 'offline-forbidden-part ');
     const sentBefore = offline.sent.length;
     offline.provider.connect();
@@ -516,28 +520,14 @@ describe('permission matrix through the real server', () => {
     expect(onlyBarriersSince('board', watcher, receivedBefore), 'an update frame other than the barrier').toBe(true);
     expect(JSON.stringify(toBoardJson(watcher.doc))).not.toMatch(/offline-(allowed|forbidden)-part/);
     offline.destroy();
-    outcomes.push({
-      role: 'offline delegate of T',
-      write: "T's position",
-      allowed: false,
-      target,
-      mark: 'offline-allowed-part',
-    });
+    offlineOutcome(target, false, 'offline-allowed-part');
   });
 
   it('PERM2: an allowed offline edit sent inside sync step 2 on reconnect is applied', async () => {
     const target = targets.get('offline-allowed')!;
-    const { who, token } = await tokenFor(server, 'delegate', T, 'Second offline Russia delegate');
-    const offline = track(connectRecorded(server.wsUrl, 'demo', { token }));
-    await offline.synced;
-    offline.provider.disconnect();
-    await waitFor(() => offline.provider.ws === null, 'the local disconnect');
-    setPosition(offline.doc, actorOf(who), {
-      pointId: target.pointId,
-      stakeholderId: T,
-      stance: 'support',
-      rationale: 'offline-and-allowed',
-    });
+    const { who, client: offline } = await syncedClient('delegate', T, 'Second offline Russia delegate');
+    await goOffline(offline);
+    setTPosition(offline.doc, who, target, 'support', 'offline-and-allowed');
     offline.provider.connect();
     await waitFor(
       () => defs["T's position"].landed(watcher.doc, notesWatcher.doc, target, 'offline-and-allowed'),
@@ -545,13 +535,7 @@ describe('permission matrix through the real server', () => {
     );
     expect(offline.closes).toEqual([]);
     offline.destroy();
-    outcomes.push({
-      role: 'offline delegate of T',
-      write: "T's position",
-      allowed: true,
-      target,
-      mark: 'offline-and-allowed',
-    });
+    offlineOutcome(target, true, 'offline-and-allowed');
   });
 
   it('PERM4: once the server closed a connection for a forbidden update, later frames on it are not applied', async () => {
@@ -585,13 +569,10 @@ describe('permission matrix through the real server', () => {
 
   it("PERM6: an observer cannot claim a writer's next clock values, so the writer's offline edit still arrives", async () => {
     const target = targets.get('gc')!;
-    const { token } = await tokenFor(server, 'editor', 'us', 'Offline editor');
-    const writer = track(connectRecorded(server.wsUrl, 'demo', { token }));
-    await writer.synced;
+    const { client: writer } = await syncedClient('editor', 'us', 'Offline editor');
     pointText(writer.doc, target.pointId, 'body')!.insert(0, 'online-edit ');
     await waitFor(() => stateEquals(writer.doc, watcher.doc), 'the online edit');
-    writer.provider.disconnect();
-    await waitFor(() => writer.provider.ws === null, 'the local disconnect');
+    await goOffline(writer);
     const victim = writer.doc.clientID;
     const nextClock = Y.getState(writer.doc.store, victim);
     pointText(writer.doc, target.pointId, 'body')!.insert(0, 'offline-edit-kept ');

@@ -6,21 +6,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import {
-  listPoints,
-  listPositions,
-  setPosition,
-  type Actor,
-  type StakeholderId,
-  type UserId,
-} from '@parley/shared/model';
+import { listPoints, listPositions, setPosition, type StakeholderId } from '@parley/shared/model';
 import { CLOSE, SYNC } from '@parley/shared/protocol';
 import { newMember as newAccount } from '../helpers/accounts.ts';
 import { appSockets, connected, sessionEnded as ended } from '../helpers/appSockets.ts';
 import { runCli } from '../helpers/cli.ts';
 import { rawSession, waitFor, type StockClient } from '../helpers/clients.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
-import { mintToken, type TestIdentity } from '../helpers/tokens.ts';
+import { actorOf, mintToken, type TestIdentity } from '../helpers/tokens.ts';
 import {
   connectRecorded,
   demoCookie,
@@ -77,10 +70,9 @@ describe('revocation of live access', () => {
 
   /** A Ukraine position written by `who`, as an update against the watcher's state. */
   function positionUpdate(who: TestIdentity, rationale: string): Uint8Array {
-    const actor: Actor = { userId: who.userId as UserId, name: who.name, stakeholderId: 'ukraine' as StakeholderId };
     const pointId = listPoints(watcher.doc)[5]!.id;
     return updateOf(watcher.doc, (d) =>
-      setPosition(d, actor, { pointId, stakeholderId: 'ukraine' as StakeholderId, stance: 'oppose', rationale }),
+      setPosition(d, actorOf(who), { pointId, stakeholderId: 'ukraine' as StakeholderId, stance: 'oppose', rationale }),
     );
   }
   const hasRationale = (doc: Y.Doc, rationale: string) => listPositions(doc).some((p) => p.rationale === rationale);
