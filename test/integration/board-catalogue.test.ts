@@ -4,10 +4,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { updateStakeholder, type StakeholderId } from '@parley/shared/model';
+import { signUp } from '../helpers/accounts.ts';
 import { connectClient, type StockClient } from '../helpers/clients.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
 import { mintToken } from '../helpers/tokens.ts';
-import { postJson, sessionCookie, within } from '../helpers/security.ts';
+import { postJson, within } from '../helpers/security.ts';
 
 interface Listed {
   id: string;
@@ -23,14 +24,7 @@ describe('the board catalogue', () => {
 
   beforeAll(async () => {
     server = await startServer({ env: { PARLEY_SEED_DEMO: 'false', PARLEY_ROOM_IDLE_MS: '100' } });
-    const res = await postJson(server, '/api/auth/signup', {
-      email: 'catalogue@example.test',
-      name: 'Cat Owner',
-      password: 'correct horse battery staple',
-    });
-    expect(res.status).toBe(201);
-    cookie = sessionCookie(res)!;
-    userId = ((await res.json()) as { user: { id: string } }).user.id;
+    ({ cookie, userId } = await signUp(server, 'Cat Owner', 'catalogue@example.test'));
   });
 
   afterAll(async () => {

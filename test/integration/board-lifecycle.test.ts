@@ -10,17 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as Y from 'yjs';
 import { META, ROOT, pointNotes, updateMeta, type PointId } from '@parley/shared/model';
 import { privateDocName } from '@parley/shared/protocol';
+import { inviteToken, signUp as signUpAccount, type Account } from '../helpers/accounts.ts';
 import { runCli } from '../helpers/cli.ts';
 import { waitFor } from '../helpers/clients.ts';
-import { connectRecorded, postJson, sessionCookie, within, type RecordedClient } from '../helpers/security.ts';
+import { connectRecorded, postJson, within, type RecordedClient } from '../helpers/security.ts';
 import { startServer, tempDataDir, type RunningServer } from '../helpers/server.ts';
 import { mintToken } from '../helpers/tokens.ts';
 import { SqliteStorage } from '../../server/src/persistence/sqlite/SqliteStorage.ts';
-
-interface Account {
-  readonly cookie: string;
-  readonly id: string;
-}
 
 let counter = 0;
 /** Updates wait up to 200 ms in the persist queue, so a delete finds one still queued (BOARD11). */
@@ -35,15 +31,7 @@ describe('owners rename, archive and delete boards', () => {
   let stranger: Account;
   let boardId: string;
 
-  async function signUp(): Promise<Account> {
-    const res = await postJson(server, '/api/auth/signup', {
-      email: `lifecycle-${Date.now()}-${++counter}@example.test`,
-      name: `Person ${counter}`,
-      password: 'correct horse battery staple',
-    });
-    expect(res.status).toBe(201);
-    return { cookie: sessionCookie(res)!, id: ((await res.json()) as { user: { id: string } }).user.id };
-  }
+  const signUp = () => signUpAccount(server, `Person ${++counter}`);
 
   async function call(method: string, urlPath: string, body?: unknown, cookie?: string) {
     const res = await fetch(`${server.url}${urlPath}`, {
@@ -58,7 +46,7 @@ describe('owners rename, archive and delete boards', () => {
   async function invite(role: string, stakeholderId: string | null, who: Account): Promise<void> {
     const made = await call('POST', `/api/boards/${boardId}/invites`, { role, stakeholderId }, owner.cookie);
     expect(made.status).toBe(201);
-    const token = (made.body!['invite'] as { url: string }).url.split('/invite/')[1]!;
+    const token = inviteToken((made.body!['invite'] as { url: string }).url);
     expect((await call('POST', `/api/invites/${token}/accept`, undefined, who.cookie)).status).toBe(200);
   }
 
@@ -80,7 +68,7 @@ describe('owners rename, archive and delete boards', () => {
   const titleOf = (doc: Y.Doc) => doc.getMap(ROOT.meta).get(META.title);
   const descriptionOf = (doc: Y.Doc) => doc.getMap(ROOT.meta).get(META.description);
   const actor = (who: Account, stakeholderId: string) =>
-    ({ userId: who.id, name: 'Owner', stakeholderId }) as Parameters<typeof updateMeta>[1];
+    ({ userId: who.userId, name: 'Owner', stakeholderId }) as Parameters<typeof updateMeta>[1];
 
   async function exported(cookie: string) {
     return call('GET', `/api/boards/${boardId}/export`, undefined, cookie);
@@ -271,7 +259,7 @@ describe('owners rename, archive and delete boards', () => {
     const observer = await signUp();
     await invite('observer', null, observer);
     expect(
-      (await call('DELETE', `/api/boards/${boardId}/members/${observer.id}`, undefined, owner.cookie)).status,
+      (await call('DELETE', `/api/boards/${boardId}/members/${observer.userId}`, undefined, owner.cookie)).status,
     ).toBe(204);
     expect(
       (await call('POST', `/api/boards/${boardId}/invites`, { role: 'observer', stakeholderId: null }, owner.cookie))
@@ -281,7 +269,7 @@ describe('owners rename, archive and delete boards', () => {
     const writer = new Database(file);
     writer
       .prepare('INSERT INTO sign_in_links (token_hash, user_id, board_id, expires_at) VALUES (?, ?, ?, ?)')
-      .run(`test-${boardId}`, owner.id, boardId, Date.now() + 60_000);
+      .run(`test-${boardId}`, owner.userId, boardId, Date.now() + 60_000);
     writer.close();
     const token = await mintToken(
       server,

@@ -5,22 +5,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { boardToMarkdown } from '@parley/shared/export';
 import { listCategories, listPoints, listStakeholders, toBoardJson, type BoardJson } from '@parley/shared/model';
+import { signUp, type Account } from '../helpers/accounts.ts';
 import { connectClient, type StockClient } from '../helpers/clients.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
 import { mintToken } from '../helpers/tokens.ts';
-import { postJson, sessionCookie, within } from '../helpers/security.ts';
+import { postJson, within } from '../helpers/security.ts';
 
 let counter = 0;
-async function signUp(server: RunningServer): Promise<{ cookie: string; id: string }> {
-  const res = await postJson(server, '/api/auth/signup', {
-    email: `boards-${Date.now()}-${++counter}@example.test`,
-    name: `Person ${counter}`,
-    password: 'correct horse battery staple',
-  });
-  expect(res.status).toBe(201);
-  const body = (await res.json()) as { user: { id: string } };
-  return { cookie: sessionCookie(res)!, id: body.user.id };
-}
 
 async function upload(server: RunningServer, body: string | Uint8Array, type: string, query = '', cookie?: string) {
   const res = await fetch(`${server.url}/api/boards/import${query}`, {
@@ -52,7 +43,7 @@ const PLAN = [
 describe('creating and importing boards', () => {
   let server: RunningServer;
   let restricted: RunningServer;
-  let alice: { cookie: string; id: string };
+  let alice: Account;
   const clients: StockClient[] = [];
 
   beforeAll(async () => {
@@ -60,7 +51,7 @@ describe('creating and importing boards', () => {
       startServer(),
       startServer({ env: { PARLEY_BOARD_CREATION: 'cli', PARLEY_SEED_DEMO: 'false' } }),
     ]);
-    alice = await signUp(server);
+    alice = await signUp(server, 'Alice');
   });
   afterAll(async () => {
     for (const c of clients) c.destroy();
@@ -174,7 +165,7 @@ describe('creating and importing boards', () => {
   });
 
   it('BOARD4: with PARLEY_BOARD_CREATION=cli both POST routes answer 403 board_creation_disabled (401 still first when signed out)', async () => {
-    const bob = await signUp(restricted);
+    const bob = await signUp(restricted, 'Bob');
     const created = await postJson(
       restricted,
       '/api/boards',
