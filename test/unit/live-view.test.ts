@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type * as Y from 'yjs';
 import {
   LiveBoardView,
   STANCES,
@@ -12,13 +13,17 @@ import {
   listPoints,
   listThreads,
   moveCategory,
+  movePoint,
   openThread,
   pointText,
   replyToThread,
+  restorePoint,
   setPosition,
   setThreadResolved,
   toBoardJson,
+  trashPoint,
   updateMeta,
+  type PointId,
 } from '@parley/shared/model';
 import { ann, bob, exchange, replica, rng, seededBoard } from './helpers.ts';
 
@@ -37,7 +42,7 @@ describe('live board view (unit: shared/src/model/liveView.ts)', () => {
         const points = listPoints(d);
         const threads = listThreads(d);
         const point = points.length > 0 ? r.pick(points) : null;
-        switch (r.int(10)) {
+        switch (r.int(13)) {
           case 0:
             addPoint(d, actor, { categoryId: r.pick(listCategories(d)).id, title: `P${round}` });
             break;
@@ -73,6 +78,19 @@ describe('live board view (unit: shared/src/model/liveView.ts)', () => {
             break;
           case 9:
             updateMeta(d, actor, { title: `Board ${round}` });
+            break;
+          case 10:
+            if (point) movePoint(d, actor, point.id, { categoryId: r.pick(listCategories(d)).id, index: r.int(3) });
+            break;
+          case 11: {
+            // A deleted point leaves the list and comes back with its cached reading.
+            if (point && points.length > 2) trashPoint(d, actor, point.id);
+            const trashed = [...d.getMap<Y.Map<unknown>>('points').entries()].find(([, m]) => m.has('deletedAt'));
+            if (trashed && r.int(2) === 0) restorePoint(d, actor, trashed[0] as PointId);
+            break;
+          }
+          case 12:
+            if (point) pointText(d, point.id, 'title')!.insert(0, `t${round} `);
             break;
         }
         if (r.int(4) === 0) exchange(doc, other);

@@ -10,7 +10,9 @@ import {
   listThreads,
   readComment,
   readMeta,
+  readPoint,
   readThread,
+  type UnnumberedPoint,
 } from './view.ts';
 
 /**
@@ -26,6 +28,9 @@ export class LiveBoardView {
   private view: BoardJson;
   private readonly threadCache = new Map<string, ThreadJson>();
   private readonly staleThreads = new Set<string>();
+  /** Points as read, by id, until a change inside one makes it stale. */
+  private readonly pointCache = new Map<string, UnnumberedPoint>();
+  private readonly stalePoints = new Set<string>();
   /** Comment JSON by the comment's Y.Map, dropped when that map changes. */
   private readonly commentCache = new WeakMap<object, CommentJson>();
   private readonly commentOf = (m: Y.Map<unknown>): CommentJson => {
@@ -66,6 +71,10 @@ export class LiveBoardView {
     watch(r.points, (events) => {
       this.stale.points = true;
       if (events.some((e) => changesPointSet(e, r.points))) this.stale.pointSet = true;
+      for (const e of events) {
+        if (e.target === r.points) for (const id of e.changes.keys.keys()) this.stalePoints.add(id);
+        else this.stalePoints.add(String(e.path[0]));
+      }
     });
     watch(r.threads, (events) => {
       this.stale.threads = true;
@@ -94,7 +103,7 @@ export class LiveBoardView {
       stakeholders: s.stakeholders ? listStakeholders(this.doc) : v.stakeholders,
       categories: s.categories ? listCategories(this.doc) : v.categories,
       // Point numbers follow category order.
-      points: s.points || s.categories ? reuseUnchanged(previousPoints, listPoints(this.doc), samePoint) : v.points,
+      points: s.points || s.categories ? reuseUnchanged(previousPoints, this.listPoints(), samePoint) : v.points,
       positions: s.positions || s.pointSet ? listPositions(this.doc) : v.positions,
       threads: s.threads || s.pointSet ? this.listThreads() : v.threads,
     };
@@ -104,6 +113,22 @@ export class LiveBoardView {
 
   destroy(): void {
     for (const off of this.unobserve.splice(0)) off();
+  }
+
+  /** `listPoints`, re-reading only the points changed since the last read (a keystroke: one). */
+  private listPoints(): PointJson[] {
+    for (const id of this.stalePoints) this.pointCache.delete(id);
+    this.stalePoints.clear();
+    const points = this.roots.points;
+    for (const id of this.pointCache.keys()) if (!points.has(id)) this.pointCache.delete(id);
+    return listPoints(this.doc, (id, m) => {
+      let point = this.pointCache.get(id);
+      if (!point) {
+        point = readPoint(id, m);
+        this.pointCache.set(id, point);
+      }
+      return point;
+    });
   }
 
   /** `listThreads`, re-reading only the threads changed since the last read. */

@@ -49,24 +49,35 @@ export function listCategories(doc: Y.Doc): CategoryJson[] {
   return sortOrdered(out).map((c, i) => ({ ...c, number: i + 1 }));
 }
 
+/** A point as stored; its number depends on every other point's place. */
+export type UnnumberedPoint = Omit<PointJson, 'number'>;
+
+export function readPoint(id: string, m: Y.Map<unknown>): UnnumberedPoint {
+  return {
+    id: id as PointId,
+    categoryId: str(m.get(POINT.categoryId)) as CategoryId,
+    order: str(m.get(POINT.order), 'a0'),
+    title: text(m.get(POINT.title)),
+    body: text(m.get(POINT.body)),
+    createdAt: num(m.get(POINT.createdAt)),
+  };
+}
+
 /**
  * Points in display order with their derived numbers. A point whose category is missing
  * (deleted concurrently with a move into it) is listed after all categories so it is never
  * silently lost; the UI offers to move it. Deleted points are not listed, and do not count.
  */
-export function listPoints(doc: Y.Doc): PointJson[] {
+export function listPoints(
+  doc: Y.Doc,
+  /** How to read one point (LiveBoardView hands back cached ones). */
+  read: (id: string, m: Y.Map<unknown>) => UnnumberedPoint = readPoint,
+): PointJson[] {
   const categoryRank = new Map(listCategories(doc).map((c, i) => [c.id as string, i]));
-  const raw: Omit<PointJson, 'number'>[] = [];
+  const raw: UnnumberedPoint[] = [];
   boardRoots(doc).points.forEach((m, id) => {
     if (!(m instanceof Y.Map) || isTrashed(m)) return;
-    raw.push({
-      id: id as PointId,
-      categoryId: str(m.get(POINT.categoryId)) as CategoryId,
-      order: str(m.get(POINT.order), 'a0'),
-      title: text(m.get(POINT.title)),
-      body: text(m.get(POINT.body)),
-      createdAt: num(m.get(POINT.createdAt)),
-    });
+    raw.push(read(id, m));
   });
   const rank = (p: { categoryId: string }) => categoryRank.get(p.categoryId) ?? Number.MAX_SAFE_INTEGER;
   raw.sort((a, b) => rank(a) - rank(b) || compareOrdered(a, b));
