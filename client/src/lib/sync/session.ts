@@ -2,6 +2,7 @@ import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
 import { closeAction, reconnectsBySelf } from '@parley/shared/protocol';
 import { ConnectionState } from './connection.svelte.ts';
+import { sendAwarenessAfterPaint } from './awareness-sender.ts';
 import { DocUpdates } from './doc-updates.ts';
 import { LocalCopy } from './local-copy.svelte.ts';
 import { onNetworkChange } from './network.svelte.ts';
@@ -72,6 +73,7 @@ export function openDocSession(docName: string, opts: DocSessionOptions): DocSes
   });
   updates.attachProvider(provider);
   saves.attach(provider, updates);
+  const stopAwarenessSender = sendAwarenessAfterPaint(provider);
   const connection = new ConnectionState(provider);
   let destroyed = false;
 
@@ -118,6 +120,7 @@ export function openDocSession(docName: string, opts: DocSessionOptions): DocSes
       connection.destroy();
       saves.destroy();
       provider.awareness.setLocalState(null);
+      stopAwarenessSender();
       provider.destroy();
       local.destroy();
       updates.destroy();
