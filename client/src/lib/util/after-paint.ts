@@ -2,6 +2,22 @@
 const LATEST_MS = 100;
 
 /**
+ * Resolves once the next frame has painted (at the latest LATEST_MS from now): for work the
+ * first screen should not wait for.
+ */
+export function nextPaint(): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, LATEST_MS);
+    requestAnimationFrame(() =>
+      setTimeout(() => {
+        clearTimeout(timer);
+        resolve();
+      }, 0),
+    );
+  });
+}
+
+/**
  * Work a keystroke causes that the screen does not wait for (writing the local copy, the
  * unsaved-changes count), run once the frame that shows the keystroke has painted, and
  * gathered: however many times it is asked for before then, it runs once.
