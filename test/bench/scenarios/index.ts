@@ -4,7 +4,7 @@ import { lateJoinerScenario } from './p2-late-joiner.ts';
 import { offlineMergeScenario } from './p3-offline-merge.ts';
 import { durableSaveScenario } from './p4-durable-save.ts';
 import { coldLoadScenario } from './p5-cold-load.ts';
-import { clientScenario } from './p6-client.ts';
+import { clientScenario, clientScenarioLarge } from './p6-client.ts';
 import { importScenario } from './p7-import.ts';
 
 /** Every scenario, in the order PERFORMANCE.md lists them. */
@@ -16,6 +16,7 @@ export async function loadScenarios(quick: boolean): Promise<Scenario[]> {
     durableSaveScenario,
     coldLoadScenario,
     clientScenario,
+    clientScenarioLarge,
     importScenario,
   ];
 }

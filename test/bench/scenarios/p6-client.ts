@@ -5,6 +5,8 @@ import path from 'node:path';
 import * as Y from 'yjs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import {
+  addPoint,
+  listCategories,
   listPoints,
   listThreads,
   openThread,
@@ -55,11 +57,24 @@ interface BigBoard {
   readonly firstPointId: PointId;
 }
 
-/** The demo board plus 5,600 comments, written on one replica and encoded once. */
-function buildBigBoard(): BigBoard {
+/**
+ * The demo board plus 5,600 comments, written on one replica and encoded once; with
+ * `scale` > 1, that many times the points (spread over the same four categories) and so the
+ * comments.
+ */
+function buildBigBoard(scale = 1): BigBoard {
   const doc = new Y.Doc();
   try {
     Y.applyUpdate(doc, buildDemoState());
+    const categories = listCategories(doc);
+    const demoPoints = listPoints(doc).length;
+    for (let i = demoPoints; i < demoPoints * scale; i++) {
+      addPoint(doc, null, {
+        categoryId: categories[i % categories.length]!.id,
+        title: `Further point ${i + 1}`,
+        body: `Working text for further point ${i + 1}.`,
+      });
+    }
     const points = listPoints(doc);
     let n = 0;
     const body = (i: number) => {
@@ -524,7 +539,7 @@ const roundDist = (d: Distribution): Distribution => ({
   max: ms(d.max),
 });
 
-async function runP6(ctx: ScenarioContext): Promise<ScenarioResult> {
+async function runP6(ctx: ScenarioContext, scale = 1): Promise<ScenarioResult> {
   const passes = ctx.quick ? 1 : 3;
   const keyCount = ctx.quick ? 30 : 60;
   const base = 'the quick brown fox jumps over the lazy dog ';
@@ -532,7 +547,7 @@ async function runP6(ctx: ScenarioContext): Promise<ScenarioResult> {
   const quietText = ctx.quick ? null : ` q ${base}`.slice(0, 30);
 
   await ensureClientBuilt();
-  const board = buildBigBoard();
+  const board = buildBigBoard(scale);
   const prepared = await prepareDataDir(board);
   let server: BenchServer | null = null;
   let browser: Browser | null = null;
@@ -559,6 +574,7 @@ async function runP6(ctx: ScenarioContext): Promise<ScenarioResult> {
     if (errors.length > 0) console.warn(`P6 page errors:\n  ${errors.slice(0, 10).join('\n  ')}`);
     return {
       boardStateMb: round(board.state.byteLength / 1e6, 2),
+      points: listPoints(clients[0]!.doc).length,
       comments: board.comments,
       interactiveMs: ms(median(interactive)),
       // Per pass: the first also pays for a freshly launched browser.
@@ -601,4 +617,15 @@ export const clientScenario: Scenario = {
   title: 'client: 1.9 MB board in Chromium, interactive time and keystroke-to-paint with 3 remote typists',
   flavors: ['parley'],
   run: async (ctx) => [{ label: 'board 28 points, 5,600 comments', result: await runP6(ctx) }],
+};
+
+/**
+ * P6 on a board five times the size (140 points, 28,000 comments): how interactive time and
+ * keystroke → paint grow with the board (no target; they should grow far slower than it).
+ */
+export const clientScenarioLarge: Scenario = {
+  id: 'P6/x5',
+  title: 'client: the P6 board five times over, interactive time and keystroke-to-paint with 3 remote typists',
+  flavors: ['parley'],
+  run: async (ctx) => [{ label: 'board 140 points, 28,000 comments', result: await runP6(ctx, 5) }],
 };
