@@ -1,5 +1,6 @@
 import type { BoardJson } from '../model/types.ts';
 import { STANCE_LABEL } from '../model/schema.ts';
+import { oneLineText } from '../model/text.ts';
 
 /** `&` that would start a character reference (`&#106;`, `&colon;`): escaped, so none decodes. */
 const CHARACTER_REFERENCE_START = /&(?=#|[A-Za-z][A-Za-z0-9]*;)/g;
@@ -22,7 +23,7 @@ export function markdownText(s: string): string {
 }
 
 function oneLine(s: string): string {
-  return markdownText(s.replace(/\s+/g, ' ').trim());
+  return markdownText(oneLineText(s));
 }
 
 /**

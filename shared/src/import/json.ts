@@ -5,7 +5,8 @@ import { LIMITS, SCHEMA_VERSION, STANCE_LABEL, STANCES, type Stance } from '../m
 import type { CategoryId, CommentId, PointId, StakeholderId, ThreadId, UserId } from '../model/ids.ts';
 import type { BoardJson, CategoryJson, PointJson } from '../model/types.ts';
 import { JsonSyntaxError, parseLocatedJson, type LocatedJson } from './jsonText.ts';
-import { oneLineText, shortLabelFor } from '../model/stakeholders.ts';
+import { shortLabelFor } from '../model/stakeholders.ts';
+import { oneLineText } from '../model/text.ts';
 import { type ImportError, type ImportResult } from './plan.ts';
 
 const num = z.number();

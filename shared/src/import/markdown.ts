@@ -2,7 +2,7 @@ import type { PointId, StakeholderId, ThreadId, CategoryId, CommentId, UserId } 
 import { LIMITS, STANCE_LABEL, STANCES, type Stance } from '../model/schema.ts';
 import type { CategoryJson, PointJson, PositionJson, ThreadJson } from '../model/types.ts';
 import { SCHEMA_VERSION } from '../model/schema.ts';
-import { oneLineText } from '../model/stakeholders.ts';
+import { oneLineText } from '../model/text.ts';
 import { DEFAULT_IMPORT_TITLE, stakeholdersFor, type ImportError, type ImportResult } from './plan.ts';
 
 /**

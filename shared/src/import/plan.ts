@@ -1,4 +1,5 @@
-import { STAKEHOLDER_PALETTE, oneLineText, shortLabelFor, stakeholderIdFor } from '../model/stakeholders.ts';
+import { STAKEHOLDER_PALETTE, shortLabelFor, stakeholderIdFor } from '../model/stakeholders.ts';
+import { oneLineText } from '../model/text.ts';
 import type { BoardJson, StakeholderJson } from '../model/types.ts';
 
 /**

@@ -2,6 +2,7 @@ export * from './ids.ts';
 export * from './schema.ts';
 export * from './colors.ts';
 export * from './stakeholders.ts';
+export * from './text.ts';
 export * from './types.ts';
 export * from './origin.ts';
 export * from './order.ts';

@@ -16,6 +16,7 @@ import {
 import { keyAtIndex, keyBetween, sortOrdered } from './order.ts';
 import { mutationOrigin, type MutationName } from './origin.ts';
 import { boardRoots, isLivePoint, isTrashed, str, type BoardRoots } from './roots.ts';
+import { oneLineText } from './text.ts';
 import { ID_CHARACTERS, STAKEHOLDER_ID_PATTERN } from '../protocol/docNames.ts';
 import {
   CATEGORY,
@@ -50,7 +51,7 @@ function run<T>(doc: Y.Doc, name: MutationName, actor: UserId | null, prepare: (
 }
 
 function cleanLine(value: string, max: number, what: string): string {
-  const v = value.replace(/\s+/g, ' ').trim();
+  const v = oneLineText(value);
   invariant(v.length > 0, 'invalid', `${what} must not be empty`);
   invariant(v.length <= max, 'invalid', `${what} is longer than ${max} characters`);
   return v;

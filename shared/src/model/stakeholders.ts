@@ -8,11 +8,7 @@ import { STAKEHOLDER_ID_PATTERN } from '../protocol/docNames.ts';
 import { safeColor } from './colors.ts';
 import type { StakeholderId } from './ids.ts';
 import { LIMITS } from './schema.ts';
-
-/** One-line, trimmed, as the mutations store names and titles. */
-export function oneLineText(s: string): string {
-  return s.replace(/\s+/g, ' ').trim();
-}
+import { oneLineText } from './text.ts';
 
 /** The reference case's four delegations: the demo board's, and the "demo's shape" start. */
 export const DEMO_STAKEHOLDERS = [

@@ -1,5 +1,5 @@
 import { diffWords } from 'diff';
-import type { BoardJson, PointJson, PositionJson, Stance } from '@parley/shared/model';
+import { oneLineText, type BoardJson, type PointJson, type PositionJson, type Stance } from '@parley/shared/model';
 
 /**
  * "While you were away": what changed on the board between the moment the connection came
@@ -115,7 +115,7 @@ function cutAt(text: string, n: number, keep: 'end' | 'start'): string {
 }
 
 function excerpt(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
+  const flat = oneLineText(text);
   return flat.length > EXCERPT_CHARS ? `${flat.slice(0, EXCERPT_CHARS - 1)}…` : flat;
 }
 
