@@ -2,19 +2,25 @@
 const LATEST_MS = 100;
 
 /**
- * Resolves once the next frame has painted (at the latest LATEST_MS from now): for work the
- * first screen should not wait for.
+ * Calls `run` once the next frame has painted (a task queued from a requestAnimationFrame
+ * callback runs after that frame's paint), or LATEST_MS from now if no frame comes first.
+ * Either way it runs once.
  */
+function afterNextFrame(run: () => void): void {
+  let done = false;
+  const once = () => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    run();
+  };
+  const timer = setTimeout(once, LATEST_MS);
+  requestAnimationFrame(() => setTimeout(once, 0));
+}
+
+/** Resolves once the next frame has painted: for work the first screen should not wait for. */
 export function nextPaint(): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, LATEST_MS);
-    requestAnimationFrame(() =>
-      setTimeout(() => {
-        clearTimeout(timer);
-        resolve();
-      }, 0),
-    );
-  });
+  return new Promise((resolve) => afterNextFrame(resolve));
 }
 
 /**
@@ -22,13 +28,13 @@ export function nextPaint(): Promise<void> {
  * unsaved-changes count), run once the frame that shows the keystroke has painted, and
  * gathered: however many times it is asked for before then, it runs once.
  *
- * A task queued from a requestAnimationFrame callback runs after that frame's paint. The
- * work also runs at once when the page is being hidden or left (`pagehide`,
+ * The work also runs at once when the page is being hidden or left (`pagehide`,
  * `visibilitychange`), so closing the tab right after typing loses nothing.
  */
 export class AfterPaint {
   #pending = false;
-  #timer: ReturnType<typeof setTimeout> | null = null;
+  /** Which request a frame's callback answers: one that was flushed early (the page hid) is spent. */
+  #request = 0;
   #destroyed = false;
 
   constructor(private readonly work: () => void) {
@@ -40,16 +46,16 @@ export class AfterPaint {
   request(): void {
     if (this.#pending || this.#destroyed) return;
     this.#pending = true;
-    this.#timer = setTimeout(this.flush, LATEST_MS);
-    requestAnimationFrame(() => setTimeout(this.flush, 0));
+    const request = ++this.#request;
+    afterNextFrame(() => {
+      if (request === this.#request) this.flush();
+    });
   }
 
   /** Runs the work now if it was asked for. */
   readonly flush = (): void => {
     if (!this.#pending) return;
     this.#pending = false;
-    if (this.#timer !== null) clearTimeout(this.#timer);
-    this.#timer = null;
     this.work();
   };
 
