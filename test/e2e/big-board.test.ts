@@ -8,6 +8,7 @@ import { describe, expect, test } from 'vitest';
 import * as Y from 'yjs';
 import { listPoints, listThreads, openThread, replyToThread } from '@parley/shared/model';
 import { FOLD_KEEP_LATEST } from '../../client/src/lib/state/thread-fold.ts';
+import { LOAD_MARK } from '../../client/src/lib/util/load-marks.ts';
 import { connectClient, waitFor } from '../helpers/clients.ts';
 import { demoLink, signInWithDemoLink, tid } from '../helpers/people.ts';
 import { tokenFor } from '../helpers/security.ts';
@@ -31,6 +32,26 @@ let browser: Browser;
 const { scene } = e2eStage((started) => ({ server, browser } = started));
 
 describe('a big board', () => {
+  test('OPEN3 a first visit to a board marks the phases of its load in the order they happen, for the benchmark and the DevTools timeline', () =>
+    scene('OPEN3', async (s) => {
+      const A = await s.add(signInWithDemoLink(browser, demoLink(server, 'observer'), { label: 'A-observer' }));
+      await A.page.locator('[data-testid="point-panel"] [data-testid="point-title"] .cm-content').first().waitFor();
+      const names: string[] = Object.values(LOAD_MARK);
+      const marks = await A.page.evaluate(
+        (wanted) =>
+          performance
+            .getEntriesByType('mark')
+            .filter((m) => wanted.includes(m.name))
+            .map((m) => ({ name: m.name, at: m.startTime })),
+        names,
+      );
+      // Each once, in load order: nothing of this board was on the device, so its points
+      // come with the first sync, after the socket opened.
+      expect(marks.map((m) => m.name)).toEqual(names);
+      const at = marks.map((m) => m.at);
+      expect(at).toEqual([...at].sort((a, b) => a - b));
+    }));
+
   test('OPEN2 the first render of a board with 5,600 comments mounts what the first screen shows: the open point with its folded threads, the list, and a bounded number of elements', () =>
     scene('OPEN2', async (s) => {
       const editor = await tokenFor(server, 'editor', 'us', 'Seeding editor');

@@ -20,6 +20,7 @@ import { newOpaqueToken } from '../../../server/src/accounts/secrets.ts';
 import { buildDemoState } from '../../../server/src/seed/createDemoBoard.ts';
 import { DEMO_BOARD_ID, DEMO_TITLE } from '../../../server/src/seed/demoContent.ts';
 import { DEMO_STAKEHOLDERS } from '@parley/shared/model';
+import { LOAD_MARK } from '../../../client/src/lib/util/load-marks.ts';
 import { SqliteAccountStore } from '../../../server/src/persistence/sqlite/SqliteAccountStore.ts';
 import { SqliteStorage } from '../../../server/src/persistence/sqlite/SqliteStorage.ts';
 import { DESKTOP, ensureClientBuilt, launchBrowser } from '../../helpers/browser.ts';
@@ -232,6 +233,34 @@ interface LoadMarks {
   readonly savedAt: number;
   readonly longTasks: number;
   readonly longestTask: number;
+  /** When each phase of the load ended, ms from navigation: the page's own load marks, and the HTML's arrival. */
+  readonly phases: Record<string, number>;
+}
+
+/** The phases of a load in the order they happen, as reported (see LoadMarks.phases). */
+const PHASES = ['html', 'assets', ...Object.keys(LOAD_MARK)] as const;
+
+/** Reads the HTML's arrival and the page's load marks (client/src/lib/util/load-marks.ts). */
+const READ_PHASES = `(() => {
+  const names = ${JSON.stringify(LOAD_MARK)};
+  const out = {};
+  const nav = performance.getEntriesByType('navigation')[0];
+  if (nav) out.html = nav.responseEnd;
+  for (const [phase, name] of Object.entries(names)) {
+    const m = performance.getEntriesByName(name, 'mark')[0];
+    if (m) out[phase] = m.startTime;
+  }
+  // The scripts and styles the page waited for before its code ran.
+  const early = performance.getEntriesByType('resource').filter((r) => out.main === undefined || r.startTime < out.main);
+  if (early.length > 0) out.assets = Math.max(...early.map((r) => r.responseEnd));
+  return out;
+})()`;
+
+/** "html 40 · main 210 · …": each phase's median over the passes, in load order. */
+function phaseLine(loads: readonly LoadMarks[]): string {
+  return PHASES.filter((p) => loads.every((l) => p in l.phases))
+    .map((p) => `${p} ${Math.round(median(loads.map((l) => l.phases[p]!)))}`)
+    .join(' · ');
 }
 
 interface KeySample {
@@ -271,7 +300,8 @@ async function loadMarks(page: Page): Promise<LoadMarks> {
     'Boolean(window.__p6load && window.__p6load.savedAt >= 0 && window.__p6load.interactiveAt >= 0)',
     'the board to be interactive and saved',
   );
-  return (await page.evaluate('window.__p6load')) as LoadMarks;
+  const marks = (await page.evaluate('window.__p6load')) as Omit<LoadMarks, 'phases'>;
+  return { ...marks, phases: (await page.evaluate(READ_PHASES)) as Record<string, number> };
 }
 
 const EDITOR = '[data-testid="point-panel"] [data-testid="point-body"] .cm-content';
@@ -581,7 +611,9 @@ async function runP6(ctx: ScenarioContext, scale = 1): Promise<ScenarioResult> {
       interactivePassesMs: interactive.map((t) => Math.round(t)).join(' / '),
       savedMs: ms(median(results.map((r) => r.cold.savedAt))),
       loadLongestTaskMs: ms(median(results.map((r) => r.cold.longestTask))),
+      loadPhasesMs: phaseLine(results.map((r) => r.cold)),
       warmInteractiveMs: ms(median(results.map((r) => r.warm.interactiveAt))),
+      warmPhasesMs: phaseLine(results.map((r) => r.warm)),
       warmSavedMs: ms(median(results.map((r) => r.warm.savedAt))),
       keyToPaintMs: roundDist(keyToPaint),
       keyToDomMs: roundDist(distribution(results.flatMap((r) => r.keys.toDom))),
@@ -595,6 +627,10 @@ async function runP6(ctx: ScenarioContext, scale = 1): Promise<ScenarioResult> {
         ? { quietKeyToPaintMs: roundDist(distribution(results.flatMap((r) => r.quiet?.toPaint ?? []))) }
         : {}),
       baselineKeyToPaintMs: roundDist(distribution(floor.toPaint)),
+      // The browser's own keydown → next presentation for the bare contenteditable, as a
+      // cross-check of the floor (Event Timing reports only entries of 16 ms and more).
+      baselineKeyEventTimingOver16: floor.slowEvents,
+      baselineKeys: floor.toPaint.length,
       browserCpus,
       remoteEditsPerSecond: round(median(results.map((r) => r.remoteEditsPerSecond)), 1),
       remoteEditsShown: results.every((r) => r.remoteEditsShown),

@@ -3,6 +3,7 @@ import type { StakeholderId, UserId } from '@parley/shared/model';
 import type { Principal } from '@parley/shared/permissions';
 import * as api from '../api.ts';
 import { forgetUser } from '../sync/offline-data.ts';
+import { LOAD_MARK, markLoad } from '../util/load-marks.ts';
 
 /**
  * Who is signed in, as the server says (`GET /api/auth/me`), and their board memberships.
@@ -82,6 +83,7 @@ export class AuthState {
     this.#retryTimer = null;
     try {
       this.#set(await api.fetchMe());
+      markLoad(LOAD_MARK.me);
       this.#retryDelay = RETRY_MIN_MS;
     } catch (err) {
       if (err instanceof api.ApiError && err.status === 401) {

@@ -1,6 +1,7 @@
 import type * as Y from 'yjs';
 import { LiveBoardView, positionKey, type BoardJson, type PositionJson, type ThreadJson } from '@parley/shared/model';
 import { boardSections, groupThreadsByPoint, indexBy, indexPositions } from './indexes.ts';
+import { LOAD_MARK, markLoad } from '../util/load-marks.ts';
 
 const EMPTY: BoardJson = {
   meta: { title: '', description: '', isDemo: false, schemaVersion: 1 },
@@ -64,6 +65,7 @@ export class BoardState {
     this.points = view.points;
     this.positions = view.positions;
     this.threads = view.threads;
+    if (view.points.length > 0) markLoad(LOAD_MARK.view);
   }
 
   position(pointId: string, stakeholderId: string): PositionJson | undefined {

@@ -8,6 +8,7 @@ import { LocalCopy } from './local-copy.svelte.ts';
 import { onNetworkChange } from './network.svelte.ts';
 import { SaveTracker } from './saved.svelte.ts';
 import { yjsServerUrl } from './wsUrl.ts';
+import { LOAD_MARK, markLoad } from '../util/load-marks.ts';
 
 /**
  * One open Yjs document: a board (`<boardId>`) or a stakeholder's private notes
@@ -45,6 +46,8 @@ const RATE_LIMITED_MAX_BACKOFF_MS = 30_000;
 export interface DocSessionOptions {
   /** Whose local copy this is (copies are per user: `parley:<userId>:<docName>`). */
   userId: string;
+  /** Called once the local copy is in the doc (or could not be read in time), right before connecting. */
+  onLoaded?: () => void;
   /** Called for every close the server initiated (after the status was updated). */
   onServerClose?: (code: number, reason: string) => void;
 }
@@ -81,6 +84,7 @@ export function openDocSession(docName: string, opts: DocSessionOptions): DocSes
   // sync then sends only what the server lacks, and a board opened before shows at once.
   void local.loaded.then(() => {
     if (destroyed) return;
+    opts.onLoaded?.();
     if (local.state === 'ready') saves.coverOlderTabs(local.openedAt);
     connection.start();
   });
@@ -130,7 +134,16 @@ export function openDocSession(docName: string, opts: DocSessionOptions): DocSes
 }
 
 export function openBoardSession(boardId: string, opts: DocSessionOptions): BoardSession {
-  const session = openDocSession(boardId, opts);
+  markLoad(LOAD_MARK.session);
+  const session = openDocSession(boardId, { ...opts, onLoaded: () => markLoad(LOAD_MARK.local) });
+  const onStatus = ({ status }: { status: string }) => {
+    if (status === 'connected') markLoad(LOAD_MARK.connected);
+  };
+  const onSync = (synced: boolean) => {
+    if (synced) markLoad(LOAD_MARK.synced);
+  };
+  session.provider.on('status', onStatus);
+  session.provider.on('sync', onSync);
 
   // Leave the others' presence lists at once when the tab closes, instead of after the
   // awareness timeout (30 s). A page restored from the back/forward cache reloads, so it
@@ -148,6 +161,8 @@ export function openBoardSession(boardId: string, opts: DocSessionOptions): Boar
     destroy() {
       window.removeEventListener('pagehide', onPageHide);
       window.removeEventListener('pageshow', onPageShow);
+      session.provider.off('status', onStatus);
+      session.provider.off('sync', onSync);
       session.destroy();
     },
   };
