@@ -386,6 +386,8 @@ interface PassResult {
   readonly warm: LoadMarks;
   readonly keys: KeyRun;
   readonly quiet: KeyRun | null;
+  /** A bare contenteditable added to the board's page: what the page costs a keystroke without the editor. */
+  readonly inPage: KeyRun;
   readonly remoteEditsPerSecond: number;
   readonly remoteEditsShown: boolean;
   readonly pageErrors: string[];
@@ -429,6 +431,7 @@ async function onePass(
       remoteEditsPerSecond = await remote.stop();
     }
     const remoteEditsShown = await page.locator(EDITOR).evaluate((el) => (el.textContent ?? '').includes('~b~0.'));
+    const inPage = await typeInPageBaseline(page, text.slice(0, 20));
     await waitInPage(
       page,
       `document.querySelector('[data-testid="status-badge"]')?.getAttribute('data-status') === 'saved'`,
@@ -438,7 +441,7 @@ async function onePass(
     // A return visit: HTTP cache, service worker and the IndexedDB copy are all warm.
     await page.reload({ waitUntil: 'commit' });
     const warm = await loadMarks(page);
-    return { cold, warm, keys, quiet, remoteEditsPerSecond, remoteEditsShown, pageErrors };
+    return { cold, warm, keys, quiet, inPage, remoteEditsPerSecond, remoteEditsShown, pageErrors };
   } finally {
     await context.close().catch(() => undefined);
   }
@@ -469,6 +472,29 @@ async function profiled<T>(page: Page, name: string, run: () => Promise<T>): Pro
     const { profile } = await cdp.send('Profiler.stop');
     fs.writeFileSync(path.join(dir, `${name}-${stamp}.cpuprofile`), JSON.stringify(profile));
     await cdp.detach();
+  }
+}
+
+const IN_PAGE_BARE = 'p6-bare-in-page';
+
+/**
+ * The same probe on a bare contenteditable put at the top of the open point's panel, with
+ * nobody else typing: the board's page around it, without CodeMirror, Yjs or the board's
+ * view updating on each key. Removed afterwards.
+ */
+async function typeInPageBaseline(page: Page, text: string): Promise<KeyRun> {
+  await page.evaluate(`(() => {
+    const el = document.createElement('div');
+    el.id = ${JSON.stringify(IN_PAGE_BARE)};
+    el.contentEditable = 'true';
+    el.style.minHeight = '2em';
+    el.textContent = 'x';
+    document.querySelector('[data-testid="point-panel"]').prepend(el);
+  })()`);
+  try {
+    return await typeMeasured(page, `#${IN_PAGE_BARE}`, text);
+  } finally {
+    await page.evaluate(`document.getElementById(${JSON.stringify(IN_PAGE_BARE)})?.remove()`);
   }
 }
 
@@ -631,6 +657,9 @@ async function runP6(ctx: ScenarioContext, scale = 1): Promise<ScenarioResult> {
       // cross-check of the floor (Event Timing reports only entries of 16 ms and more).
       baselineKeyEventTimingOver16: floor.slowEvents,
       baselineKeys: floor.toPaint.length,
+      inPageBaselineKeyToPaintMs: roundDist(distribution(results.flatMap((r) => r.inPage.toPaint))),
+      inPageBaselineKeyEventTimingOver16: results.reduce((n, r) => n + r.inPage.slowEvents, 0),
+      inPageBaselineKeys: results.reduce((n, r) => n + r.inPage.toPaint.length, 0),
       browserCpus,
       remoteEditsPerSecond: round(median(results.map((r) => r.remoteEditsPerSecond)), 1),
       remoteEditsShown: results.every((r) => r.remoteEditsShown),
