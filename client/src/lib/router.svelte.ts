@@ -3,32 +3,9 @@
  * and a document-level click handler that turns same-origin <a href> clicks into
  * client-side navigation (so links stay real links: Tab, Enter, middle-click all work).
  */
-export type Route =
-  | { name: 'boards' }
-  | { name: 'board'; boardId: string }
-  | { name: 'signin' }
-  | { name: 'signup' }
-  | { name: 'invite'; token: string }
-  | { name: 'not-found'; path: string };
+import { matchRoute } from './routes.ts';
 
-export function matchRoute(pathname: string): Route {
-  if (pathname === '/' || pathname === '') return { name: 'boards' };
-  if (pathname === '/signin' || pathname === '/signin/') return { name: 'signin' };
-  if (pathname === '/signup' || pathname === '/signup/') return { name: 'signup' };
-  const board = /^\/b\/([^/]+)\/?$/.exec(pathname);
-  if (board?.[1]) return { name: 'board', boardId: safeDecode(board[1]) };
-  const invite = /^\/invite\/([^/]+)\/?$/.exec(pathname);
-  if (invite?.[1]) return { name: 'invite', token: safeDecode(invite[1]) };
-  return { name: 'not-found', path: pathname };
-}
-
-function safeDecode(part: string): string {
-  try {
-    return decodeURIComponent(part);
-  } catch {
-    return part;
-  }
-}
+export { boardPath, matchRoute, type BoardPage, type Route } from './routes.ts';
 
 /**
  * A `?next=` return path, if it is a path on this site (never `//evil.example` or

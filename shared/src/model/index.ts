@@ -13,3 +13,4 @@ export * from './liveView.ts';
 export * from './mutations.ts';
 export * from './privateNotes.ts';
 export * from './undo.ts';
+export * from './standing.ts';

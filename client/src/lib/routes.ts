@@ -1,0 +1,38 @@
+/**
+ * The app's routes: what a path shows. Pure, so the route table is tested without a page.
+ */
+export type Route =
+  | { name: 'boards' }
+  | { name: 'board'; boardId: string; view: BoardPage }
+  | { name: 'signin' }
+  | { name: 'signup' }
+  | { name: 'invite'; token: string }
+  | { name: 'not-found'; path: string };
+
+/** A board's pages: its points (`/b/<id>`) and the position matrix (`/b/<id>/matrix`). */
+export type BoardPage = 'points' | 'matrix';
+
+/** The path of a board's page. */
+export function boardPath(boardId: string, page: BoardPage = 'points'): string {
+  const base = `/b/${encodeURIComponent(boardId)}`;
+  return page === 'matrix' ? `${base}/matrix` : base;
+}
+
+export function matchRoute(pathname: string): Route {
+  if (pathname === '/' || pathname === '') return { name: 'boards' };
+  if (pathname === '/signin' || pathname === '/signin/') return { name: 'signin' };
+  if (pathname === '/signup' || pathname === '/signup/') return { name: 'signup' };
+  const board = /^\/b\/([^/]+)(\/matrix)?\/?$/.exec(pathname);
+  if (board?.[1]) return { name: 'board', boardId: safeDecode(board[1]), view: board[2] ? 'matrix' : 'points' };
+  const invite = /^\/invite\/([^/]+)\/?$/.exec(pathname);
+  if (invite?.[1]) return { name: 'invite', token: safeDecode(invite[1]) };
+  return { name: 'not-found', path: pathname };
+}
+
+function safeDecode(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}

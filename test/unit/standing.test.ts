@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import {
+  agreementLine,
+  agreementOf,
+  countStandings,
+  standingOf,
+  summarizeAgreement,
+  type Standing,
+} from '@parley/shared/model';
+import {
+  NO_FILTER,
+  isFiltered,
+  matrixFilterHref,
+  matrixFilterParamHref,
+  readMatrixFilter,
+  rowMatches,
+} from '../../client/src/lib/state/matrix-filter.ts';
+import { boardPath, matchRoute } from '../../client/src/lib/routes.ts';
+
+describe('where everyone stands (unit: shared/src/model/standing.ts)', () => {
+  it('MATRIX1 consensus is every delegation supporting the point; disputed is any delegation opposing it; the rest is open', () => {
+    const cases: [Standing[], ReturnType<typeof agreementOf>][] = [
+      [['support', 'support', 'support'], 'consensus'],
+      [['support', 'support-with-changes', 'support'], 'open'],
+      [['support', 'none', 'support'], 'open'],
+      [['support', 'undecided'], 'open'],
+      [['support', 'oppose', 'support'], 'disputed'],
+      [['oppose', 'oppose'], 'disputed'],
+      [['none', 'oppose'], 'disputed'],
+      [['none', 'none'], 'open'],
+      [[], 'open'],
+    ];
+    for (const [standings, expected] of cases) expect(agreementOf(standings), standings.join(',')).toBe(expected);
+    expect(standingOf(undefined)).toBe('none');
+    expect(standingOf({ stance: 'oppose' })).toBe('oppose');
+  });
+
+  it('MATRIX2 rollups count every (point, delegation) cell by standing, and the consensus line counts points', () => {
+    const rows: Standing[][] = [
+      ['support', 'support'],
+      ['support', 'oppose'],
+      ['none', 'support-with-changes'],
+      ['undecided', 'none'],
+    ];
+    expect(countStandings(rows)).toEqual({
+      support: 3,
+      'support-with-changes': 1,
+      oppose: 1,
+      undecided: 1,
+      none: 2,
+    });
+    const summary = summarizeAgreement(rows);
+    expect(summary).toEqual({ points: 4, consensus: 1, disputed: 1 });
+    expect(agreementLine(summary)).toBe('1 of 4 points supported by every delegation; 1 disputed');
+    expect(agreementLine(summarizeAgreement([['support']]))).toBe(
+      '1 of 1 point supported by every delegation; 0 disputed',
+    );
+  });
+});
+
+describe('the matrix filters and route (unit: client/src/lib/state/matrix-filter.ts, routes.ts)', () => {
+  const ids = ['us', 'ru', 'ua', 'eu'];
+  const row = (standings: Standing[], categoryId = 'c1') => ({
+    categoryId,
+    standings,
+    agreement: agreementOf(standings),
+  });
+
+  it('MATRIX5 the filters read from and write to the URL, ignore values they do not know, and select rows by agreement, category and a delegation’s stance', () => {
+    const url = new URL('http://x/b/demo/matrix?agreement=disputed&stance=none&delegation=ua&category=c2&other=1');
+    const f = readMatrixFilter(url.searchParams);
+    expect(f).toEqual({ agreement: 'disputed', category: 'c2', delegation: 'ua', stance: 'none' });
+    expect(readMatrixFilter(new URLSearchParams('agreement=maybe&stance=love'))).toEqual(NO_FILTER);
+    expect(matrixFilterHref(url, NO_FILTER)).toBe('/b/demo/matrix?other=1');
+    expect(matrixFilterParamHref(url, 'stance', '')).toBe(
+      '/b/demo/matrix?agreement=disputed&delegation=ua&category=c2&other=1',
+    );
+    expect(isFiltered(NO_FILTER)).toBe(false);
+    expect(isFiltered({ ...NO_FILTER, delegation: 'ua' })).toBe(false); // only marks a column
+
+    const disputed = { ...NO_FILTER, agreement: 'disputed' as const };
+    expect(rowMatches(disputed, row(['support', 'oppose', 'none', 'none']), ids)).toBe(true);
+    expect(rowMatches(disputed, row(['support', 'support', 'none', 'none']), ids)).toBe(false);
+    const noPositionUa = { ...NO_FILTER, delegation: 'ua', stance: 'none' as const };
+    expect(rowMatches(noPositionUa, row(['none', 'none', 'oppose', 'none']), ids)).toBe(false);
+    expect(rowMatches(noPositionUa, row(['support', 'support', 'none', 'support']), ids)).toBe(true);
+    const anyNone = { ...NO_FILTER, stance: 'none' as const };
+    expect(rowMatches(anyNone, row(['support', 'support', 'support', 'none']), ids)).toBe(true);
+    expect(rowMatches({ ...NO_FILTER, category: 'c2' }, row(['none', 'none', 'none', 'none'], 'c1'), ids)).toBe(false);
+  });
+
+  it('MATRIX6 `/b/<id>/matrix` is the board’s matrix page and `/b/<id>` its points', () => {
+    expect(matchRoute('/b/demo/matrix')).toEqual({ name: 'board', boardId: 'demo', view: 'matrix' });
+    expect(matchRoute('/b/demo/matrix/')).toEqual({ name: 'board', boardId: 'demo', view: 'matrix' });
+    expect(matchRoute('/b/demo')).toEqual({ name: 'board', boardId: 'demo', view: 'points' });
+    expect(matchRoute('/b/demo/other')).toEqual({ name: 'not-found', path: '/b/demo/other' });
+    expect(boardPath('a b', 'matrix')).toBe('/b/a%20b/matrix');
+    expect(boardPath('demo')).toBe('/b/demo');
+  });
+});
