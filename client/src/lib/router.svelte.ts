@@ -3,9 +3,9 @@
  * and a document-level click handler that turns same-origin <a href> clicks into
  * client-side navigation (so links stay real links: Tab, Enter, middle-click all work).
  */
-import { matchRoute } from './routes.ts';
+import { SEARCH_PARAM, matchRoute } from './routes.ts';
 
-export { boardPath, matchRoute, type BoardPage, type Route } from './routes.ts';
+export { SEARCH_PARAM, boardPath, matchRoute, type BoardPage, type Route } from './routes.ts';
 
 /**
  * A `?next=` return path, if it is a path on this site (never `//evil.example` or
@@ -30,6 +30,8 @@ export function signInHref(next: string = location.pathname + location.search): 
 class Router {
   url = $state.raw(new URL(location.href));
   route = $derived(matchRoute(this.url.pathname));
+  /** The search in the board (`?q=`), '' when there is none. */
+  search = $derived(this.url.searchParams.get(SEARCH_PARAM) ?? '');
 
   constructor() {
     window.addEventListener('popstate', () => this.#sync());

@@ -9,6 +9,9 @@ export type Route =
   | { name: 'invite'; token: string }
   | { name: 'not-found'; path: string };
 
+/** The query parameter of a search in a board: its results list and the words the open point marks. */
+export const SEARCH_PARAM = 'q';
+
 /** A board's pages: its points (`/b/<id>`) and the position matrix (`/b/<id>/matrix`). */
 export type BoardPage = 'points' | 'matrix';
 

@@ -14,3 +14,4 @@ export * from './mutations.ts';
 export * from './privateNotes.ts';
 export * from './undo.ts';
 export * from './standing.ts';
+export * from './search.ts';

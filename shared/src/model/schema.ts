@@ -121,6 +121,9 @@ export const LIMITS = {
   /** How many times one invite link may be used, and for how long it may be valid. */
   inviteUses: 100,
   inviteTtlHours: 24 * 30,
+  /** A search query, and how many hits one search returns. */
+  searchQueryLength: 200,
+  searchHits: 200,
 } as const;
 
 /**

@@ -1,7 +1,17 @@
 import * as Y from 'yjs';
 import type { Awareness } from 'y-protocols/awareness';
-import { EditorView, drawSelection, keymap, placeholder as cmPlaceholder } from '@codemirror/view';
-import { EditorState, Prec, type Extension } from '@codemirror/state';
+import {
+  Decoration,
+  EditorView,
+  ViewPlugin,
+  drawSelection,
+  keymap,
+  placeholder as cmPlaceholder,
+  type DecorationSet,
+  type ViewUpdate,
+} from '@codemirror/view';
+import { EditorState, Prec, RangeSetBuilder, type Extension } from '@codemirror/state';
+import { highlightRanges } from '@parley/shared/model';
 import { defaultKeymap } from '@codemirror/commands';
 import { yCollab, yUndoManagerKeymap } from 'y-codemirror.next';
 
@@ -47,6 +57,29 @@ const theme = EditorView.theme({
   },
 });
 
+const searchHit = Decoration.mark({ class: 'cm-search-hit' });
+
+/** Marks the words of a board search in the text, as the search matched them (highlightRanges). */
+function searchHighlight(query: string): Extension {
+  const marks = (view: EditorView): DecorationSet => {
+    const builder = new RangeSetBuilder<Decoration>();
+    for (const [from, to] of highlightRanges(view.state.doc.toString(), query)) builder.add(from, to, searchHit);
+    return builder.finish();
+  };
+  return ViewPlugin.fromClass(
+    class {
+      decorations: DecorationSet;
+      constructor(view: EditorView) {
+        this.decorations = marks(view);
+      }
+      update(update: ViewUpdate) {
+        if (update.docChanged) this.decorations = marks(update.view);
+      }
+    },
+    { decorations: (plugin) => plugin.decorations },
+  );
+}
+
 /** Caret and focus handed from an unbound editor to the bound one that replaces it. */
 export interface Carry {
   anchor: number;
@@ -66,6 +99,8 @@ export interface CollabEditorOptions {
   readonly oncreate?: ((content: string) => void) | undefined;
   /** Where an unbound editor leaves its caret for the bound one (shared between the two). */
   readonly carry: { current: Carry | null };
+  /** A board search whose words the text marks ('' for none). */
+  readonly highlight?: string;
 }
 
 /** A CodeMirror 6 editor bound to a Y.Text with y-codemirror.next; returns its destroy. */
@@ -108,6 +143,7 @@ export function createCollabEditor(o: CollabEditorOptions): () => void {
     );
   }
   if (o.singleLine) extensions.push(singleLineExtensions);
+  if (o.highlight?.trim()) extensions.push(searchHighlight(o.highlight));
   const view = new EditorView({
     parent: o.parent,
     state: EditorState.create({ doc: text?.toString() ?? '', extensions }),

@@ -1,0 +1,81 @@
+/**
+ * End-to-end: searching within a board, in two browser contexts at once: a delegate
+ * writes, an observer searches and opens what it finds.
+ */
+import type { Browser } from 'playwright-core';
+import { describe, expect, test } from 'vitest';
+import { axeViolations, describeViolations } from '../helpers/axe.ts';
+import {
+  demoLink,
+  marker,
+  nthPointId,
+  openThread,
+  poll,
+  selectPoint,
+  signInWithDemoLink,
+  tid,
+} from '../helpers/people.ts';
+import type { RunningServer } from '../helpers/server.ts';
+import { e2eStage } from '../helpers/stage.ts';
+
+let server: RunningServer;
+let browser: Browser;
+const { scene } = e2eStage((started) => ({ server, browser } = started));
+
+describe('searching a board', () => {
+  test('SEARCH6 "/" puts the cursor in the board’s search; a word of a comment written in another context is found live, marked in the result, and Enter opens its point with the comment in view and the word marked there; a word of a title is marked in the point’s title; Escape clears; the axe check is clean', () =>
+    scene('SEARCH6', async (s) => {
+      const A = await s.add(
+        signInWithDemoLink(browser, demoLink(server, 'delegate', 'ukraine'), { label: 'A-ukraine' }),
+      );
+      const B = await s.add(signInWithDemoLink(browser, demoLink(server, 'observer'), { label: 'B-observer' }));
+      const word = marker('Verifiable').replace('-', '');
+
+      // B searches first: nothing yet.
+      await tid(B.page, 'search-input').waitFor();
+      await B.page.locator('[data-testid="point-panel"]').click({ position: { x: 5, y: 5 } });
+      await B.page.keyboard.press('/');
+      await expect(tid(B.page, 'search-input').evaluate((el) => el === document.activeElement)).resolves.toBe(true);
+      await B.page.keyboard.type(word.toLowerCase());
+      await poll(() => tid(B.page, 'search-count').textContent()).toBe('No matches');
+      expect(new URL(B.page.url()).searchParams.get('q')).toBe(word.toLowerCase());
+
+      // A writes it in a thread on point 5: B's results follow, live.
+      const fifth = await nthPointId(A.page, 4);
+      const panel = await selectPoint(A.page, fifth);
+      await openThread(panel, `Monitoring must be ${word} by a third party.`);
+      await poll(() => tid(B.page, 'search-count').textContent(), 'the live match').toBe('1 match');
+      const hit = tid(B.page, 'search-hit').first();
+      await expect(hit.getAttribute('data-field')).resolves.toBe('comment');
+      await expect(hit.locator('mark').textContent()).resolves.toBe(word);
+      await s.shot('results');
+      const found = await axeViolations(B.page);
+      expect(found, describeViolations(found)).toEqual([]);
+
+      // Enter opens point 5, the comment in view with the word marked.
+      await B.page.keyboard.press('Enter');
+      await B.page.waitForURL((url) => url.searchParams.get('point') === fifth);
+      const comment = B.page
+        .locator('[data-testid="point-panel"] [data-testid="comment-body"]')
+        .filter({ hasText: word });
+      await poll(() => comment.locator('mark').textContent(), 'the word marked in the comment').toBe(word);
+      await poll(() => comment.isVisible()).toBe(true);
+
+      // A word of a title: the open point marks it in its title.
+      await tid(B.page, 'search-input').fill('demining');
+      await poll(() => tid(B.page, 'search-hit').first().getAttribute('data-field')).toBe('title');
+      await tid(B.page, 'search-hit').first().click();
+      await poll(() =>
+        B.page.locator('[data-testid="point-panel"] [data-testid="point-title"] .cm-search-hit').textContent(),
+      ).toBe('Demining');
+      await s.shot('title-marked');
+
+      // Ctrl+K comes back to the box from anywhere; Escape clears the search and the list returns.
+      await B.page.locator('[data-testid="point-panel"]').click({ position: { x: 5, y: 5 } });
+      await B.page.keyboard.press('Control+k');
+      await expect(tid(B.page, 'search-input').evaluate((el) => el === document.activeElement)).resolves.toBe(true);
+      await B.page.keyboard.press('Escape');
+      await poll(() => tid(B.page, 'point-item').count(), 'the list back').toBe(28);
+      expect(new URL(B.page.url()).searchParams.get('q')).toBeNull();
+    }));
+});
