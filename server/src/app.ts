@@ -13,6 +13,7 @@ import { ImportPool } from './boards/ImportPool.ts';
 import { boardRoutes } from './http/boardRoutes.ts';
 import { errorHandler, notFound } from './http/errors.ts';
 import { memberRoutes } from './http/memberRoutes.ts';
+import { searchRoutes } from './http/searchRoutes.ts';
 import { OriginPolicy } from './http/originPolicy.ts';
 import { securityHeaders } from './http/securityHeaders.ts';
 import { staticClient } from './http/staticClient.ts';
@@ -110,6 +111,7 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
     express.json({ limit: '64kb' }),
     auth.api,
     boardRoutes(storage, registry, access),
+    searchRoutes(storage, registry, access),
     memberRoutes(access, registry, config.publicUrl),
   );
   app.use('/api', notFound);

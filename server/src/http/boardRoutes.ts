@@ -1,11 +1,12 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { LIMITS, META, ROOT, STAKEHOLDER, oneLineText, toBoardJson, updateMeta } from '@parley/shared/model';
+import { LIMITS, META, ROOT, STAKEHOLDER, oneLineText, updateMeta } from '@parley/shared/model';
 import { boardToMarkdown } from '@parley/shared/export';
 import type { AccessControl } from '../accounts/AccessControl.ts';
 import { UnknownDocError, type RoomRegistry } from '../collab/room/RoomRegistry.ts';
 import type { BoardSummary, Storage } from '../persistence/Storage.ts';
 import { noSuchBoard, requireBoardAccess, requireSession } from './authContext.ts';
+import { boardView, unknownIfGone } from './boardView.ts';
 import { HttpError } from './errors.ts';
 import { boardIdParam, parseBody } from './validate.ts';
 
@@ -27,16 +28,6 @@ const BoardPatch = z
   .refine((b) => b.title !== undefined || b.archived !== undefined, 'give a title, archived, or both');
 
 const BoardDelete = z.object({ confirm: z.unknown().optional() });
-
-/** A board deleted meanwhile (its rooms refuse to load) is unknown, not a server error. */
-async function unknownIfGone<T>(work: Promise<T>): Promise<T> {
-  try {
-    return await work;
-  } catch (err) {
-    if (err instanceof UnknownDocError) throw noSuchBoard();
-    throw err;
-  }
-}
 
 /** The signed-in user's boards, and board exports. */
 export function boardRoutes(storage: Storage, registry: RoomRegistry, access: AccessControl): Router {
@@ -115,10 +106,7 @@ export function boardRoutes(storage: Storage, registry: RoomRegistry, access: Ac
       throw new HttpError(400, 'invalid_format', 'format must be "json" or "md"');
     // Access first: asking the store first would tell strangers which boards exist.
     await requireBoardAccess(access, req, id);
-    if (!(await storage.boardExists(id))) throw noSuchBoard();
-    // The loaded room holds the freshest state, including updates still being stored.
-    const room = await unknownIfGone(registry.open(id));
-    const board = toBoardJson(room.doc);
+    const board = await boardView(storage, registry, id);
     if (format === 'md') {
       res.type('text/markdown; charset=utf-8').send(boardToMarkdown(board));
     } else {
