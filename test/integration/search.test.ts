@@ -143,7 +143,7 @@ describe('searching a board over HTTP', () => {
     await server?.stop();
   });
 
-  it('SEARCH2: GET /api/boards/:id/search?q= answers 200 { query, hits } with searchBoard over the board view: a word in a point title, body, position rationale or comment is a hit with pointId, field, stakeholderId (rationale, comment), threadId and commentId (comment) and a snippet holding the word, ignoring case and accents; a deleted comment is not found', async () => {
+  it('SEARCH2: GET /api/boards/:id/search?q= answers 200 { query, hits } with searchBoard over the board view: a word in a point title, body, position rationale or comment is a hit with pointId, field, stakeholderId (rationale, comment), threadId and commentId (comment) and a snippet holding the word, ignoring case and accents; a deleted comment and a trashed point are not found', async () => {
     const title = await found('zephyrine');
     expect(title.query).toBe('zephyrine');
     expect(title.hits).toHaveLength(1);
@@ -271,7 +271,7 @@ describe('searching a board over HTTP', () => {
     }
   });
 
-  it('SEARCH6: a trashed point is not searched (its title, body, rationales and comments); restored, it is found again', async () => {
+  it('SEARCH2: a trashed point is not found (its title, body, rationales and comments); restored, it is found again', async () => {
     const doc = owner.client.doc;
     const words = ['zephyrine', 'quillonbrook', 'marzipanflux', 'tamberline'];
     trashPoint(doc, actorOf(owner.who), pointId);
