@@ -82,19 +82,19 @@ describe('the position matrix', () => {
       await expect(tip.textContent()).resolves.toContain(rationale);
 
       // "Disputed" leaves point 1 alone, and the filter lives in the URL.
-      await tid(B.page, 'matrix-filter-agreement').selectOption('disputed');
+      await tid(B.page, 'filter-agreement').selectOption('disputed');
       await poll(() => tid(B.page, 'matrix-row').count(), 'the disputed rows').toBe(1);
       expect(B.page.url()).toContain('agreement=disputed');
       await expect(tid(B.page, 'matrix-shown').textContent()).resolves.toContain('Showing 1 of 28 points');
       await s.shot('disputed');
       await B.page.reload();
       await poll(() => tid(B.page, 'matrix-row').count(), 'the disputed rows after a reload').toBe(1);
-      await expect(tid(B.page, 'matrix-filter-agreement').inputValue()).resolves.toBe('disputed');
+      await expect(tid(B.page, 'filter-agreement').inputValue()).resolves.toBe('disputed');
 
       // No position yet, for Ukraine: every point but the first.
-      await tid(B.page, 'matrix-filter-agreement').selectOption('');
-      await tid(B.page, 'matrix-filter-delegation').selectOption('ukraine');
-      await tid(B.page, 'matrix-filter-stance').selectOption('none');
+      await tid(B.page, 'filter-agreement').selectOption('');
+      await tid(B.page, 'filter-delegation').selectOption('ukraine');
+      await tid(B.page, 'filter-stance').selectOption('none');
       await poll(() => tid(B.page, 'matrix-row').count(), 'points without a Ukrainian position').toBe(27);
 
       const found = await axeViolations(B.page);
@@ -118,7 +118,7 @@ describe('the position matrix', () => {
       await expect(focused()).resolves.toBe('Point 2, European partners: No position yet');
       await A.page.keyboard.press('Enter');
       await A.page.waitForURL((url) => url.pathname === '/b/demo' && url.searchParams.get('point') === p2);
-      expect(new URL(A.page.url()).searchParams.get('delegation')).toBe('europe');
+      expect(new URL(A.page.url()).searchParams.get('position')).toBe('europe');
       await poll(() => spotlit(A.page, 'europe'), 'the Europe row focused').toBe(true);
       await s.shot('opened-by-keyboard');
 
@@ -127,7 +127,7 @@ describe('the position matrix', () => {
       await poll(() => tid(A.page, 'matrix-row').count()).toBe(28);
       await cell(A.page, p1, 'russia').click();
       await A.page.waitForURL(
-        (url) => url.searchParams.get('point') === p1 && url.searchParams.get('delegation') === 'russia',
+        (url) => url.searchParams.get('point') === p1 && url.searchParams.get('position') === 'russia',
       );
       await poll(() => spotlit(A.page, 'russia'), 'the Russia row focused').toBe(true);
     }));

@@ -78,4 +78,41 @@ describe('searching a board', () => {
       await poll(() => tid(B.page, 'point-item').count(), 'the list back').toBe(28);
       expect(new URL(B.page.url()).searchParams.get('q')).toBeNull();
     }));
+
+  test('SEARCH7 the point list filters by stance, delegation and threads from a form kept in the URL, and the search within the board shows only the points the filters leave', () =>
+    scene('SEARCH7', async (s) => {
+      const A = await s.add(
+        signInWithDemoLink(browser, demoLink(server, 'delegate', 'ukraine'), { label: 'A-ukraine' }),
+      );
+      const B = await s.add(signInWithDemoLink(browser, demoLink(server, 'observer'), { label: 'B-observer' }));
+      const third = await nthPointId(A.page, 2);
+      const panel = await selectPoint(A.page, third);
+      const row = panel.locator('[data-testid="position-row"][data-stakeholder-id="ukraine"]');
+      await tid(row, 'position-stance').selectOption('oppose');
+      await tid(row, 'position-save').click();
+      await openThread(panel, `Who verifies this? ${marker('q')}`);
+
+      await tid(B.page, 'list-filters').locator('summary').click();
+      await tid(B.page, 'filter-stance').selectOption('oppose');
+      await poll(() => tid(B.page, 'point-item').count(), 'the opposed points').toBe(1);
+      await expect(tid(B.page, 'point-item').first().getAttribute('data-point-id')).resolves.toBe(third);
+      expect(new URL(B.page.url()).searchParams.get('stance')).toBe('oppose');
+      await expect(tid(B.page, 'filtered-count').textContent()).resolves.toContain('Showing 1 of 28 points');
+
+      // Another delegation's stance: nobody else opposes it.
+      await tid(B.page, 'filter-delegation').selectOption('us');
+      await poll(() => tid(B.page, 'point-item').count(), 'points the US opposes').toBe(0);
+      await tid(B.page, 'filter-delegation').selectOption('');
+      await tid(B.page, 'filter-threads').selectOption('open');
+      await poll(() => tid(B.page, 'point-item').count(), 'opposed, with open threads').toBe(1);
+      await s.shot('filtered');
+
+      // The search honours the filters: point 1's title is not among the opposed points.
+      await tid(B.page, 'search-input').fill('ceasefire');
+      await poll(() => tid(B.page, 'search-count').textContent()).toBe('No matches');
+      await tid(B.page, 'filter-clear').click();
+      await poll(() => tid(B.page, 'search-hit').count(), 'the hits once the filters are cleared').toBeGreaterThan(0);
+      expect(new URL(B.page.url()).searchParams.get('stance')).toBeNull();
+      expect(new URL(B.page.url()).searchParams.get('q')).toBe('ceasefire');
+    }));
 });

@@ -10,11 +10,11 @@ import {
 import {
   NO_FILTER,
   isFiltered,
-  matrixFilterHref,
-  matrixFilterParamHref,
-  readMatrixFilter,
-  rowMatches,
-} from '../../client/src/lib/state/matrix-filter.ts';
+  pointFilterHref,
+  pointFilterParamHref,
+  pointMatches,
+  readPointFilter,
+} from '../../client/src/lib/state/point-filter.ts';
 import { boardPath, matchRoute } from '../../client/src/lib/routes.ts';
 
 describe('where everyone stands (unit: shared/src/model/standing.ts)', () => {
@@ -58,35 +58,49 @@ describe('where everyone stands (unit: shared/src/model/standing.ts)', () => {
   });
 });
 
-describe('the matrix filters and route (unit: client/src/lib/state/matrix-filter.ts, routes.ts)', () => {
+describe('the matrix filters and route (unit: client/src/lib/state/point-filter.ts, routes.ts)', () => {
   const ids = ['us', 'ru', 'ua', 'eu'];
-  const row = (standings: Standing[], categoryId = 'c1') => ({
+  const row = (standings: Standing[], categoryId = 'c1', open = [0, 0, 0, 0], resolved = [0, 0, 0, 0]) => ({
     categoryId,
     standings,
     agreement: agreementOf(standings),
+    openThreads: open,
+    resolvedThreads: resolved,
   });
 
-  it('MATRIX5 the filters read from and write to the URL, ignore values they do not know, and select rows by agreement, category and a delegation’s stance', () => {
+  it('MATRIX5 the filters read from and write to the URL, ignore values they do not know, and select points by agreement, category, a delegation’s stance and threads', () => {
     const url = new URL('http://x/b/demo/matrix?agreement=disputed&stance=none&delegation=ua&category=c2&other=1');
-    const f = readMatrixFilter(url.searchParams);
-    expect(f).toEqual({ agreement: 'disputed', category: 'c2', delegation: 'ua', stance: 'none' });
-    expect(readMatrixFilter(new URLSearchParams('agreement=maybe&stance=love'))).toEqual(NO_FILTER);
-    expect(matrixFilterHref(url, NO_FILTER)).toBe('/b/demo/matrix?other=1');
-    expect(matrixFilterParamHref(url, 'stance', '')).toBe(
+    const f = readPointFilter(url.searchParams);
+    expect(f).toEqual({ agreement: 'disputed', category: 'c2', delegation: 'ua', stance: 'none', threads: null });
+    expect(readPointFilter(new URLSearchParams('agreement=maybe&stance=love'))).toEqual(NO_FILTER);
+    expect(pointFilterHref(url, NO_FILTER)).toBe('/b/demo/matrix?other=1');
+    expect(pointFilterParamHref(url, 'stance', '')).toBe(
       '/b/demo/matrix?agreement=disputed&delegation=ua&category=c2&other=1',
     );
     expect(isFiltered(NO_FILTER)).toBe(false);
     expect(isFiltered({ ...NO_FILTER, delegation: 'ua' })).toBe(false); // only marks a column
 
     const disputed = { ...NO_FILTER, agreement: 'disputed' as const };
-    expect(rowMatches(disputed, row(['support', 'oppose', 'none', 'none']), ids)).toBe(true);
-    expect(rowMatches(disputed, row(['support', 'support', 'none', 'none']), ids)).toBe(false);
+    expect(pointMatches(disputed, row(['support', 'oppose', 'none', 'none']), ids)).toBe(true);
+    expect(pointMatches(disputed, row(['support', 'support', 'none', 'none']), ids)).toBe(false);
     const noPositionUa = { ...NO_FILTER, delegation: 'ua', stance: 'none' as const };
-    expect(rowMatches(noPositionUa, row(['none', 'none', 'oppose', 'none']), ids)).toBe(false);
-    expect(rowMatches(noPositionUa, row(['support', 'support', 'none', 'support']), ids)).toBe(true);
+    expect(pointMatches(noPositionUa, row(['none', 'none', 'oppose', 'none']), ids)).toBe(false);
+    expect(pointMatches(noPositionUa, row(['support', 'support', 'none', 'support']), ids)).toBe(true);
     const anyNone = { ...NO_FILTER, stance: 'none' as const };
-    expect(rowMatches(anyNone, row(['support', 'support', 'support', 'none']), ids)).toBe(true);
-    expect(rowMatches({ ...NO_FILTER, category: 'c2' }, row(['none', 'none', 'none', 'none'], 'c1'), ids)).toBe(false);
+    expect(pointMatches(anyNone, row(['support', 'support', 'support', 'none']), ids)).toBe(true);
+    expect(pointMatches({ ...NO_FILTER, category: 'c2' }, row(['none', 'none', 'none', 'none'], 'c1'), ids)).toBe(
+      false,
+    );
+
+    // Threads: anyone's, or with a delegation that delegation's.
+    const none: Standing[] = ['none', 'none', 'none', 'none'];
+    const withOpen = row(none, 'c1', [0, 1, 0, 0], [0, 0, 2, 0]);
+    expect(pointMatches({ ...NO_FILTER, threads: 'open' }, withOpen, ids)).toBe(true);
+    expect(pointMatches({ ...NO_FILTER, threads: 'open', delegation: 'ua' }, withOpen, ids)).toBe(false);
+    expect(pointMatches({ ...NO_FILTER, threads: 'resolved', delegation: 'ua' }, withOpen, ids)).toBe(true);
+    expect(pointMatches({ ...NO_FILTER, threads: 'none' }, withOpen, ids)).toBe(false);
+    expect(pointMatches({ ...NO_FILTER, threads: 'none' }, row(none), ids)).toBe(true);
+    expect(readPointFilter(new URLSearchParams('threads=resolved')).threads).toBe('resolved');
   });
 
   it('MATRIX6 `/b/<id>/matrix` is the board’s matrix page and `/b/<id>` its points', () => {

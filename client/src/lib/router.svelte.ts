@@ -5,7 +5,15 @@
  */
 import { SEARCH_PARAM, matchRoute } from './routes.ts';
 
-export { SEARCH_PARAM, boardPath, matchRoute, type BoardPage, type Route } from './routes.ts';
+export {
+  COMMENT_PARAM,
+  POSITION_PARAM,
+  SEARCH_PARAM,
+  boardPath,
+  matchRoute,
+  type BoardPage,
+  type Route,
+} from './routes.ts';
 
 /**
  * A `?next=` return path, if it is a path on this site (never `//evil.example` or

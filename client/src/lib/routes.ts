@@ -12,6 +12,12 @@ export type Route =
 /** The query parameter of a search in a board: its results list and the words the open point marks. */
 export const SEARCH_PARAM = 'q';
 
+/** A point opened at one delegation's position (a matrix cell, a rationale's search hit): its row in view, its threads first. */
+export const POSITION_PARAM = 'position';
+
+/** A point opened at one comment (a search hit): its thread unfolded, the comment in view. */
+export const COMMENT_PARAM = 'comment';
+
 /** A board's pages: its points (`/b/<id>`) and the position matrix (`/b/<id>/matrix`). */
 export type BoardPage = 'points' | 'matrix';
 

@@ -2,6 +2,7 @@ import type * as Y from 'yjs';
 import { LiveBoardView, positionKey, type BoardJson, type PositionJson, type ThreadJson } from '@parley/shared/model';
 import { boardSections, groupThreadsByPoint, indexBy, indexPositions } from './indexes.ts';
 import { LOAD_MARK, markLoad } from '../util/load-marks.ts';
+import type { FactSource } from './point-filter.ts';
 
 const EMPTY: BoardJson = {
   meta: { title: '', description: '', isDemo: false, schemaVersion: 1 },
@@ -42,6 +43,12 @@ export class BoardState {
   pointById = $derived(indexBy(this.points, (p) => p.id as string));
   positionByKey = $derived(indexPositions(this.positions));
   threadsByPoint = $derived(groupThreadsByPoint(this.threads));
+  /** What the point filters and the matrix read of each point (point-filter.ts). */
+  facts = $derived<FactSource>({
+    delegations: this.stakeholders,
+    positionOf: (pointId, stakeholderId) => this.position(pointId, stakeholderId),
+    threadsFor: (pointId) => this.threadsFor(pointId),
+  });
   /** Points grouped under their categories, in display order; orphans (category gone) last. */
   sections = $derived(boardSections(this.categories, this.points));
 

@@ -1,30 +1,16 @@
 import {
   agreementLine,
-  agreementOf,
   countStandings,
-  standingOf,
   summarizeAgreement,
-  type Agreement,
   type AgreementSummary,
   type PointJson,
-  type PositionJson,
-  type PositionOf,
   type Standing,
   type StandingCounts,
-  type StakeholderJson,
-  type ThreadJson,
 } from '@parley/shared/model';
 import type { BoardSections } from '../../state/indexes.ts';
-import { isFiltered, rowMatches, type MatrixFilter } from '../../state/matrix-filter.ts';
+import { isFiltered, pointFacts, pointMatches, type FactSource, type PointFilter } from '../../state/point-filter.ts';
 
-export interface MatrixRow {
-  readonly point: PointJson;
-  /** Per delegation, in column order. */
-  readonly positions: readonly (PositionJson | undefined)[];
-  readonly standings: readonly Standing[];
-  readonly openThreads: readonly number[];
-  readonly agreement: Agreement;
-}
+export type MatrixRow = ReturnType<typeof pointFacts> & { readonly point: PointJson };
 
 export interface MatrixSection {
   readonly key: string;
@@ -45,23 +31,12 @@ export interface Matrix {
   readonly shown: number;
 }
 
-export interface MatrixInput {
+export interface MatrixInput extends FactSource {
   readonly sections: BoardSections;
-  readonly delegations: readonly StakeholderJson[];
-  readonly positionOf: PositionOf;
-  readonly threadsFor: (pointId: string) => readonly ThreadJson[];
-}
-
-function rowOf(point: PointJson, input: MatrixInput): MatrixRow {
-  const positions = input.delegations.map((d) => input.positionOf(point.id, d.id));
-  const standings = positions.map(standingOf);
-  const open = input.threadsFor(point.id).filter((t) => !t.resolved);
-  const openThreads = input.delegations.map((d) => open.filter((t) => t.stakeholderId === d.id).length);
-  return { point, positions, standings, openThreads, agreement: agreementOf(standings) };
 }
 
 /** The matrix's rows under `filter`, grouped by category, with each category's and the board's rollups. */
-export function buildMatrix(input: MatrixInput, filter: MatrixFilter): Matrix {
+export function buildMatrix(input: MatrixInput, filter: PointFilter): Matrix {
   const ids = input.delegations.map((d) => d.id as string);
   const groups = [
     ...input.sections.sections.map(({ category, points }) => ({
@@ -77,10 +52,10 @@ export function buildMatrix(input: MatrixInput, filter: MatrixFilter): Matrix {
   const every: (readonly Standing[])[] = [];
   let shown = 0;
   for (const g of groups) {
-    const all = g.points.map((p) => rowOf(p, input));
+    const all: MatrixRow[] = g.points.map((point) => ({ point, ...pointFacts(point, input) }));
     const standings = all.map((r) => r.standings);
     every.push(...standings);
-    const rows = all.filter((r) => rowMatches(filter, { ...r, categoryId: r.point.categoryId }, ids));
+    const rows = all.filter((r) => pointMatches(filter, r, ids));
     shown += rows.length;
     if (rows.length === 0 && isFiltered(filter)) continue;
     sections.push({
