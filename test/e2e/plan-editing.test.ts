@@ -330,6 +330,8 @@ describe('e2e: editors change the plan', () => {
     const before = await pointsOf(A, cat2);
     const source = item(A, dragged);
     const onto = item(A, before[1]!);
+    // Both in view (the list scrolls in its own box): the target scrolled to, then the source if needed.
+    await onto.scrollIntoViewIfNeeded();
     await source.scrollIntoViewIfNeeded();
     const from = (await source.boundingBox())!;
     const to = (await onto.boundingBox())!;
