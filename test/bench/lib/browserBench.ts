@@ -444,3 +444,31 @@ export const roundDist = (d: Distribution): Distribution => ({
   p99: ms(d.p99),
   max: ms(d.max),
 });
+
+/**
+ * With BENCH_PROFILE_DIR set, writes a V8 CPU profile of the page while `run` runs, and a
+ * Chrome trace with the renderer's style, layout and paint work (open either in Chrome
+ * DevTools' Performance panel), as the server profiles are written.
+ */
+export async function profiled<T>(page: Page, name: string, run: () => Promise<T>): Promise<T> {
+  const dir = process.env['BENCH_PROFILE_DIR'];
+  const browser = page.context().browser();
+  if (!dir || !browser) return run();
+  fs.mkdirSync(dir, { recursive: true });
+  const stamp = Date.now();
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.start');
+  await browser.startTracing(page, {
+    path: path.join(dir, `${name}-${stamp}.trace.json`),
+    categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink.user_timing'],
+  });
+  try {
+    return await run();
+  } finally {
+    await browser.stopTracing();
+    const { profile } = await cdp.send('Profiler.stop');
+    fs.writeFileSync(path.join(dir, `${name}-${stamp}.cpuprofile`), JSON.stringify(profile));
+    await cdp.detach();
+  }
+}

@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { listPoints, listThreads, pointText, type StakeholderId } from '@parley/shared/model';
 import { DEMO_BOARD_ID } from '../../../server/src/seed/demoContent.ts';
@@ -12,6 +11,7 @@ import {
   ms,
   PHASES,
   prepareDataDir,
+  profiled,
   roundDist,
   signedInContext,
   TARGET_KEY_P95_MS,
@@ -145,34 +145,6 @@ async function onePass(
     return { cold, warm, keys, quiet, inPage, remoteEditsPerSecond, remoteEditsShown, pageErrors };
   } finally {
     await context.close().catch(() => undefined);
-  }
-}
-
-/**
- * With BENCH_PROFILE_DIR set, writes a V8 CPU profile of the page while `run` runs, and a
- * Chrome trace with the renderer's style, layout and paint work (open either in Chrome
- * DevTools' Performance panel), as the server profiles are written.
- */
-async function profiled<T>(page: Page, name: string, run: () => Promise<T>): Promise<T> {
-  const dir = process.env['BENCH_PROFILE_DIR'];
-  const browser = page.context().browser();
-  if (!dir || !browser) return run();
-  fs.mkdirSync(dir, { recursive: true });
-  const stamp = Date.now();
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('Profiler.enable');
-  await cdp.send('Profiler.start');
-  await browser.startTracing(page, {
-    path: path.join(dir, `${name}-${stamp}.trace.json`),
-    categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink.user_timing'],
-  });
-  try {
-    return await run();
-  } finally {
-    await browser.stopTracing();
-    const { profile } = await cdp.send('Profiler.stop');
-    fs.writeFileSync(path.join(dir, `${name}-${stamp}.cpuprofile`), JSON.stringify(profile));
-    await cdp.detach();
   }
 }
 

@@ -25,6 +25,7 @@ import {
   loadMarks,
   ms,
   prepareDataDir,
+  profiled,
   roundDist,
   signedInContext,
   typeMeasured,
@@ -308,8 +309,10 @@ async function measureMatrix(
         );
         await sleep(500);
       }
-      await page.locator('[data-testid="nav-matrix"]').click();
-      await waitInPage(page, `window.__p9matrix.runs[${i}]?.painted >= 0`, 'the matrix to render');
+      await profiled(page, `p9-matrix-${i}`, async () => {
+        await page.locator('[data-testid="nav-matrix"]').click();
+        await waitInPage(page, `window.__p9matrix.runs[${i}]?.painted >= 0`, 'the matrix to render');
+      });
       await sleep(300);
     }
     const runs = (await page.evaluate('window.__p9matrix.runs')) as { click: number; rows: number; painted: number }[];
