@@ -32,6 +32,7 @@ import { connectClient, waitFor, type StockClient } from '../helpers/clients.ts'
 import { demoCookie, tokenFor, within } from '../helpers/security.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
 import { actorOf, mintToken, type TestIdentity } from '../helpers/tokens.ts';
+import { SEARCHES_PER_MINUTE } from '../../server/src/http/searchRoutes.ts';
 
 const UA = 'ukraine' as StakeholderId;
 
@@ -82,7 +83,8 @@ describe('searching a board over HTTP', () => {
       const result = await found(words);
       if (result.hits.length > 0) return result;
       if (Date.now() > deadline) throw new Error(`timed out waiting for "${words}" to be found`);
-      await new Promise((r) => setTimeout(r, 50));
+      // Not faster: the route allows SEARCHES_PER_MINUTE a person.
+      await new Promise((r) => setTimeout(r, 250));
     }
   }
 
@@ -287,5 +289,22 @@ describe('searching a board over HTTP', () => {
         (await found(w)).hits.map((h) => h.pointId),
         w,
       ).toEqual([pointId]);
+  });
+
+  it('SEARCH8: one person may search SEARCHES_PER_MINUTE times a minute; beyond that the route answers 429 rate_limited in the JSON error shape, and other people search on', async () => {
+    const headers = { cookie: cookies.russia };
+    let answered = 0;
+    let refused: Answer | null = null;
+    for (let i = 0; i <= SEARCHES_PER_MINUTE && !refused; i++) {
+      const answer = await search('?q=tamberline', headers);
+      if (answer.status === 200) answered++;
+      else refused = answer;
+    }
+    // The earlier tests of this file searched a few times as this person too.
+    expect(answered).toBeGreaterThan(SEARCHES_PER_MINUTE - 10);
+    expect(answered).toBeLessThanOrEqual(SEARCHES_PER_MINUTE);
+    expect(refused?.status).toBe(429);
+    expect(refused?.body).toEqual({ error: { code: 'rate_limited', message: expect.any(String) } });
+    expect((await search('?q=tamberline', { cookie: cookies.editor })).status).toBe(200);
   });
 });

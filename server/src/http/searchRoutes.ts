@@ -1,12 +1,19 @@
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
+import { rateLimit } from 'express-rate-limit';
 import { LIMITS, queryWords, searchBoard } from '@parley/shared/model';
-import type { AccessControl } from '../accounts/AccessControl.ts';
+import type { AccessControl, BoardAccess } from '../accounts/AccessControl.ts';
 import type { RoomRegistry } from '../collab/room/RoomRegistry.ts';
 import type { Storage } from '../persistence/Storage.ts';
 import { requireBoardAccess } from './authContext.ts';
 import { boardView } from './boardView.ts';
 import { HttpError } from './errors.ts';
 import { boardIdParam } from './validate.ts';
+
+/**
+ * Searches one person may run a minute. Each builds the board's whole view on the event
+ * loop (tens of ms on a big board), so a script cannot keep every other room waiting.
+ */
+export const SEARCHES_PER_MINUTE = 120;
 
 /** The `q` query parameter: one string with at least one word, at most `LIMITS.searchQueryLength` long. */
 function searchQuery(raw: unknown): string {
@@ -25,10 +32,24 @@ function searchQuery(raw: unknown): string {
 export function searchRoutes(storage: Storage, registry: RoomRegistry, access: AccessControl): Router {
   const router = Router();
 
-  router.get('/boards/:id/search', async (req, res) => {
+  // Access first (401 signed out, 404 for a non-member, as for a missing board), so the
+  // limit counts per person, whatever address or credential they come with.
+  const checkAccess: RequestHandler = async (req, res, next) => {
+    res.locals['boardAccess'] = await requireBoardAccess(access, req, boardIdParam(req));
+    next();
+  };
+  const limiter = rateLimit({
+    windowMs: 60_000,
+    limit: SEARCHES_PER_MINUTE,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    keyGenerator: (_req, res) => `user:${(res.locals['boardAccess'] as BoardAccess).principal.userId}`,
+    handler: (_req, _res, next) =>
+      next(new HttpError(429, 'rate_limited', 'Too many searches; try again in a minute.')),
+  });
+
+  router.get('/boards/:id/search', checkAccess, limiter, async (req, res) => {
     const id = boardIdParam(req);
-    // Access first (401 signed out, 404 for a non-member, as for a missing board).
-    await requireBoardAccess(access, req, id);
     const query = searchQuery(req.query['q']);
     const board = await boardView(storage, registry, id);
     res.json({ query, hits: searchBoard(board, query) });
