@@ -15,3 +15,4 @@ export * from './privateNotes.ts';
 export * from './undo.ts';
 export * from './standing.ts';
 export * from './search.ts';
+export * from './collections.ts';

@@ -1,4 +1,5 @@
 import type { CommentId, PointId, StakeholderId, ThreadId } from './ids.ts';
+import { groupBy } from './collections.ts';
 import { LIMITS } from './schema.ts';
 import type { BoardJson, PointJson } from './types.ts';
 
@@ -125,8 +126,8 @@ export class BoardSearch {
       const ranges = findAll(this.#fold(owner, key, text), text, words);
       if (ranges) hits.push({ ...base, ...snippetOf(text, ranges) });
     };
-    const positionsByPoint = group(board.positions, (p) => p.pointId);
-    const threadsByPoint = group(board.threads, (t) => t.pointId);
+    const positionsByPoint = groupBy(board.positions, (p) => p.pointId);
+    const threadsByPoint = groupBy(board.threads, (t) => t.pointId);
     const order = new Map(board.stakeholders.map((s, i) => [s.id as string, i]));
     for (const point of [...board.points].sort((a, b) => a.number - b.number)) {
       const base = pointBase(point);
@@ -157,17 +158,6 @@ export class BoardSearch {
 
 function pointBase(point: PointJson): Pick<SearchHit, 'pointId' | 'pointNumber'> {
   return { pointId: point.id, pointNumber: point.number };
-}
-
-function group<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const list = out.get(k);
-    if (list) list.push(item);
-    else out.set(k, [item]);
-  }
-  return out;
 }
 
 /**

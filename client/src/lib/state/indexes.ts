@@ -1,4 +1,11 @@
-import { positionKey, type BoardJson, type PointJson, type PositionJson, type ThreadJson } from '@parley/shared/model';
+import {
+  groupBy,
+  positionKey,
+  type BoardJson,
+  type PointJson,
+  type PositionJson,
+  type ThreadJson,
+} from '@parley/shared/model';
 
 /**
  * Plain lookup tables over one BoardJson snapshot. They are rebuilt whole with each new
@@ -6,17 +13,6 @@ import { positionKey, type BoardJson, type PointJson, type PositionJson, type Th
  */
 export function indexBy<T, K>(items: readonly T[], key: (item: T) => K): ReadonlyMap<K, T> {
   return new Map(items.map((item) => [key(item), item]));
-}
-
-export function groupBy<T, K>(items: readonly T[], key: (item: T) => K): ReadonlyMap<K, T[]> {
-  const map = new Map<K, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const list = map.get(k);
-    if (list) list.push(item);
-    else map.set(k, [item]);
-  }
-  return map;
 }
 
 export function indexPositions(positions: readonly PositionJson[]): ReadonlyMap<string, PositionJson> {
