@@ -2,11 +2,12 @@
 // Builds the server into server/dist/ for `npm start`, which then runs plain `node` on it:
 // no TypeScript compiled in the process on every start (`npm run dev` and the tests keep
 // `tsx`). esbuild bundles server/src and the shared code it imports (`@parley/shared/*`
-// resolves to TypeScript sources) into two ES modules side by side:
+// resolves to TypeScript sources) into ES modules side by side:
 //
 //   dist/main.js          the server (src/main.ts)
 //   dist/importWorker.js  the import worker Piscina loads (importWorker.ts, wherever it
 //                         sits below src/); ImportPool finds it beside the module it runs in
+//   dist/searchWorker.js  the search index's worker (searchWorker.ts), found the same way
 //
 // Packages from node_modules stay external: Node loads them as it does under tsx (and
 // better-sqlite3 is native). In the bundle `import.meta.url` is dist/main.js's: dist/ sits
@@ -26,7 +27,7 @@ import { build } from 'esbuild';
 
 const serverDir = dirname(fileURLToPath(import.meta.url));
 const distDir = join(serverDir, 'dist');
-const outputs = [join(distDir, 'main.js'), join(distDir, 'importWorker.js')];
+const outputs = ['main.js', 'importWorker.js', 'searchWorker.js'].map((f) => join(distDir, f));
 const inputs = [
   join(serverDir, 'src'),
   join(serverDir, 'package.json'),
@@ -86,7 +87,11 @@ const externalPackages = {
 const started = performance.now();
 const result = await build({
   absWorkingDir: serverDir,
-  entryPoints: { main: 'src/main.ts', importWorker: findSource('importWorker.ts') },
+  entryPoints: {
+    main: 'src/main.ts',
+    importWorker: findSource('importWorker.ts'),
+    searchWorker: findSource('searchWorker.ts'),
+  },
   outdir: distDir,
   bundle: true,
   platform: 'node',

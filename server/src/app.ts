@@ -22,6 +22,7 @@ import { Metrics } from './metrics.ts';
 import { ensureDemoBoard } from './seed/createDemoBoard.ts';
 import { demoSignInLinks, type DemoSignInLink } from './seed/demoAccounts.ts';
 import { PersistQueue } from './persistence/PersistQueue.ts';
+import { SearchIndex } from './search/SearchIndex.ts';
 import { SqliteAccountStore } from './persistence/sqlite/SqliteAccountStore.ts';
 import { SqliteStorage } from './persistence/sqlite/SqliteStorage.ts';
 import type { Storage } from './persistence/Storage.ts';
@@ -53,6 +54,7 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
     },
     failed: () => metrics.persistFailures.inc(),
   });
+  const searchIndex = config.searchIndex ? new SearchIndex(storage, log, config.dataDir) : null;
   const registry = new RoomRegistry({
     storage,
     persist,
@@ -62,6 +64,9 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
     relayFramesPerSecond: config.relayFramesPerSecond,
     metrics,
     trashPurgeMs: config.trashPurgeMs,
+    ...(searchIndex
+      ? { onBoardCommitted: (boardId: string, update: Uint8Array) => searchIndex.committed(boardId, update) }
+      : {}),
   });
   const origins = new OriginPolicy(config.allowedOrigins);
   const endpoint = new WebsocketEndpoint({
@@ -87,6 +92,7 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
   });
 
   if (config.seedDemo && (await ensureDemoBoard(storage))) log.info('created demo board');
+  await searchIndex?.start();
 
   const secure = config.publicUrl?.startsWith('https:') ?? false;
   const auth = authRoutes(access, { sessionTtlMs: config.sessionTtlMs, secureCookies: secure });
@@ -110,8 +116,8 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
     '/api',
     express.json({ limit: '64kb' }),
     auth.api,
-    boardRoutes(storage, registry, access),
-    searchRoutes(storage, registry, access),
+    boardRoutes(storage, registry, access, (boardId) => searchIndex?.removed(boardId)),
+    searchRoutes(storage, registry, access, searchIndex),
     memberRoutes(access, registry, config.publicUrl),
   );
   app.use('/api', notFound);
@@ -151,6 +157,7 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
         endpoint.close();
         await appEvents.close();
         await registry.closeAll();
+        await searchIndex?.close();
         await imports.close();
         await storage.close();
         server.closeAllConnections();

@@ -77,6 +77,7 @@ export const EnvSchema = z.object({
   PARLEY_TRASH_PURGE_MS: intFromEnv(TRASH.purgeAfterMs, 0, 30 * 86_400_000),
   PARLEY_TRUST_PROXY: TrustProxy,
   PARLEY_BOARD_CREATION: z.enum(['anyone', 'cli']).default('anyone'),
+  PARLEY_SEARCH_INDEX: z.enum(['on', 'off']).default('on'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
 });
@@ -118,6 +119,11 @@ export interface Config {
   trustProxy: boolean | number | string[];
   /** Who creates boards: any signed-in account (`anyone`), or only the operator's CLI (`cli`). */
   boardCreation: 'anyone' | 'cli';
+  /**
+   * Whether the index behind the search across boards runs (`GET /api/search` answers 503
+   * without it): off for a benchmark's A/B, or to spare a very small machine its thread.
+   */
+  searchIndex: boolean;
   logLevel: string;
   logFormat: 'json' | 'pretty';
 }
@@ -165,6 +171,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trashPurgeMs: e.PARLEY_TRASH_PURGE_MS,
     trustProxy: e.PARLEY_TRUST_PROXY,
     boardCreation: e.PARLEY_BOARD_CREATION,
+    searchIndex: e.PARLEY_SEARCH_INDEX === 'on',
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json'),
   };

@@ -24,7 +24,8 @@ export function requireSession(res: Response): SessionInfo {
   return session;
 }
 
-function bearerToken(req: Request): string | null {
+/** The token of an `Authorization: Bearer <token>` header, if any. */
+export function bearerToken(req: Request): string | null {
   const header = req.headers.authorization;
   return header?.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : null;
 }

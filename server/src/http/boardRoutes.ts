@@ -30,7 +30,13 @@ const BoardPatch = z
 const BoardDelete = z.object({ confirm: z.unknown().optional() });
 
 /** The signed-in user's boards, and board exports. */
-export function boardRoutes(storage: Storage, registry: RoomRegistry, access: AccessControl): Router {
+export function boardRoutes(
+  storage: Storage,
+  registry: RoomRegistry,
+  access: AccessControl,
+  /** After a board is deleted: what is derived from it elsewhere goes too (the search index). */
+  onDeleted: (boardId: string) => void = () => undefined,
+): Router {
   const router = Router();
 
   /**
@@ -175,6 +181,7 @@ export function boardRoutes(storage: Storage, registry: RoomRegistry, access: Ac
         return access.accounts.forgetBoard(board.id);
       }),
     );
+    onDeleted(board.id);
     // socket.io subscribers re-check their access (none is left) and leave the board.
     for (const userId of formerMembers) access.notify({ kind: 'membership-changed', boardId: board.id, userId });
     res.status(204).end();

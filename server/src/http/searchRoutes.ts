@@ -1,10 +1,11 @@
 import { Router, type RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
-import { LIMITS, queryWords, searchBoard } from '@parley/shared/model';
-import type { AccessControl, BoardAccess } from '../accounts/AccessControl.ts';
+import { LIMITS, queryWords, searchBoard, type CrossBoardHit } from '@parley/shared/model';
+import { AuthError, type AccessControl } from '../accounts/AccessControl.ts';
 import type { RoomRegistry } from '../collab/room/RoomRegistry.ts';
 import type { Storage } from '../persistence/Storage.ts';
-import { requireBoardAccess } from './authContext.ts';
+import { SearchUnavailable, type SearchIndex } from '../search/SearchIndex.ts';
+import { bearerToken, requireBoardAccess } from './authContext.ts';
 import { boardView } from './boardView.ts';
 import { HttpError } from './errors.ts';
 import { boardIdParam } from './validate.ts';
@@ -27,15 +28,37 @@ function searchQuery(raw: unknown): string {
 
 /**
  * Search within one board (`searchBoard`, as the board page does): any member may, since
- * every member reads the board doc. Private notes are docs of their own and never searched.
+ * every member reads the board doc. Search across every board a person belongs to, from the
+ * index (SearchIndex). Private notes are docs of their own and never searched.
  */
-export function searchRoutes(storage: Storage, registry: RoomRegistry, access: AccessControl): Router {
+export function searchRoutes(
+  storage: Storage,
+  registry: RoomRegistry,
+  access: AccessControl,
+  index: SearchIndex | null,
+): Router {
   const router = Router();
 
   // Access first (401 signed out, 404 for a non-member, as for a missing board), so the
   // limit counts per person, whatever address or credential they come with.
   const checkAccess: RequestHandler = async (req, res, next) => {
-    res.locals['boardAccess'] = await requireBoardAccess(access, req, boardIdParam(req));
+    res.locals['searcher'] = (await requireBoardAccess(access, req, boardIdParam(req))).principal.userId;
+    next();
+  };
+  // Across boards: the boards the credential reaches. A session reaches every board its
+  // user belongs to; an access token only the board it was made for.
+  const checkIdentity: RequestHandler = async (req, res, next) => {
+    try {
+      const identity = await access.identify({ cookieHeader: req.headers.cookie, token: bearerToken(req) });
+      res.locals['searcher'] = identity.userId;
+      res.locals['searchBoards'] =
+        identity.kind === 'token'
+          ? [identity.token.boardId]
+          : (await access.accounts.listMemberships(identity.userId)).map((m) => m.boardId);
+    } catch (err) {
+      if (err instanceof AuthError) throw new HttpError(401, 'unauthorized', `Sign in first: ${err.message}.`);
+      throw err;
+    }
     next();
   };
   const limiter = rateLimit({
@@ -43,7 +66,7 @@ export function searchRoutes(storage: Storage, registry: RoomRegistry, access: A
     limit: SEARCHES_PER_MINUTE,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
-    keyGenerator: (_req, res) => `user:${(res.locals['boardAccess'] as BoardAccess).principal.userId}`,
+    keyGenerator: (_req, res) => `user:${res.locals['searcher'] as string}`,
     handler: (_req, _res, next) =>
       next(new HttpError(429, 'rate_limited', 'Too many searches; try again in a minute.')),
   });
@@ -53,6 +76,26 @@ export function searchRoutes(storage: Storage, registry: RoomRegistry, access: A
     const query = searchQuery(req.query['q']);
     const board = await boardView(storage, registry, id);
     res.json({ query, hits: searchBoard(board, query) });
+  });
+
+  router.get('/search', checkIdentity, limiter, async (req, res) => {
+    const query = searchQuery(req.query['q']);
+    if (!index) throw new HttpError(503, 'search_unavailable', 'Search across boards is turned off on this server.');
+    const reachable = new Set(res.locals['searchBoards'] as string[]);
+    const boards = new Map((await storage.listBoards()).filter((b) => reachable.has(b.id)).map((b) => [b.id, b]));
+    let found;
+    try {
+      found = boards.size === 0 ? [] : await index.search([...boards.keys()], query, LIMITS.searchHits);
+    } catch (err) {
+      if (err instanceof SearchUnavailable)
+        throw new HttpError(503, 'search_unavailable', `${err.message}; try again.`);
+      throw err;
+    }
+    const hits: CrossBoardHit[] = found.flatMap((hit) => {
+      const board = boards.get(hit.boardId);
+      return board ? [{ ...hit, boardTitle: board.title, archived: board.archived }] : [];
+    });
+    res.json({ query, hits });
   });
 
   return router;

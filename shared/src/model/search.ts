@@ -170,6 +170,26 @@ export function highlightRanges(text: string, query: string): [number, number][]
   return findAll(fold(text), text, words) ?? [];
 }
 
+/**
+ * Where the query's `words` (from `queryWords`) occur in `text`, as a snippet; null unless
+ * it holds every word. The index behind the search across boards checks each of its
+ * candidates with this, so both searches agree on what a match is and how it is shown.
+ */
+export function matchText(text: string, words: readonly string[]): Pick<SearchHit, 'snippet' | 'matches'> | null {
+  if (!text || words.length === 0) return null;
+  const ranges = findAll(fold(text), text, words);
+  return ranges ? snippetOf(text, ranges) : null;
+}
+
+/** A hit of the search across every board a person belongs to (`GET /api/search`). */
+export interface CrossBoardHit extends SearchHit {
+  readonly boardId: string;
+  readonly boardTitle: string;
+  /** An archived board is read-only, and still searched. */
+  readonly archived: boolean;
+  readonly pointTitle: string;
+}
+
 /** One search of one board, without keeping anything (the server's). */
 export function searchBoard(board: BoardJson, query: string, limit?: number): SearchHit[] {
   return new BoardSearch().search(board, query, limit);

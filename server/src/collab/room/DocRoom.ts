@@ -33,6 +33,8 @@ export interface RoomDeps {
   readonly onFailure?: (room: DocRoom) => void;
   /** Whether the board is archived now (RoomRegistry keeps it): then nobody may write. */
   readonly isArchived?: () => boolean;
+  /** Told of each board-doc update once the store has committed it (the search index). */
+  readonly onBoardCommitted?: (boardId: string, update: Uint8Array) => void;
 }
 
 /**
@@ -292,6 +294,9 @@ export class DocRoom {
     );
     this.log.appendedOne(stored);
     if (edits) edits.stored = stored;
+    const onCommitted = this.name.kind === 'board' ? this.deps.onBoardCommitted : undefined;
+    // Before the relay's own wait, so whoever is told "saved" can already search for it.
+    if (onCommitted) void stored.then(() => onCommitted(this.name.boardId, update));
     // A commit of one connection's edits (one person typing) need not echo back to it.
     this.relay.add(update, span, edits?.sender ?? null, stored);
     this.catalogue?.afterCommit(tr);

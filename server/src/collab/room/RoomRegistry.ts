@@ -21,6 +21,8 @@ export interface RegistryOptions {
   readonly metrics?: Metrics;
   /** How long deleted points stay restorable before the server purges them (TRASH). */
   readonly trashPurgeMs?: number;
+  /** Told of each board-doc update once it is committed (see RoomDeps). */
+  readonly onBoardCommitted?: (boardId: string, update: Uint8Array) => void;
 }
 
 /**
@@ -216,6 +218,7 @@ export class RoomRegistry {
       isArchived: () => this.isArchived(parsed.boardId),
       ...(this.opts.metrics ? { metrics: this.opts.metrics } : {}),
       onFailure: (failed) => this.forget(failed),
+      ...(this.opts.onBoardCommitted ? { onBoardCommitted: this.opts.onBoardCommitted } : {}),
     });
     this.opts.log.info({ docName, ms: Math.round(performance.now() - started) }, 'room loaded');
     if (parsed.kind === 'board') {

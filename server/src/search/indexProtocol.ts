@@ -1,0 +1,37 @@
+import type { SearchHit } from '@parley/shared/model';
+
+/**
+ * Messages between the server's main thread (SearchIndex) and the search worker
+ * (IndexWorker). The main thread passes on committed board updates and answers the
+ * worker's requests for a board's stored log; the worker owns the index file.
+ */
+export type ToWorker =
+  /** Every board in the store's catalogue, once the worker runs. */
+  | { readonly type: 'start'; readonly boardIds: readonly string[] }
+  /** Updates committed to the store since the last message, per board. */
+  | { readonly type: 'commits'; readonly boards: readonly { boardId: string; updates: Uint8Array[] }[] }
+  /** A board's stored log, as asked for; null when the board no longer exists. */
+  | { readonly type: 'log'; readonly boardId: string; readonly updates: Uint8Array[] | null }
+  | { readonly type: 'remove'; readonly boardId: string }
+  | {
+      readonly type: 'search';
+      readonly requestId: number;
+      readonly boardIds: readonly string[];
+      readonly query: string;
+      readonly limit: number;
+    }
+  | { readonly type: 'close' };
+
+/** A hit as the index finds it; the main thread adds the board's title from the catalogue. */
+export interface IndexHit extends SearchHit {
+  readonly boardId: string;
+  readonly pointTitle: string;
+}
+
+export type FromWorker =
+  | { readonly type: 'need-log'; readonly boardId: string }
+  | { readonly type: 'hits'; readonly requestId: number; readonly hits: IndexHit[] }
+  | { readonly type: 'failed'; readonly requestId: number; readonly message: string }
+  /** Something went wrong that the main thread should log (the worker goes on). */
+  | { readonly type: 'error'; readonly message: string; readonly boardId?: string }
+  | { readonly type: 'closed' };
