@@ -3,10 +3,10 @@
  * delegate sets positions on the board page while an observer watches the matrix.
  */
 import type { Browser, Locator, Page } from 'playwright-core';
-import { DEMO_STAKEHOLDERS, STANDING_LABEL, type Stance } from '@parley/shared/model';
+import { DEMO_STAKEHOLDERS, STANCES, STANDING_LABEL, type Stance } from '@parley/shared/model';
 import { describe, expect, test } from 'vitest';
 import { axeViolations, describeViolations } from '../helpers/axe.ts';
-import { demoLink, marker, poll, signInWithDemoLink, tid } from '../helpers/people.ts';
+import { demoLink, marker, newPerson, poll, signInWithDemoLink, signUpViaApi, tid } from '../helpers/people.ts';
 import type { RunningServer } from '../helpers/server.ts';
 import { e2eStage } from '../helpers/stage.ts';
 
@@ -39,6 +39,49 @@ async function setPosition(page: Page, stakeholderId: string, stance: Stance, ra
   await tid(row, 'position-save').click();
   await poll(async () => (await tid(row, 'position-current').textContent())?.trim()).toBe(STANDING_LABEL[stance]);
 }
+
+/** A plan long enough that the matrix renders only the rows in view: 3 chapters of 50 points, 3 delegations. */
+const LONG_CHAPTERS = 3;
+const LONG_POINTS_PER_CHAPTER = 50;
+const LONG_POINTS = LONG_CHAPTERS * LONG_POINTS_PER_CHAPTER;
+const LONG_DELEGATIONS = ['Alpha', 'Beta', 'Gamma'];
+
+/** Point n's stance for delegation d, and its rationale. */
+const longStance = (n: number, d: number): Stance => STANCES[(n + d) % STANCES.length]!;
+const longRationale = (n: number, d: number) => `Reason ${n} of ${LONG_DELEGATIONS[d]}`;
+
+function longPlan(): string {
+  const lines = ['# A long plan', ''];
+  for (let c = 0; c < LONG_CHAPTERS; c++) {
+    lines.push(`## Chapter ${c + 1}`, '');
+    for (let p = 1; p <= LONG_POINTS_PER_CHAPTER; p++) {
+      const n = c * LONG_POINTS_PER_CHAPTER + p;
+      lines.push(`${n}. **Clause ${n}**`, `   The text of clause ${n}.`);
+      LONG_DELEGATIONS.forEach((name, d) =>
+        lines.push(`   - *${name}*: ${STANDING_LABEL[longStance(n, d)]} — ${longRationale(n, d)}`),
+      );
+      lines.push('');
+    }
+  }
+  return lines.join('\n');
+}
+
+/** The focused element's accessible name and its row's `aria-rowindex`. */
+const focusedCell = (page: Page) =>
+  page.evaluate(() => {
+    const el = document.activeElement;
+    return { label: el?.getAttribute('aria-label'), rowindex: el?.closest('tr')?.getAttribute('aria-rowindex') };
+  });
+
+/** Whether the element is within the grid's scroll box, below its header row. */
+const inGridView = (target: Locator) =>
+  target.evaluate((el) => {
+    const grid = el.closest('[role="grid"]')!;
+    const box = grid.parentElement!.getBoundingClientRect();
+    const head = grid.querySelector('thead')!.getBoundingClientRect();
+    const r = el.getBoundingClientRect();
+    return r.top >= head.bottom - 1 && r.bottom <= box.bottom + 1;
+  });
 
 describe('the position matrix', () => {
   test('MATRIX3 the demo board as a matrix of 28 points by 4 delegations, each cell named by point, delegation and stance, changing live as a delegate sets positions; "disputed" filters the rows from the URL; the axe check is clean', () =>
@@ -130,5 +173,111 @@ describe('the position matrix', () => {
         (url) => url.searchParams.get('point') === p1 && url.searchParams.get('position') === 'russia',
       );
       await poll(() => spotlit(A.page, 'russia'), 'the Russia row focused').toBe(true);
+    }));
+
+  test('MATRIX7 a matrix too long to render whole (150 points) has only the rows in view in the DOM, says how many rows it has in all (aria-rowcount, aria-rowindex), and PageDown, Ctrl+End and Ctrl+Home reach rows not rendered yet, scrolled into view and focused with their rationale shown', () =>
+    scene('MATRIX7', async (s) => {
+      const A = await s.add(newPerson(browser, 'A-owner'));
+      await signUpViaApi(A, server, 'Matrix owner', `${marker('matrix-owner')}@example.test`);
+      const created = await A.context.request.post(`${server.url}/api/boards/import`, {
+        headers: { 'content-type': 'text/markdown' },
+        data: longPlan(),
+      });
+      expect(created.status(), await created.text()).toBe(201);
+      const boardId = ((await created.json()) as { id: string }).id;
+      await A.page.goto(`${server.url}/b/${boardId}/matrix`, { waitUntil: 'domcontentloaded' });
+
+      // Every point's row, every chapter's heading row and the header row.
+      const rowCount = String(LONG_POINTS + LONG_CHAPTERS + 1);
+      const grid = tid(A.page, 'matrix-grid');
+      await poll(() => grid.getAttribute('aria-rowcount'), 'the grid’s row count').toBe(rowCount);
+      await poll(() => tid(A.page, 'matrix-row').count(), 'the first rows').toBeGreaterThan(5);
+      const rendered = await tid(A.page, 'matrix-row').count();
+      expect(rendered, 'rows in the DOM').toBeLessThan(LONG_POINTS / 2);
+      await expect(tid(A.page, 'matrix-category').first().textContent()).resolves.toContain('1. Chapter 1');
+      // The header row is 1 and chapter 1's heading 2.
+      await expect(tid(A.page, 'matrix-row').first().getAttribute('aria-rowindex')).resolves.toBe('3');
+      await expect(tid(A.page, 'matrix-shown').textContent()).resolves.toContain(`${LONG_POINTS} points`);
+      await s.shot('top');
+
+      // Alpha opposes point 3 (open until now) in another tab: its cell, its row, its chapter's line and the board's follow.
+      const third = await rowPointId(A.page, 2);
+      const thirdRow = A.page.locator(`[data-testid="matrix-row"][data-point-id="${third}"]`);
+      const alpha = ((await tid(thirdRow, 'matrix-cell').first().getAttribute('id')) ?? '').slice(
+        `cell-${third}-`.length,
+      );
+      await expect(thirdRow.getAttribute('data-agreement')).resolves.toBe('open');
+      const chapterLine = () => tid(A.page, 'matrix-category').first().textContent();
+      await expect(chapterLine()).resolves.toContain('38 disputed');
+      const other = await A.context.newPage();
+      await other.goto(`${server.url}/b/${boardId}?point=${third}`, { waitUntil: 'domcontentloaded' });
+      await setPosition(other, alpha, 'oppose', 'Not in this form.');
+      await other.close();
+      await poll(() => cell(A.page, third, alpha).getAttribute('data-standing'), 'the cell turning').toBe('oppose');
+      await expect(thirdRow.getAttribute('data-agreement')).resolves.toBe('disputed');
+      await poll(chapterLine, 'chapter 1’s line').toContain('39 disputed');
+      await poll(() => tid(A.page, 'matrix-summary').textContent(), 'the board’s line').toContain('114 disputed');
+
+      // PageDown from the first cell: ten rows on, then on to the last row, which was not in the DOM.
+      const lastRow = A.page.locator('[data-testid="matrix-row"][aria-rowindex="' + rowCount + '"]');
+      await expect(lastRow.count()).resolves.toBe(0);
+      await tid(A.page, 'matrix-cell').first().focus();
+      await expect(focusedCell(A.page)).resolves.toEqual({
+        label: `Point 1, Alpha: ${STANDING_LABEL[longStance(1, 0)]}`,
+        rowindex: '3',
+      });
+      await A.page.keyboard.press('PageDown');
+      await poll(() => focusedCell(A.page), 'ten rows down').toEqual({
+        label: `Point 11, Alpha: ${STANDING_LABEL[longStance(11, 0)]}`,
+        rowindex: '13',
+      });
+      for (let i = 0; i < 4; i++) await A.page.keyboard.press('PageDown');
+      await poll(() => focusedCell(A.page), 'chapter 2’s first point').toEqual({
+        label: `Point 51, Alpha: ${STANDING_LABEL[longStance(51, 0)]}`,
+        rowindex: '54',
+      });
+      // Its chapter's heading row came in with it.
+      await expect(
+        tid(A.page, 'matrix-category').filter({ hasText: '2. Chapter 2' }).getAttribute('aria-rowindex'),
+      ).resolves.toBe('53');
+      for (let i = 0; i < LONG_POINTS / 10; i++) await A.page.keyboard.press('PageDown');
+      await poll(() => focusedCell(A.page), 'the last row by PageDown').toEqual({
+        label: `Point ${LONG_POINTS}, Alpha: ${STANDING_LABEL[longStance(LONG_POINTS, 0)]}`,
+        rowindex: rowCount,
+      });
+      await A.page.keyboard.press('End');
+      await poll(() => focusedCell(A.page), 'the last cell').toEqual({
+        label: `Point ${LONG_POINTS}, Gamma: ${STANDING_LABEL[longStance(LONG_POINTS, 2)]}`,
+        rowindex: rowCount,
+      });
+      const focused = A.page.locator(':focus');
+      await expect(inGridView(focused)).resolves.toBe(true);
+      await expect(tid(A.page, 'matrix-tip').textContent()).resolves.toContain(longRationale(LONG_POINTS, 2));
+      await expect(tid(A.page, 'matrix-row').count()).resolves.toBeLessThan(LONG_POINTS / 2);
+      await expect(A.page.locator('[data-testid="matrix-row"][aria-rowindex="3"]').count()).resolves.toBe(0);
+      await s.shot('bottom');
+
+      // Ctrl+Home back to the first cell, Ctrl+End to the last, each scrolled in and focused.
+      await A.page.keyboard.press('Control+Home');
+      await poll(() => focusedCell(A.page), 'the first cell').toEqual({
+        label: `Point 1, Alpha: ${STANDING_LABEL[longStance(1, 0)]}`,
+        rowindex: '3',
+      });
+      await expect(inGridView(A.page.locator(':focus'))).resolves.toBe(true);
+      await A.page.keyboard.press('Control+End');
+      await poll(() => focusedCell(A.page), 'the last cell again').toEqual({
+        label: `Point ${LONG_POINTS}, Gamma: ${STANDING_LABEL[longStance(LONG_POINTS, 2)]}`,
+        rowindex: rowCount,
+      });
+
+      // Scrolled by hand to the middle, the rows there are rendered, with one cell still in the tab order.
+      await grid.evaluate((el) => el.parentElement!.scrollTo({ top: el.parentElement!.scrollHeight / 2 }));
+      await poll(
+        () => A.page.locator('[data-testid="matrix-row"][data-point-id]').filter({ hasText: 'Clause 75' }).count(),
+        'the middle rows',
+      ).toBe(1);
+      await expect(A.page.locator('[data-testid="matrix-cell"][tabindex="0"]').count()).resolves.toBe(1);
+      const found = await axeViolations(A.page);
+      expect(found, describeViolations(found)).toEqual([]);
     }));
 });
