@@ -2,17 +2,19 @@
  * End-to-end: searching within a board, in two browser contexts at once: a delegate
  * writes, an observer searches and opens what it finds.
  */
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { describe, expect, test } from 'vitest';
 import { axeViolations, describeViolations } from '../helpers/axe.ts';
 import {
   demoLink,
   marker,
+  newPerson,
   nthPointId,
   openThread,
   poll,
   selectPoint,
   signInWithDemoLink,
+  signUpViaApi,
   tid,
 } from '../helpers/people.ts';
 import type { RunningServer } from '../helpers/server.ts';
@@ -21,6 +23,22 @@ import { e2eStage } from '../helpers/stage.ts';
 let server: RunningServer;
 let browser: Browser;
 const { scene } = e2eStage((started) => ({ server, browser } = started));
+
+/** A plan whose every point title holds the word: more hits than the list shows at once (50). */
+const MANY_HITS = 80;
+const MANY_WORD = 'verification';
+
+function manyHitsPlan(): string {
+  const points = Array.from({ length: MANY_HITS }, (_, i) => `${i + 1}. **Verification step ${i + 1}**\n`);
+  return ['# Many hits', '', '## Steps', '', ...points].join('\n');
+}
+
+const activeHit = (page: Page) =>
+  page.evaluate(() => {
+    const id = document.querySelector('[data-testid="search-input"]')?.getAttribute('aria-activedescendant');
+    const option = id ? document.getElementById(id) : null;
+    return option?.getAttribute('aria-selected') === 'true' ? option.textContent?.trim() : null;
+  });
 
 describe('searching a board', () => {
   test('SEARCH6 "/" puts the cursor in the board’s search; a word of a comment written in another context is found live, marked in the result, and Enter opens its point with the comment in view and the word marked there; a word of a title is marked in the point’s title; Escape clears; the axe check is clean', () =>
@@ -114,5 +132,50 @@ describe('searching a board', () => {
       await poll(() => tid(B.page, 'search-hit').count(), 'the hits once the filters are cleared').toBeGreaterThan(0);
       expect(new URL(B.page.url()).searchParams.get('stance')).toBeNull();
       expect(new URL(B.page.url()).searchParams.get('q')).toBe('ceasefire');
+    }));
+
+  test('SEARCH9 a search with more hits than one page lists the first 50, marked, with a button that shows the rest; the arrow keys move through the shown hits and down from the last one shows the next page', () =>
+    scene('SEARCH9', async (s) => {
+      const A = await s.add(newPerson(browser, 'A-owner'));
+      await signUpViaApi(A, server, 'Search owner', `${marker('search-owner')}@example.test`);
+      const created = await A.context.request.post(`${server.url}/api/boards/import`, {
+        headers: { 'content-type': 'text/markdown' },
+        data: manyHitsPlan(),
+      });
+      expect(created.status(), await created.text()).toBe(201);
+      const boardId = ((await created.json()) as { id: string }).id;
+      await A.page.goto(`${server.url}/b/${boardId}?q=${MANY_WORD}`, { waitUntil: 'domcontentloaded' });
+
+      await poll(() => tid(A.page, 'search-count').textContent(), 'the count').toBe(`${MANY_HITS} matches`);
+      await poll(() => tid(A.page, 'search-hit').count(), 'one page of hits').toBe(50);
+      await expect(tid(A.page, 'search-hit').first().locator('mark').textContent()).resolves.toBe('Verification');
+      const more = tid(A.page, 'search-more');
+      await expect(more.textContent()).resolves.toContain(`Show ${MANY_HITS - 50} more`);
+      await s.shot('first-page');
+
+      // The arrow keys: up from the first goes round to the last one shown.
+      await tid(A.page, 'search-input').focus();
+      await expect(activeHit(A.page)).resolves.toContain('Verification step 1');
+      await A.page.keyboard.press('ArrowDown');
+      await expect(activeHit(A.page)).resolves.toContain('Verification step 2');
+      await A.page.keyboard.press('ArrowUp');
+      await A.page.keyboard.press('ArrowUp');
+      await poll(() => activeHit(A.page)).toContain('Verification step 50');
+      // Down from the last one shown: the next page comes, and the next hit is chosen.
+      await A.page.keyboard.press('ArrowDown');
+      await poll(() => activeHit(A.page), 'into the next page').toContain('Verification step 51');
+      await expect(tid(A.page, 'search-hit').count()).resolves.toBe(MANY_HITS);
+      await expect(more.count()).resolves.toBe(0);
+
+      // A new query starts at one page again, and the button shows the rest.
+      await tid(A.page, 'search-input').fill(`${MANY_WORD} step`);
+      await poll(() => tid(A.page, 'search-hit').count(), 'one page again').toBe(50);
+      await more.click();
+      await poll(() => tid(A.page, 'search-hit').count(), 'every hit').toBe(MANY_HITS);
+      await expect(tid(A.page, 'search-hit').last().locator('mark').allTextContents()).resolves.toEqual([
+        'Verification',
+        'step',
+      ]);
+      await s.shot('all');
     }));
 });
