@@ -3,6 +3,7 @@
  * the server sends is `{ error: { code, message } }` JSON; it becomes an `ApiError` whose
  * `message` is written for people and may be shown as it is.
  */
+import type { CrossBoardHit } from '@parley/shared/model';
 import { isRole, type Role } from '@parley/shared/permissions';
 
 export class ApiError extends Error {
@@ -33,12 +34,19 @@ interface RawBody {
 const isRaw = (body: unknown): body is RawBody =>
   typeof body === 'object' && body !== null && 'raw' in body && 'type' in body;
 
-async function send(method: Method, path: string, body?: unknown, accept = 'application/json'): Promise<Response> {
+async function send(
+  method: Method,
+  path: string,
+  body?: unknown,
+  accept = 'application/json',
+  signal?: AbortSignal,
+): Promise<Response> {
   const raw = isRaw(body) ? body : null;
   let res: Response;
   try {
     res = await fetch(path, {
       method,
+      ...(signal ? { signal } : {}),
       credentials: 'same-origin',
       headers: {
         accept,
@@ -46,7 +54,9 @@ async function send(method: Method, path: string, body?: unknown, accept = 'appl
       },
       ...(body === undefined ? {} : { body: raw ? raw.raw : JSON.stringify(body) }),
     });
-  } catch {
+  } catch (err) {
+    // Cancelled by the caller (a newer search replaced it): not a connection problem.
+    if (signal?.aborted) throw err;
     throw new ApiError(0, 'offline', 'Could not reach the server. Check your connection and try again.');
   }
   if (!res.ok) {
@@ -66,8 +76,8 @@ async function send(method: Method, path: string, body?: unknown, accept = 'appl
   return res;
 }
 
-async function request<T>(method: Method, path: string, body?: unknown): Promise<T> {
-  const res = await send(method, path, body);
+async function request<T>(method: Method, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  const res = await send(method, path, body, 'application/json', signal);
   if (res.status === 204) return undefined as T;
   return (await res.json().catch(() => null)) as T;
 }
@@ -242,6 +252,27 @@ export async function fetchBoards(): Promise<BoardSummary[]> {
   const body = await request<{ boards?: unknown }>('GET', '/api/boards');
   if (!Array.isArray(body.boards)) return [];
   return body.boards.flatMap((b: unknown) => toBoardSummary(b) ?? []);
+}
+
+/**
+ * Searches every board I am on (`GET /api/search`); `signal` cancels a search that a newer
+ * keystroke replaced. Hits come best first, as the server ranks them.
+ */
+export async function searchAllBoards(query: string, signal?: AbortSignal): Promise<CrossBoardHit[]> {
+  const body = await request<{ hits?: unknown }>(
+    'GET',
+    `/api/search?q=${encodeURIComponent(query)}`,
+    undefined,
+    signal,
+  );
+  if (!Array.isArray(body.hits)) return [];
+  return body.hits.filter(
+    (h: unknown): h is CrossBoardHit =>
+      typeof (h as CrossBoardHit | null)?.boardId === 'string' &&
+      typeof (h as CrossBoardHit).pointId === 'string' &&
+      typeof (h as CrossBoardHit).snippet === 'string' &&
+      Array.isArray((h as CrossBoardHit).matches),
+  );
 }
 
 /** One board I am on, as the list has it (whether it is archived, my role and stakeholder). */

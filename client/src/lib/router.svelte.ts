@@ -10,6 +10,7 @@ export {
   POSITION_PARAM,
   SEARCH_PARAM,
   boardPath,
+  hitPath,
   matchRoute,
   type BoardPage,
   type Route,

@@ -27,6 +27,21 @@ export function boardPath(boardId: string, page: BoardPage = 'points'): string {
   return page === 'matrix' ? `${base}/matrix` : base;
 }
 
+/** Where a search hit opens: its point, with the rationale's delegation or the comment in view and the words marked. */
+export function hitPath(
+  boardId: string,
+  hit: { pointId: string; field: string; stakeholderId?: string; commentId?: string },
+  query: string,
+): string {
+  const params = new URLSearchParams({
+    point: hit.pointId,
+    [SEARCH_PARAM]: query,
+    ...(hit.field === 'rationale' && hit.stakeholderId ? { [POSITION_PARAM]: hit.stakeholderId } : {}),
+    ...(hit.field === 'comment' && hit.commentId ? { [COMMENT_PARAM]: hit.commentId } : {}),
+  });
+  return `${boardPath(boardId)}?${params}`;
+}
+
 export function matchRoute(pathname: string): Route {
   if (pathname === '/' || pathname === '') return { name: 'boards' };
   if (pathname === '/signin' || pathname === '/signin/') return { name: 'signin' };

@@ -93,7 +93,11 @@ export function searchRoutes(
     }
     const hits: CrossBoardHit[] = found.flatMap((hit) => {
       const board = boards.get(hit.boardId);
-      return board ? [{ ...hit, boardTitle: board.title, archived: board.archived }] : [];
+      if (!board) return [];
+      const stakeholderName = hit.stakeholderId ? board.stakeholderNames?.[hit.stakeholderId] : undefined;
+      return [
+        { ...hit, boardTitle: board.title, archived: board.archived, ...(stakeholderName ? { stakeholderName } : {}) },
+      ];
     });
     res.json({ query, hits });
   });

@@ -188,6 +188,8 @@ export interface CrossBoardHit extends SearchHit {
   /** An archived board is read-only, and still searched. */
   readonly archived: boolean;
   readonly pointTitle: string;
+  /** The name of `stakeholderId`'s delegation, as the board list knows it. */
+  readonly stakeholderName?: string;
 }
 
 /** One search of one board, without keeping anything (the server's). */
