@@ -27,10 +27,11 @@ function follow(doc: Y.Doc) {
 describe('the search index replica', () => {
   it('XSEARCH7: a replica writes only what changed: a reply in a thread one row, an unchanged text none, a moved point the numbers that changed, a trashed point the removal of its rows and place', () => {
     const { doc, cats, points } = seededBoard();
-    const [s1, s2] = points[0] as [string, string];
+    const s1 = points[0]![0]!;
+    const s2 = points[0]![1]!;
     const b1 = points[1]![0]!;
-    const thread = openThread(doc, bob, { pointId: s1 as never, body: 'First question about tollgate.' });
-    setPosition(doc, ann, { pointId: s1 as never, stakeholderId: GOV, stance: 'oppose', rationale: 'Too vague.' });
+    const thread = openThread(doc, bob, { pointId: s1, body: 'First question about tollgate.' });
+    setPosition(doc, ann, { pointId: s1, stakeholderId: GOV, stance: 'oppose', rationale: 'Too vague.' });
     const board = follow(doc);
     // The whole board at first: five titles, a comment, a rationale; five places.
     expect(board.first.upserts.map((e) => e.field).sort()).toEqual(
@@ -45,12 +46,12 @@ describe('the search index replica', () => {
     expect(reply.deletes).toEqual([]);
     expect(reply.places.size).toBe(0);
 
-    const typed = board.after(() => pointText(doc, s2 as never, 'body')!.insert(0, 'Body words.'));
+    const typed = board.after(() => pointText(doc, s2, 'body')!.insert(0, 'Body words.'));
     expect(typed.upserts).toEqual([expect.objectContaining({ pointId: s2, field: 'body', text: 'Body words.' })]);
     expect(board.after(() => undefined).upserts).toEqual([]);
 
     // B1 (point 3) moves to the top: it becomes 1, S1 and S2 become 2 and 3; B2 and B3 stay.
-    const moved = board.after(() => movePoint(doc, ann, b1 as never, { categoryId: cats[0], index: 0 }));
+    const moved = board.after(() => movePoint(doc, ann, b1, { categoryId: cats[0], index: 0 }));
     expect(moved.upserts).toEqual([]);
     expect(Object.fromEntries([...moved.places].map(([id, p]) => [id, p.number]))).toEqual({
       [b1]: 1,
@@ -58,7 +59,7 @@ describe('the search index replica', () => {
       [s2]: 3,
     });
 
-    const trashed = board.after(() => trashPoint(doc, ann, s1 as never));
+    const trashed = board.after(() => trashPoint(doc, ann, s1));
     expect(trashed.upserts).toEqual([]);
     // Its title, its rationale and both comments.
     expect(trashed.deletes).toEqual(expect.arrayContaining([`${s1}|title`, `${s1}|r|${GOV}`]));
