@@ -23,7 +23,7 @@ import {
   type StakeholderId,
 } from '@parley/shared/model';
 import { privateDocName } from '@parley/shared/protocol';
-import { signUp, type Account } from '../helpers/accounts.ts';
+import { newMember, signUp, type Account } from '../helpers/accounts.ts';
 import { runCli } from '../helpers/cli.ts';
 import { connectClient, waitFor, type StockClient } from '../helpers/clients.ts';
 import { trackSaved } from '../helpers/savedAcks.ts';
@@ -211,7 +211,7 @@ describe('searching across boards', () => {
     expect(await hitsFor(server, 'quaywardine', { cookie: owner.cookie })).toHaveLength(1);
   });
 
-  it('XSEARCH3: nobody finds what is on boards they do not belong to, nor private notes, even their own; an access token reaches only its board; signed out is 401 and a bad q 400', async () => {
+  it('XSEARCH3: nobody finds what is on boards they do not belong to, nor private notes, even their own; a removed member stops finding a board’s words at once; an access token reaches only its board; signed out is 401 and a bad q 400', async () => {
     const strangerClient = await connect(theirs, stranger.userId);
     const categoryId = addCategory(strangerClient.client.doc, actorOf(strangerClient.who), 'Rival');
     addPoint(strangerClient.client.doc, actorOf(strangerClient.who), {
@@ -222,6 +222,19 @@ describe('searching across boards', () => {
     await strangerClient.allSaved();
     expect((await hitsFor(server, 'quaywardine', { cookie: stranger.cookie })).map((h) => h.boardId)).toEqual([theirs]);
     expect((await hitsFor(server, 'quaywardine', { cookie: owner.cookie })).map((h) => h.boardId)).toEqual([mine]);
+
+    // A member finds the board's words until removed, and not a moment after.
+    const guest = await newMember(server, owner.cookie, 'Guest', 'observer', null, mine);
+    expect((await hitsFor(server, 'quaywardine', { cookie: guest.cookie })).map((h) => h.boardId)).toEqual([mine]);
+    const removed = await postJson(
+      server,
+      `/api/boards/${mine}/members/${guest.userId}`,
+      {},
+      { cookie: owner.cookie },
+      'DELETE',
+    );
+    expect(removed.status).toBe(204);
+    expect(await hitsFor(server, 'quaywardine', { cookie: guest.cookie })).toEqual([]);
 
     // Private notes live in a doc of their own and never reach the index.
     const notes = await connect(mine, owner.userId, privateDocName(mine, writer.who.stakeholderId!));
