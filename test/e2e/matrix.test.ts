@@ -270,13 +270,23 @@ describe('the position matrix', () => {
         rowindex: rowCount,
       });
 
-      // Scrolled by hand to the middle, the rows there are rendered, with one cell still in the tab order.
+      // Scrolled by hand to the middle: the rows there are rendered, and the focused cell's row stays (focus is not lost).
       await grid.evaluate((el) => el.parentElement!.scrollTo({ top: el.parentElement!.scrollHeight / 2 }));
       await poll(
         () => A.page.locator('[data-testid="matrix-row"][data-point-id]').filter({ hasText: 'Clause 75' }).count(),
         'the middle rows',
       ).toBe(1);
+      await expect(focusedCell(A.page)).resolves.toEqual({
+        label: `Point ${LONG_POINTS}, Gamma: ${STANDING_LABEL[longStance(LONG_POINTS, 2)]}`,
+        rowindex: rowCount,
+      });
       await expect(A.page.locator('[data-testid="matrix-cell"][tabindex="0"]').count()).resolves.toBe(1);
+      await A.page.keyboard.press('ArrowUp');
+      await poll(() => focusedCell(A.page), 'one row up, scrolled back').toEqual({
+        label: `Point ${LONG_POINTS - 1}, Gamma: ${STANDING_LABEL[longStance(LONG_POINTS - 1, 2)]}`,
+        rowindex: String(LONG_POINTS + LONG_CHAPTERS),
+      });
+      await expect(inGridView(A.page.locator(':focus'))).resolves.toBe(true);
       const found = await axeViolations(A.page);
       expect(found, describeViolations(found)).toEqual([]);
     }));

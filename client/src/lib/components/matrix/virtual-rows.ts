@@ -1,7 +1,8 @@
 /**
  * Which lines of a long grid to put in the DOM: those in the scroll box's view plus an
- * overscan on each side, with the height of the lines left out above and below, which the
- * grid fills with spacers so that its scrollbar is that of every line. A 500-point matrix
+ * overscan on each side, and the line holding focus wherever it is (removing the focused
+ * element would drop focus to the page); with the height of the lines left out between
+ * them, which the grid fills with spacers so that its scrollbar is that of every line. A 500-point matrix
  * is 4,500 cells, and laying them out and painting them took most of a second; the view
  * holds a few hundred. Every line has a fixed height (the grid's CSS takes it from here),
  * so nothing needs measuring.
@@ -32,12 +33,10 @@ export interface LineView {
   readonly height: number;
 }
 
-/** Lines [start, end) are rendered; `before` and `after` are the heights of the others. */
+/** Lines [start, end): the ones in view and the overscan. */
 export interface LineWindow {
   readonly start: number;
   readonly end: number;
-  readonly before: number;
-  readonly after: number;
 }
 
 /**
@@ -46,13 +45,37 @@ export interface LineWindow {
  */
 export function lineWindow(tops: LineTops, view: LineView | null): LineWindow {
   const count = tops.length - 1;
-  const total = tops[count]!;
-  if (count <= RENDER_ALL_UP_TO) return { start: 0, end: count, before: 0, after: 0 };
-  if (view === null) return { start: 0, end: 0, before: 0, after: total };
+  if (count <= RENDER_ALL_UP_TO) return { start: 0, end: count };
+  if (view === null) return { start: 0, end: 0 };
   // The first line whose bottom is below the overscanned top, and the first whose top is at or below the overscanned bottom.
   const start = Math.min(firstAbove(tops, view.top - OVERSCAN_PX, 1) - 1, count);
   const end = Math.max(start, Math.min(firstAbove(tops, view.top + view.height + OVERSCAN_PX, 0), count));
-  return { start, end, before: tops[start]!, after: total - tops[end]! };
+  return { start, end };
+}
+
+/** What to render, top to bottom: a gap of `px` height, or lines [start, end). */
+export type LinePiece =
+  | { readonly kind: 'gap'; readonly px: number }
+  | { readonly kind: 'lines'; readonly start: number; readonly end: number };
+
+/** The window's lines and line `pinned` (-1: none) when outside it, with the gaps around them. */
+export function linePieces(tops: LineTops, win: LineWindow, pinned: number): LinePiece[] {
+  const runs: [number, number][] = [[win.start, win.end]];
+  if (pinned >= 0 && pinned < tops.length - 1 && (pinned < win.start || pinned >= win.end)) {
+    if (pinned < win.start) runs.unshift([pinned, pinned + 1]);
+    else runs.push([pinned, pinned + 1]);
+  }
+  const pieces: LinePiece[] = [];
+  let at = 0;
+  for (const [start, end] of runs) {
+    if (start === end) continue;
+    if (tops[start]! > tops[at]!) pieces.push({ kind: 'gap', px: tops[start]! - tops[at]! });
+    pieces.push({ kind: 'lines', start, end });
+    at = end;
+  }
+  const total = tops[tops.length - 1]!;
+  if (total > tops[at]!) pieces.push({ kind: 'gap', px: total - tops[at]! });
+  return pieces;
 }
 
 /** The smallest i ≥ from with tops[i] > y (tops.length when there is none): tops are ascending. */
