@@ -2,10 +2,16 @@
  * The search index's replica of a board (server/src/search/BoardReplica.ts): after each
  * batch of committed updates it returns only the index rows that differ.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { movePoint, openThread, pointText, replyToThread, setPosition, trashPoint } from '@parley/shared/model';
 import { BoardReplica } from '../../server/src/search/BoardReplica.ts';
+import { IndexTables } from '../../server/src/search/IndexTables.ts';
+import { IndexWorker } from '../../server/src/search/IndexWorker.ts';
+import type { FromWorker } from '../../server/src/search/indexProtocol.ts';
 import { ann, bob, GOV, seededBoard } from './helpers.ts';
 
 /** A replica fed like the worker feeds it: the board so far as its log, then each change as an update. */
@@ -65,5 +71,60 @@ describe('the search index replica', () => {
     expect(trashed.deletes).toEqual(expect.arrayContaining([`${s1}|title`, `${s1}|r|${GOV}`]));
     expect(trashed.deletes).toHaveLength(4);
     expect(trashed.placesGone).toEqual([s1]);
+  });
+});
+
+describe('the search worker', () => {
+  it('XSEARCH8: a board whose updates were dropped (the worker fell behind) is replayed from the store before it is searched again, so nothing committed is missed', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-index-'));
+    const tables = new IndexTables(dir);
+    const posted: FromWorker[] = [];
+    const worker = new IndexWorker(tables, (m) => posted.push(m), { flushMs: 10, idleMs: 60_000 });
+    const { doc, points } = seededBoard();
+    const body = pointText(doc, points[0]![0]!, 'body')!;
+    const log: Uint8Array[] = [Y.encodeStateAsUpdate(doc)];
+    /** An edit committed to the store: in the log, and passed on to the worker unless dropped. */
+    const commit = (word: string, passOn = true) => {
+      const before = Y.encodeStateVector(doc);
+      body.insert(body.length, ` ${word}`);
+      const update = Y.encodeStateAsUpdate(doc, before);
+      log.push(update);
+      if (passOn) worker.handle({ type: 'commits', boards: [{ boardId: 'b', updates: [update] }] });
+    };
+    /** Answers every log request so far, as the main thread does. */
+    const answerLogs = () => {
+      for (const m of posted.filter((p) => p.type === 'need-log')) {
+        posted.splice(posted.indexOf(m), 1);
+        worker.handle({ type: 'log', boardId: m.boardId, updates: [...log] });
+      }
+    };
+    const search = async (q: string) => {
+      worker.handle({ type: 'search', requestId: 1, boardIds: ['b'], query: q, limit: 10 });
+      for (let i = 0; i < 50; i++) {
+        answerLogs();
+        const answer = posted.find((m) => m.type === 'hits' || m.type === 'failed');
+        if (answer) {
+          posted.splice(posted.indexOf(answer), 1);
+          return answer.type === 'hits' ? answer.hits.map((h) => h.field) : answer.message;
+        }
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      throw new Error('no answer');
+    };
+    try {
+      worker.handle({ type: 'start', boardIds: ['b'] });
+      expect(await search('S1')).toEqual(['title']);
+      commit('amberline');
+      expect(await search('amberline')).toEqual(['body']);
+      // The main thread dropped one update and says so; the next one comes as usual.
+      commit('cobaltreef', false);
+      worker.handle({ type: 'stale', boardIds: ['b'] });
+      commit('duskmoor');
+      expect(await search('cobaltreef')).toEqual(['body']);
+      expect(await search('duskmoor amberline')).toEqual(['body']);
+    } finally {
+      worker.handle({ type: 'close' });
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

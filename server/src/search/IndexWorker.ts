@@ -26,6 +26,8 @@ interface Loading {
   readonly waiters: (() => void)[];
   live: boolean;
   removed: boolean;
+  /** The log on its way may predate dropped updates (see `stale`): it is asked for again. */
+  reread: boolean;
 }
 
 /**
@@ -53,8 +55,17 @@ export class IndexWorker {
       case 'start':
         void this.start(message.boardIds);
         break;
-      case 'commits':
-        for (const { boardId, updates } of message.boards) this.committed(boardId, updates);
+      case 'commits': {
+        let bytes = 0;
+        for (const { boardId, updates } of message.boards) {
+          this.committed(boardId, updates);
+          for (const u of updates) bytes += u.byteLength;
+        }
+        this.post({ type: 'applied', bytes });
+        break;
+      }
+      case 'stale':
+        for (const boardId of message.boardIds) this.stale(boardId);
         break;
       case 'log':
         this.logArrived(message.boardId, message.updates);
@@ -100,7 +111,7 @@ export class IndexWorker {
       loading.live = true;
       return;
     }
-    this.loading.set(boardId, { buffered: [updates], waiters: [], live: true, removed: false });
+    this.loading.set(boardId, { buffered: [updates], waiters: [], live: true, removed: false, reread: false });
     this.post({ type: 'need-log', boardId });
   }
 
@@ -113,7 +124,7 @@ export class IndexWorker {
         loading.waiters.push(resolve);
         return;
       }
-      this.loading.set(boardId, { buffered: [], waiters: [resolve], live: false, removed: false });
+      this.loading.set(boardId, { buffered: [], waiters: [resolve], live: false, removed: false, reread: false });
       this.post({ type: 'need-log', boardId });
     });
   }
@@ -121,6 +132,11 @@ export class IndexWorker {
   private logArrived(boardId: string, log: Uint8Array[] | null): void {
     const loading = this.loading.get(boardId);
     if (!loading) return;
+    if (loading.reread) {
+      loading.reread = false;
+      this.post({ type: 'need-log', boardId });
+      return;
+    }
     this.loading.delete(boardId);
     try {
       if (log === null || loading.removed) {
@@ -201,6 +217,16 @@ export class IndexWorker {
       // The index file itself is failing; the next start rebuilds what it cannot read.
     }
     this.post({ type: 'error', boardId, message: err instanceof Error ? err.message : String(err) });
+  }
+
+  /** Some of the board's committed updates never came: it is replayed from the store when next needed. */
+  private stale(boardId: string): void {
+    this.drop(boardId);
+    this.indexed.delete(boardId);
+    this.tables.markNotIndexed(boardId);
+    const loading = this.loading.get(boardId);
+    // A log asked for before the drop may lack what was dropped: ask again.
+    if (loading) loading.reread = true;
   }
 
   private remove(boardId: string): void {

@@ -18,6 +18,12 @@ const TS_ENTRY = fileURLToPath(new URL('./searchWorker.ts', import.meta.url));
  * message per update would cost the rooms' thread more than everything else here.
  */
 const POST_INTERVAL_MS = 100;
+/**
+ * Bytes handed to the worker and not yet applied, beyond which updates are dropped rather
+ * than queued (the worker runs at the lowest priority and may starve while the rooms are
+ * saturated); the boards they belong to are replayed from the store once it catches up.
+ */
+const MAX_IN_FLIGHT_BYTES = 32 * 1024 * 1024;
 /** A search the worker has not answered by then fails (the route answers 503). */
 const SEARCH_TIMEOUT_MS = 10_000;
 /** Before the worker is started again after it died, and between reads of a log that failed. */
@@ -43,6 +49,10 @@ interface Request {
 export class SearchIndex {
   private worker: Worker | null = null;
   private pending = new Map<string, Uint8Array[]>();
+  /** Bytes posted to the worker and not yet reported applied. */
+  private inFlightBytes = 0;
+  /** Boards whose updates were dropped: the worker is told to replay them from the store. */
+  private readonly dropped = new Set<string>();
   private postTimer: NodeJS.Timeout | null = null;
   private readonly requests = new Map<number, Request>();
   private nextRequest = 1;
@@ -64,6 +74,9 @@ export class SearchIndex {
     worker.on('error', (err) => this.log.error({ err }, 'the search worker failed'));
     worker.on('exit', (code) => this.exited(worker, code));
     worker.postMessage({ type: 'start', boardIds } satisfies ToWorker);
+    // A new worker indexes every board it is not sure of; nothing earlier is in flight to it.
+    this.inFlightBytes = 0;
+    this.dropped.clear();
     this.worker = worker;
     this.postSoon();
   }
@@ -129,9 +142,19 @@ export class SearchIndex {
   private postPending(): void {
     if (this.postTimer) clearTimeout(this.postTimer);
     this.postTimer = null;
-    if (this.pending.size === 0 || !this.worker) return;
+    if (!this.worker) return;
+    if (this.dropped.size > 0) {
+      this.send({ type: 'stale', boardIds: [...this.dropped] });
+      this.dropped.clear();
+    }
+    if (this.pending.size === 0) return;
     const boards = [...this.pending].map(([boardId, updates]) => ({ boardId, updates }));
     this.pending = new Map();
+    if (this.inFlightBytes > MAX_IN_FLIGHT_BYTES) {
+      for (const { boardId } of boards) this.dropped.add(boardId);
+      return;
+    }
+    for (const { updates } of boards) for (const u of updates) this.inFlightBytes += u.byteLength;
     this.send({ type: 'commits', boards });
   }
 
@@ -139,6 +162,9 @@ export class SearchIndex {
     switch (message.type) {
       case 'need-log':
         void this.sendLog(message.boardId);
+        break;
+      case 'applied':
+        this.inFlightBytes -= message.bytes;
         break;
       case 'hits':
       case 'failed': {

@@ -13,6 +13,8 @@ export type ToWorker =
   /** A board's stored log, as asked for; null when the board no longer exists. */
   | { readonly type: 'log'; readonly boardId: string; readonly updates: Uint8Array[] | null }
   | { readonly type: 'remove'; readonly boardId: string }
+  /** Updates of these boards were dropped (the worker fell too far behind): replay them from the store. */
+  | { readonly type: 'stale'; readonly boardIds: readonly string[] }
   | {
       readonly type: 'search';
       readonly requestId: number;
@@ -30,6 +32,8 @@ export interface IndexHit extends SearchHit {
 
 export type FromWorker =
   | { readonly type: 'need-log'; readonly boardId: string }
+  /** A `commits` message of this many bytes was applied (the main thread bounds what is in flight). */
+  | { readonly type: 'applied'; readonly bytes: number }
   | { readonly type: 'hits'; readonly requestId: number; readonly hits: IndexHit[] }
   | { readonly type: 'failed'; readonly requestId: number; readonly message: string }
   /** Something went wrong that the main thread should log (the worker goes on). */
