@@ -10,7 +10,7 @@ export interface IndexTiming {
   readonly idleMs: number;
 }
 
-export const INDEX_TIMING: IndexTiming = { flushMs: 500, idleMs: 60_000 };
+export const INDEX_TIMING: IndexTiming = { flushMs: 5_000, idleMs: 60_000 };
 
 /** Candidates read per hit wanted: the exact check drops the index's few false matches. */
 const CANDIDATES_PER_HIT = 2;
