@@ -4,7 +4,11 @@ import type { BoardChanges, IndexTables } from './IndexTables.ts';
 import type { FromWorker, IndexHit, ToWorker } from './indexProtocol.ts';
 
 export interface IndexTiming {
-  /** How long after a commit its board's changes are written to the index. */
+  /**
+   * How long after a commit its board's changes are written to the index. A search writes
+   * its boards' changes first, so this only bounds how long they wait unwritten: longer
+   * coalesces more (a text typed into for a minute is written twelve times, not 120).
+   */
   readonly flushMs: number;
   /** How long a board with no commits keeps its replica in the worker. */
   readonly idleMs: number;
