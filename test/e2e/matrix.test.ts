@@ -175,7 +175,7 @@ describe('the position matrix', () => {
       await poll(() => spotlit(A.page, 'russia'), 'the Russia row focused').toBe(true);
     }));
 
-  test('MATRIX7 a matrix too long to render whole (150 points) has only the rows in view in the DOM, says how many rows it has in all (aria-rowcount, aria-rowindex), and PageDown, Ctrl+End and Ctrl+Home reach rows not rendered yet, scrolled into view and focused with their rationale shown', () =>
+  test('MATRIX7 a matrix too long to render whole (150 points) has only the rows in view in the DOM and says how many rows it has (aria-rowcount, aria-rowindex); a position set in another tab changes its cell and rollups live; PageDown, End, Ctrl+Home and Ctrl+End reach rows not rendered yet, scrolled in and focused with their rationale shown; the focused row stays while scrolled away; a filter that shrinks the grid shows the rows in view', () =>
     scene('MATRIX7', async (s) => {
       const A = await s.add(newPerson(browser, 'A-owner'));
       await signUpViaApi(A, server, 'Matrix owner', `${marker('matrix-owner')}@example.test`);
@@ -287,6 +287,24 @@ describe('the position matrix', () => {
         rowindex: String(LONG_POINTS + LONG_CHAPTERS),
       });
       await expect(inGridView(A.page.locator(':focus'))).resolves.toBe(true);
+
+      // Filtered to the disputed points (still too many to render whole) while scrolled near the end: the grid
+      // shrinks under the scroll position and shows the rows now in view, not a blank.
+      await tid(A.page, 'filter-agreement').selectOption('disputed');
+      await poll(() => grid.getAttribute('aria-rowcount'), 'the disputed rows').toBe(String(114 + LONG_CHAPTERS + 1));
+      await poll(
+        () => tid(A.page, 'matrix-row').evaluateAll((rows) => rows.length),
+        'rows rendered after filtering',
+      ).toBeGreaterThan(5);
+      const rowsInView = () =>
+        grid.evaluate((el) => {
+          const box = el.parentElement!.getBoundingClientRect();
+          return [...el.querySelectorAll('[data-testid="matrix-row"]')].filter((row) => {
+            const r = row.getBoundingClientRect();
+            return r.bottom > box.top && r.top < box.bottom;
+          }).length;
+        });
+      await poll(rowsInView, 'rows in view after filtering').toBeGreaterThan(10);
       const found = await axeViolations(A.page);
       expect(found, describeViolations(found)).toEqual([]);
     }));
