@@ -299,7 +299,7 @@ describe('the position matrix', () => {
       const rowsInView = () =>
         grid.evaluate((el) => {
           const box = el.parentElement!.getBoundingClientRect();
-          return [...el.querySelectorAll('[data-testid="matrix-row"]')].filter((row) => {
+          return Array.from(el.querySelectorAll('[data-testid="matrix-row"]')).filter((row) => {
             const r = row.getBoundingClientRect();
             return r.bottom > box.top && r.top < box.bottom;
           }).length;
