@@ -41,7 +41,7 @@ const activeHit = (page: Page) =>
   });
 
 describe('searching a board', () => {
-  test('SEARCH6 "/" puts the cursor in the board’s search; a word of a comment written in another context is found live, marked in the result, and Enter opens its point with the comment in view and the word marked there; a word of a title is marked in the point’s title; Escape clears; the axe check is clean', () =>
+  test('SEARCH6 "/" puts the cursor in the board’s search; a word of a comment written in another context is found live, marked in the result, and Enter opens its point with the comment in view and the word marked there; a word of a title is marked in the point’s title, and another query re-marks it without rebuilding the editor; Escape clears; the axe check is clean', () =>
     scene('SEARCH6', async (s) => {
       const A = await s.add(
         signInWithDemoLink(browser, demoLink(server, 'delegate', 'ukraine'), { label: 'A-ukraine' }),
@@ -87,6 +87,15 @@ describe('searching a board', () => {
         B.page.locator('[data-testid="point-panel"] [data-testid="point-title"] .cm-search-hit').textContent(),
       ).toBe('Demining');
       await s.shot('title-marked');
+
+      // Another query re-marks the open point's text in place: the editor is not rebuilt.
+      const titleEditor = B.page.locator('[data-testid="point-panel"] [data-testid="point-title"] .cm-editor');
+      await titleEditor.evaluate((el) => ((el as HTMLElement).dataset['kept'] = 'yes'));
+      await tid(B.page, 'search-input').fill('demin');
+      await poll(() =>
+        B.page.locator('[data-testid="point-panel"] [data-testid="point-title"] .cm-search-hit').textContent(),
+      ).toBe('Demin');
+      await expect(titleEditor.getAttribute('data-kept')).resolves.toBe('yes');
 
       // Ctrl+K comes back to the box from anywhere; Escape clears the search and the list returns.
       await B.page.locator('[data-testid="point-panel"]').click({ position: { x: 5, y: 5 } });

@@ -10,7 +10,7 @@ import {
   type DecorationSet,
   type ViewUpdate,
 } from '@codemirror/view';
-import { EditorState, Prec, RangeSetBuilder, type Extension } from '@codemirror/state';
+import { Compartment, EditorState, Prec, RangeSetBuilder, type Extension } from '@codemirror/state';
 import { highlightRanges } from '@parley/shared/model';
 import { defaultKeymap } from '@codemirror/commands';
 import { yCollab, yUndoManagerKeymap } from 'y-codemirror.next';
@@ -61,6 +61,7 @@ const searchHit = Decoration.mark({ class: 'cm-search-hit' });
 
 /** Marks the words of a board search in the text, as the search matched them (highlightRanges). */
 function searchHighlight(query: string): Extension {
+  if (!query.trim()) return [];
   const marks = (view: EditorView): DecorationSet => {
     const builder = new RangeSetBuilder<Decoration>();
     for (const [from, to] of highlightRanges(view.state.doc.toString(), query)) builder.add(from, to, searchHit);
@@ -99,12 +100,18 @@ export interface CollabEditorOptions {
   readonly oncreate?: ((content: string) => void) | undefined;
   /** Where an unbound editor leaves its caret for the bound one (shared between the two). */
   readonly carry: { current: Carry | null };
-  /** A board search whose words the text marks ('' for none). */
+  /** A board search whose words the text marks ('' for none); change it with `highlight`. */
   readonly highlight?: string;
 }
 
-/** A CodeMirror 6 editor bound to a Y.Text with y-codemirror.next; returns its destroy. */
-export function createCollabEditor(o: CollabEditorOptions): () => void {
+export interface CollabEditor {
+  /** Marks another search's words, in place: the editor is not rebuilt on each keystroke. */
+  highlight(query: string): void;
+  destroy(): void;
+}
+
+/** A CodeMirror 6 editor bound to a Y.Text with y-codemirror.next. */
+export function createCollabEditor(o: CollabEditorOptions): CollabEditor {
   const { text, carry } = o;
   const undoManager = text ? new Y.UndoManager(text) : null;
   const extensions: Extension[] = [
@@ -143,7 +150,9 @@ export function createCollabEditor(o: CollabEditorOptions): () => void {
     );
   }
   if (o.singleLine) extensions.push(singleLineExtensions);
-  if (o.highlight?.trim()) extensions.push(searchHighlight(o.highlight));
+  const marked = new Compartment();
+  let query = o.highlight ?? '';
+  extensions.push(marked.of(searchHighlight(query)));
   const view = new EditorView({
     parent: o.parent,
     state: EditorState.create({ doc: text?.toString() ?? '', extensions }),
@@ -156,8 +165,15 @@ export function createCollabEditor(o: CollabEditorOptions): () => void {
     if (carry.current.focused) view.focus();
     carry.current = null;
   }
-  return () => {
-    view.destroy();
-    undoManager?.destroy();
+  return {
+    highlight(next) {
+      if (next === query) return;
+      query = next;
+      view.dispatch({ effects: marked.reconfigure(searchHighlight(next)) });
+    },
+    destroy() {
+      view.destroy();
+      undoManager?.destroy();
+    },
   };
 }
