@@ -2,6 +2,12 @@ import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import {
   MUTATIONS,
+  decideAmendment,
+  proposeAmendment,
+  rebaseAmendment,
+  respondToAmendment,
+  withdrawAmendment,
+  type AmendmentId,
   addCategory,
   addPoint,
   addStakeholder,
@@ -45,6 +51,7 @@ import { GOV, ann, bob, expectOneMutation, newDoc, recordTransactions, seededBoa
 interface Ctx {
   threadId: ThreadId;
   commentId: CommentId;
+  amendmentId?: AmendmentId;
 }
 interface Case {
   actor: UserId | null;
@@ -56,6 +63,17 @@ function withThread(s: Seeded): Ctx {
   const threadId = openThread(s.doc, ann, { pointId: s.points[0]![0]!, body: 'First' });
   const commentId = listThreads(s.doc)[0]!.comments[0]!.id;
   return { threadId, commentId };
+}
+
+/** An open amendment on the first point, proposed by `ann` (GOV). */
+function withAmendment(s: Seeded): Ctx {
+  const amendmentId = proposeAmendment(s.doc, ann, {
+    pointId: s.points[0]![0]!,
+    field: 'title',
+    wording: 'S1, reworded',
+    rationale: '',
+  });
+  return { ...withThread(s), amendmentId };
 }
 
 const cases: Record<MutationName, Case> = {
@@ -131,6 +149,31 @@ const cases: Record<MutationName, Case> = {
   deleteThread: { actor: ann.userId, setup: withThread, run: (s, t) => deleteThread(s.doc, ann, t.threadId) },
   // Private notes live in their own doc; creating a point's notes text is one transaction too.
   createNotes: { actor: null, run: (s) => pointNotes(s.doc, 'p_notes' as PointId) },
+  proposeAmendment: {
+    actor: ann.userId,
+    run: (s) =>
+      proposeAmendment(s.doc, ann, { pointId: s.points[0]![0]!, field: 'body', wording: 'New', rationale: '' }),
+  },
+  respondToAmendment: {
+    actor: bob.userId,
+    setup: withAmendment,
+    run: (s, c) => respondToAmendment(s.doc, bob, c.amendmentId!, { stance: 'endorse' }),
+  },
+  withdrawAmendment: {
+    actor: ann.userId,
+    setup: withAmendment,
+    run: (s, c) => withdrawAmendment(s.doc, ann, c.amendmentId!),
+  },
+  rebaseAmendment: {
+    actor: ann.userId,
+    setup: withAmendment,
+    run: (s, c) => rebaseAmendment(s.doc, ann, c.amendmentId!, 'S1, reworded again'),
+  },
+  decideAmendment: {
+    actor: bob.userId,
+    setup: withAmendment,
+    run: (s, c) => decideAmendment(s.doc, bob, c.amendmentId!, 'accepted'),
+  },
 };
 
 describe('MODEL1: every mutation runs in one transaction tagged with a typed origin', () => {

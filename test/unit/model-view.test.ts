@@ -119,7 +119,15 @@ describe('MODEL6: derived display numbers', () => {
     moveCategory(doc, ann, cats[2], 0);
     deletePoint(doc, ann, points[1]![0]!);
     const raw = doc.toJSON();
-    expect(Object.keys(raw).sort()).toEqual(['categories', 'meta', 'points', 'positions', 'stakeholders', 'threads']);
+    expect(Object.keys(raw).sort()).toEqual([
+      'amendments',
+      'categories',
+      'meta',
+      'points',
+      'positions',
+      'stakeholders',
+      'threads',
+    ]);
     expect(hasKey(raw, 'number')).toBe(false);
     expectNumbers1ToN(toBoardJson(doc));
     // A replica built only from the encoded state derives the same numbers.

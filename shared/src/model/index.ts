@@ -11,6 +11,7 @@ export * from './roots.ts';
 export * from './view.ts';
 export * from './liveView.ts';
 export * from './mutations.ts';
+export * from './amendments.ts';
 export * from './privateNotes.ts';
 export * from './undo.ts';
 export * from './standing.ts';

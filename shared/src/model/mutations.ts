@@ -38,7 +38,12 @@ import type { Actor } from './types.ts';
  * `ModelError` before anything is written (so a refused call leaves no trace, not even an
  * empty transaction); the write it returns then runs in one transaction with a typed origin.
  */
-function run<T>(doc: Y.Doc, name: MutationName, actor: UserId | null, prepare: (roots: BoardRoots) => () => T): T {
+export function runMutation<T>(
+  doc: Y.Doc,
+  name: MutationName,
+  actor: UserId | null,
+  prepare: (roots: BoardRoots) => () => T,
+): T {
   const write = prepare(boardRoots(doc));
   let result: T | undefined;
   doc.transact(
@@ -49,6 +54,8 @@ function run<T>(doc: Y.Doc, name: MutationName, actor: UserId | null, prepare: (
   );
   return result as T;
 }
+
+const run = runMutation;
 
 function cleanLine(value: string, max: number, what: string): string {
   const v = oneLineText(value);

@@ -24,6 +24,11 @@ export const MUTATIONS = [
   'setThreadResolved',
   'deleteThread',
   'createNotes',
+  'proposeAmendment',
+  'respondToAmendment',
+  'withdrawAmendment',
+  'rebaseAmendment',
+  'decideAmendment',
 ] as const;
 export type MutationName = (typeof MUTATIONS)[number];
 

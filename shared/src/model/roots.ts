@@ -9,6 +9,7 @@ export interface BoardRoots {
   readonly points: Y.Map<Y.Map<unknown>>;
   readonly positions: Y.Map<unknown>;
   readonly threads: Y.Map<Y.Map<unknown>>;
+  readonly amendments: Y.Map<Y.Map<unknown>>;
 }
 
 export function boardRoots(doc: Y.Doc): BoardRoots {
@@ -19,6 +20,7 @@ export function boardRoots(doc: Y.Doc): BoardRoots {
     points: doc.getMap(ROOT.points),
     positions: doc.getMap(ROOT.positions),
     threads: doc.getMap(ROOT.threads),
+    amendments: doc.getMap(ROOT.amendments),
   };
 }
 

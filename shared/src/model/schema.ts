@@ -13,6 +13,12 @@
  *                                        comments: Y.Array<Y.Map { id, authorId, authorName,
  *                                                   stakeholderId, body, createdAt,
  *                                                   editedAt?, deleted? }> }
+ *   amendments    Y.Map   aid -> Y.Map { pointId, field, text, baseText, rationale,
+ *                                        stakeholderId, proposedBy, proposedByName,
+ *                                        proposedAt, status, responses: Y.Array<{
+ *                                          stakeholderId, stance, note, by, byName, at }>,
+ *                                        decidedBy?, decidedByName?, decidedAt?,
+ *                                        decisionNote? }
  */
 export const SCHEMA_VERSION = 1;
 
@@ -23,6 +29,7 @@ export const ROOT = {
   points: 'points',
   positions: 'positions',
   threads: 'threads',
+  amendments: 'amendments',
 } as const;
 export type RootName = (typeof ROOT)[keyof typeof ROOT];
 
@@ -31,6 +38,8 @@ export const META = {
   description: 'description',
   isDemo: 'isDemo',
   schemaVersion: 'schemaVersion',
+  /** Whose sign-off accepting an amendment needs: 'all', or a list of stakeholder ids (none when unset). */
+  signOff: 'signOff',
 } as const;
 
 export const STAKEHOLDER = { name: 'name', short: 'short', color: 'color', order: 'order' } as const;
@@ -82,6 +91,47 @@ export const COMMENT = {
   deleted: 'deleted',
 } as const;
 
+/**
+ * Proposed wording for a point's title or body, on behalf of one delegation: an object of
+ * its own, never a mark in the point's text, so that "may propose, may not write" holds.
+ * `baseText` is the text the wording was proposed against: when the point's text has
+ * moved on, the amendment is stale until its proposer rebases it.
+ */
+export const AMENDMENT = {
+  pointId: 'pointId',
+  field: 'field',
+  text: 'text',
+  baseText: 'baseText',
+  rationale: 'rationale',
+  stakeholderId: 'stakeholderId',
+  proposedBy: 'proposedBy',
+  proposedByName: 'proposedByName',
+  proposedAt: 'proposedAt',
+  status: 'status',
+  /** Every endorsement, objection and retraction, in order: nothing is overwritten. */
+  responses: 'responses',
+  /** Written by the server only, when an editor accepts or rejects. */
+  decidedBy: 'decidedBy',
+  decidedByName: 'decidedByName',
+  decidedAt: 'decidedAt',
+  decisionNote: 'decisionNote',
+} as const;
+
+/** Which text of a point an amendment rewords. */
+export const AMENDMENT_FIELDS = ['title', 'body'] as const;
+export type AmendmentField = (typeof AMENDMENT_FIELDS)[number];
+
+/**
+ * `open` until its proposer withdraws it, an editor accepts or rejects it (on the server),
+ * or its point is deleted (`closed`).
+ */
+export const AMENDMENT_STATUSES = ['open', 'withdrawn', 'accepted', 'rejected', 'closed'] as const;
+export type AmendmentStatus = (typeof AMENDMENT_STATUSES)[number];
+
+/** A delegation's answer to an amendment; `retract` takes its earlier answer back. */
+export const RESPONSE_STANCES = ['endorse', 'object', 'retract'] as const;
+export type ResponseStance = (typeof RESPONSE_STANCES)[number];
+
 export const STANCES = ['support', 'support-with-changes', 'oppose', 'undecided'] as const;
 export type Stance = (typeof STANCES)[number];
 
@@ -121,6 +171,9 @@ export const LIMITS = {
   /** How many times one invite link may be used, and for how long it may be valid. */
   inviteUses: 100,
   inviteTtlHours: 24 * 30,
+  /** Proposed wording for a point's body (a title's is `titleLength`), and an answer's note. */
+  amendmentBodyLength: 20_000,
+  responseNoteLength: 1_000,
   /** A search query, and how many hits one search returns. */
   searchQueryLength: 200,
   searchHits: 200,
