@@ -118,7 +118,15 @@ export function listAmendments(doc: Y.Doc, pointId?: PointId): AmendmentJson[] {
     if (a) all.push(a);
   });
   all.sort((a, b) => a.proposedAt - b.proposedAt || (a.id < b.id ? -1 : 1));
-  return all.map((a, i) => ({ ...a, number: i + 1 })).filter((a) => pointId === undefined || a.pointId === pointId);
+  const { points } = boardRoots(doc);
+  return all
+    .map((a, i) => ({
+      ...a,
+      number: i + 1,
+      // An amendment on a deleted point closes (and opens again if the point is restored).
+      status: a.status === 'open' && !isLivePoint(points, a.pointId) ? ('closed' as const) : a.status,
+    }))
+    .filter((a) => pointId === undefined || a.pointId === pointId);
 }
 
 /** The point's text an amendment rewords, as it is now ('' for a point that is gone). */
@@ -195,7 +203,8 @@ export function applyWording(text: Y.Text, wording: string): void {
   }
 }
 
-function wordingLimit(field: AmendmentField): number {
+/** How long proposed wording may be: a title's limit, or a body's (the guard's too). */
+export function wordingLimit(field: AmendmentField): number {
   return field === 'title' ? LIMITS.titleLength : LIMITS.amendmentBodyLength;
 }
 
@@ -340,10 +349,10 @@ export type Decision = 'accepted' | 'rejected';
 export function decisionRefusal(doc: Y.Doc, id: AmendmentId, decision: Decision): string | null {
   const a = listAmendments(doc).find((x) => x.id === id);
   if (!a) return 'There is no such amendment.';
+  if (a.status === 'closed') return 'Its point was deleted.';
   if (a.status !== 'open') return `This amendment is already ${a.status}.`;
   if (decision === 'rejected') return null;
   const roots = boardRoots(doc);
-  if (!isLivePoint(roots.points, a.pointId)) return 'Its point was deleted.';
   if (isStale(doc, a)) return 'The text changed since this wording was proposed: its delegation must rebase it first.';
   const stakeholders: string[] = [];
   roots.stakeholders.forEach((_m, sid) => stakeholders.push(sid));

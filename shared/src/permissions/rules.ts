@@ -18,7 +18,15 @@ export type Action =
   | { kind: 'delete-thread' }
   | { kind: 'read-private-notes'; stakeholderId: string }
   | { kind: 'write-private-notes'; stakeholderId: string }
-  | { kind: 'manage-members' };
+  | { kind: 'manage-members' }
+  /** Proposing wording for a point on behalf of `stakeholderId`. */
+  | { kind: 'propose-amendment'; stakeholderId: string }
+  /** Endorsing, objecting to or retracting an answer to another delegation's amendment. */
+  | { kind: 'answer-amendment'; stakeholderId: string; proposerStakeholderId: string }
+  /** Withdrawing or rebasing an amendment of `proposerStakeholderId`. */
+  | { kind: 'manage-amendment'; proposerStakeholderId: string }
+  /** Accepting or rejecting (on the server, after the sign-off rule). */
+  | { kind: 'decide-amendment' };
 
 export type ActionKind = Action['kind'];
 
@@ -39,6 +47,7 @@ export function can(p: Principal, action: Action): boolean {
   switch (action.kind) {
     case 'edit-plan':
     case 'delete-thread':
+    case 'decide-amendment':
       return isEditor(p);
     case 'edit-board-setup':
     case 'manage-members':
@@ -57,7 +66,12 @@ export function can(p: Principal, action: Action): boolean {
       return isEditor(p) || ownsStakeholder(p, action.threadStakeholderId);
     case 'read-private-notes':
     case 'write-private-notes':
+    case 'propose-amendment':
       return ownsStakeholder(p, action.stakeholderId);
+    case 'answer-amendment':
+      return ownsStakeholder(p, action.stakeholderId) && action.stakeholderId !== action.proposerStakeholderId;
+    case 'manage-amendment':
+      return ownsStakeholder(p, action.proposerStakeholderId);
   }
 }
 
@@ -85,5 +99,15 @@ export function describeRefusal(action: Action): string {
       return `Only members of ${action.stakeholderId} can open its private notes.`;
     case 'manage-members':
       return 'Only owners manage members and invites.';
+    case 'propose-amendment':
+      return `Only members of ${action.stakeholderId} can propose wording for it.`;
+    case 'answer-amendment':
+      return action.stakeholderId === action.proposerStakeholderId
+        ? 'A delegation does not answer its own amendment.'
+        : `Only members of ${action.stakeholderId} can answer for it.`;
+    case 'manage-amendment':
+      return `Only members of ${action.proposerStakeholderId} can withdraw or rebase its amendment.`;
+    case 'decide-amendment':
+      return 'Only drafting editors can accept or reject amendments.';
   }
 }

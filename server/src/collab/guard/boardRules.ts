@@ -1,5 +1,18 @@
 import * as Y from 'yjs';
-import { COMMENT, LIMITS, POINT, ROOT, STANCES, THREAD } from '@parley/shared/model';
+import {
+  AMENDMENT,
+  AMENDMENT_FIELDS,
+  COMMENT,
+  LIMITS,
+  POINT,
+  RESPONSE_STANCES,
+  ROOT,
+  STANCES,
+  THREAD,
+  isLivePoint,
+  wordingLimit,
+  type AmendmentField,
+} from '@parley/shared/model';
 import {
   OBSERVER_REFUSAL,
   can,
@@ -9,7 +22,7 @@ import {
   type Principal,
 } from '@parley/shared/permissions';
 import { addCommentIds, commentIdsOf } from './commentIds.ts';
-import { insertedValue, liveArray, liveMap, type InsertedValue } from './content.ts';
+import { insertedValue, insertedValues, liveArray, liveMap, type InsertedValue } from './content.ts';
 import { planShapeError } from './planSchema.ts';
 import { clip, quoted } from './quote.ts';
 import type { Change, Segment, StructRef } from './resolveChanges.ts';
@@ -41,6 +54,23 @@ const COMMENT_FIELDS_ON_CREATE = new Set<string>([
 ]);
 const COMMENT_FIELDS_ON_EDIT = new Set<string>([COMMENT.body, COMMENT.editedAt, COMMENT.deleted]);
 const RESOLVE_FIELDS = new Set<string>([THREAD.resolved, THREAD.resolvedBy, THREAD.resolvedAt]);
+/** What a client writes when proposing; the `decided*` fields are the server's alone. */
+const AMENDMENT_FIELDS_ON_CREATE = new Set<string>([
+  AMENDMENT.pointId,
+  AMENDMENT.field,
+  AMENDMENT.text,
+  AMENDMENT.baseText,
+  AMENDMENT.rationale,
+  AMENDMENT.stakeholderId,
+  AMENDMENT.proposedBy,
+  AMENDMENT.proposedByName,
+  AMENDMENT.proposedAt,
+  AMENDMENT.status,
+  AMENDMENT.responses,
+]);
+/** What its delegation changes later: the wording and its base (a rebase), or withdrawing. */
+const AMENDMENT_FIELDS_ON_EDIT = new Set<string>([AMENDMENT.text, AMENDMENT.baseText, AMENDMENT.status]);
+const RESPONSE_KEYS = new Set(['stakeholderId', 'stance', 'note', 'by', 'byName', 'at']);
 
 const isString = (v: InsertedValue | undefined, max = 1_000): v is { kind: 'value'; value: string } =>
   v?.kind === 'value' && typeof v.value === 'string' && v.value.length <= max;
@@ -100,6 +130,7 @@ class BoardChangeCheck {
   private readonly newComments = new Map<Y.Item, NewMap>();
   /** The ids of the comments this update adds, by the struct holding their list. */
   private readonly addedCommentIds = new Map<Y.Item, Set<string>>();
+  private readonly newAmendments = new Map<Y.Item, NewMap>();
   /** Characters this update adds to (or takes from) each point title it touches. */
   private readonly titleChanges = new Map<Y.Item, { holder: StructRef; delta: number }>();
 
@@ -117,6 +148,12 @@ class BoardChangeCheck {
     }
     // Containers first, so their fields can be attached whatever order the structs came in.
     for (const c of changes) {
+      if (c.op === 'insert' && c.path.length === 2 && (c.path[0] as { name: string }).name === ROOT.amendments) {
+        const v = insertedValue(c.item);
+        if (v.kind === 'type' && v.type === 'map') {
+          this.newAmendments.set(c.item, { fields: new Map(), transient: c.transient });
+        }
+      }
       if (c.op !== 'insert' || (c.path[0] as { name: string }).name !== ROOT.threads) continue;
       const v = insertedValue(c.item);
       const isMap = v.kind === 'type' && v.type === 'map';
@@ -147,8 +184,20 @@ class BoardChangeCheck {
       const verdict = this.checkNewComment(comment);
       if (!verdict.ok) return verdict;
     }
+    for (const [, amendment] of this.newAmendments) {
+      if (amendment.transient) continue;
+      const verdict = this.checkNewAmendment(amendment);
+      if (!verdict.ok) return verdict;
+    }
     this.recordCommentIds();
     return OK;
+  }
+
+  /** On the board and not waiting in the trash: what amendments may be about. */
+  private pointLive(pid: unknown): boolean {
+    return (
+      typeof pid === 'string' && !this.deletedPoints.has(pid) && isLivePoint(this.points as Y.Map<Y.Map<unknown>>, pid)
+    );
   }
 
   private pointGone(pid: unknown): boolean {
@@ -182,6 +231,8 @@ class BoardChangeCheck {
         return this.checkPosition(change, value);
       case ROOT.threads:
         return this.checkThreadChange(change, value);
+      case ROOT.amendments:
+        return this.checkAmendmentChange(change, value);
       default:
         return deny(`Unknown part of the board: ${quoted(root)}.`);
     }
@@ -373,6 +424,126 @@ class BoardChangeCheck {
       (!f.has(COMMENT.deleted) || isValue(f.get(COMMENT.deleted), true));
     if (!valid) return deny('A new comment needs an id, your delegation, your own name, a body and a time.');
     return this.claimCommentId(comment.list, String((f.get(COMMENT.id) as { value: string }).value));
+  }
+
+  private checkAmendmentChange(change: Change, value: InsertedValue | null): Verdict {
+    const { op, path } = change;
+    const seg = path[1];
+    if (seg?.kind !== 'key') return deny('Malformed amendment.');
+    if (path.length === 2) {
+      if (op === 'insert') {
+        return this.newAmendments.has(change.item) || change.transient ? OK : deny('An amendment must be a map.');
+      }
+      // Purging a deleted point takes its amendments with it; otherwise they are kept.
+      const pointId = liveMap(change.item)?.get(AMENDMENT.pointId);
+      if (this.pointGone(pointId) && can(this.principal, { kind: 'edit-plan' })) return OK;
+      return deny('Amendments are kept: its delegation withdraws one instead.');
+    }
+    const key = keyOf(path[2]);
+    if (key === null) return deny('Malformed amendment.');
+    if (!seg.struct.live) {
+      // Inside an amendment this update proposes: collected, then checked whole.
+      const amendment = this.newAmendments.get(seg.struct.item);
+      if (!amendment || op !== 'insert' || path.length !== 3 || !AMENDMENT_FIELDS_ON_CREATE.has(key)) {
+        return deny('A new amendment holds its wording, its point and its delegation, and no answers yet.');
+      }
+      if (!change.transient && value) amendment.fields.set(key, value);
+      return OK;
+    }
+    const amendment = liveMap(seg.struct.item);
+    if (!amendment) return deny('Malformed amendment.');
+    const proposer = String(amendment.get(AMENDMENT.stakeholderId));
+    // An amendment on a deleted point is closed: nobody answers or changes it.
+    const open = amendment.get(AMENDMENT.status) === 'open' && this.pointLive(amendment.get(AMENDMENT.pointId));
+    if (key === AMENDMENT.responses && path.length === 4) {
+      return this.checkAnswer(change, proposer, open);
+    }
+    if (path.length !== 3 || !AMENDMENT_FIELDS_ON_EDIT.has(key)) {
+      return deny("An amendment's point, delegation, author and decision cannot change.");
+    }
+    const allowed = this.need({ kind: 'manage-amendment', proposerStakeholderId: proposer });
+    if (!allowed.ok) return allowed;
+    if (!open) return deny('This amendment is no longer open.');
+    if (op === 'delete' || change.transient) return OK;
+    const field = amendment.get(AMENDMENT.field) === 'title' ? 'title' : 'body';
+    const valid =
+      (key === AMENDMENT.text && isString(value ?? undefined, wordingLimit(field))) ||
+      (key === AMENDMENT.baseText && isString(value ?? undefined, Number.MAX_SAFE_INTEGER)) ||
+      (key === AMENDMENT.status && isValue(value ?? undefined, 'withdrawn'));
+    return valid ? OK : deny('Malformed amendment change.');
+  }
+
+  /** An answer appended to an open amendment's list, by another delegation, in its own name. */
+  private checkAnswer(change: Change, proposer: string, open: boolean): Verdict {
+    if (change.path[3]?.kind !== 'elem') return deny('Malformed answers list.');
+    if (change.op === 'delete') return deny('Answers are kept: a delegation retracts its answer instead.');
+    if (change.transient) return OK;
+    const values = insertedValues(change.item);
+    if (!values) return deny('An answer is a plain value.');
+    for (const v of values) {
+      const sid = typeof v === 'object' && v !== null ? (v as Record<string, unknown>)['stakeholderId'] : undefined;
+      const allowed = this.need({
+        kind: 'answer-amendment',
+        stakeholderId: String(sid),
+        proposerStakeholderId: proposer,
+      });
+      if (!allowed.ok) return allowed;
+      if (!open) return deny('This amendment is no longer open.');
+      if (!this.isValidAnswer(v)) {
+        return deny(
+          'An answer needs your delegation, endorse, object or retract, a short note, and you as its author.',
+        );
+      }
+    }
+    return OK;
+  }
+
+  private isValidAnswer(value: unknown): boolean {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+    const v = value as Record<string, unknown>;
+    return (
+      Object.keys(v).every((k) => RESPONSE_KEYS.has(k)) &&
+      v['stakeholderId'] === this.principal.stakeholderId &&
+      typeof v['stance'] === 'string' &&
+      (RESPONSE_STANCES as readonly string[]).includes(v['stance']) &&
+      typeof v['note'] === 'string' &&
+      v['note'].length <= LIMITS.responseNoteLength &&
+      v['by'] === this.principal.userId &&
+      v['byName'] === this.principal.name &&
+      typeof v['at'] === 'number' &&
+      Number.isFinite(v['at'])
+    );
+  }
+
+  private checkNewAmendment(amendment: NewMap): Verdict {
+    const f = amendment.fields;
+    const stakeholder = f.get(AMENDMENT.stakeholderId);
+    if (!isString(stakeholder, LIMITS.idFieldLength)) return deny('A new amendment must name its delegation.');
+    const allowed = this.need({ kind: 'propose-amendment', stakeholderId: stakeholder.value });
+    if (!allowed.ok) return allowed;
+    const field = f.get(AMENDMENT.field);
+    if (!isString(field) || !(AMENDMENT_FIELDS as readonly string[]).includes(field.value)) {
+      return deny("An amendment rewords a point's title or body.");
+    }
+    const pointId = f.get(AMENDMENT.pointId);
+    if (!isString(pointId, LIMITS.idFieldLength) || !this.pointLive(pointId.value)) {
+      return deny('An amendment names a point of the board.');
+    }
+    const responses = f.get(AMENDMENT.responses);
+    const valid =
+      isString(f.get(AMENDMENT.text), wordingLimit(field.value as AmendmentField)) &&
+      isString(f.get(AMENDMENT.baseText), Number.MAX_SAFE_INTEGER) &&
+      isString(f.get(AMENDMENT.rationale), LIMITS.rationaleLength) &&
+      isValue(f.get(AMENDMENT.proposedBy), this.principal.userId) &&
+      isValue(f.get(AMENDMENT.proposedByName), this.principal.name) &&
+      isNumber(f.get(AMENDMENT.proposedAt)) &&
+      // Proposed and withdrawn before it ever synced (offline) is fine too.
+      (isValue(f.get(AMENDMENT.status), 'open') || isValue(f.get(AMENDMENT.status), 'withdrawn')) &&
+      responses?.kind === 'type' &&
+      responses.type === 'array';
+    return valid
+      ? OK
+      : deny('A new amendment needs its wording, the text it rewords, a rationale, you as its author, and a time.');
   }
 
   /**

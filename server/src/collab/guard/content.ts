@@ -32,6 +32,16 @@ export function insertedValue(item: Y.Item): InsertedValue {
   return { kind: 'forbidden', what: 'unknown content' };
 }
 
+/**
+ * Every plain value an inserted struct holds (null for anything else): a list's struct may
+ * carry several pushed values at once, and each is judged (`insertedValue` gives a map
+ * entry's, which is its last).
+ */
+export function insertedValues(item: Y.Item): readonly unknown[] | null {
+  const c = item.content;
+  return c instanceof Y.ContentAny || c instanceof Y.ContentJSON ? c.getContent() : null;
+}
+
 /** The live Y.Map a struct holds, if it is an existing map in the server doc. */
 export function liveMap(item: Y.Item): Y.Map<unknown> | null {
   const c = item.content;

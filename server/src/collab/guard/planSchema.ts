@@ -66,11 +66,22 @@ const ENTRIES: Readonly<Record<string, EntrySchema>> = {
   },
 };
 
+/** `'all'`, or a list of distinct stakeholder ids (see `readSignOffRule`). */
+const signOffRule: Check = (v) =>
+  v.kind === 'value' &&
+  (v.value === 'all' ||
+    (Array.isArray(v.value) &&
+      v.value.length > 0 &&
+      v.value.length <= LIMITS.stakeholdersPerBoard &&
+      new Set(v.value).size === v.value.length &&
+      v.value.every((s: unknown) => typeof s === 'string' && STAKEHOLDER_ID_PATTERN.test(s))));
+
 const META_FIELDS: Readonly<Record<string, Check>> = {
   [META.title]: text(LIMITS.titleLength),
   [META.description]: text(LIMITS.descriptionLength),
   [META.isDemo]: boolean,
   [META.schemaVersion]: finiteNumber,
+  [META.signOff]: signOffRule,
 };
 
 /**
@@ -80,7 +91,9 @@ const META_FIELDS: Readonly<Record<string, Check>> = {
 export function planShapeError(root: string, keys: readonly string[], value: InsertedValue): string | null {
   if (root === ROOT.meta) {
     const check = keys.length === 1 ? META_FIELDS[keys[0]!] : undefined;
-    return check?.(value) ? null : 'The board settings hold a title, a description and nothing else of that shape.';
+    return check?.(value)
+      ? null
+      : 'The board settings hold a title, a description, a sign-off rule and nothing else of that shape.';
   }
   const entry = ENTRIES[root];
   if (!entry) return 'Unknown part of the board.';
