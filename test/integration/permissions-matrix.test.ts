@@ -9,8 +9,14 @@ import * as decoding from 'lib0/decoding';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import {
+  AMENDMENT,
   COMMENT,
+  META,
   THREAD,
+  boardRoots,
+  listAmendments,
+  proposeAmendment,
+  type AmendmentId,
   addCategory,
   addStakeholder,
   deleteThread,
@@ -72,7 +78,12 @@ type Write =
   | 'resolving a thread'
   | "S's private notes"
   | 'moving a point'
-  | 'deleting a point';
+  | 'deleting a point'
+  | 'proposing wording for its own delegation'
+  | "answering S's amendment"
+  | "withdrawing S's amendment"
+  | "deciding S's amendment in the document"
+  | 'setting the sign-off rule';
 
 const WRITES: Write[] = [
   'point text',
@@ -88,6 +99,12 @@ const WRITES: Write[] = [
   "S's private notes",
   'moving a point',
   'deleting a point',
+  'proposing wording for its own delegation',
+  "answering S's amendment",
+  // Before withdrawing, which closes the amendment: deciding must be refused as a rule, not as closed.
+  "deciding S's amendment in the document",
+  "withdrawing S's amendment",
+  'setting the sign-off rule',
 ];
 
 interface RoleSpec {
@@ -116,6 +133,9 @@ const ROLES: RoleSpec[] = [
       'resolving a thread',
       'moving a point',
       'deleting a point',
+      'proposing wording for its own delegation',
+      "answering S's amendment",
+      'setting the sign-off rule',
     ],
   },
   {
@@ -130,19 +150,33 @@ const ROLES: RoleSpec[] = [
       'resolving a thread',
       'moving a point',
       'deleting a point',
+      'proposing wording for its own delegation',
+      "answering S's amendment",
     ],
   },
   {
     label: 'delegate of S (ukraine)',
     role: 'delegate',
     stakeholderId: S,
-    allowed: ["S's position", 'a new comment as self', 'resolving a thread', "S's private notes"],
+    allowed: [
+      "S's position",
+      'a new comment as self',
+      'resolving a thread',
+      "S's private notes",
+      'proposing wording for its own delegation',
+      "withdrawing S's amendment",
+    ],
   },
   {
     label: 'delegate of T (russia)',
     role: 'delegate',
     stakeholderId: T,
-    allowed: ["T's position", 'a new comment as self'],
+    allowed: [
+      "T's position",
+      'a new comment as self',
+      'proposing wording for its own delegation',
+      "answering S's amendment",
+    ],
   },
   { label: 'observer', role: 'observer', stakeholderId: null, allowed: [] },
 ];
@@ -156,6 +190,8 @@ interface Target {
   readonly doomed: ThreadId;
   /** For deleting a point (so the role's own point, which the other writes check, stays). */
   readonly doomedPoint: PointId;
+  /** An open amendment of S's on the role's point, for answering, withdrawing, deciding. */
+  readonly amendment: AmendmentId;
 }
 
 /** What one write does on the writer's doc, and how to recognise it in a doc. */
@@ -163,6 +199,10 @@ interface WriteDef {
   readonly doc: 'board' | 'notes';
   edit(d: Y.Doc, who: TestIdentity, t: Target, mark: string): void;
   landed(board: Y.Doc, notes: Y.Doc, t: Target, mark: string): boolean;
+}
+
+function amendmentAnswers(doc: Y.Doc, id: AmendmentId): Y.Array<unknown> {
+  return boardRoots(doc).amendments.get(id)!.get(AMENDMENT.responses) as Y.Array<unknown>;
 }
 
 function thread(doc: Y.Doc, id: ThreadId) {
@@ -251,6 +291,44 @@ function writeDefs(author: TestIdentity): Record<Write, WriteDef> {
       doc: 'board',
       edit: (d, w, t) => trashPoint(d, actorOf(w), t.doomedPoint),
       landed: (b, _n, t) => !listPoints(b).some((p) => p.id === t.doomedPoint),
+    },
+    'proposing wording for its own delegation': {
+      doc: 'board',
+      edit: (d, w, t, mark) =>
+        void proposeAmendment(d, actorOf(w), {
+          pointId: t.pointId,
+          field: 'title',
+          wording: `Title ${mark}`,
+          rationale: mark,
+        }),
+      landed: (b, _n, _t, mark) => listAmendments(b).some((a) => a.rationale === mark),
+    },
+    // Written directly to the Y types from here on: the model refuses what these try, a raw client does not.
+    "answering S's amendment": {
+      doc: 'board',
+      edit: (d, w, t, mark) =>
+        amendmentAnswers(d, t.amendment).push([
+          { stakeholderId: w.stakeholderId, stance: 'endorse', note: mark, by: w.userId, byName: w.name, at: 1 },
+        ]),
+      landed: (b, _n, t, mark) =>
+        listAmendments(b)
+          .find((a) => a.id === t.amendment)
+          ?.responses.some((r) => r.note === mark) === true,
+    },
+    "withdrawing S's amendment": {
+      doc: 'board',
+      edit: (d, _w, t) => boardRoots(d).amendments.get(t.amendment)!.set(AMENDMENT.status, 'withdrawn'),
+      landed: (b, _n, t) => listAmendments(b).find((a) => a.id === t.amendment)?.status === 'withdrawn',
+    },
+    "deciding S's amendment in the document": {
+      doc: 'board',
+      edit: (d, _w, t) => boardRoots(d).amendments.get(t.amendment)!.set(AMENDMENT.status, 'accepted'),
+      landed: (b, _n, t) => listAmendments(b).find((a) => a.id === t.amendment)?.status === 'accepted',
+    },
+    'setting the sign-off rule': {
+      doc: 'board',
+      edit: (d, _w, _t, mark) => boardRoots(d).meta.set(META.signOff, [S, `s-${mark}`]),
+      landed: (b, _n, _t, mark) => JSON.stringify(boardRoots(b).meta.get(META.signOff) ?? null).includes(`s-${mark}`),
     },
     "S's private notes": {
       doc: 'notes',
@@ -410,7 +488,19 @@ describe('permission matrix through the real server', () => {
       const pointId = points[i]!.id;
       const t1 = openThread(authorBoard.doc, actorOf(author), { pointId, body: `First comment for ${r.label}` });
       const t2 = openThread(authorBoard.doc, actorOf(author), { pointId, body: `Doomed thread for ${r.label}` });
-      targets.set(r.label, { pointId, thread: t1, doomed: t2, doomedPoint: points[ROLES.length + 5 + i]!.id });
+      const amendment = proposeAmendment(authorBoard.doc, actorOf(author), {
+        pointId,
+        field: 'body',
+        wording: `Wording for ${r.label}`,
+        rationale: '',
+      });
+      targets.set(r.label, {
+        pointId,
+        thread: t1,
+        doomed: t2,
+        doomedPoint: points[ROLES.length + 5 + i]!.id,
+        amendment,
+      });
     });
     // Points of their own for the sync-step-2 and pipelining tests, so no write overwrites another.
     for (const [i, label] of ['offline', 'offline-allowed', 'pipelined', 'gc'].entries()) {
