@@ -39,12 +39,14 @@
 import * as decoding from 'lib0/decoding';
 import * as Y from 'yjs';
 import {
+  AMENDMENT,
   CATEGORY,
   COMMENT,
   LIMITS,
   META,
   NOTES_ROOT,
   POINT,
+  RESPONSE_STANCES,
   ROOT,
   STAKEHOLDER,
   STANCES,
@@ -115,7 +117,11 @@ type Act =
   | { readonly kind: 'edit-comment'; readonly authorId: string }
   | { readonly kind: 'resolve-thread'; readonly sid: string }
   | { readonly kind: 'delete-thread' }
-  | { readonly kind: 'write-notes'; readonly sid: string };
+  | { readonly kind: 'write-notes'; readonly sid: string }
+  /** Amendments: proposed for one's own delegation, answered by another, managed by its own. */
+  | { readonly kind: 'propose'; readonly sid: string }
+  | { readonly kind: 'answer'; readonly sid: string; readonly proposer: string }
+  | { readonly kind: 'manage-amendment'; readonly proposer: string };
 
 function may(p: Principal, act: Act): boolean {
   if (p.role === 'observer') return false;
@@ -138,7 +144,12 @@ function may(p: Principal, act: Act): boolean {
     case 'resolve-thread':
       return drafter || member(act.sid);
     case 'write-notes':
+    case 'propose':
       return member(act.sid);
+    case 'answer':
+      return member(act.sid) && act.sid !== act.proposer;
+    case 'manage-amendment':
+      return member(act.proposer);
   }
 }
 
@@ -164,6 +175,24 @@ const COMMENT_FIELDS = new Set<string>(Object.values(COMMENT));
 const RESOLVE_FIELDS = new Set<string>([THREAD.resolved, THREAD.resolvedBy, THREAD.resolvedAt]);
 const EDITABLE_COMMENT_FIELDS = new Set<string>([COMMENT.body, COMMENT.editedAt, COMMENT.deleted]);
 const POSITION_FIELDS = new Set(['stance', 'rationale', 'by', 'byName', 'at']);
+/** What a proposal holds (the decision fields are the server's); what its delegation changes later. */
+const AMENDMENT_NEW_FIELDS = new Set<string>([
+  AMENDMENT.pointId,
+  AMENDMENT.field,
+  AMENDMENT.text,
+  AMENDMENT.baseText,
+  AMENDMENT.rationale,
+  AMENDMENT.stakeholderId,
+  AMENDMENT.proposedBy,
+  AMENDMENT.proposedByName,
+  AMENDMENT.proposedAt,
+  AMENDMENT.status,
+  AMENDMENT.responses,
+]);
+const AMENDMENT_EDITABLE = new Set<string>([AMENDMENT.text, AMENDMENT.baseText, AMENDMENT.status]);
+const ANSWER_FIELDS = new Set(['stakeholderId', 'stance', 'note', 'by', 'byName', 'at']);
+/** Proposed wording: a title's limit, or a body's. */
+const wordingMax = (field: unknown) => (field === 'title' ? LIMITS.titleLength : LIMITS.amendmentBodyLength);
 const POSITION_KEY = /^([^:]+):([^:]+)$/;
 const PLAN_ROOTS = new Set<string>([ROOT.meta, ROOT.stakeholders, ROOT.categories, ROOT.points]);
 /**
@@ -187,6 +216,15 @@ const META_SHAPE: Readonly<Record<string, PlanCheck>> = {
   [META.description]: planText(LIMITS.descriptionLength),
   [META.isDemo]: (x) => x.plain && typeof x.v === 'boolean',
   [META.schemaVersion]: planNumber,
+  // 'all', or 1..50 distinct stakeholder ids.
+  [META.signOff]: (x) =>
+    x.plain &&
+    (x.v === 'all' ||
+      (Array.isArray(x.v) &&
+        x.v.length > 0 &&
+        x.v.length <= 50 &&
+        new Set(x.v).size === x.v.length &&
+        x.v.every((s: unknown) => typeof s === 'string' && STAKEHOLDER_ID_PATTERN.test(s)))),
 };
 const ENTRY_SHAPES: Readonly<Record<string, { id: RegExp; fields: Readonly<Record<string, PlanCheck>> }>> = {
   [ROOT.stakeholders]: {
@@ -712,6 +750,9 @@ class BoardDiff {
         case ROOT.threads:
           this.threads(b, a);
           break;
+        case ROOT.amendments:
+          this.amendments(b, a);
+          break;
         default:
           if (changed(b, a)) refuse(`unknown root "${name.slice(0, 40)}"`);
       }
@@ -1028,6 +1069,137 @@ class BoardDiff {
   }
 
   /**
+   * A point that was on the board (not in the trash) before the update and is still its
+   * key's value: what amendments may be about, and what keeps one open.
+   */
+  private pointLiveBefore(pid: unknown): boolean {
+    if (typeof pid !== 'string' || this.pointGone(pid)) return false;
+    const point = typeOf(entries(this.root(this.before, ROOT.points)).get(pid));
+    return isYMap(point) && fieldValue(point, POINT.deletedAt) === undefined;
+  }
+
+  private amendments(b: YType | null, a: YType | null): void {
+    const changes = this.keyChanges(
+      b,
+      a,
+      (key) => `root:${ROOT.amendments}|${key}`,
+      (_key, bi, ai) => this.existingAmendment(typeOf(bi), typeOf(ai)),
+    );
+    for (const { removed, values } of changes) {
+      if (removed) {
+        // Only purging a deleted point takes its amendments; they are otherwise kept.
+        const pointId = fieldValue(typeOf(removed), AMENDMENT.pointId);
+        if (!(may(this.p, { kind: 'edit-plan' }) && this.pointGone(pointId))) refuse('amendments are kept');
+      }
+      for (const w of values) this.newAmendment(w);
+    }
+  }
+
+  private newAmendment({ item, view }: Written): void {
+    const t = typeOf(item);
+    if (!isYMap(t)) refuse('an amendment must be a map');
+    const fields = view.entries(t);
+    for (const key of fields.keys()) {
+      if (!AMENDMENT_NEW_FIELDS.has(key)) refuse(`a proposal has no field "${key.slice(0, 40)}"`);
+    }
+    if (view.units(t).length > 0) refuse('an amendment holds keys only');
+    const plain = (key: string) => {
+      const f = plainField(fields.get(key));
+      if (f && !f.plain) refuse(`an amendment's ${key} must be a plain value`);
+      return f?.plain ? f.value : undefined;
+    };
+    const sid = plain(AMENDMENT.stakeholderId);
+    if (!isString(sid, 64)) refuse('a proposal must name its delegation');
+    need(this.p, { kind: 'propose', sid }, `propose for ${sid}`);
+    const field = plain(AMENDMENT.field);
+    if (field !== 'title' && field !== 'body') refuse('a proposal rewords a title or a body');
+    if (!isString(plain(AMENDMENT.pointId), 64) || !this.pointLiveBefore(plain(AMENDMENT.pointId))) {
+      refuse('a proposal is about a point on the board');
+    }
+    if (!isString(plain(AMENDMENT.text), wordingMax(field))) refuse('malformed wording');
+    if (typeof plain(AMENDMENT.baseText) !== 'string') refuse('a proposal keeps the text it rewords');
+    if (!isString(plain(AMENDMENT.rationale), LIMITS.rationaleLength)) refuse('malformed rationale');
+    if (plain(AMENDMENT.proposedBy) !== this.p.userId) refuse('a proposal names you as its author');
+    if (plain(AMENDMENT.proposedByName) !== this.p.name) refuse('a proposal carries your own name');
+    if (!isFiniteNumber(plain(AMENDMENT.proposedAt))) refuse('a proposal needs a time');
+    const status = plain(AMENDMENT.status);
+    if (status !== 'open' && status !== 'withdrawn') refuse('a proposal starts open');
+    const list = typeOf(fields.get(AMENDMENT.responses));
+    if (!isYArray(list) || view.units(list).length > 0 || view.entries(list).size > 0) {
+      refuse('a proposal starts with an empty answers list');
+    }
+  }
+
+  private existingAmendment(b: YType | null, a: YType | null): void {
+    if (!isYMap(b) || !isYMap(a)) {
+      if (changed(b, a)) refuse('malformed amendment');
+      return;
+    }
+    const proposer = asText(fieldValue(b, AMENDMENT.stakeholderId));
+    const open = fieldValue(b, AMENDMENT.status) === 'open' && this.pointLiveBefore(fieldValue(b, AMENDMENT.pointId));
+    const changes = this.keyChanges(
+      b,
+      a,
+      (key) => slotOf(b, key),
+      (key, bi, ai) => {
+        if (key === AMENDMENT.responses && isYArray(typeOf(bi))) this.answers(typeOf(bi), typeOf(ai), proposer, open);
+        else if (changed(typeOf(bi), typeOf(ai))) refuse(`an amendment's ${key} cannot change inside`);
+      },
+    );
+    const limit = wordingMax(fieldValue(b, AMENDMENT.field));
+    for (const { key, values } of changes) {
+      if (!AMENDMENT_EDITABLE.has(key)) refuse(`an amendment's ${key.slice(0, 40)} cannot change`);
+      need(this.p, { kind: 'manage-amendment', proposer }, `withdraw or rebase ${proposer}'s amendment`);
+      if (!open) refuse('the amendment is no longer open');
+      for (const { item } of values) {
+        const f = plainField(item);
+        const v = f?.plain ? f.value : undefined;
+        const valid =
+          f?.plain === true &&
+          ((key === AMENDMENT.text && isString(v, limit)) ||
+            (key === AMENDMENT.baseText && typeof v === 'string') ||
+            (key === AMENDMENT.status && v === 'withdrawn'));
+        if (!valid) refuse(`malformed amendment ${key}`);
+      }
+    }
+    if (changedUnits(b, a)) refuse('an amendment holds keys only');
+  }
+
+  /** An amendment's answers: appended only, each a plain value by another delegation in your name. */
+  private answers(b: YType | null, a: YType | null, proposer: string, open: boolean): void {
+    if (!isYArray(a)) refuse('malformed answers list');
+    if (changedKeys(b, a)) refuse('an answers list holds elements only');
+    const before = new Set(units(b).map((u) => u.id));
+    const after = units(a);
+    const afterIds = new Set(after.map((u) => u.id));
+    for (const id of before) if (!afterIds.has(id)) refuse('answers are never removed');
+    for (const u of after) {
+      if (before.has(u.id)) continue;
+      const c = u.item.content;
+      if (!(c instanceof Y.ContentAny || c instanceof Y.ContentJSON)) refuse('an answer is a plain value');
+      const v: unknown = c.getContent()[u.offset];
+      const sid = typeof v === 'object' && v !== null ? asText((v as Record<string, unknown>)['stakeholderId']) : '';
+      need(this.p, { kind: 'answer', sid, proposer }, `answer ${proposer}'s amendment as ${sid}`);
+      if (!open) refuse('the amendment is no longer open');
+      if (!this.validAnswer(v)) refuse('malformed answer');
+    }
+  }
+
+  private validAnswer(value: unknown): boolean {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+    const v = value as Record<string, unknown>;
+    return (
+      Object.keys(v).every((k) => ANSWER_FIELDS.has(k)) &&
+      v['stakeholderId'] === this.p.stakeholderId &&
+      (RESPONSE_STANCES as readonly unknown[]).includes(v['stance']) &&
+      isString(v['note'], LIMITS.responseNoteLength) &&
+      v['by'] === this.p.userId &&
+      v['byName'] === this.p.name &&
+      isFiniteNumber(v['at'])
+    );
+  }
+
+  /**
    * Checks on every struct the update integrated, visible or not: what the board's paths
    * may hold at all (guard policy: a point's texts hold no types), and, for those that never
    * became visible, permission to write where they were put (they are stored and relayed,
@@ -1061,6 +1233,8 @@ class BoardDiff {
       }
       case ROOT.threads:
         break;
+      case ROOT.amendments:
+        return this.mayWriteAmendment(path, isNew);
       default:
         refuse(`unknown root "${s.root.slice(0, 40)}"`);
     }
@@ -1091,6 +1265,37 @@ class BoardDiff {
     if (!EDITABLE_COMMENT_FIELDS.has(commentField.key)) refuse(`a comment's ${commentField.key} cannot change`);
     const authorId = this.beforeField(comment, COMMENT.authorId);
     need(this.p, { kind: 'edit-comment', authorId }, "edit another's comment");
+  }
+
+  /** A struct under an amendment that never became visible: it still needs the right to be written there. */
+  private mayWriteAmendment(path: readonly Segment[], isNew: (seg: Segment) => boolean): void {
+    const [amendment, field, answer] = path;
+    if (!amendment || amendment.key === null) refuse('malformed amendment');
+    if (!field) return; // an amendment that never became visible: nothing of it is read
+    if (field.key === null) refuse('malformed amendment');
+    const fresh = isNew(amendment);
+    if (fresh && !amendment.heldMap) refuse('an amendment must be a map');
+    if (fresh) {
+      if (path.length !== 2 || !AMENDMENT_NEW_FIELDS.has(field.key)) refuse('a proposal holds its fields only');
+      return;
+    }
+    const proposer = this.beforeField(amendment, AMENDMENT.stakeholderId);
+    const open =
+      this.beforeField(amendment, AMENDMENT.status) === 'open' &&
+      this.pointLiveBefore(this.beforeField(amendment, AMENDMENT.pointId));
+    if (path.length === 2) {
+      if (!AMENDMENT_EDITABLE.has(field.key)) refuse(`an amendment's ${field.key.slice(0, 40)} cannot change`);
+      need(this.p, { kind: 'manage-amendment', proposer }, `withdraw or rebase ${proposer}'s amendment`);
+      if (!open) refuse('the amendment is no longer open');
+      return;
+    }
+    if (field.key !== AMENDMENT.responses || !answer || answer.key !== null || path.length !== 3) {
+      refuse('malformed answers list');
+    }
+    // An answer nobody will read: written as the sender's own delegation, as any answer must be.
+    const sid = this.p.stakeholderId ?? '';
+    need(this.p, { kind: 'answer', sid, proposer }, `answer ${proposer}'s amendment`);
+    if (!open) refuse('the amendment is no longer open');
   }
 
   /** A field of a map that existed before the update, read from the doc before it. */

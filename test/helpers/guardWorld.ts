@@ -1,12 +1,14 @@
 /**
  * A realistic board for the guard's differential test (GUARD13): three stakeholders, three
  * categories, five points with edited texts, positions, and threads with comments by
- * several people (one resolved, one comment edited, one soft-deleted). Every person writes
+ * several people (one resolved, one comment edited, one soft-deleted), two amendments (one
+ * answered, one withdrawn) and a sign-off rule. Every person writes
  * under a client id of their own, and the owner map says whose each id is, as the server
  * keeps it.
  */
 import * as Y from 'yjs';
 import {
+  META,
   addCategory,
   addPoint,
   addStakeholder,
@@ -15,8 +17,11 @@ import {
   initBoard,
   listThreads,
   openThread,
+  boardRoots,
   pointText,
+  proposeAmendment,
   replyToThread,
+  respondToAmendment,
   setPosition,
   setThreadResolved,
   type Actor,
@@ -76,6 +81,7 @@ export interface World {
   readonly categories: CategoryId[];
   readonly points: PointId[];
   readonly threads: ThreadId[];
+  readonly amendments: string[];
 }
 
 interface Seed {
@@ -83,6 +89,7 @@ interface Seed {
   readonly categories: CategoryId[];
   readonly points: PointId[];
   readonly threads: ThreadId[];
+  readonly amendments: string[];
 }
 
 let seed: Seed | null = null;
@@ -135,9 +142,26 @@ function buildSeed(): Seed {
   as('delegateS');
   const first = listThreads(doc).find((t) => t.id === tNorth)!.comments[0]!.id;
   editComment(doc, a('delegateS'), tNorth, first as CommentId, 'Which map is meant, exactly?');
+  const open = proposeAmendment(doc, a('delegateS'), {
+    pointId: points[0]!,
+    field: 'body',
+    wording: 'Along the line of contact.',
+    rationale: 'Names the line.',
+  });
+  const withdrawn = proposeAmendment(doc, a('delegateS'), {
+    pointId: points[1]!,
+    field: 'title',
+    wording: 'Joint monitoring',
+    rationale: '',
+  });
+  boardRoots(doc).amendments.get(withdrawn)!.set('status', 'withdrawn');
+  as('delegateT');
+  respondToAmendment(doc, a('delegateT'), open, { stance: 'object', note: 'Which line?' });
+  as('owner');
+  boardRoots(doc).meta.set(META.signOff, [S, T]);
   const state = Y.encodeStateAsUpdate(doc);
   doc.destroy();
-  return { state, categories, points, threads: [tNorth, tSouth, tDraft] };
+  return { state, categories, points, threads: [tNorth, tSouth, tDraft], amendments: [open, withdrawn] };
 }
 
 /** A fresh copy of the seeded board, as the server holds it (gc on). */
@@ -147,7 +171,14 @@ export function freshWorld(): World {
   Y.applyUpdate(doc, seed.state);
   const owners = new Map<number, string>([[CLIENT.system, SYSTEM]]);
   for (const name of Object.keys(people) as PersonName[]) owners.set(CLIENT[name], people[name].userId);
-  return { doc, owners, categories: [...seed.categories], points: [...seed.points], threads: [...seed.threads] };
+  return {
+    doc,
+    owners,
+    categories: [...seed.categories],
+    points: [...seed.points],
+    threads: [...seed.threads],
+    amendments: [...seed.amendments],
+  };
 }
 
 // ------------------------------------------------------------------ reading the doc's items

@@ -39,8 +39,16 @@ import fc from 'fast-check';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import {
+  AMENDMENT,
   COMMENT,
   ModelError,
+  RESPONSE_STANCES,
+  proposeAmendment,
+  rebaseAmendment,
+  respondToAmendment,
+  setSignOffRule,
+  withdrawAmendment,
+  type AmendmentId,
   NOTES_ROOT,
   STANCES,
   THREAD,
@@ -352,6 +360,8 @@ const GENERATORS = [
   'non-type-parent',
   'new-thread',
   'new-comment',
+  'new-amendment',
+  'new-answer',
   'two-tabs',
   'multi-value',
   'stale-origin',
@@ -431,6 +441,12 @@ class Gen {
     return threads.length === 0 ? null : this.rnd.pick(threads).id;
   }
 
+  /** An amendment of the board (the seeded ones, or one proposed since), or null. */
+  amendmentId(): AmendmentId | null {
+    const ids = [...((this.root('amendments') as Y.Map<unknown> | undefined)?._map.keys() ?? [])];
+    return ids.length === 0 ? null : (this.rnd.pick(ids) as AmendmentId);
+  }
+
   /** A value for a field: usually a plausible one for the sender, sometimes not. */
   plausible(key: string): unknown {
     const me = this.who.userId;
@@ -461,6 +477,35 @@ class Gen {
         return this.who.name;
       case THREAD.pointId:
         return this.pointId();
+      case AMENDMENT.status:
+        return this.rnd.pick(['open', 'withdrawn', 'accepted', 'rejected', 'maybe']);
+      case AMENDMENT.field:
+        return this.rnd.pick(['title', 'body', 'rationale']);
+      case AMENDMENT.text:
+      case AMENDMENT.baseText:
+        return this.chance(0.9) ? `wording ${this.rnd.int(100)}` : 'w'.repeat(20_001);
+      case AMENDMENT.proposedBy:
+      case AMENDMENT.decidedBy:
+        return this.chance(0.7) ? me : other;
+      case AMENDMENT.proposedByName:
+      case 'byName':
+        return this.chance(0.8) ? this.who.name : people[this.someone()].name;
+      case AMENDMENT.proposedAt:
+        return 1_700_000_000_000;
+      case 'stance':
+        return this.rnd.pick(['endorse', 'object', 'retract', 'support']);
+      case 'note':
+        return this.chance(0.9) ? 'noted' : 'n'.repeat(1_001);
+      case 'answer':
+        return {
+          stakeholderId: this.chance(0.7) ? (this.who.stakeholderId ?? S) : this.rnd.pick(STAKEHOLDERS),
+          stance: this.plausible('stance'),
+          note: this.plausible('note'),
+          by: this.plausible('by'),
+          byName: this.plausible('byName'),
+          at: this.plausible('at'),
+          ...(this.chance(0.05) ? { extra: 1 } : {}),
+        };
       default:
         return this.rnd.pick([`v${this.rnd.int(9)}`, this.rnd.int(9), true, null, { a: 1 }]);
     }
@@ -573,6 +618,39 @@ const MUTATIONS: Mutation[] = [
     const tid = g.threadId();
     return tid ? (deleteThread(doc, a, tid), 'deleteThread') : 'no thread';
   },
+  (g, doc, a) => (
+    proposeAmendment(doc, a, {
+      pointId: g.pointId(),
+      field: g.chance(0.5) ? 'title' : 'body',
+      wording: `Proposed ${g.rnd.int(99)}`,
+      rationale: 'why',
+    }),
+    'proposeAmendment'
+  ),
+  (g, doc, a) => {
+    const id = g.amendmentId();
+    if (!id) return 'no amendment';
+    respondToAmendment(doc, a, id, { stance: g.rnd.pick(RESPONSE_STANCES), note: 'my answer' });
+    return 'respondToAmendment';
+  },
+  (g, doc, a) => {
+    const id = g.amendmentId();
+    return id ? (withdrawAmendment(doc, a, id), 'withdrawAmendment') : 'no amendment';
+  },
+  (g, doc, a) => {
+    const id = g.amendmentId();
+    return id
+      ? (rebaseAmendment(doc, a, id, g.chance(0.5) ? undefined : 'Rebased'), 'rebaseAmendment')
+      : 'no amendment';
+  },
+  (g, doc, a) => (
+    setSignOffRule(
+      doc,
+      a,
+      g.chance(0.3) ? null : g.chance(0.5) ? { kind: 'all' } : { kind: 'named', stakeholderIds: [S] },
+    ),
+    'setSignOffRule'
+  ),
 ];
 
 /** A comment, preferably one by `authorId` (the model lets only its author edit it). */
@@ -630,8 +708,10 @@ function commentItems(g: Gen, tid: string): Y.Item[] {
 
 /** A random place in the board: any root, existing keys and new ones, and inside live types. */
 function somePlace(g: Gen): Place {
-  const r = g.rnd.int(13);
+  const r = g.rnd.int(16);
   const tid = g.threadId();
+  const aid = g.amendmentId();
+  const amendment = aid ? winner(g.root('amendments'), aid) : null;
   switch (r) {
     case 0:
       return { parent: 'meta', key: g.rnd.pick(['title', 'description', 'extra']), label: 'meta' };
@@ -692,6 +772,22 @@ function somePlace(g: Gen): Place {
       if (!sh) return { parent: 'stakeholders', key: 'x', label: 'stakeholders' };
       return { parent: sh.id, key: 'name', label: 'stakeholder field' };
     }
+    case 12:
+      return { parent: 'amendments', key: aid && g.chance(0.6) ? aid : `a_${g.rnd.int(99)}`, label: 'amendments' };
+    case 13:
+      if (!amendment) return { parent: 'amendments', key: 'a_x', label: 'amendments' };
+      return {
+        parent: amendment.id,
+        key: g.rnd.pick([...Object.values(AMENDMENT), 'extra']),
+        label: 'amendment field',
+      };
+    case 14: {
+      const list = winner(typeIn(amendment), AMENDMENT.responses);
+      if (!list) return { parent: 'amendments', key: 'a_y', label: 'amendments' };
+      const items = listItems(typeIn(list));
+      const after = items.length > 0 && g.chance(0.8) ? lastId(g.rnd.pick(items)) : null;
+      return { parent: list.id, key: null, origin: after, label: 'answers list' };
+    }
     default: {
       const list = tid ? commentsItem(g, tid) : null;
       if (!list) return { parent: 'threads', key: 't_w', label: 'threads' };
@@ -737,7 +833,8 @@ function someContent(g: Gen, key: string | null): ItemContent {
     case 1:
     case 2:
     case 3:
-      return any(key ? g.plausible(key) : 'v');
+      // In a list: sometimes an answer, as an amendment's answers list holds.
+      return any(key ? g.plausible(key) : g.chance(0.5) ? g.plausible('answer') : 'v');
     case 4:
       return new Y.ContentJSON([key ? g.plausible(key) : { j: 1 }]);
     case 5:
@@ -1247,6 +1344,57 @@ const CRAFTED: Record<
   },
 
   /** A whole new thread written struct by struct, with random flaws. */
+  'new-amendment'(g) {
+    const b = new RawUpdate(g.doc);
+    const client = g.senderClient();
+    const values: Record<string, unknown> = {
+      pointId: g.pointId(),
+      field: g.chance(0.5) ? 'title' : 'body',
+      text: 'Crafted wording',
+      baseText: '',
+      rationale: 'why',
+      stakeholderId: g.who.stakeholderId ?? S,
+      proposedBy: g.who.userId,
+      proposedByName: g.who.name,
+      proposedAt: 1_700_000_000_000,
+      status: 'open',
+    };
+    const flaws = g.chance(0.4) ? 0 : 1 + g.rnd.int(2);
+    for (let i = 0; i < flaws; i++) {
+      const key = g.rnd.pick([...Object.values(AMENDMENT).filter((k) => k !== AMENDMENT.responses), 'extra']);
+      if (g.chance(0.75)) values[key] = g.plausible(key);
+      else delete values[key];
+    }
+    const place: Place = { parent: 'amendments', key: `a_${g.rnd.int(1e6)}`, label: 'amendments' };
+    const map = writeMap(
+      b,
+      client,
+      place,
+      Object.entries(values).map(([key, v]) => ({ key, content: any(v) })),
+    );
+    const list = g.chance(0.93) ? new Y.Array() : new Y.Map();
+    const answers = b.item(client, { parent: map, key: AMENDMENT.responses, content: new Y.ContentType(list) });
+    // Rarely, an answer already in it (a proposal starts with none).
+    if (g.chance(0.1) && list instanceof Y.Array)
+      b.item(client, { parent: answers, content: any(g.plausible('answer')) });
+    return { update: b.encode(), label: `a crafted new amendment with ${flaws} flaws` };
+  },
+  'new-answer'(g) {
+    const aid = g.amendmentId();
+    const amendment = aid ? winner(g.root('amendments'), aid) : null;
+    const list = winner(typeIn(amendment), AMENDMENT.responses);
+    if (!list) return null;
+    const b = new RawUpdate(g.doc);
+    const client = g.senderClient();
+    const items = listItems(typeIn(list));
+    const origin = items.length > 0 && g.chance(0.8) ? lastId(g.rnd.pick(items)) : null;
+    const answers = Array.from({ length: g.chance(0.2) ? 2 : 1 }, () => g.plausible('answer'));
+    b.item(
+      client,
+      origin ? { origin, content: new Y.ContentAny(answers) } : { parent: list.id, content: new Y.ContentAny(answers) },
+    );
+    return { update: b.encode(), label: `${answers.length} crafted answers` };
+  },
   'new-thread'(g) {
     const b = new RawUpdate(g.doc);
     const client = g.senderClient();

@@ -6,6 +6,7 @@ import {
   proposeAmendment,
   rebaseAmendment,
   respondToAmendment,
+  setSignOffRule,
   withdrawAmendment,
   type AmendmentId,
   addCategory,
@@ -168,6 +169,10 @@ const cases: Record<MutationName, Case> = {
     actor: ann.userId,
     setup: withAmendment,
     run: (s, c) => rebaseAmendment(s.doc, ann, c.amendmentId!, 'S1, reworded again'),
+  },
+  setSignOffRule: {
+    actor: ann.userId,
+    run: (s) => setSignOffRule(s.doc, ann, { kind: 'named', stakeholderIds: [GOV] }),
   },
   decideAmendment: {
     actor: bob.userId,

@@ -151,6 +151,28 @@ export function currentResponses(a: Pick<AmendmentJson, 'responses'>): Map<Stake
   return out;
 }
 
+/** The owner sets whose endorsement accepting an amendment needs (null: nobody's). */
+export function setSignOffRule(doc: Y.Doc, actor: Actor | null, rule: SignOffRule | null): void {
+  if (rule?.kind === 'named') {
+    invariant(rule.stakeholderIds.length > 0, 'invalid', 'Name at least one delegation');
+    invariant(
+      new Set(rule.stakeholderIds).size === rule.stakeholderIds.length,
+      'invalid',
+      'A delegation is named twice',
+    );
+  }
+  run(doc, 'setSignOffRule', actor?.userId ?? null, (roots) => {
+    if (rule?.kind === 'named') {
+      for (const sid of rule.stakeholderIds)
+        invariant(roots.stakeholders.has(sid), 'not-found', `No delegation "${sid}"`);
+    }
+    return () => {
+      if (rule === null) roots.meta.delete(META.signOff);
+      else roots.meta.set(META.signOff, rule.kind === 'all' ? 'all' : [...rule.stakeholderIds]);
+    };
+  });
+}
+
 /** The board's sign-off rule, from its settings (none when unset or unreadable). */
 export function readSignOffRule(doc: Y.Doc): SignOffRule | null {
   const v = boardRoots(doc).meta.get(META.signOff);

@@ -29,6 +29,7 @@ export const MUTATIONS = [
   'withdrawAmendment',
   'rebaseAmendment',
   'decideAmendment',
+  'setSignOffRule',
 ] as const;
 export type MutationName = (typeof MUTATIONS)[number];
 

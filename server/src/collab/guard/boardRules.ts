@@ -477,7 +477,16 @@ class BoardChangeCheck {
   private checkAnswer(change: Change, proposer: string, open: boolean): Verdict {
     if (change.path[3]?.kind !== 'elem') return deny('Malformed answers list.');
     if (change.op === 'delete') return deny('Answers are kept: a delegation retracts its answer instead.');
-    if (change.transient) return OK;
+    if (change.transient) {
+      // Never read, but stored and relayed: written as the sender's own delegation, as any answer is.
+      const allowed = this.need({
+        kind: 'answer-amendment',
+        stakeholderId: String(this.principal.stakeholderId),
+        proposerStakeholderId: proposer,
+      });
+      if (!allowed.ok) return allowed;
+      return open ? OK : deny('This amendment is no longer open.');
+    }
     const values = insertedValues(change.item);
     if (!values) return deny('An answer is a plain value.');
     for (const v of values) {
