@@ -10,6 +10,7 @@ import { authRoutes } from './http/authRoutes.ts';
 import { sessionMiddleware } from './http/authContext.ts';
 import { boardCreateRoutes } from './http/boardCreateRoutes.ts';
 import { ImportPool } from './boards/ImportPool.ts';
+import { amendmentRoutes } from './http/amendmentRoutes.ts';
 import { boardRoutes } from './http/boardRoutes.ts';
 import { errorHandler, notFound } from './http/errors.ts';
 import { memberRoutes } from './http/memberRoutes.ts';
@@ -118,6 +119,7 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
     auth.api,
     boardRoutes(storage, registry, access, (boardId) => searchIndex?.removed(boardId)),
     searchRoutes(storage, registry, access, searchIndex),
+    amendmentRoutes(registry, access),
     memberRoutes(access, registry, config.publicUrl),
   );
   app.use('/api', notFound);
