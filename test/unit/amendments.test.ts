@@ -12,6 +12,9 @@ import {
   currentResponses,
   decideAmendment,
   decisionRefusal,
+  deleteOrphans,
+  deletePoint,
+  orphansOf,
   isStale,
   listAmendments,
   pointText,
@@ -182,6 +185,19 @@ describe('amendments', () => {
       { text: 'noon', added: true, removed: false },
       { text: '.', added: false, removed: false },
     ]);
+  });
+
+  it('AMEND16: deleting a point for good takes its amendments with it, and amendments left without a point are orphans the server removes', () => {
+    const { doc, pointId } = board();
+    const id = proposeAmendment(doc, ann, { pointId, field: 'body', wording: 'Stop at noon.', rationale: '' });
+    const other = replica(doc);
+    deletePoint(doc, null, pointId);
+    expect(listAmendments(doc)).toEqual([]);
+    // A replica that still had the point, as a concurrent undo would leave it: an orphan.
+    boardRoots(other).points.delete(pointId);
+    expect(orphansOf(other).amendments).toEqual([id]);
+    deleteOrphans(other, orphansOf(other));
+    expect(listAmendments(other)).toEqual([]);
   });
 
   it('AMEND7: an amendment map that does not read (an unknown status or field) is left out of the list', () => {

@@ -19,6 +19,7 @@ import { boardRoots, isLivePoint, isTrashed, str, type BoardRoots } from './root
 import { oneLineText } from './text.ts';
 import { ID_CHARACTERS, STAKEHOLDER_ID_PATTERN } from '../protocol/docNames.ts';
 import {
+  AMENDMENT,
   CATEGORY,
   COMMENT,
   LIMITS,
@@ -376,9 +377,9 @@ export function trashedPoints(doc: Y.Doc): { id: PointId; deletedAt: number }[] 
  * view shows: left by a position or thread made concurrently with the point's purge, or by
  * an undo of the point's creation after others had used it. The server removes them.
  */
-export function orphansOf(doc: Y.Doc): { positions: string[]; threads: ThreadId[] } {
-  const { points, positions, threads } = boardRoots(doc);
-  const out = { positions: [] as string[], threads: [] as ThreadId[] };
+export function orphansOf(doc: Y.Doc): { positions: string[]; threads: ThreadId[]; amendments: string[] } {
+  const { points, positions, threads, amendments } = boardRoots(doc);
+  const out = { positions: [] as string[], threads: [] as ThreadId[], amendments: [] as string[] };
   for (const key of positions.keys()) {
     const sep = key.indexOf(':');
     if (sep > 0 && !points.has(key.slice(0, sep))) out.positions.push(key);
@@ -387,22 +388,27 @@ export function orphansOf(doc: Y.Doc): { positions: string[]; threads: ThreadId[
     const pid = t instanceof Y.Map ? t.get(THREAD.pointId) : undefined;
     if (typeof pid === 'string' && !points.has(pid)) out.threads.push(id as ThreadId);
   });
+  amendments.forEach((m, id) => {
+    const pid = m instanceof Y.Map ? m.get(AMENDMENT.pointId) : undefined;
+    if (typeof pid === 'string' && !points.has(pid)) out.amendments.push(id);
+  });
   return out;
 }
 
 /** Deletes orphans (`orphansOf`) in one transaction; the server's own clean-up. */
 export function deleteOrphans(
   doc: Y.Doc,
-  orphans: { positions: readonly string[]; threads: readonly ThreadId[] },
+  orphans: { positions: readonly string[]; threads: readonly ThreadId[]; amendments?: readonly string[] },
 ): void {
-  run(doc, 'deleteOrphans', null, ({ positions, threads }) => () => {
+  run(doc, 'deleteOrphans', null, ({ positions, threads, amendments }) => () => {
     for (const key of orphans.positions) positions.delete(key);
     for (const id of orphans.threads) threads.delete(id);
+    for (const id of orphans.amendments ?? []) amendments.delete(id);
   });
 }
 
 /**
- * Deletes a point for good with its positions and threads, so nothing dangles. The server
+ * Deletes a point for good with its positions, threads and amendments, so nothing dangles. The server
  * does this when a deleted point's undo time is over; editors use `trashPoint`.
  */
 export function deletePoint(doc: Y.Doc, actor: Actor | null, id: PointId): void {
@@ -415,6 +421,9 @@ export function deletePoint(doc: Y.Doc, actor: Actor | null, id: PointId): void 
       }
       roots.threads.forEach((t, tid) => {
         if (t.get(THREAD.pointId) === id) roots.threads.delete(tid);
+      });
+      roots.amendments.forEach((a, aid) => {
+        if (a instanceof Y.Map && a.get(AMENDMENT.pointId) === id) roots.amendments.delete(aid);
       });
     };
   });

@@ -259,7 +259,13 @@ export class RoomRegistry {
     }
     await this.opts.persist.flush();
     this.opts.log.info(
-      { boardId, points: what.points.length, positions: what.positions.length, threads: what.threads.length },
+      {
+        boardId,
+        points: what.points.length,
+        positions: what.positions.length,
+        threads: what.threads.length,
+        amendments: what.amendments.length,
+      },
       'deleted points purged',
     );
   }

@@ -5,9 +5,10 @@ import type { DocRoom } from './DocRoom.ts';
 export interface PurgeSet {
   /** Deleted points whose undo time is over (with their positions, threads and notes). */
   readonly points: string[];
-  /** Positions and threads of points no longer in the doc (`orphansOf`). */
+  /** Positions, threads and amendments of points no longer in the doc (`orphansOf`). */
   readonly positions: string[];
   readonly threads: ThreadId[];
+  readonly amendments: string[];
 }
 
 export interface TrashPurgerOptions {
@@ -62,10 +63,11 @@ export class TrashPurger {
         .filter((id) => due('point', id)),
       positions: orphans.positions.filter((key) => due('position', key)),
       threads: orphans.threads.filter((id) => due('thread', id)),
+      amendments: orphans.amendments.filter((id) => due('amendment', id)),
     };
     // Restored (or already purged) ones start afresh if they come back.
     for (const key of this.firstSeen.keys()) if (!seen.has(key)) this.firstSeen.delete(key);
-    if (what.points.length + what.positions.length + what.threads.length === 0) return;
+    if (what.points.length + what.positions.length + what.threads.length + what.amendments.length === 0) return;
     this.running = true;
     try {
       await this.opts.purge(this.room, what);
