@@ -332,6 +332,20 @@ export async function updateBoard(boardId: string, patch: { title?: string; arch
   await request('PATCH', boardPath(boardId), patch);
 }
 
+/**
+ * Editors and owners: accepts or rejects an amendment. The server checks the board's
+ * sign-off rule and staleness; a refusal is an ApiError (409) whose message says why.
+ */
+export async function sendAmendmentDecision(
+  boardId: string,
+  amendmentId: string,
+  decision: 'accept' | 'reject',
+  note: string,
+): Promise<void> {
+  const path = `${boardPath(boardId)}/amendments/${encodeURIComponent(amendmentId)}/decision`;
+  await request('POST', path, note.trim() ? { decision, note } : { decision });
+}
+
 /** Owners: deletes the board for good; `confirm` is its title, typed. */
 export async function deleteBoard(boardId: string, confirm: string): Promise<void> {
   await request('DELETE', boardPath(boardId), { confirm });
