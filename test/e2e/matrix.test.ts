@@ -3,9 +3,19 @@
  * delegate sets positions on the board page while an observer watches the matrix.
  */
 import type { Browser, Locator, Page } from 'playwright-core';
-import { DEMO_STAKEHOLDERS, STANCES, STANDING_LABEL, type Stance } from '@parley/shared/model';
+import {
+  DEMO_STAKEHOLDERS,
+  STANCES,
+  STANDING_LABEL,
+  proposeAmendment,
+  type PointId,
+  type Stance,
+} from '@parley/shared/model';
 import { describe, expect, test } from 'vitest';
 import { axeViolations, describeViolations } from '../helpers/axe.ts';
+import { connectClient } from '../helpers/clients.ts';
+import { tokenFor } from '../helpers/security.ts';
+import { actorOf } from '../helpers/tokens.ts';
 import { demoLink, marker, newPerson, poll, signInWithDemoLink, signUpViaApi, tid } from '../helpers/people.ts';
 import type { RunningServer } from '../helpers/server.ts';
 import { e2eStage } from '../helpers/stage.ts';
@@ -84,7 +94,7 @@ const inGridView = (target: Locator) =>
   });
 
 describe('the position matrix', () => {
-  test('MATRIX3 the demo board as a matrix of 28 points by 4 delegations, each cell named by point, delegation and stance, changing live as a delegate sets positions; "disputed" filters the rows from the URL; the axe check is clean', () =>
+  test('MATRIX3 the demo board as a matrix of 28 points by 4 delegations, each cell named by point, delegation and stance, changing live as a delegate sets positions and marking a delegation’s open amendment; "disputed" filters the rows from the URL; the axe check is clean', () =>
     scene('MATRIX3', async (s) => {
       const A = await s.add(
         signInWithDemoLink(browser, demoLink(server, 'delegate', 'ukraine'), { label: 'A-ukraine' }),
@@ -123,6 +133,27 @@ describe('the position matrix', () => {
       await expect(cell(B.page, first, 'ukraine').getAttribute('aria-describedby')).resolves.toBe('matrix-tip');
       await expect(tip.isVisible()).resolves.toBe(true);
       await expect(tip.textContent()).resolves.toContain(rationale);
+
+      // Russia proposes wording for point 1 (a stock client): B's Russia cell marks it, live.
+      const russia = await tokenFor(server, 'delegate', 'russia', 'Russian drafter');
+      const drafter = connectClient(server.wsUrl, 'demo', { token: russia.token });
+      try {
+        await drafter.synced;
+        proposeAmendment(drafter.doc, actorOf(russia.who), {
+          pointId: first as PointId,
+          field: 'body',
+          wording: `A new wording ${rationale}`,
+          rationale: '',
+        });
+        await poll(() => cell(B.page, first, 'russia').getAttribute('aria-label'), 'the amendment marker').toBe(
+          'Point 1, Russia: No position yet, 1 open amendment',
+        );
+        await expect(
+          cell(B.page, first, 'russia').locator('[data-testid="matrix-amendments"]').textContent(),
+        ).resolves.toBe('1');
+      } finally {
+        drafter.destroy();
+      }
 
       // "Disputed" leaves point 1 alone, and the filter lives in the URL.
       await tid(B.page, 'filter-agreement').selectOption('disputed');

@@ -3,6 +3,7 @@ import {
   agreementOf,
   standingOf,
   type Agreement,
+  type AmendmentJson,
   type PointJson,
   type PositionJson,
   type PositionOf,
@@ -105,6 +106,8 @@ export interface PointFacts {
   /** Each delegation's open and resolved threads on the point, in `delegations` order. */
   readonly openThreads: readonly number[];
   readonly resolvedThreads: readonly number[];
+  /** Each delegation's open amendments on the point, in `delegations` order. */
+  readonly openAmendments: readonly number[];
 }
 
 /** Whether a point shows under `filter`; `delegations` are the board's ids in column order. */
@@ -129,6 +132,8 @@ export interface FactSource {
   readonly delegations: readonly StakeholderJson[];
   readonly positionOf: PositionOf;
   readonly threadsFor: (pointId: string) => readonly ThreadJson[];
+  /** The point's open amendments (none where a page does not read them). */
+  readonly amendmentsFor?: (pointId: string) => readonly Pick<AmendmentJson, 'stakeholderId'>[];
 }
 
 /** A point's facts, with each delegation's position (in `delegations` order). */
@@ -148,6 +153,9 @@ export function pointFacts(
     standings,
     openThreads: count(false),
     resolvedThreads: count(true),
+    openAmendments: source.delegations.map(
+      (d) => source.amendmentsFor?.(point.id).filter((a) => a.stakeholderId === d.id).length ?? 0,
+    ),
   };
 }
 

@@ -25,6 +25,7 @@ interface RowSources {
   /** The point's positions, as the board lists them. */
   readonly positions: readonly PositionJson[];
   readonly threads: readonly ThreadJson[];
+  readonly amendments: readonly unknown[];
 }
 
 export interface MatrixSection {
@@ -58,6 +59,7 @@ export interface MatrixInput {
   /** Every position of the board, in the order the board lists them. */
   readonly positions: readonly PositionJson[];
   readonly threadsFor: FactSource['threadsFor'];
+  readonly amendmentsFor: NonNullable<FactSource['amendmentsFor']>;
   readonly sections: BoardSections;
 }
 
@@ -77,6 +79,7 @@ export function buildMatrix(input: MatrixInput, filter: PointFilter, previous?: 
     positionOf: (pointId, stakeholderId) =>
       positionsByPoint.get(pointId)?.find((p) => p.stakeholderId === stakeholderId),
     threadsFor: input.threadsFor,
+    amendmentsFor: input.amendmentsFor,
   };
   const previousSections = new Map(previous?.sections.map((s) => [s.key, s]));
   const groups = [
@@ -95,7 +98,11 @@ export function buildMatrix(input: MatrixInput, filter: PointFilter, previous?: 
   let shown = 0;
   for (const g of groups) {
     const all = g.points.map((point) => {
-      const from = { positions: positionsByPoint.get(point.id) ?? NONE, threads: input.threadsFor(point.id) };
+      const from = {
+        positions: positionsByPoint.get(point.id) ?? NONE,
+        threads: input.threadsFor(point.id),
+        amendments: input.amendmentsFor(point.id),
+      };
       const before = reusable?.rowById.get(point.id);
       const row: MatrixRow =
         before && before.point === point && sameSources(before.from, from)
@@ -142,7 +149,11 @@ const NONE: readonly PositionJson[] = [];
  * every change, so they compare by what they hold.
  */
 function sameSources(a: RowSources, b: RowSources): boolean {
-  return sameItems(a.threads, b.threads) && sameItems(a.positions, b.positions, samePosition);
+  return (
+    a.amendments === b.amendments &&
+    sameItems(a.threads, b.threads) &&
+    sameItems(a.positions, b.positions, samePosition)
+  );
 }
 
 function sameSection(a: MatrixSection, b: MatrixSection): boolean {
