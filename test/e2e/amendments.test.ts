@@ -1,0 +1,144 @@
+/**
+ * End-to-end: amendments (issue 13) in three browser contexts at once: Ukraine's delegate
+ * proposes wording, European partners endorse, the drafting editor decides through the
+ * server, and every context follows live.
+ */
+import type { Browser, Locator } from 'playwright-core';
+import { describe, expect, test } from 'vitest';
+import { axeViolations, describeViolations } from '../helpers/axe.ts';
+import { demoLink, editorText, nthPointId, poll, selectPoint, signInWithDemoLink, tid } from '../helpers/people.ts';
+import type { RunningServer } from '../helpers/server.ts';
+import { e2eStage } from '../helpers/stage.ts';
+
+let server: RunningServer;
+let browser: Browser;
+const { scene } = e2eStage((started) => ({ server, browser } = started));
+
+const openAmendments = (panel: Locator) => tid(panel, 'amendments').locator('ul[aria-label="Open amendments"]');
+const decided = (panel: Locator) => tid(panel, 'amendments-decided');
+const body = (panel: Locator) => editorText(tid(panel, 'point-body'));
+
+describe('amendments', () => {
+  test('AMEND14 a delegate proposes wording for a point’s text and every other context sees it live as a word diff against the current text, with only the actions each may take; another delegation’s endorsement shows live; the axe check is clean', () =>
+    scene('AMEND14', async (s) => {
+      const A = await s.add(
+        signInWithDemoLink(browser, demoLink(server, 'delegate', 'ukraine'), { label: 'A-ukraine' }),
+      );
+      const B = await s.add(signInWithDemoLink(browser, demoLink(server, 'editor'), { label: 'B-editor' }));
+      const C = await s.add(signInWithDemoLink(browser, demoLink(server, 'delegate', 'europe'), { label: 'C-europe' }));
+      const pointId = await nthPointId(A.page, 6);
+      const panelA = await selectPoint(A.page, pointId);
+      const panelB = await selectPoint(B.page, pointId);
+      const panelC = await selectPoint(C.page, pointId);
+      const original = await body(panelA);
+
+      // Ukraine's delegate proposes on a copy of the point's text.
+      await tid(panelA, 'amendment-propose').click();
+      const form = tid(panelA, 'amendment-propose-form');
+      await expect(tid(form, 'amendment-wording').inputValue()).resolves.toBe(original);
+      const [first, ...rest] = original.split(' ');
+      const wording = ['Jointly', ...rest, 'Verified by both sides.'].join(' ');
+      await tid(form, 'amendment-wording').fill(wording);
+      await tid(form, 'amendment-rationale').fill('Names who verifies it.');
+      await tid(form, 'amendment-propose-submit').click();
+      await poll(() => openAmendments(panelA).locator('[data-testid="amendment"]').count()).toBe(1);
+
+      // Live in the editor's context: numbered, by whom, the word diff against the text now.
+      const cardB = openAmendments(panelB).locator('[data-testid="amendment"]');
+      await poll(() => cardB.count(), 'the proposal, live').toBe(1);
+      await expect(cardB.locator('h3').textContent()).resolves.toMatch(/#\d+\s*Ukraine\s*Text/);
+      await expect(cardB.textContent()).resolves.toContain('Names who verifies it.');
+      const diff = tid(cardB, 'amendment-diff');
+      await expect(diff.locator('ins').allTextContents()).resolves.toEqual(
+        expect.arrayContaining([
+          expect.stringContaining('Jointly'),
+          expect.stringContaining('Verified by both sides.'),
+        ]),
+      );
+      await expect(diff.locator('del').first().textContent()).resolves.toContain(first);
+      // Each sees only what it may do: the editor decides, Europe answers, Ukraine manages its own.
+      await expect(tid(cardB, 'amendment-accept').isVisible()).resolves.toBe(true);
+      await expect(tid(cardB, 'amendment-withdraw').count()).resolves.toBe(0);
+      const cardA = openAmendments(panelA).locator('[data-testid="amendment"]');
+      await expect(tid(cardA, 'amendment-withdraw').isVisible()).resolves.toBe(true);
+      await expect(tid(cardA, 'amendment-endorse').count()).resolves.toBe(0);
+      await expect(tid(cardA, 'amendment-accept').count()).resolves.toBe(0);
+      const cardC = openAmendments(panelC).locator('[data-testid="amendment"]');
+      await poll(() => tid(cardC, 'amendment-endorse').isVisible()).toBe(true);
+      await expect(tid(cardC, 'amendment-withdraw').count()).resolves.toBe(0);
+      await expect(tid(cardC, 'amendment-accept').count()).resolves.toBe(0);
+
+      // Europe endorses with a note: Ukraine and the editor see it without reloading.
+      await tid(cardC, 'amendment-note').fill('Agreed: clearer.');
+      await tid(cardC, 'amendment-endorse').click();
+      for (const card of [cardA, cardB]) {
+        const answer = card.locator('[data-testid="amendment-answer"][data-stakeholder-id="europe"]');
+        await poll(() => answer.getAttribute('data-stance'), 'the endorsement, live').toBe('endorse');
+        await expect(answer.textContent()).resolves.toContain('Agreed: clearer.');
+      }
+      await expect(tid(cardC, 'amendment-endorse').getAttribute('aria-pressed')).resolves.toBe('true');
+      await s.shot('endorsed');
+      for (const p of [A, B, C]) {
+        const found = await axeViolations(p.page);
+        expect(found, `${p.label}: ${describeViolations(found)}`).toEqual([]);
+      }
+    }));
+
+  test('AMEND15 the editor’s accept of wording made stale by an edit is refused with the server’s reason shown inline; once Ukraine rebases it, accepting writes the wording into the point for everyone and the amendment shows under Decided as accepted', () =>
+    scene('AMEND15', async (s) => {
+      const A = await s.add(
+        signInWithDemoLink(browser, demoLink(server, 'delegate', 'ukraine'), { label: 'A-ukraine' }),
+      );
+      const B = await s.add(signInWithDemoLink(browser, demoLink(server, 'editor'), { label: 'B-editor' }));
+      const C = await s.add(signInWithDemoLink(browser, demoLink(server, 'delegate', 'europe'), { label: 'C-europe' }));
+      const pointId = await nthPointId(A.page, 9);
+      const panelA = await selectPoint(A.page, pointId);
+      const panelB = await selectPoint(B.page, pointId);
+      const panelC = await selectPoint(C.page, pointId);
+
+      await tid(panelA, 'amendment-propose').click();
+      const form = tid(panelA, 'amendment-propose-form');
+      const wording = `${await tid(form, 'amendment-wording').inputValue()} Reviewed every six months.`;
+      await tid(form, 'amendment-wording').fill(wording);
+      await tid(form, 'amendment-propose-submit').click();
+      const cardA = openAmendments(panelA).locator('[data-testid="amendment"]');
+      const cardB = openAmendments(panelB).locator('[data-testid="amendment"]');
+      await poll(() => cardB.count(), 'the proposal, live').toBe(1);
+      const amendmentId = await cardB.getAttribute('data-amendment-id');
+      await expect(tid(cardB, 'amendment-stale').count()).resolves.toBe(0);
+
+      // The editor changes the text: the amendment turns stale everywhere, and accepting is refused.
+      await tid(panelB, 'point-body').locator('.cm-content').click();
+      await B.page.keyboard.press('Control+End');
+      await B.page.keyboard.insertText(' Editor’s addition.');
+      await poll(() => tid(cardA, 'amendment-stale').isVisible(), 'stale for Ukraine').toBe(true);
+      await tid(cardB, 'amendment-accept').click();
+      const refusal = tid(cardB, 'amendment-decision-error');
+      await poll(() => refusal.textContent(), 'the server’s reason').toContain('The text changed since');
+      await expect(refusal.getAttribute('role')).resolves.toBe('alert');
+      await s.shot('refused');
+
+      // Ukraine rebases: the same wording now stands against the edited text.
+      await tid(cardA, 'amendment-rebase').click();
+      await poll(() => tid(cardB, 'amendment-stale').count(), 'no longer stale').toBe(0);
+      await tid(cardB, 'amendment-decision-note').fill('Adopted at the second reading.');
+      await tid(cardB, 'amendment-accept').click();
+
+      for (const panel of [panelA, panelB, panelC]) {
+        await poll(() => body(panel), 'the accepted wording in the point').toBe(wording);
+        await poll(() => openAmendments(panel).count(), 'no open amendment left').toBe(0);
+        const done = decided(panel);
+        await done.locator('summary').click();
+        const card = done.locator(`[data-testid="amendment"][data-amendment-id="${amendmentId}"]`);
+        await expect(card.getAttribute('data-status')).resolves.toBe('accepted');
+        await expect(tid(card, 'amendment-decision').textContent()).resolves.toContain(
+          'Adopted at the second reading.',
+        );
+        // Decided: nobody is offered an action on it any more.
+        await expect(card.locator('button').count()).resolves.toBe(0);
+      }
+      await s.shot('accepted');
+      const found = await axeViolations(B.page);
+      expect(found, describeViolations(found)).toEqual([]);
+    }));
+});
