@@ -5,7 +5,11 @@
  */
 import type { Browser, Locator } from 'playwright-core';
 import { describe, expect, test } from 'vitest';
+import { setSignOffRule } from '@parley/shared/model';
 import { axeViolations, describeViolations } from '../helpers/axe.ts';
+import { connectClient } from '../helpers/clients.ts';
+import { tokenFor } from '../helpers/security.ts';
+import { actorOf } from '../helpers/tokens.ts';
 import { demoLink, editorText, nthPointId, poll, selectPoint, signInWithDemoLink, tid } from '../helpers/people.ts';
 import type { RunningServer } from '../helpers/server.ts';
 import { e2eStage } from '../helpers/stage.ts';
@@ -84,7 +88,7 @@ describe('amendments', () => {
       }
     }));
 
-  test('AMEND15 the editor’s accept of wording made stale by an edit is refused with the server’s reason shown inline; once Ukraine rebases it, accepting writes the wording into the point for everyone and the amendment shows under Decided as accepted', () =>
+  test('AMEND15 under the owner’s rule “United States and Ukraine must sign off”, every context shows who has signed off and who is pending; the editor’s accept is refused with the server’s reason inline until the United States endorses, and again once an edit makes the wording stale; once Ukraine rebases it, accepting writes the wording into the point for everyone and the amendment shows under Decided as accepted', () =>
     scene('AMEND15', async (s) => {
       const A = await s.add(
         signInWithDemoLink(browser, demoLink(server, 'delegate', 'ukraine'), { label: 'A-ukraine' }),
@@ -107,16 +111,45 @@ describe('amendments', () => {
       const amendmentId = await cardB.getAttribute('data-amendment-id');
       await expect(tid(cardB, 'amendment-stale').count()).resolves.toBe(0);
 
+      // The owner sets the board's sign-off rule (no screen for it yet: a stock client, kept
+      // open until the rule has reached the pages). Ukraine signed off by proposing; the
+      // United States is pending, everywhere.
+      const owner = await tokenFor(server, 'owner', 'us', 'Board owner');
+      const ownerClient = connectClient(server.wsUrl, 'demo', { token: owner.token });
+      const cardC = openAmendments(panelC).locator('[data-testid="amendment"]');
+      try {
+        await ownerClient.synced;
+        setSignOffRule(ownerClient.doc, actorOf(owner.who), { kind: 'named', stakeholderIds: ['us', 'ukraine'] });
+        for (const card of [cardA, cardB, cardC]) {
+          await poll(() => tid(card, 'amendment-signed').textContent(), 'who signed off').toBe('signed by Ukraine');
+          await expect(tid(card, 'amendment-pending').textContent()).resolves.toContain('pending United States');
+        }
+      } finally {
+        ownerClient.destroy();
+      }
+      await tid(cardB, 'amendment-accept').click();
+      const refusal = tid(cardB, 'amendment-decision-error');
+      await poll(() => refusal.textContent(), 'the sign-off refusal').toBe(
+        'Accepting needs sign-off from United States first.',
+      );
+      await expect(refusal.getAttribute('role')).resolves.toBe('alert');
+      await s.shot('refused-sign-off');
+
+      // The editor belongs to the United States and endorses for it: nobody is pending any more.
+      await tid(cardB, 'amendment-endorse').click();
+      await poll(() => tid(cardA, 'amendment-signed').textContent(), 'the US sign-off, live').toBe(
+        'signed by United States, Ukraine',
+      );
+      await expect(tid(cardA, 'amendment-pending').count()).resolves.toBe(0);
+
       // The editor changes the text: the amendment turns stale everywhere, and accepting is refused.
       await tid(panelB, 'point-body').locator('.cm-content').click();
       await B.page.keyboard.press('Control+End');
       await B.page.keyboard.insertText(' Editor’s addition.');
       await poll(() => tid(cardA, 'amendment-stale').isVisible(), 'stale for Ukraine').toBe(true);
       await tid(cardB, 'amendment-accept').click();
-      const refusal = tid(cardB, 'amendment-decision-error');
-      await poll(() => refusal.textContent(), 'the server’s reason').toContain('The text changed since');
-      await expect(refusal.getAttribute('role')).resolves.toBe('alert');
-      await s.shot('refused');
+      await poll(() => refusal.textContent(), 'the stale refusal').toContain('The text changed since');
+      await s.shot('refused-stale');
 
       // Ukraine rebases: the same wording now stands against the edited text.
       await tid(cardA, 'amendment-rebase').click();
