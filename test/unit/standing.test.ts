@@ -66,6 +66,7 @@ describe('the matrix filters and route (unit: client/src/lib/state/point-filter.
     agreement: agreementOf(standings),
     openThreads: open,
     resolvedThreads: resolved,
+    openAmendments: [0, 0, 0, 0],
   });
 
   it('MATRIX5 the filters read from and write to the URL, ignore values they do not know, and select points by agreement, category, a delegation’s stance and threads', () => {
