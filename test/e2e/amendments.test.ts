@@ -1,15 +1,11 @@
 /**
- * End-to-end: amendments (issue 13) in three browser contexts at once: Ukraine's delegate
- * proposes wording, European partners endorse, the drafting editor decides through the
- * server, and every context follows live.
+ * End-to-end: amendments (issue 13) in three and four browser contexts at once: Ukraine's
+ * delegate proposes wording, European partners endorse, the owner sets the sign-off rule,
+ * the drafting editor decides through the server, and every context follows live.
  */
 import type { Browser, Locator } from 'playwright-core';
 import { describe, expect, test } from 'vitest';
-import { setSignOffRule } from '@parley/shared/model';
 import { axeViolations, describeViolations } from '../helpers/axe.ts';
-import { connectClient } from '../helpers/clients.ts';
-import { tokenFor } from '../helpers/security.ts';
-import { actorOf } from '../helpers/tokens.ts';
 import { demoLink, editorText, nthPointId, poll, selectPoint, signInWithDemoLink, tid } from '../helpers/people.ts';
 import type { RunningServer } from '../helpers/server.ts';
 import { e2eStage } from '../helpers/stage.ts';
@@ -88,7 +84,7 @@ describe('amendments', () => {
       }
     }));
 
-  test('AMEND15 under the owner’s rule “United States and Ukraine must sign off”, every context shows who has signed off and who is pending; the editor’s accept is refused with the server’s reason inline until the United States endorses, and again once an edit makes the wording stale; once Ukraine rebases it, accepting writes the wording into the point for everyone and the amendment shows under Decided as accepted', () =>
+  test('AMEND15 under the rule “United States and Ukraine must sign off”, set by the owner in the People panel (axe-clean), every context shows who has signed off and who is pending; the editor’s accept is refused with the server’s reason inline until the United States endorses, and again once an edit makes the wording stale; once Ukraine rebases it, accepting writes the wording into the point for everyone and the amendment shows under Decided as accepted', () =>
     scene('AMEND15', async (s) => {
       const A = await s.add(
         signInWithDemoLink(browser, demoLink(server, 'delegate', 'ukraine'), { label: 'A-ukraine' }),
@@ -111,21 +107,27 @@ describe('amendments', () => {
       const amendmentId = await cardB.getAttribute('data-amendment-id');
       await expect(tid(cardB, 'amendment-stale').count()).resolves.toBe(0);
 
-      // The owner sets the board's sign-off rule (no screen for it yet: a stock client, kept
-      // open until the rule has reached the pages). Ukraine signed off by proposing; the
-      // United States is pending, everywhere.
-      const owner = await tokenFor(server, 'owner', 'us', 'Board owner');
-      const ownerClient = connectClient(server.wsUrl, 'demo', { token: owner.token });
+      // The owner, in a fourth context, sets the board's sign-off rule in the People panel.
+      // Ukraine signed off by proposing; the United States is pending, everywhere.
+      const D = await s.add(signInWithDemoLink(browser, demoLink(server, 'owner'), { label: 'D-owner' }));
+      await tid(D.page, 'members-open').click();
+      const rule = tid(D.page, 'signoff-section');
+      await rule.waitFor({ state: 'visible' });
+      await expect(tid(rule, 'signoff-current').textContent()).resolves.toBe('No sign-off is needed: editors decide.');
+      await tid(rule, 'signoff-mode-named').check();
+      for (const sid of ['us', 'ukraine'])
+        await rule.locator(`[data-testid="signoff-delegation"][data-stakeholder-id="${sid}"]`).check();
+      await tid(rule, 'signoff-save').click();
+      await poll(() => tid(rule, 'signoff-current').textContent(), 'the rule in force').toBe(
+        'United States and Ukraine must endorse an amendment before it is accepted.',
+      );
+      await s.shot('sign-off-rule');
+      const ruleViolations = await axeViolations(D.page);
+      expect(ruleViolations, describeViolations(ruleViolations)).toEqual([]);
       const cardC = openAmendments(panelC).locator('[data-testid="amendment"]');
-      try {
-        await ownerClient.synced;
-        setSignOffRule(ownerClient.doc, actorOf(owner.who), { kind: 'named', stakeholderIds: ['us', 'ukraine'] });
-        for (const card of [cardA, cardB, cardC]) {
-          await poll(() => tid(card, 'amendment-signed').textContent(), 'who signed off').toBe('signed by Ukraine');
-          await expect(tid(card, 'amendment-pending').textContent()).resolves.toContain('pending United States');
-        }
-      } finally {
-        ownerClient.destroy();
+      for (const card of [cardA, cardB, cardC]) {
+        await poll(() => tid(card, 'amendment-signed').textContent(), 'who signed off').toBe('signed by Ukraine');
+        await expect(tid(card, 'amendment-pending').textContent()).resolves.toContain('pending United States');
       }
       await tid(cardB, 'amendment-accept').click();
       const refusal = tid(cardB, 'amendment-decision-error');
