@@ -180,10 +180,10 @@ describe('amendments', () => {
 
   it('AMEND6: the word diff shows the wording against the text word by word', () => {
     expect(wordDiff('Both sides stop at dawn.', 'Both sides stop at noon.')).toEqual([
-      { text: 'Both sides stop at ', added: false, removed: false },
-      { text: 'dawn', added: false, removed: true },
-      { text: 'noon', added: true, removed: false },
-      { text: '.', added: false, removed: false },
+      { op: 'same', text: 'Both sides stop at ' },
+      { op: 'del', text: 'dawn' },
+      { op: 'ins', text: 'noon' },
+      { op: 'same', text: '.' },
     ]);
   });
 

@@ -1,5 +1,5 @@
 import * as Y from 'yjs';
-import { diffChars, diffWordsWithSpace } from 'diff';
+import { diffChars } from 'diff';
 import { invariant } from './errors.ts';
 import { newId, type PointId, type StakeholderId, type UserId } from './ids.ts';
 import { runMutation as run } from './mutations.ts';
@@ -202,11 +202,6 @@ export function signOffState(
     else pending.push(sid);
   }
   return { signed, pending };
-}
-
-/** The wording against a text, word by word, for showing an amendment inline. */
-export function wordDiff(from: string, to: string): { text: string; added: boolean; removed: boolean }[] {
-  return diffWordsWithSpace(from, to).map((c) => ({ text: c.value, added: !!c.added, removed: !!c.removed }));
 }
 
 /**

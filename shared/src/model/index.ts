@@ -12,6 +12,7 @@ export * from './view.ts';
 export * from './liveView.ts';
 export * from './mutations.ts';
 export * from './amendments.ts';
+export * from './textDiff.ts';
 export * from './privateNotes.ts';
 export * from './undo.ts';
 export * from './standing.ts';

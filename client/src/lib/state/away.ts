@@ -1,5 +1,12 @@
-import { diffWords } from 'diff';
-import { oneLineText, type BoardJson, type PointJson, type PositionJson, type Stance } from '@parley/shared/model';
+import {
+  oneLineText,
+  wordDiff,
+  type BoardJson,
+  type DiffPart,
+  type PointJson,
+  type PositionJson,
+  type Stance,
+} from '@parley/shared/model';
 
 /**
  * "While you were away": what changed on the board between the moment the connection came
@@ -8,12 +15,6 @@ import { oneLineText, type BoardJson, type PointJson, type PositionJson, type St
  */
 export type AwayKind = 'text' | 'comment' | 'position';
 export type TextField = 'title' | 'body';
-
-export interface DiffPart {
-  /** `gap`: a long unchanged run left out of the middle of a `same` part. */
-  readonly op: 'same' | 'ins' | 'del' | 'gap';
-  readonly text: string;
-}
 
 /** A point text that this user and someone else both changed while apart. */
 export interface TextConflict {
@@ -65,55 +66,6 @@ export function editKey(pointId: string, field: TextField): string {
 
 const FIELDS: readonly TextField[] = ['title', 'body'];
 const EXCERPT_CHARS = 140;
-/** Past this many edits the diff is shown as "all of it replaced" instead of word by word. */
-const MAX_EDIT_LENGTH = 4_000;
-
-/** Unchanged runs longer than this keep only CONTEXT_CHARS at each end next to a change. */
-const LONG_RUN = 280;
-const CONTEXT_CHARS = 90;
-
-/** Word-level diff from `mine` to `merged`; long unchanged stretches are shortened to a gap. */
-export function wordDiff(mine: string, merged: string): DiffPart[] {
-  const changes = diffWords(mine, merged, { maxEditLength: MAX_EDIT_LENGTH });
-  if (!changes) {
-    return [
-      ...(mine ? [{ op: 'del' as const, text: mine }] : []),
-      ...(merged ? [{ op: 'ins' as const, text: merged }] : []),
-    ];
-  }
-  const parts: DiffPart[] = [];
-  changes.forEach((c, i) => {
-    if (c.added || c.removed) {
-      parts.push({ op: c.added ? 'ins' : 'del', text: c.value });
-      return;
-    }
-    if (c.value.length <= LONG_RUN) {
-      parts.push({ op: 'same', text: c.value });
-      return;
-    }
-    const first = i === 0;
-    const last = i === changes.length - 1;
-    const head = first ? '' : cutAt(c.value, CONTEXT_CHARS, 'end');
-    const tail = last ? '' : cutAt(c.value, CONTEXT_CHARS, 'start');
-    if (head) parts.push({ op: 'same', text: head });
-    parts.push({ op: 'gap', text: ' … ' });
-    if (tail) parts.push({ op: 'same', text: tail });
-  });
-  return parts;
-}
-
-/** About `n` characters from the start (`end` of the cut) or the end of `text`, on a word boundary. */
-function cutAt(text: string, n: number, keep: 'end' | 'start'): string {
-  if (keep === 'end') {
-    const cut = text.slice(0, n);
-    const space = cut.lastIndexOf(' ');
-    return space > n / 2 ? cut.slice(0, space) : cut;
-  }
-  const cut = text.slice(-n);
-  const space = cut.indexOf(' ');
-  return space >= 0 && space < n / 2 ? cut.slice(space + 1) : cut;
-}
-
 function excerpt(text: string): string {
   const flat = oneLineText(text);
   return flat.length > EXCERPT_CHARS ? `${flat.slice(0, EXCERPT_CHARS - 1)}…` : flat;
