@@ -11,6 +11,7 @@ import { sessionMiddleware } from './http/authContext.ts';
 import { boardCreateRoutes } from './http/boardCreateRoutes.ts';
 import { ImportPool } from './boards/ImportPool.ts';
 import { amendmentRoutes } from './http/amendmentRoutes.ts';
+import { historyRoutes } from './http/historyRoutes.ts';
 import { boardRoutes } from './http/boardRoutes.ts';
 import { errorHandler, notFound } from './http/errors.ts';
 import { memberRoutes } from './http/memberRoutes.ts';
@@ -120,6 +121,7 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
     boardRoutes(storage, registry, access, (boardId) => searchIndex?.removed(boardId)),
     searchRoutes(storage, registry, access, searchIndex),
     amendmentRoutes(registry, access),
+    historyRoutes(storage, registry, access),
     memberRoutes(access, registry, config.publicUrl),
   );
   app.use('/api', notFound);

@@ -1,6 +1,13 @@
 import * as Y from 'yjs';
 import { SYSTEM_OWNER } from '../../server/src/persistence/Storage.ts';
-import type { BoardSummary, PendingUpdate, Storage, StoredLog } from '../../server/src/persistence/Storage.ts';
+import type {
+  BoardSummary,
+  HistoryRow,
+  PendingUpdate,
+  Storage,
+  StoredHistoryRow,
+  StoredLog,
+} from '../../server/src/persistence/Storage.ts';
 
 interface Entry {
   readonly seq: number;
@@ -45,7 +52,11 @@ export class MemoryStorage implements Storage {
   private boards = new Map<string, Board>();
   private logs = new Map<string, Entry[]>();
   private owners = new Map<string, Map<number, string>>();
+  /** History entries in seq order; `detail` kept as JSON, as SQLite keeps it. */
+  private history: { -readonly [K in keyof StoredHistoryRow]: K extends 'detail' ? string : StoredHistoryRow[K] }[] =
+    [];
   private nextSeq = 1;
+  private nextHistorySeq = 1;
   private closed = false;
 
   /**
@@ -62,7 +73,9 @@ export class MemoryStorage implements Storage {
       );
     }
     for (const [doc, owners] of this.owners) image.owners.set(doc, new Map(owners));
+    image.history = this.history.map((h) => ({ ...h }));
     image.nextSeq = this.nextSeq;
+    image.nextHistorySeq = this.nextHistorySeq;
     return image;
   }
 
@@ -121,6 +134,7 @@ export class MemoryStorage implements Storage {
     this.checkOpen();
     for (const doc of [...this.logs.keys()]) if (isDocOfBoard(doc, id)) this.logs.delete(doc);
     for (const doc of [...this.owners.keys()]) if (isDocOfBoard(doc, id)) this.owners.delete(doc);
+    this.history = this.history.filter((h) => h.boardId !== id);
     return this.boards.delete(id);
   }
 
@@ -145,14 +159,53 @@ export class MemoryStorage implements Storage {
   async appendUpdates(batch: readonly PendingUpdate[]): Promise<void> {
     this.checkOpen();
     // All or nothing: everything is checked (and copied) before anything is stored.
-    const checked = batch.map(({ docName, update, owners }) => {
+    const checked = batch.map(({ docName, update, owners, history }) => {
       if (typeof docName !== 'string') throw new TypeError('a doc name must be a string');
-      return { docName, update: checkedUpdate(update), owners: owners ? checkedOwners(owners) : [] };
+      return {
+        docName,
+        update: checkedUpdate(update),
+        owners: owners ? checkedOwners(owners) : [],
+        history: (history ?? []).map((h) => ({ ...h, detail: JSON.stringify(h.detail) })),
+      };
     });
-    for (const { docName, update, owners } of checked) {
+    for (const { docName, update, owners, history } of checked) {
       this.append(docName, update);
       this.claim(docName, owners);
+      for (const row of history) this.putHistory(row);
     }
+  }
+
+  /** As SQLite's upsert: a grouped entry keeps its seq and takes the new `until` and detail. */
+  private putHistory(row: Omit<HistoryRow, 'detail'> & { detail: string }): void {
+    const existing = row.groupKey === null ? undefined : this.history.find((h) => h.groupKey === row.groupKey);
+    if (existing) {
+      existing.until = row.until;
+      existing.detail = row.detail;
+    } else this.history.push({ ...row, seq: this.nextHistorySeq++ });
+  }
+
+  async readPointHistory(
+    boardId: string,
+    pointId: string,
+    before: number | null,
+    limit: number,
+  ): Promise<StoredHistoryRow[]> {
+    this.checkOpen();
+    return this.history
+      .filter((h) => h.boardId === boardId && h.pointId === pointId && (before === null || h.seq < before))
+      .reverse()
+      .slice(0, limit)
+      .map((h) => ({ ...h, detail: JSON.parse(h.detail) as StoredHistoryRow['detail'] }));
+  }
+
+  async nextTextBefore(boardId: string, pointId: string, field: string, afterSeq: number): Promise<string | null> {
+    this.checkOpen();
+    for (const h of this.history) {
+      if (h.boardId !== boardId || h.pointId !== pointId || h.seq <= afterSeq) continue;
+      const detail = JSON.parse(h.detail) as StoredHistoryRow['detail'];
+      if (detail.kind === 'text' && detail.field === field) return detail.before;
+    }
+    return null;
   }
 
   async loadClientOwners(docName: string): Promise<Map<number, string>> {

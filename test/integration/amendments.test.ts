@@ -18,22 +18,14 @@ import {
 } from '@parley/shared/model';
 import type { Role } from '@parley/shared/permissions';
 import { signUp } from '../helpers/accounts.ts';
-import { connectClient, waitFor, type StockClient } from '../helpers/clients.ts';
-import { trackSaved } from '../helpers/savedAcks.ts';
-import { postJson, tokenFor, within } from '../helpers/security.ts';
+import { waitFor, type StockClient } from '../helpers/clients.ts';
+import { postJson, tokenFor } from '../helpers/security.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
-import { actorOf, mintToken, type TestIdentity } from '../helpers/tokens.ts';
+import { actorOf, mintToken } from '../helpers/tokens.ts';
+import { bearer, connectWriter, type Writer } from '../helpers/writers.ts';
 
 const UA = 'ukraine' as StakeholderId;
 const US = 'us' as StakeholderId;
-
-/** A stock client that knows when the server has stored everything it sent. */
-interface Writer {
-  readonly who: TestIdentity;
-  readonly token: string;
-  readonly client: StockClient;
-  allSaved(): Promise<void>;
-}
 
 describe('amendments through the real server', () => {
   let server: RunningServer;
@@ -41,22 +33,9 @@ describe('amendments through the real server', () => {
   let pointId: PointId;
 
   async function writer(role: Role, stakeholderId: string | null): Promise<Writer> {
-    const { who, token } = await tokenFor(server, role, stakeholderId);
-    const client = connectClient(server.wsUrl, 'demo', { token });
-    clients.push(client);
-    const saved = trackSaved(client);
-    // The sync step 2 sent on connect counts as one update-bearing message, then one per transaction.
-    let sent = 1;
-    client.doc.on('update', (_u: Uint8Array, origin: unknown) => {
-      if (origin !== client.provider) sent++;
-    });
-    await within(client.synced, 10_000, `${role} to sync`);
-    return {
-      who,
-      token,
-      client,
-      allSaved: () => waitFor(() => saved.count() >= sent, `${sent} updates to be saved`, 10_000),
-    };
+    const w = await connectWriter(server, role, stakeholderId);
+    clients.push(w.client);
+    return w;
   }
 
   async function decide(
@@ -67,7 +46,6 @@ describe('amendments through the real server', () => {
     const res = await postJson(server, `/api/boards/demo/amendments/${amendmentId}/decision`, body, headers);
     return { status: res.status, body: (await res.json()) as never };
   }
-  const bearer = (w: Writer) => ({ authorization: `Bearer ${w.token}` });
 
   beforeAll(async () => {
     server = await startServer();

@@ -272,4 +272,60 @@ describe.each(stores)('the Storage contract: $name store (unit: server/src/persi
     state.fill(0);
     expect(Array.from((await s.loadLog('b')).updates[0]!)).toEqual(expected);
   });
+
+  it('STORE12 history entries are stored with their update, all or nothing; a grouped entry written again keeps its place and takes the new end and detail; entries page newest first per point; deleting a board deletes its history', async () => {
+    const s = store();
+    await s.createBoard('b', 'Board', edit(1, 'seed'));
+    await s.createBoard('bb', 'Other', edit(1, 'other'));
+    const row = (pointId: string, groupKey: string | null, until: number, before: string, boardId = 'b') => ({
+      groupKey,
+      boardId,
+      pointId,
+      at: 1,
+      until,
+      actorId: 'u-1',
+      actorName: 'Ann',
+      actorStakeholderId: 'us',
+      detail: {
+        kind: 'text' as const,
+        field: 'body' as const,
+        before,
+        inserted: until,
+        deleted: 0,
+        edits: until,
+        cause: { kind: 'direct' as const },
+      },
+    });
+    await s.appendUpdates([{ docName: 'b', update: edit(2, 'a'), history: [row('p1', 'g1', 1, 'zero')] }]);
+    await s.appendUpdates([
+      { docName: 'b', update: edit(3, 'b'), history: [row('p1', null, 2, 'one'), row('p2', null, 2, 'two')] },
+      { docName: 'bb', update: edit(4, 'c'), history: [row('p1', null, 2, 'elsewhere', 'bb')] },
+    ]);
+    // The group grows: same key, a later end.
+    await s.appendUpdates([{ docName: 'b', update: edit(2, 'd'), history: [row('p1', 'g1', 3, 'zero')] }]);
+    // All or nothing: a batch that fails stores none of its entries.
+    await expect(
+      s.appendUpdates([
+        { docName: 'b', update: edit(5, 'e'), history: [row('p1', null, 9, 'lost')] },
+        { docName: 'b', update: 'not bytes' as unknown as Uint8Array },
+      ]),
+    ).rejects.toThrow();
+
+    const p1 = await s.readPointHistory('b', 'p1', null, 10);
+    expect(p1.map((r) => [r.groupKey, r.until, r.detail.kind === 'text' && r.detail.before])).toEqual([
+      [null, 2, 'one'],
+      ['g1', 3, 'zero'],
+    ]);
+    expect(p1[1]!.detail).toMatchObject({ edits: 3 });
+    expect(p1[0]!.seq).toBeGreaterThan(p1[1]!.seq);
+    expect(await s.readPointHistory('b', 'p1', p1[0]!.seq, 10)).toEqual([p1[1]]);
+    expect(await s.readPointHistory('b', 'p1', null, 1)).toEqual([p1[0]]);
+    expect(await s.nextTextBefore('b', 'p1', 'body', p1[1]!.seq)).toBe('one');
+    expect(await s.nextTextBefore('b', 'p1', 'body', p1[0]!.seq)).toBeNull();
+    expect(await s.nextTextBefore('b', 'p1', 'title', 0)).toBeNull();
+
+    await s.deleteBoard('b');
+    expect(await s.readPointHistory('b', 'p1', null, 10)).toEqual([]);
+    expect(await s.readPointHistory('bb', 'p1', null, 10)).toHaveLength(1);
+  });
 });

@@ -46,7 +46,7 @@ export function amendmentRoutes(registry: RoomRegistry, access: AccessControl): 
     const { decision, note } = parseBody(Decision, req.body);
     const status = decision === 'accept' ? 'accepted' : 'rejected';
     await unknownIfGone(
-      registry.editBoard(boardId, (doc) => {
+      registry.editBoard(boardId, (doc, room) => {
         // Known once the room is loaded (editBoard loads it first).
         if (registry.isArchived(boardId)) {
           throw new HttpError(409, 'board_archived', 'This board is archived: it is read-only.');
@@ -57,8 +57,14 @@ export function amendmentRoutes(registry: RoomRegistry, access: AccessControl): 
         }
         const refusal = decisionRefusal(doc, id, status);
         if (refusal) throw new HttpError(409, 'decision_refused', refusal);
+        const editor = { userId: principal.userId, name: principal.name };
+        const decide = () => decideAmendment(doc, editor, id, status, note);
         try {
-          decideAmendment(doc, { userId: principal.userId, name: principal.name }, id, status, note);
+          // The point's history records the decision, and an accepted text's cause, with it.
+          const history = room.history;
+          if (history) {
+            history.decision({ ...editor, stakeholderId: principal.stakeholderId }, id, status, note ?? '', decide);
+          } else decide();
         } catch (err) {
           if (err instanceof ModelError) throw new HttpError(400, 'invalid_body', err.message);
           throw err;

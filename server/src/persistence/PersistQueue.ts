@@ -1,5 +1,5 @@
 import type { Logger } from '../logger.ts';
-import type { PendingUpdate, Storage } from './Storage.ts';
+import type { HistoryRow, PendingUpdate, Storage } from './Storage.ts';
 
 interface Waiter {
   readonly resolve: () => void;
@@ -41,21 +41,26 @@ export class PersistQueue {
   }
 
   /**
-   * Queues an update; the promise resolves once it is committed to the store. It never
-   * rejects: a failed write is retried, and after close nothing is confirmed (so nobody is
-   * told "saved" for an update that was not stored).
+   * Queues an update, with the client-id owners it claims and the history entries derived
+   * from it; the promise resolves once it is committed to the store. It never rejects: a
+   * failed write is retried, and after close nothing is confirmed (so nobody is told
+   * "saved" for an update that was not stored).
    */
   enqueue(
     docName: string,
     update: Uint8Array,
     owners?: ReadonlyMap<number, string>,
     receivedAt: readonly number[] = [performance.now()],
+    history?: readonly HistoryRow[],
   ): Promise<void> {
     if (this.closed) {
       this.log.error({ docName }, 'update arrived after the store was closed; not stored');
       return new Promise<void>(() => undefined);
     }
-    this.pending.push(owners ? { docName, update, owners } : { docName, update });
+    const entry: { -readonly [K in keyof PendingUpdate]: PendingUpdate[K] } = { docName, update };
+    if (owners) entry.owners = owners;
+    if (history && history.length > 0) entry.history = history;
+    this.pending.push(entry);
     const stored = new Promise<void>((resolve) => this.waiters.push({ resolve, receivedAt }));
     this.schedule(this.batchMs);
     return stored;

@@ -1,3 +1,5 @@
+import type { HistoryDetail } from '@parley/shared/model';
+
 /** Owner of client ids no user may write under (the server's own, or ones of unknown origin). */
 export const SYSTEM_OWNER = '@system';
 
@@ -13,6 +15,30 @@ export interface PendingUpdate {
   readonly update: Uint8Array;
   /** Client ids this update is the first to write under, and their users (see loadClientOwners). */
   readonly owners?: ReadonlyMap<number, string>;
+  /** Point-history entries derived from this update (HistoryRecorder), stored with it. */
+  readonly history?: readonly HistoryRow[];
+}
+
+/** One entry of a point's history (shared/src/model/history.ts) as the store keeps it. */
+export interface HistoryRow {
+  /**
+   * Set for an entry that grows (one person's run of text edits): each later commit of the
+   * run writes the same key again, replacing `until` and `detail`.
+   */
+  readonly groupKey: string | null;
+  readonly boardId: string;
+  readonly pointId: string;
+  readonly at: number;
+  readonly until: number;
+  readonly actorId: string | null;
+  readonly actorName: string | null;
+  readonly actorStakeholderId: string | null;
+  readonly detail: HistoryDetail;
+}
+
+export interface StoredHistoryRow extends HistoryRow {
+  /** Increases with each new entry (a grouped entry keeps its first). */
+  readonly seq: number;
 }
 
 export interface BoardSummary {
@@ -46,7 +72,7 @@ export interface Storage {
   setBoardArchived(id: string, archived: boolean): Promise<boolean>;
   /**
    * Deletes the board's catalogue entry and, for every document of it (the board doc `<id>`
-   * and its private-notes docs `<id>~<sid>`), its log and client-id owners, in one
+   * and its private-notes docs `<id>~<sid>`), its log, client-id owners and history, in one
    * transaction. False if there was no such board. The caller makes sure nothing for it is
    * still queued for the store (RoomRegistry.closeBoard).
    */
@@ -58,8 +84,8 @@ export interface Storage {
    */
   readLog(docName: string, pageSize: number): AsyncIterable<StoredLog>;
   /**
-   * Appends many updates (possibly to several docs), and the client-id owners they claim,
-   * in one transaction: all or nothing.
+   * Appends many updates (possibly to several docs), and the client-id owners and history
+   * entries they bring, in one transaction: all or nothing.
    */
   appendUpdates(batch: readonly PendingUpdate[]): Promise<void>;
   /**
@@ -69,6 +95,13 @@ export interface Storage {
    */
   loadClientOwners(docName: string): Promise<Map<number, string>>;
   addClientOwners(docName: string, owners: ReadonlyMap<number, string>): Promise<void>;
+  /** A point's history entries, newest first: at most `limit`, older than `before` if given. */
+  readPointHistory(boardId: string, pointId: string, before: number | null, limit: number): Promise<StoredHistoryRow[]>;
+  /**
+   * The `before` text of the oldest text entry for the point's field newer than `afterSeq`
+   * (what the text was when the next run of edits began), or null if there is none.
+   */
+  nextTextBefore(boardId: string, pointId: string, field: string, afterSeq: number): Promise<string | null>;
   /** Sequence number of the document's last stored entry (0 for none). */
   lastSeq(docName: string): Promise<number>;
   /**

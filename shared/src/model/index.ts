@@ -18,3 +18,4 @@ export * from './undo.ts';
 export * from './standing.ts';
 export * from './search.ts';
 export * from './collections.ts';
+export * from './history.ts';

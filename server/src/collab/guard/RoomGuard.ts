@@ -10,11 +10,17 @@ import {
   UnjudgeableUpdate,
   UnresolvableUpdate,
   resolveChanges,
+  type Change,
 } from './resolveChanges.ts';
 import { MalformedMessage } from '../codec/messageCodec.ts';
 
 export type GuardVerdict =
-  | { readonly ok: true; readonly claims: Map<number, string> }
+  | {
+      readonly ok: true;
+      readonly claims: Map<number, string>;
+      /** What the update changes (the point history reads it). */
+      readonly changes: readonly Change[];
+    }
   | {
       readonly ok: false;
       readonly reason: string;
@@ -81,7 +87,7 @@ export class RoomGuard {
       this.name.kind === 'board'
         ? checkBoardChanges(principal, this.doc, resolved.changes)
         : checkPrivateNotesChanges(principal, this.name.stakeholderId, resolved.changes);
-    return verdict.ok ? { ok: true, claims } : { ok: false, reason: verdict.reason };
+    return verdict.ok ? { ok: true, claims, changes: resolved.changes } : { ok: false, reason: verdict.reason };
   }
 
   /**

@@ -15,6 +15,7 @@ import { injectedPrecommitFault } from './faults.ts';
 import type { Connection } from '../endpoint/Connection.ts';
 import { EditBatch } from './EditBatch.ts';
 import { EditOrigin } from './EditOrigin.ts';
+import { HistoryRecorder } from '../../history/HistoryRecorder.ts';
 import { MalformedMessage, decodeClientMessage, encodeSyncStep1 } from '../codec/messageCodec.ts';
 
 export interface RoomDeps {
@@ -58,6 +59,8 @@ export class DocRoom {
   private guard!: RoomGuard;
   /** Client edits on their way into the doc. */
   private edits!: EditBatch;
+  /** Derives the board's point histories from what it commits (none for notes docs). */
+  private historyRecorder: HistoryRecorder | null = null;
   /** Who is here: awareness states, pinned to each connection's user. */
   private readonly presence: RoomPresence;
   private readonly relay: CommittedRelay;
@@ -93,12 +96,16 @@ export class DocRoom {
     } finally {
       room.doc.on('afterTransactionCleanup', room.onTransaction);
     }
-    if (name.kind === 'board') room.catalogue = new BoardCatalogue(name.boardId, room.doc, deps.storage, deps.log);
+    if (name.kind === 'board') {
+      room.catalogue = new BoardCatalogue(name.boardId, room.doc, deps.storage, deps.log);
+      room.historyRecorder = new HistoryRecorder(name.boardId, room.doc);
+    }
     room.guard = new RoomGuard(room.doc, name, await deps.storage.loadClientOwners(docName), deps.isArchived);
     room.edits = new EditBatch({
       docName,
       doc: room.doc,
       guard: room.guard,
+      history: room.historyRecorder,
       relay: room.relay,
       storage: deps.storage,
       persist: deps.persist,
@@ -114,6 +121,11 @@ export class DocRoom {
   /** Settles once a running compaction is done (shutdown waits for it). */
   get compaction(): Promise<void> {
     return this.log.compaction;
+  }
+
+  /** The board's point-history recorder; null for a private-notes doc. */
+  get history(): HistoryRecorder | null {
+    return this.historyRecorder;
   }
 
   get boardId(): string {
@@ -281,6 +293,8 @@ export class DocRoom {
 
   private commitTransaction(tr: Y.Transaction): void {
     const span = spanOf(tr);
+    // Taken either way, so that nothing recorded for this transaction joins a later one.
+    const history = this.historyRecorder?.takeRows();
     if (span.starts.size === 0 && span.deleteSet.clients.size === 0) return;
     // Client edits carry their context; the server's own changes (a rename, a purge) none.
     const edits = tr.origin instanceof EditOrigin ? tr.origin : null;
@@ -291,6 +305,7 @@ export class DocRoom {
       update,
       edits && edits.claims.size > 0 ? edits.claims : undefined,
       edits?.kind === 'batch' ? edits.receivedAt : undefined,
+      history,
     );
     this.log.appendedOne(stored);
     if (edits) edits.stored = stored;

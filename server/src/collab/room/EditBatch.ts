@@ -9,6 +9,7 @@ import type { CommittedRelay } from '../relay/CommittedRelay.ts';
 import type { Connection } from '../endpoint/Connection.ts';
 import { EditOrigin } from './EditOrigin.ts';
 import type { GuardVerdict, RoomGuard } from '../guard/RoomGuard.ts';
+import type { HistoryRecorder } from '../../history/HistoryRecorder.ts';
 
 /** Y.applyUpdate threw, or left something pending: the room fails closed. */
 class ApplyFailed extends Error {
@@ -21,6 +22,8 @@ export interface EditBatchDeps {
   readonly docName: string;
   readonly doc: Y.Doc;
   readonly guard: RoomGuard;
+  /** A board's point-history recorder (none for private-notes docs). */
+  readonly history: HistoryRecorder | null;
   readonly relay: CommittedRelay;
   readonly storage: Storage;
   readonly persist: PersistQueue;
@@ -204,9 +207,11 @@ export class EditBatch {
     this.deps.metrics?.updatesApplied.inc();
     this.deps.guard.claim(verdict.claims, origin.claims);
     const doc = this.deps.doc;
+    const history = this.deps.history?.before(principal, verdict.changes) ?? null;
     try {
       // Inside a batch's transaction this joins it (and its origin).
       Y.applyUpdate(doc, update, origin);
+      this.deps.history?.after(history);
     } catch (err) {
       // Yjs may have integrated part of it already: the doc is no longer known to be sound.
       throw new ApplyFailed(err);

@@ -118,9 +118,9 @@ export class RoomRegistry {
    * transaction on the loaded room, which stores and relays it like any other
    * (DocRoom.onTransaction) and keeps the title catalogue in step. Resolves once stored.
    */
-  async editBoard(boardId: string, edit: (doc: Y.Doc) => void): Promise<void> {
+  async editBoard(boardId: string, edit: (doc: Y.Doc, room: DocRoom) => void): Promise<void> {
     const room = await this.open(boardId);
-    edit(room.doc);
+    edit(room.doc, room);
     await this.opts.persist.flush();
   }
 

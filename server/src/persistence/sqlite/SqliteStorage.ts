@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import * as Y from 'yjs';
 import { SYSTEM_OWNER } from '../Storage.ts';
-import type { BoardSummary, PendingUpdate, Storage, StoredLog } from '../Storage.ts';
+import type { BoardSummary, HistoryRow, PendingUpdate, Storage, StoredHistoryRow, StoredLog } from '../Storage.ts';
 import { WalCheckpointer } from './WalCheckpointer.ts';
 import type { Logger } from '../../logger.ts';
 
@@ -44,6 +44,20 @@ const SCHEMA = `
     user_id TEXT NOT NULL,
     PRIMARY KEY (doc, client)
   ) STRICT;
+  CREATE TABLE IF NOT EXISTS point_history (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    group_key TEXT UNIQUE,
+    board TEXT NOT NULL,
+    point TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    until INTEGER NOT NULL,
+    actor_id TEXT,
+    actor_name TEXT,
+    actor_stakeholder TEXT,
+    detail TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX IF NOT EXISTS history_by_point ON point_history (board, point, seq);
 `;
 
 /**
@@ -77,6 +91,28 @@ const toSummary = (r: BoardRow): BoardSummary => ({
   createdAt: r.createdAt,
   archived: r.archived === 1,
   stakeholderNames: r.stakeholderNames === null ? null : (JSON.parse(r.stakeholderNames) as Record<string, string>),
+});
+
+interface HistoryDbRow {
+  readonly seq: number;
+  readonly groupKey: string | null;
+  readonly boardId: string;
+  readonly pointId: string;
+  readonly at: number;
+  readonly until: number;
+  readonly actorId: string | null;
+  readonly actorName: string | null;
+  readonly actorStakeholderId: string | null;
+  readonly detail: string;
+}
+
+const HISTORY_COLUMNS =
+  'seq, group_key AS groupKey, board AS boardId, point AS pointId, at, until, actor_id AS actorId, ' +
+  'actor_name AS actorName, actor_stakeholder AS actorStakeholderId, detail';
+
+const toHistoryRow = (r: HistoryDbRow): StoredHistoryRow => ({
+  ...r,
+  detail: JSON.parse(r.detail) as StoredHistoryRow['detail'],
 });
 
 const BOARD_COLUMNS = 'id, title, created_at AS createdAt, archived, stakeholder_names AS stakeholderNames';
@@ -139,6 +175,21 @@ export class SqliteStorage implements Storage {
       deleteSome: this.db.prepare(
         'DELETE FROM updates WHERE seq IN (SELECT seq FROM updates WHERE doc = ? AND seq <= ? ORDER BY seq LIMIT ?)',
       ),
+      // A grouped entry keeps its seq (its place in the history) as it grows.
+      putHistory: this.db.prepare(
+        'INSERT INTO point_history (group_key, board, point, kind, at, until, actor_id, actor_name, actor_stakeholder, detail) ' +
+          'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (group_key) DO UPDATE SET until = excluded.until, detail = excluded.detail',
+      ),
+      readHistory: this.db.prepare(
+        `SELECT ${HISTORY_COLUMNS} FROM point_history WHERE board = ? AND point = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
+      ),
+      nextTextBefore: this.db
+        .prepare(
+          "SELECT json_extract(detail, '$.before') FROM point_history WHERE board = ? AND point = ? AND seq > ? " +
+            "AND kind = 'text' AND json_extract(detail, '$.field') = ? ORDER BY seq LIMIT 1",
+        )
+        .pluck(),
+      deleteBoardHistory: this.db.prepare('DELETE FROM point_history WHERE board = @id'),
       loadOwners: this.db.prepare('SELECT client, user_id FROM client_owners WHERE doc = ?'),
       addOwner: this.db.prepare('INSERT OR IGNORE INTO client_owners (doc, client, user_id) VALUES (?, ?, ?)'),
     };
@@ -196,6 +247,7 @@ export class SqliteStorage implements Storage {
     return this.db.transaction(() => {
       this.stmts.deleteBoardLog.run({ id });
       this.stmts.deleteBoardOwners.run({ id });
+      this.stmts.deleteBoardHistory.run({ id });
       return this.stmts.deleteBoard.run({ id }).changes > 0;
     })();
   }
@@ -222,11 +274,42 @@ export class SqliteStorage implements Storage {
   async appendUpdates(batch: readonly PendingUpdate[]): Promise<void> {
     this.checkpointer.noteWrite();
     this.db.transaction(() => {
-      for (const { docName, update, owners } of batch) {
+      for (const { docName, update, owners, history } of batch) {
         this.stmts.insertUpdate.run(docName, update);
         if (owners) for (const [client, userId] of owners) this.stmts.addOwner.run(docName, client, userId);
+        if (history) for (const row of history) this.putHistory(row);
       }
     })();
+  }
+
+  private putHistory(r: HistoryRow): void {
+    this.stmts.putHistory.run(
+      r.groupKey,
+      r.boardId,
+      r.pointId,
+      r.detail.kind,
+      r.at,
+      r.until,
+      r.actorId,
+      r.actorName,
+      r.actorStakeholderId,
+      JSON.stringify(r.detail),
+    );
+  }
+
+  async readPointHistory(
+    boardId: string,
+    pointId: string,
+    before: number | null,
+    limit: number,
+  ): Promise<StoredHistoryRow[]> {
+    const rows = this.stmts.readHistory.all(boardId, pointId, before ?? Number.MAX_SAFE_INTEGER, limit);
+    return (rows as HistoryDbRow[]).map(toHistoryRow);
+  }
+
+  async nextTextBefore(boardId: string, pointId: string, field: string, afterSeq: number): Promise<string | null> {
+    const v = this.stmts.nextTextBefore.get(boardId, pointId, afterSeq, field) as string | null | undefined;
+    return typeof v === 'string' ? v : null;
   }
 
   /**

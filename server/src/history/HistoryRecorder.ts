@@ -1,0 +1,379 @@
+import * as Y from 'yjs';
+import {
+  AMENDMENT,
+  HISTORY_EXCERPT_LENGTH,
+  HISTORY_GROUP_IDLE_MS,
+  HISTORY_TEXT_LIMIT,
+  POINT,
+  ROOT,
+  STANCES,
+  THREAD,
+  COMMENT,
+  boardRoots,
+  currentResponses,
+  listAmendments,
+  readSignOffRule,
+  signOffState,
+  type AmendmentAction,
+  type AmendmentField,
+  type AmendmentId,
+  type Decision,
+  type HistoryDetail,
+  type PositionValue,
+} from '@parley/shared/model';
+import type { Principal } from '@parley/shared/permissions';
+import type { HistoryRow } from '../persistence/Storage.ts';
+import type { Change, Segment } from '../collab/guard/resolveChanges.ts';
+
+type Actor = Pick<Principal, 'userId' | 'name'> & { readonly stakeholderId: string | null };
+
+/** A run of one person's edits to one point's title or body: one stored entry, rewritten as it grows. */
+interface TextGroup {
+  readonly key: string;
+  readonly pointId: string;
+  readonly field: AmendmentField;
+  readonly actor: Actor;
+  readonly at: number;
+  readonly before: string;
+  until: number;
+  inserted: number;
+  deleted: number;
+  edits: number;
+}
+
+/** What an update is about to change that needs reading again once it is applied. */
+interface Pending {
+  readonly actor: Actor;
+  readonly texts: Map<TextGroup, { inserted: number; deleted: number }>;
+  readonly positions: Map<string, PositionValue | null>;
+  readonly points: Map<string, { categoryId: unknown; trashed: boolean } | null>;
+  /** A thread this update opens ('new'), or whether one it changes was resolved. */
+  readonly threads: Map<string, 'new' | boolean>;
+  readonly amendments: Map<string, { created: boolean; status: unknown; rebased: boolean }>;
+  readonly responses: unknown[];
+}
+
+const rootOf = (path: readonly Segment[]) => (path[0] as { name: string }).name;
+const keyAt = (path: readonly Segment[], i: number): string | null => {
+  const seg = path[i];
+  return seg?.kind === 'key' ? seg.key : null;
+};
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+const clipText = (s: string, max: number) => (s.length > max ? s.slice(0, max) : s);
+
+function positionValue(v: unknown): PositionValue | null {
+  if (typeof v !== 'object' || v === null) return null;
+  const { stance, rationale } = v as Record<string, unknown>;
+  if (typeof stance !== 'string' || !(STANCES as readonly string[]).includes(stance)) return null;
+  return { stance: stance as PositionValue['stance'], rationale: str(rationale) };
+}
+
+/**
+ * Derives a board's point histories from the updates the room commits: each accepted client
+ * update is looked at twice, right before it is applied (what it replaces) and right after
+ * (what it made), by the server, which knows who sent it, so no client can forge an entry.
+ * What one transaction yields is taken by its commit (`takeRows`) and stored in the same
+ * store transaction as the update itself, so after a crash the history holds exactly the
+ * stored updates' entries. The server's own changes (an accepted amendment) bring their
+ * entries with them (`serverChange`).
+ */
+export class HistoryRecorder {
+  /** Open text groups by point, field and author; a restart simply starts new ones. */
+  private readonly groups = new Map<string, TextGroup>();
+  private readonly events: HistoryRow[] = [];
+  private readonly touched = new Set<TextGroup>();
+
+  constructor(
+    private readonly boardId: string,
+    private readonly doc: Y.Doc,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Before an accepted client update is applied: notes what it will change, reading what it replaces. */
+  before(principal: Principal, changes: readonly Change[]): Pending | null {
+    let pending: Pending | null = null;
+    const open = (): Pending =>
+      (pending ??= {
+        actor: { userId: principal.userId, name: principal.name, stakeholderId: principal.stakeholderId ?? null },
+        texts: new Map(),
+        positions: new Map(),
+        points: new Map(),
+        threads: new Map(),
+        amendments: new Map(),
+        responses: [],
+      });
+    const { points, positions, threads } = boardRoots(this.doc);
+    for (const c of changes) {
+      const path = c.path;
+      if (c.transient || path.length < 2) continue;
+      const root = rootOf(path);
+      const key = keyAt(path, 1);
+      if (key === null) continue;
+      const existed = (path[1] as { struct: { live: boolean } }).struct.live;
+      if (root === ROOT.points) {
+        const field = keyAt(path, 2);
+        if (path.length >= 4 && existed && (field === POINT.title || field === POINT.body)) {
+          const group = this.groupFor(key, field, open().actor);
+          const counts = open().texts.get(group) ?? { inserted: 0, deleted: 0 };
+          if (c.op === 'insert') counts.inserted += c.item.content instanceof Y.ContentString ? c.length : 0;
+          else counts.deleted += c.length;
+          open().texts.set(group, counts);
+        } else if (path.length <= 3 && !(pending as Pending | null)?.points.has(key)) {
+          const m = points.get(key);
+          open().points.set(
+            key,
+            existed && m instanceof Y.Map
+              ? { categoryId: m.get(POINT.categoryId), trashed: m.get(POINT.deletedAt) !== undefined }
+              : null,
+          );
+        }
+      } else if (root === ROOT.positions && path.length === 2) {
+        if (!open().positions.has(key)) open().positions.set(key, positionValue(positions.get(key)));
+      } else if (root === ROOT.threads) {
+        if (path.length === 2 && c.op === 'insert') open().threads.set(key, 'new');
+        else if (path.length === 3 && keyAt(path, 2) === THREAD.resolved && !open().threads.has(key)) {
+          const t = threads.get(key);
+          if (t instanceof Y.Map) open().threads.set(key, t.get(THREAD.resolved) === true);
+        }
+      } else if (root === ROOT.amendments) {
+        const field = keyAt(path, 2);
+        const a = open().amendments.get(key) ?? { created: false, status: undefined, rebased: false };
+        if (path.length === 2 && c.op === 'insert') a.created = true;
+        else if (path.length === 3 && field === AMENDMENT.status) a.status = 'changed';
+        else if (path.length === 3 && (field === AMENDMENT.text || field === AMENDMENT.baseText)) a.rebased = true;
+        else if (path.length >= 4 && field === AMENDMENT.responses && c.op === 'insert') {
+          const values = c.item.content instanceof Y.ContentAny ? c.item.content.getContent() : [];
+          open().responses.push(...values.map((v) => ({ amendmentId: key, value: v })));
+        }
+        open().amendments.set(key, a);
+      }
+    }
+    return pending;
+  }
+
+  /** After the update is applied: records what it did. */
+  after(pending: Pending | null): void {
+    if (!pending) return;
+    const at = this.now();
+    const { actor } = pending;
+    for (const [group, counts] of pending.texts) {
+      group.until = at;
+      group.inserted += counts.inserted;
+      group.deleted += counts.deleted;
+      group.edits += 1;
+      this.touched.add(group);
+    }
+    const { points, positions, threads } = boardRoots(this.doc);
+    for (const [pointId, was] of pending.points) {
+      const m = points.get(pointId);
+      if (!(m instanceof Y.Map)) continue;
+      const trashed = m.get(POINT.deletedAt) !== undefined;
+      if (!was) this.event(pointId, actor, at, { kind: 'point', action: 'created' });
+      else if (trashed !== was.trashed) {
+        this.event(pointId, actor, at, { kind: 'point', action: trashed ? 'deleted' : 'restored' });
+      } else if (m.get(POINT.categoryId) !== was.categoryId) {
+        this.event(pointId, actor, at, {
+          kind: 'point',
+          action: 'moved',
+          fromCategory: str(was.categoryId),
+          toCategory: str(m.get(POINT.categoryId)),
+        });
+      }
+    }
+    for (const [key, from] of pending.positions) {
+      const to = positionValue(positions.get(key));
+      if (from?.stance === to?.stance && from?.rationale === to?.rationale) continue;
+      const [pointId, stakeholderId] = key.split(':');
+      if (!pointId || !stakeholderId) continue;
+      this.event(pointId, actor, at, { kind: 'position', stakeholderId, from, to });
+    }
+    for (const [threadId, was] of pending.threads) {
+      const t = threads.get(threadId);
+      if (!(t instanceof Y.Map)) continue;
+      const pointId = str(t.get(THREAD.pointId));
+      const resolved = t.get(THREAD.resolved) === true;
+      if (was === 'new') {
+        this.event(pointId, actor, at, { kind: 'thread', action: 'opened', threadId, excerpt: firstComment(t) });
+      } else if (was !== resolved) {
+        this.event(pointId, actor, at, {
+          kind: 'thread',
+          action: resolved ? 'resolved' : 'reopened',
+          threadId,
+          excerpt: firstComment(t),
+        });
+      }
+    }
+    if (pending.amendments.size > 0) this.amendmentEvents(pending, at);
+  }
+
+  /**
+   * An editor's decision, made by the server: its entries (and, when accepting, the text
+   * change with the amendment as its cause) join the transaction `apply` makes.
+   */
+  decision(editor: Actor, amendmentId: AmendmentId, decision: Decision, note: string, apply: () => void): void {
+    const a = listAmendments(this.doc).find((x) => x.id === amendmentId);
+    if (!a) {
+      apply();
+      return;
+    }
+    const at = this.now();
+    const recorded = this.events.length;
+    const stakeholderIds = [...boardRoots(this.doc).stakeholders.keys()];
+    if (decision === 'accepted') {
+      const endorsedBy = [...currentResponses(a)].filter(([, r]) => r.stance === 'endorse').map(([sid]) => sid);
+      const { signed } = signOffState(a, readSignOffRule(this.doc), stakeholderIds);
+      const before = this.textOf(a.pointId, a.field);
+      this.event(a.pointId, editor, at, {
+        kind: 'text',
+        field: a.field,
+        before: clipText(before, HISTORY_TEXT_LIMIT),
+        inserted: 0,
+        deleted: 0,
+        edits: 1,
+        cause: {
+          kind: 'amendment',
+          amendmentId: a.id,
+          number: a.number,
+          stakeholderId: a.stakeholderId,
+          endorsedBy,
+          signedOffBy: signed,
+        },
+      });
+    }
+    this.event(a.pointId, editor, at, {
+      kind: 'amendment',
+      action: decision,
+      amendmentId: a.id,
+      number: a.number,
+      field: a.field,
+      stakeholderId: a.stakeholderId,
+      note: note.trim(),
+    });
+    // Someone's run of edits on the reworded text ends here: what follows is a new entry.
+    for (const [key, group] of this.groups) {
+      if (group.pointId === a.pointId && group.field === a.field) this.groups.delete(key);
+    }
+    try {
+      apply();
+    } catch (err) {
+      // Refused before anything was written: its entries must not join a later commit.
+      this.events.length = recorded;
+      throw err;
+    }
+  }
+
+  /** The entries of the transaction being committed; none are kept after. */
+  takeRows(): HistoryRow[] {
+    if (this.events.length === 0 && this.touched.size === 0) return [];
+    const rows = this.events.splice(0);
+    for (const g of this.touched) {
+      rows.push({
+        groupKey: g.key,
+        boardId: this.boardId,
+        pointId: g.pointId,
+        at: g.at,
+        until: g.until,
+        actorId: g.actor.userId,
+        actorName: g.actor.name,
+        actorStakeholderId: g.actor.stakeholderId,
+        detail: {
+          kind: 'text',
+          field: g.field,
+          before: g.before,
+          inserted: g.inserted,
+          deleted: g.deleted,
+          edits: g.edits,
+          cause: { kind: 'direct' },
+        },
+      });
+    }
+    this.touched.clear();
+    return rows;
+  }
+
+  private groupFor(pointId: string, field: AmendmentField, actor: Actor): TextGroup {
+    const key = `${pointId}\u0000${field}\u0000${actor.userId}`;
+    const now = this.now();
+    let group = this.groups.get(key);
+    if (!group || now - group.until > HISTORY_GROUP_IDLE_MS) {
+      group = {
+        key: `${this.boardId}:${now.toString(36)}:${Math.random().toString(36).slice(2, 10)}`,
+        pointId,
+        field,
+        actor,
+        at: now,
+        until: now,
+        before: clipText(this.textOf(pointId, field), HISTORY_TEXT_LIMIT),
+        inserted: 0,
+        deleted: 0,
+        edits: 0,
+      };
+      this.groups.set(key, group);
+    }
+    return group;
+  }
+
+  private textOf(pointId: string, field: AmendmentField): string {
+    const m = boardRoots(this.doc).points.get(pointId);
+    const t = m instanceof Y.Map ? m.get(field === 'title' ? POINT.title : POINT.body) : undefined;
+    return t instanceof Y.Text ? t.toString() : '';
+  }
+
+  private amendmentEvents(pending: Pending, at: number): void {
+    const all = new Map(listAmendments(this.doc).map((a) => [a.id as string, a]));
+    const record = (id: string, action: AmendmentAction, note: string) => {
+      const a = all.get(id);
+      if (!a) return;
+      this.event(a.pointId, pending.actor, at, {
+        kind: 'amendment',
+        action,
+        amendmentId: a.id,
+        number: a.number,
+        field: a.field,
+        stakeholderId: a.stakeholderId,
+        note,
+      });
+    };
+    for (const [id, change] of pending.amendments) {
+      const a = all.get(id);
+      if (!a) continue;
+      if (change.created) record(id, 'proposed', a.rationale);
+      else if (change.status !== undefined && a.status === 'withdrawn') record(id, 'withdrawn', '');
+      else if (change.rebased) record(id, 'rebased', '');
+    }
+    for (const r of pending.responses as { amendmentId: string; value: unknown }[]) {
+      const v = r.value as Record<string, unknown> | null;
+      const stance = v?.['stance'];
+      const action: AmendmentAction | null =
+        stance === 'endorse'
+          ? 'endorsed'
+          : stance === 'object'
+            ? 'objected'
+            : stance === 'retract'
+              ? 'retracted'
+              : null;
+      if (action) record(r.amendmentId, action, str(v?.['note']));
+    }
+  }
+
+  private event(pointId: string, actor: Actor, at: number, detail: HistoryDetail): void {
+    this.events.push({
+      groupKey: null,
+      boardId: this.boardId,
+      pointId,
+      at,
+      until: at,
+      actorId: actor.userId,
+      actorName: actor.name,
+      actorStakeholderId: actor.stakeholderId,
+      detail,
+    });
+  }
+}
+
+function firstComment(thread: Y.Map<unknown>): string {
+  const comments = thread.get(THREAD.comments);
+  const first = comments instanceof Y.Array ? (comments.get(0) as unknown) : undefined;
+  const body = first instanceof Y.Map ? str(first.get(COMMENT.body)) : '';
+  return clipText(body, HISTORY_EXCERPT_LENGTH);
+}
