@@ -15,6 +15,7 @@ import {
   readSignOffRule,
   signOffState,
   type AmendmentAction,
+  type BoardRoots,
   type AmendmentField,
   type AmendmentId,
   type Decision,
@@ -24,6 +25,9 @@ import {
 import type { Principal } from '@parley/shared/permissions';
 import type { HistoryRow } from '../persistence/Storage.ts';
 import type { Change, Segment } from '../collab/guard/resolveChanges.ts';
+
+/** Open text runs kept before the idle ones are forgotten (a busy board's writers, not its history). */
+const SWEEP_GROUPS_AT = 512;
 
 type Actor = Pick<Principal, 'userId' | 'name'> & { readonly stakeholderId: string | null };
 
@@ -50,7 +54,7 @@ interface Pending {
   /** A thread this update opens ('new'), or whether one it changes was resolved. */
   readonly threads: Map<string, 'new' | boolean>;
   readonly amendments: Map<string, { created: boolean; status: unknown; rebased: boolean }>;
-  readonly responses: unknown[];
+  readonly responses: { readonly amendmentId: string; readonly value: unknown }[];
 }
 
 const rootOf = (path: readonly Segment[]) => (path[0] as { name: string }).name;
@@ -60,6 +64,18 @@ const keyAt = (path: readonly Segment[], i: number): string | null => {
 };
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const clipText = (s: string, max: number) => (s.length > max ? s.slice(0, max) : s);
+
+function newPending(principal: Principal): Pending {
+  return {
+    actor: { userId: principal.userId, name: principal.name, stakeholderId: principal.stakeholderId ?? null },
+    texts: new Map(),
+    positions: new Map(),
+    points: new Map(),
+    threads: new Map(),
+    amendments: new Map(),
+    responses: [],
+  };
+}
 
 function positionValue(v: unknown): PositionValue | null {
   if (typeof v !== 'object' || v === null) return null;
@@ -82,45 +98,43 @@ export class HistoryRecorder {
   private readonly groups = new Map<string, TextGroup>();
   private readonly events: HistoryRow[] = [];
   private readonly touched = new Set<TextGroup>();
+  /** The doc's roots, got once: every accepted update is looked at here. */
+  private readonly roots: BoardRoots;
 
   constructor(
     private readonly boardId: string,
     private readonly doc: Y.Doc,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.roots = boardRoots(doc);
+  }
 
   /** Before an accepted client update is applied: notes what it will change, reading what it replaces. */
   before(principal: Principal, changes: readonly Change[]): Pending | null {
     let pending: Pending | null = null;
-    const open = (): Pending =>
-      (pending ??= {
-        actor: { userId: principal.userId, name: principal.name, stakeholderId: principal.stakeholderId ?? null },
-        texts: new Map(),
-        positions: new Map(),
-        points: new Map(),
-        threads: new Map(),
-        amendments: new Map(),
-        responses: [],
-      });
-    const { points, positions, threads } = boardRoots(this.doc);
+    const { points, positions, threads } = this.roots;
     for (const c of changes) {
       const path = c.path;
       if (c.transient || path.length < 2) continue;
       const root = rootOf(path);
+      // Most updates are replies and typing: a comment's fields are no entry at all.
+      if (root === ROOT.threads && path.length > 3) continue;
       const key = keyAt(path, 1);
       if (key === null) continue;
       const existed = (path[1] as { struct: { live: boolean } }).struct.live;
       if (root === ROOT.points) {
         const field = keyAt(path, 2);
         if (path.length >= 4 && existed && (field === POINT.title || field === POINT.body)) {
-          const group = this.groupFor(key, field, open().actor);
-          const counts = open().texts.get(group) ?? { inserted: 0, deleted: 0 };
+          pending ??= newPending(principal);
+          const group = this.groupFor(key, field, pending.actor);
+          const counts = pending.texts.get(group) ?? { inserted: 0, deleted: 0 };
           if (c.op === 'insert') counts.inserted += c.item.content instanceof Y.ContentString ? c.length : 0;
           else counts.deleted += c.length;
-          open().texts.set(group, counts);
-        } else if (path.length <= 3 && !(pending as Pending | null)?.points.has(key)) {
+          pending.texts.set(group, counts);
+        } else if (path.length <= 3 && !pending?.points.has(key)) {
+          pending ??= newPending(principal);
           const m = points.get(key);
-          open().points.set(
+          pending.points.set(
             key,
             existed && m instanceof Y.Map
               ? { categoryId: m.get(POINT.categoryId), trashed: m.get(POINT.deletedAt) !== undefined }
@@ -128,24 +142,26 @@ export class HistoryRecorder {
           );
         }
       } else if (root === ROOT.positions && path.length === 2) {
-        if (!open().positions.has(key)) open().positions.set(key, positionValue(positions.get(key)));
+        pending ??= newPending(principal);
+        if (!pending.positions.has(key)) pending.positions.set(key, positionValue(positions.get(key)));
       } else if (root === ROOT.threads) {
-        if (path.length === 2 && c.op === 'insert') open().threads.set(key, 'new');
-        else if (path.length === 3 && keyAt(path, 2) === THREAD.resolved && !open().threads.has(key)) {
+        if (path.length === 2 && c.op === 'insert') (pending ??= newPending(principal)).threads.set(key, 'new');
+        else if (path.length === 3 && keyAt(path, 2) === THREAD.resolved && !pending?.threads.has(key)) {
           const t = threads.get(key);
-          if (t instanceof Y.Map) open().threads.set(key, t.get(THREAD.resolved) === true);
+          if (t instanceof Y.Map) (pending ??= newPending(principal)).threads.set(key, t.get(THREAD.resolved) === true);
         }
       } else if (root === ROOT.amendments) {
+        pending ??= newPending(principal);
         const field = keyAt(path, 2);
-        const a = open().amendments.get(key) ?? { created: false, status: undefined, rebased: false };
+        const a = pending.amendments.get(key) ?? { created: false, status: undefined, rebased: false };
         if (path.length === 2 && c.op === 'insert') a.created = true;
         else if (path.length === 3 && field === AMENDMENT.status) a.status = 'changed';
         else if (path.length === 3 && (field === AMENDMENT.text || field === AMENDMENT.baseText)) a.rebased = true;
         else if (path.length >= 4 && field === AMENDMENT.responses && c.op === 'insert') {
           const values = c.item.content instanceof Y.ContentAny ? c.item.content.getContent() : [];
-          open().responses.push(...values.map((v) => ({ amendmentId: key, value: v })));
+          for (const value of values) pending.responses.push({ amendmentId: key, value });
         }
-        open().amendments.set(key, a);
+        pending.amendments.set(key, a);
       }
     }
     return pending;
@@ -163,7 +179,7 @@ export class HistoryRecorder {
       group.edits += 1;
       this.touched.add(group);
     }
-    const { points, positions, threads } = boardRoots(this.doc);
+    const { points, positions, threads } = this.roots;
     for (const [pointId, was] of pending.points) {
       const m = points.get(pointId);
       if (!(m instanceof Y.Map)) continue;
@@ -218,7 +234,7 @@ export class HistoryRecorder {
     }
     const at = this.now();
     const recorded = this.events.length;
-    const stakeholderIds = [...boardRoots(this.doc).stakeholders.keys()];
+    const stakeholderIds = [...this.roots.stakeholders.keys()];
     if (decision === 'accepted') {
       const endorsedBy = [...currentResponses(a)].filter(([, r]) => r.stance === 'endorse').map(([sid]) => sid);
       const { signed } = signOffState(a, readSignOffRule(this.doc), stakeholderIds);
@@ -296,6 +312,7 @@ export class HistoryRecorder {
     const now = this.now();
     let group = this.groups.get(key);
     if (!group || now - group.until > HISTORY_GROUP_IDLE_MS) {
+      if (this.groups.size >= SWEEP_GROUPS_AT) this.forgetIdleGroups(now);
       group = {
         key: `${this.boardId}:${now.toString(36)}:${Math.random().toString(36).slice(2, 10)}`,
         pointId,
@@ -313,8 +330,15 @@ export class HistoryRecorder {
     return group;
   }
 
+  /** Runs that ended long ago stay closed whether or not they are remembered. */
+  private forgetIdleGroups(now: number): void {
+    for (const [key, group] of this.groups) {
+      if (now - group.until > HISTORY_GROUP_IDLE_MS) this.groups.delete(key);
+    }
+  }
+
   private textOf(pointId: string, field: AmendmentField): string {
-    const m = boardRoots(this.doc).points.get(pointId);
+    const m = this.roots.points.get(pointId);
     const t = m instanceof Y.Map ? m.get(field === 'title' ? POINT.title : POINT.body) : undefined;
     return t instanceof Y.Text ? t.toString() : '';
   }
@@ -341,7 +365,7 @@ export class HistoryRecorder {
       else if (change.status !== undefined && a.status === 'withdrawn') record(id, 'withdrawn', '');
       else if (change.rebased) record(id, 'rebased', '');
     }
-    for (const r of pending.responses as { amendmentId: string; value: unknown }[]) {
+    for (const r of pending.responses) {
       const v = r.value as Record<string, unknown> | null;
       const stance = v?.['stance'];
       const action: AmendmentAction | null =
