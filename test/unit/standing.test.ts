@@ -15,7 +15,7 @@ import {
   pointMatches,
   readPointFilter,
 } from '../../client/src/lib/state/point-filter.ts';
-import { boardPath, matchRoute } from '../../client/src/lib/routes.ts';
+import { amendmentPath, boardPath, matchRoute } from '../../client/src/lib/routes.ts';
 
 describe('where everyone stands (unit: shared/src/model/standing.ts)', () => {
   it('MATRIX1 consensus is every delegation supporting the point; disputed is any delegation opposing it; the rest is open', () => {
@@ -111,5 +111,13 @@ describe('the matrix filters and route (unit: client/src/lib/state/point-filter.
     expect(matchRoute('/b/demo/other')).toEqual({ name: 'not-found', path: '/b/demo/other' });
     expect(boardPath('a b', 'matrix')).toBe('/b/a%20b/matrix');
     expect(boardPath('demo')).toBe('/b/demo');
+  });
+
+  it('AMEND18 `/b/<id>/amendments` is the board’s amendments page, and an amendment opens at its point with `?amendment=`', () => {
+    expect(matchRoute('/b/demo/amendments')).toEqual({ name: 'board', boardId: 'demo', view: 'amendments' });
+    expect(matchRoute('/b/demo/amendments/')).toEqual({ name: 'board', boardId: 'demo', view: 'amendments' });
+    expect(matchRoute('/b/demo/amendment')).toEqual({ name: 'not-found', path: '/b/demo/amendment' });
+    expect(boardPath('a b', 'amendments')).toBe('/b/a%20b/amendments');
+    expect(amendmentPath('demo', { pointId: 'p_1', id: 'a_2' })).toBe('/b/demo?point=p_1&amendment=a_2');
   });
 });

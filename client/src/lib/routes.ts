@@ -18,13 +18,25 @@ export const POSITION_PARAM = 'position';
 /** A point opened at one comment (a search hit): its thread unfolded, the comment in view. */
 export const COMMENT_PARAM = 'comment';
 
-/** A board's pages: its points (`/b/<id>`) and the position matrix (`/b/<id>/matrix`). */
-export type BoardPage = 'points' | 'matrix';
+/** A point opened at one of its amendments (a row of the amendments page): that amendment in view. */
+export const AMENDMENT_PARAM = 'amendment';
+
+/**
+ * A board's pages: its points (`/b/<id>`), the position matrix (`/b/<id>/matrix`) and the
+ * board's open amendments (`/b/<id>/amendments`).
+ */
+export type BoardPage = 'points' | 'matrix' | 'amendments';
 
 /** The path of a board's page. */
 export function boardPath(boardId: string, page: BoardPage = 'points'): string {
   const base = `/b/${encodeURIComponent(boardId)}`;
-  return page === 'matrix' ? `${base}/matrix` : base;
+  return page === 'points' ? base : `${base}/${page}`;
+}
+
+/** Where an amendment opens: its point on the Points page, the amendment in view. */
+export function amendmentPath(boardId: string, amendment: { pointId: string; id: string }): string {
+  const params = new URLSearchParams({ point: amendment.pointId, [AMENDMENT_PARAM]: amendment.id });
+  return `${boardPath(boardId)}?${params}`;
 }
 
 /** Where a search hit opens: its point, with the rationale's delegation or the comment in view and the words marked. */
@@ -46,8 +58,11 @@ export function matchRoute(pathname: string): Route {
   if (pathname === '/' || pathname === '') return { name: 'boards' };
   if (pathname === '/signin' || pathname === '/signin/') return { name: 'signin' };
   if (pathname === '/signup' || pathname === '/signup/') return { name: 'signup' };
-  const board = /^\/b\/([^/]+)(\/matrix)?\/?$/.exec(pathname);
-  if (board?.[1]) return { name: 'board', boardId: safeDecode(board[1]), view: board[2] ? 'matrix' : 'points' };
+  const board = /^\/b\/([^/]+)(?:\/(matrix|amendments))?\/?$/.exec(pathname);
+  if (board?.[1]) {
+    const view: BoardPage = board[2] === 'matrix' || board[2] === 'amendments' ? board[2] : 'points';
+    return { name: 'board', boardId: safeDecode(board[1]), view };
+  }
   const invite = /^\/invite\/([^/]+)\/?$/.exec(pathname);
   if (invite?.[1]) return { name: 'invite', token: safeDecode(invite[1]) };
   return { name: 'not-found', path: pathname };
