@@ -127,6 +127,35 @@ describe('authentication and access', () => {
   });
 
   describe('accounts over REST', () => {
+    it("AUTH21: the board routes take the CLI's `Authorization: Bearer <token>` as well as a session: GET /api/boards lists the token's one board with its role; the board, its export, search, members and a point's history answer; creating a board needs an account (401)", async () => {
+      const who = identity('owner', 'us', 'Token Owner');
+      const headers = { authorization: `Bearer ${await mintToken(server, who)}` };
+      const get = (path: string) => fetch(`${server.url}${path}`, { headers });
+      const list = await get('/api/boards');
+      expect(list.status).toBe(200);
+      expect(((await list.json()) as { boards: unknown[] }).boards).toEqual([
+        expect.objectContaining({ id: 'demo', role: 'owner', stakeholderId: 'us', stakeholderName: 'United States' }),
+      ]);
+      for (const path of [
+        '/api/boards/demo',
+        '/api/boards/demo/export?format=json',
+        '/api/boards/demo/search?q=ceasefire',
+        '/api/boards/demo/members',
+        '/api/boards/demo/points/p_any/history',
+        '/api/search?q=ceasefire',
+      ]) {
+        expect((await get(path)).status, path).toBe(200);
+      }
+      const create = await postJson(
+        server,
+        '/api/boards',
+        { title: 'T', stakeholders: [{ name: 'A' }], ownStakeholder: 'A' },
+        headers,
+      );
+      expect(create.status).toBe(401);
+      expect((await fetch(`${server.url}/api/boards`)).status).toBe(401);
+    });
+
     it('AUTH4: sign-up, sign-in, wrong password, weak password, duplicate email and sign-out', async () => {
       const email = newEmail();
       const weak = await postJson(server, '/api/auth/signup', { email, name: 'Weak', password: 'short' });

@@ -1,6 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
-import type { SessionInfo } from '../accounts/AccountStore.ts';
-import type { AccessControl, BoardAccess } from '../accounts/AccessControl.ts';
+import type { Membership, SessionInfo } from '../accounts/AccountStore.ts';
+import type { AccessControl, BoardAccess, Identity } from '../accounts/AccessControl.ts';
 import { AuthError } from '../accounts/AccessControl.ts';
 import { HttpError } from './errors.ts';
 
@@ -50,4 +50,32 @@ export async function requireBoardAccess(access: AccessControl, req: Request, bo
     if (err.failure === 'access') throw noSuchBoard();
     throw new HttpError(401, 'unauthorized', `Sign in first: ${err.message}.`);
   }
+}
+
+/**
+ * Who is calling, by session cookie or `Authorization: Bearer <token>` (401 without valid
+ * credentials), for routes not about one board.
+ */
+export async function requireIdentity(access: AccessControl, req: Request): Promise<Identity> {
+  try {
+    return await access.identify({ cookieHeader: req.headers.cookie, token: bearerToken(req) });
+  } catch (err) {
+    if (err instanceof AuthError) throw new HttpError(401, 'unauthorized', `Sign in first: ${err.message}.`);
+    throw err;
+  }
+}
+
+/**
+ * The boards a credential reaches, with the caller's role and stakeholder on each: every
+ * board a session's user is a member of; only the board an access token was made for.
+ */
+export async function reachableBoards(
+  access: AccessControl,
+  identity: Identity,
+): Promise<Pick<Membership, 'boardId' | 'role' | 'stakeholderId'>[]> {
+  if (identity.kind === 'token') {
+    const { principal, boardId } = identity.token;
+    return [{ boardId, role: principal.role, stakeholderId: principal.stakeholderId }];
+  }
+  return access.accounts.listMemberships(identity.userId);
 }

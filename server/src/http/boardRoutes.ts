@@ -5,7 +5,7 @@ import { boardToMarkdown } from '@parley/shared/export';
 import type { AccessControl } from '../accounts/AccessControl.ts';
 import { UnknownDocError, type RoomRegistry } from '../collab/room/RoomRegistry.ts';
 import type { BoardSummary, Storage } from '../persistence/Storage.ts';
-import { noSuchBoard, requireBoardAccess, requireSession } from './authContext.ts';
+import { noSuchBoard, reachableBoards, requireBoardAccess, requireIdentity } from './authContext.ts';
 import { boardView, unknownIfGone } from './boardView.ts';
 import { HttpError } from './errors.ts';
 import { boardIdParam, parseBody } from './validate.ts';
@@ -61,11 +61,10 @@ export function boardRoutes(
     }
   }
 
-  router.get('/boards', async (_req, res) => {
-    const session = requireSession(res);
-    const memberships = new Map(
-      (await access.accounts.listMemberships(session.user.id)).map((m) => [m.boardId, m] as const),
-    );
+  // A session lists every board its user belongs to; an access token its one board.
+  router.get('/boards', async (req, res) => {
+    const identity = await requireIdentity(access, req);
+    const memberships = new Map((await reachableBoards(access, identity)).map((m) => [m.boardId, m] as const));
     const boards = (await storage.listBoards()).filter((b) => memberships.has(b.id));
     res.json({
       boards: await Promise.all(

@@ -1,11 +1,11 @@
 import { Router, type RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { LIMITS, queryWords, searchBoard, type CrossBoardHit } from '@parley/shared/model';
-import { AuthError, type AccessControl } from '../accounts/AccessControl.ts';
+import type { AccessControl } from '../accounts/AccessControl.ts';
 import type { RoomRegistry } from '../collab/room/RoomRegistry.ts';
 import type { Storage } from '../persistence/Storage.ts';
 import { SearchUnavailable, type SearchIndex } from '../search/SearchIndex.ts';
-import { bearerToken, requireBoardAccess } from './authContext.ts';
+import { reachableBoards, requireBoardAccess, requireIdentity } from './authContext.ts';
 import { boardView } from './boardView.ts';
 import { HttpError } from './errors.ts';
 import { boardIdParam } from './validate.ts';
@@ -48,17 +48,9 @@ export function searchRoutes(
   // Across boards: the boards the credential reaches. A session reaches every board its
   // user belongs to; an access token only the board it was made for.
   const checkIdentity: RequestHandler = async (req, res, next) => {
-    try {
-      const identity = await access.identify({ cookieHeader: req.headers.cookie, token: bearerToken(req) });
-      res.locals['searcher'] = identity.userId;
-      res.locals['searchBoards'] =
-        identity.kind === 'token'
-          ? [identity.token.boardId]
-          : (await access.accounts.listMemberships(identity.userId)).map((m) => m.boardId);
-    } catch (err) {
-      if (err instanceof AuthError) throw new HttpError(401, 'unauthorized', `Sign in first: ${err.message}.`);
-      throw err;
-    }
+    const identity = await requireIdentity(access, req);
+    res.locals['searcher'] = identity.userId;
+    res.locals['searchBoards'] = (await reachableBoards(access, identity)).map((b) => b.boardId);
     next();
   };
   const limiter = rateLimit({
