@@ -3,7 +3,7 @@
  * the server sends is `{ error: { code, message } }` JSON; it becomes an `ApiError` whose
  * `message` is written for people and may be shown as it is.
  */
-import type { CrossBoardHit } from '@parley/shared/model';
+import type { CrossBoardHit, HistoryEntryJson, HistoryPageJson } from '@parley/shared/model';
 import { isRole, type Role } from '@parley/shared/permissions';
 
 export class ApiError extends Error {
@@ -344,6 +344,41 @@ export async function sendAmendmentDecision(
 ): Promise<void> {
   const path = `${boardPath(boardId)}/amendments/${encodeURIComponent(amendmentId)}/decision`;
   await request('POST', path, note.trim() ? { decision, note } : { decision });
+}
+
+const HISTORY_KINDS: ReadonlySet<string> = new Set<HistoryEntryJson['kind']>([
+  'text',
+  'position',
+  'amendment',
+  'thread',
+  'point',
+]);
+
+/**
+ * One page of a point's history, newest first: the entries older than `before` (the
+ * previous page's `next`), or the newest. The server words each entry's summary.
+ */
+export async function fetchPointHistory(
+  boardId: string,
+  pointId: string,
+  opts: { before?: number; limit?: number } = {},
+): Promise<HistoryPageJson> {
+  const query = new URLSearchParams();
+  if (opts.before !== undefined) query.set('before', String(opts.before));
+  if (opts.limit !== undefined) query.set('limit', String(opts.limit));
+  const qs = query.toString();
+  const path = `${boardPath(boardId)}/points/${encodeURIComponent(pointId)}/history${qs ? `?${qs}` : ''}`;
+  const body = await request<{ entries?: unknown; next?: unknown } | null>('GET', path);
+  // Entries that do not read (no id or summary, a kind this page does not know) are left
+  // out rather than breaking the list.
+  const entries = (Array.isArray(body?.entries) ? body.entries : []).filter(
+    (e: unknown): e is HistoryEntryJson =>
+      typeof (e as HistoryEntryJson | null)?.id === 'number' &&
+      HISTORY_KINDS.has((e as HistoryEntryJson).kind) &&
+      typeof (e as HistoryEntryJson).summary === 'string',
+  );
+  const next = typeof body?.next === 'number' && Number.isSafeInteger(body.next) ? body.next : null;
+  return { entries, next };
 }
 
 /** Owners: deletes the board for good; `confirm` is its title, typed. */
