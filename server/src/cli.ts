@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { boardToMarkdown } from '@parley/shared/export';
+import { boardToMarkdown, comparisonToMarkdown } from '@parley/shared/export';
 import { MAX_IMPORT_BYTES, decodeUtf8, parseJsonPlan, parseMarkdownPlan, type BoardPlan } from '@parley/shared/import';
-import { LIMITS, oneLineText } from '@parley/shared/model';
+import { LIMITS, compareBoards, newVersionId, oneLineText, snapshotOf, type BoardSnapshot } from '@parley/shared/model';
+import * as Y from 'yjs';
 import { ROLES, stakeholderMismatch, type Role } from '@parley/shared/permissions';
 import { ID_CHARACTERS, STAKEHOLDER_ID_PATTERN, isValidBoardId } from '@parley/shared/protocol';
 import { DEFAULT_TOKEN_TTL_SECONDS, signAccessToken } from './accounts/accessTokens.ts';
@@ -11,7 +12,7 @@ import { hashPassword, passwordProblem } from './accounts/passwords.ts';
 import { loadSigningSecret, newOpaqueToken } from './accounts/secrets.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createBoardFromPlan, planForSetup, withOwnerStakeholder } from './boards/createBoards.ts';
-import { readBoardJson } from './persistence/readBoard.ts';
+import { readBoardJson, withStoredBoard } from './persistence/readBoard.ts';
 import { SqliteAccountStore } from './persistence/sqlite/SqliteAccountStore.ts';
 import { SQLITE_FILE, SqliteStorage } from './persistence/sqlite/SqliteStorage.ts';
 
@@ -288,6 +289,92 @@ program
         `imported "${opts.title ?? plan.meta.title}": ${plan.categories.length} categories, ${plan.points.length} points, ${plan.stakeholders.length} stakeholders, ${plan.positions.length} positions, ${plan.threads.length} threads\n`,
       );
       process.stdout.write(`${id}\n`);
+    });
+  });
+
+const version = program.command('version').description('published versions of a board (rounds)');
+
+version
+  .command('publish')
+  .description("publish the board's stored state as a named version; prints its id alone as the last line")
+  .requiredOption('--board <id>', 'board id', boardIdArg)
+  .requiredOption('--name <name>', 'the version\'s name, e.g. "Round 2 draft"')
+  .option('--note <note>', 'a note for readers', '')
+  .action(async (opts: { board: string; name: string; note: string }) => {
+    const name = oneLineText(opts.name);
+    if (name === '' || name.length > LIMITS.versionNameLength) {
+      throw new CliError(`--name must be 1 to ${LIMITS.versionNameLength} characters`);
+    }
+    if (opts.note.length > LIMITS.versionNoteLength) {
+      throw new CliError(`--note is longer than ${LIMITS.versionNoteLength} characters`);
+    }
+    await withStore(async ({ storage }) => {
+      const state = await withStoredBoard(storage, opts.board, (doc) => Y.encodeStateAsUpdate(doc));
+      if (!state) throw new CliError(`no board "${opts.board}"`);
+      const id = newVersionId();
+      await storage.createVersion(
+        {
+          id,
+          boardId: opts.board,
+          name,
+          note: opts.note.trim(),
+          createdBy: null,
+          createdByName: 'CLI',
+          createdAt: Date.now(),
+        },
+        state,
+      );
+      process.stdout.write(`published "${name}"\n${id}\n`);
+    });
+  });
+
+version
+  .command('list')
+  .description("list a board's versions, newest first: id, time, name")
+  .requiredOption('--board <id>', 'board id', boardIdArg)
+  .action(async (opts: { board: string }) => {
+    await withStore(async ({ storage }) => {
+      await requireBoard(storage, opts.board);
+      for (const v of await storage.listVersions(opts.board)) {
+        process.stdout.write(`${v.id}\t${new Date(v.createdAt).toISOString()}\t${v.name}\n`);
+      }
+    });
+  });
+
+version
+  .command('compare')
+  .description('what changed between two versions, or a version and the live board')
+  .requiredOption('--board <id>', 'board id', boardIdArg)
+  .requiredOption('--from <version>', 'a version id')
+  .requiredOption('--to <version>', 'a version id, or "live"')
+  .addOption(new Option('--format <format>', 'output format').choices(['json', 'md']).default('json'))
+  .action(async (opts: { board: string; from: string; to: string; format: 'json' | 'md' }) => {
+    await withStore(async ({ storage }) => {
+      await requireBoard(storage, opts.board);
+      const side = async (id: string): Promise<{ label: string; snapshot: BoardSnapshot }> => {
+        if (id === 'live') {
+          const snapshot = await withStoredBoard(storage, opts.board, snapshotOf);
+          return { label: 'the live board', snapshot: snapshot! };
+        }
+        const found = await storage.readVersion(opts.board, id);
+        if (!found) throw new CliError(`no version "${id}" of board "${opts.board}"`);
+        const doc = new Y.Doc();
+        try {
+          Y.applyUpdate(doc, found.state);
+          return { label: found.summary.name, snapshot: snapshotOf(doc) };
+        } finally {
+          doc.destroy();
+        }
+      };
+      if (opts.from === 'live') throw new CliError('--from must be a version id');
+      const from = await side(opts.from);
+      const to = await side(opts.to);
+      const comparison = compareBoards(from.snapshot, to.snapshot);
+      process.stdout.write(
+        opts.format === 'md'
+          ? comparisonToMarkdown(comparison, { from: from.label, to: to.label }, to.snapshot.board)
+          : `${JSON.stringify(comparison, null, 2)}\n`,
+      );
     });
   });
 

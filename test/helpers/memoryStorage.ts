@@ -7,6 +7,7 @@ import type {
   Storage,
   StoredHistoryRow,
   StoredLog,
+  VersionSummary,
 } from '../../server/src/persistence/Storage.ts';
 
 interface Entry {
@@ -55,6 +56,7 @@ export class MemoryStorage implements Storage {
   /** History entries in seq order; `detail` kept as JSON, as SQLite keeps it. */
   private history: { -readonly [K in keyof StoredHistoryRow]: K extends 'detail' ? string : StoredHistoryRow[K] }[] =
     [];
+  private versions: { summary: VersionSummary; state: Uint8Array }[] = [];
   private nextSeq = 1;
   private nextHistorySeq = 1;
   private closed = false;
@@ -74,6 +76,7 @@ export class MemoryStorage implements Storage {
     }
     for (const [doc, owners] of this.owners) image.owners.set(doc, new Map(owners));
     image.history = this.history.map((h) => ({ ...h }));
+    image.versions = this.versions.map((v) => ({ summary: { ...v.summary }, state: v.state.slice() }));
     image.nextSeq = this.nextSeq;
     image.nextHistorySeq = this.nextHistorySeq;
     return image;
@@ -135,6 +138,7 @@ export class MemoryStorage implements Storage {
     for (const doc of [...this.logs.keys()]) if (isDocOfBoard(doc, id)) this.logs.delete(doc);
     for (const doc of [...this.owners.keys()]) if (isDocOfBoard(doc, id)) this.owners.delete(doc);
     this.history = this.history.filter((h) => h.boardId !== id);
+    this.versions = this.versions.filter((v) => v.summary.boardId !== id);
     return this.boards.delete(id);
   }
 
@@ -196,6 +200,31 @@ export class MemoryStorage implements Storage {
       .reverse()
       .slice(0, limit)
       .map((h) => ({ ...h, detail: JSON.parse(h.detail) as StoredHistoryRow['detail'] }));
+  }
+
+  async createVersion(version: VersionSummary, state: Uint8Array): Promise<void> {
+    this.checkOpen();
+    if (this.versions.some((v) => v.summary.id === version.id)) throw new Error(`version "${version.id}" exists`);
+    this.versions.push({ summary: { ...version }, state: checkedUpdate(state) });
+  }
+
+  /** Newest first; versions made in the same millisecond, the later stored first (as SQLite's rowid). */
+  async listVersions(boardId: string): Promise<VersionSummary[]> {
+    this.checkOpen();
+    return this.versions
+      .map((v, i) => ({ v, i }))
+      .filter(({ v }) => v.summary.boardId === boardId)
+      .sort((a, b) => b.v.summary.createdAt - a.v.summary.createdAt || b.i - a.i)
+      .map(({ v }) => ({ ...v.summary }));
+  }
+
+  async readVersion(
+    boardId: string,
+    versionId: string,
+  ): Promise<{ summary: VersionSummary; state: Uint8Array } | null> {
+    this.checkOpen();
+    const v = this.versions.find((x) => x.summary.boardId === boardId && x.summary.id === versionId);
+    return v ? { summary: { ...v.summary }, state: v.state.slice() } : null;
   }
 
   async nextTextBefore(boardId: string, pointId: string, field: string, afterSeq: number): Promise<string | null> {

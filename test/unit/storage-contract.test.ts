@@ -328,4 +328,34 @@ describe.each(stores)('the Storage contract: $name store (unit: server/src/persi
     expect(await s.readPointHistory('b', 'p1', null, 10)).toEqual([]);
     expect(await s.readPointHistory('bb', 'p1', null, 10)).toHaveLength(1);
   });
+
+  it('STORE13 a version is stored whole with its state and never twice under one id; versions list newest first per board; deleting a board deletes its versions', async () => {
+    const s = store();
+    await s.createBoard('b', 'Board', edit(1, 'seed'));
+    await s.createBoard('bb', 'Other', edit(1, 'other'));
+    const v = (id: string, boardId: string, createdAt: number) => ({
+      id,
+      boardId,
+      name: `Round ${id}`,
+      note: '',
+      createdBy: 'u-1',
+      createdByName: 'Ann',
+      createdAt,
+    });
+    const state = edit(2, 'state');
+    await s.createVersion(v('v1', 'b', 10), state);
+    await s.createVersion(v('v2', 'b', 20), edit(3, 'later'));
+    await s.createVersion(v('v3', 'bb', 15), edit(4, 'elsewhere'));
+    await expect(s.createVersion(v('v1', 'b', 30), state)).rejects.toThrow();
+    state.fill(0);
+    expect((await s.listVersions('b')).map((x) => x.id)).toEqual(['v2', 'v1']);
+    const read = await s.readVersion('b', 'v1');
+    expect(read?.summary).toEqual(v('v1', 'b', 10));
+    expect(textOf([read!.state])).toBe('state');
+    expect(await s.readVersion('b', 'v3')).toBeNull();
+    await s.deleteBoard('b');
+    expect(await s.listVersions('b')).toEqual([]);
+    expect(await s.readVersion('b', 'v2')).toBeNull();
+    expect((await s.listVersions('bb')).map((x) => x.id)).toEqual(['v3']);
+  });
 });

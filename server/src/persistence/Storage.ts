@@ -36,6 +36,17 @@ export interface HistoryRow {
   readonly detail: HistoryDetail;
 }
 
+/** A published version of a board (a round): immutable once stored. */
+export interface VersionSummary {
+  readonly id: string;
+  readonly boardId: string;
+  readonly name: string;
+  readonly note: string;
+  readonly createdBy: string | null;
+  readonly createdByName: string;
+  readonly createdAt: number;
+}
+
 export interface StoredHistoryRow extends HistoryRow {
   /** Increases with each new entry (a grouped entry keeps its first). */
   readonly seq: number;
@@ -72,7 +83,8 @@ export interface Storage {
   setBoardArchived(id: string, archived: boolean): Promise<boolean>;
   /**
    * Deletes the board's catalogue entry and, for every document of it (the board doc `<id>`
-   * and its private-notes docs `<id>~<sid>`), its log, client-id owners and history, in one
+   * and its private-notes docs `<id>~<sid>`), its log, client-id owners, history and
+   * versions, in one
    * transaction. False if there was no such board. The caller makes sure nothing for it is
    * still queued for the store (RoomRegistry.closeBoard).
    */
@@ -102,6 +114,12 @@ export interface Storage {
    * (what the text was when the next run of edits began), or null if there is none.
    */
   nextTextBefore(boardId: string, pointId: string, field: string, afterSeq: number): Promise<string | null>;
+  /** Stores a published version with the board's full encoded state; fails if its id exists. */
+  createVersion(version: VersionSummary, state: Uint8Array): Promise<void>;
+  /** The board's versions, newest first. */
+  listVersions(boardId: string): Promise<VersionSummary[]>;
+  /** One version of the board with its state, or null. */
+  readVersion(boardId: string, versionId: string): Promise<{ summary: VersionSummary; state: Uint8Array } | null>;
   /** Sequence number of the document's last stored entry (0 for none). */
   lastSeq(docName: string): Promise<number>;
   /**

@@ -1,1 +1,2 @@
 export { boardToMarkdown, markdownText } from './markdown.ts';
+export { comparisonToMarkdown } from './comparisonMarkdown.ts';

@@ -13,6 +13,7 @@ export type PointId = Brand<string, 'PointId'>;
 export type ThreadId = Brand<string, 'ThreadId'>;
 export type CommentId = Brand<string, 'CommentId'>;
 export type UserId = Brand<string, 'UserId'>;
+export type VersionId = Brand<string, 'VersionId'>;
 
 /** Short random ids: 12 base-36 chars carry ~62 bits, plenty for ids scoped to one board. */
 export function newId<T extends string>(prefix: string): T {
@@ -28,3 +29,4 @@ export const newCategoryId = (): CategoryId => newId<CategoryId>('c_');
 export const newPointId = (): PointId => newId<PointId>('p_');
 export const newThreadId = (): ThreadId => newId<ThreadId>('t_');
 export const newCommentId = (): CommentId => newId<CommentId>('m_');
+export const newVersionId = (): VersionId => newId<VersionId>('v_');

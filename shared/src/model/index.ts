@@ -19,3 +19,4 @@ export * from './standing.ts';
 export * from './search.ts';
 export * from './collections.ts';
 export * from './history.ts';
+export * from './compare.ts';

@@ -174,6 +174,9 @@ export const LIMITS = {
   /** Proposed wording for a point's body (a title's is `titleLength`), and an answer's note. */
   amendmentBodyLength: 20_000,
   responseNoteLength: 1_000,
+  /** A published version's name ("Round 2 draft") and note. */
+  versionNameLength: 200,
+  versionNoteLength: 2_000,
   /** A search query, and how many hits one search returns. */
   searchQueryLength: 200,
   searchHits: 200,

@@ -26,7 +26,9 @@ export type Action =
   /** Withdrawing or rebasing an amendment of `proposerStakeholderId`. */
   | { kind: 'manage-amendment'; proposerStakeholderId: string }
   /** Accepting or rejecting (on the server, after the sign-off rule). */
-  | { kind: 'decide-amendment' };
+  | { kind: 'decide-amendment' }
+  /** Publishing a named version of the board (a round), on the server. */
+  | { kind: 'publish-version' };
 
 export type ActionKind = Action['kind'];
 
@@ -48,6 +50,7 @@ export function can(p: Principal, action: Action): boolean {
     case 'edit-plan':
     case 'delete-thread':
     case 'decide-amendment':
+    case 'publish-version':
       return isEditor(p);
     case 'edit-board-setup':
     case 'manage-members':
@@ -109,5 +112,7 @@ export function describeRefusal(action: Action): string {
       return `Only members of ${action.proposerStakeholderId} can withdraw or rebase its amendment.`;
     case 'decide-amendment':
       return 'Only drafting editors can accept or reject amendments.';
+    case 'publish-version':
+      return 'Only drafting editors can publish a version.';
   }
 }

@@ -125,6 +125,18 @@ export class RoomRegistry {
   }
 
   /**
+   * The board's whole state as stored: what its room has applied, once committed (a
+   * published version). The encoding is the room's cached one, so a version of a big
+   * board costs the room's event loop one encode at most.
+   */
+  async storedState(boardId: string): Promise<Uint8Array> {
+    const room = await this.open(boardId);
+    room.settle();
+    await this.opts.persist.flush();
+    return room.encodedState();
+  }
+
+  /**
    * Unloads every room of a board that is being deleted, then runs `whileClosed` (which
    * deletes its rows) with none of its docs allowed to load again until it is done. Every
    * connection is closed with 4404 (`reason`); edits received before are applied and

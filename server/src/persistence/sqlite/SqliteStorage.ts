@@ -3,7 +3,15 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import * as Y from 'yjs';
 import { SYSTEM_OWNER } from '../Storage.ts';
-import type { BoardSummary, HistoryRow, PendingUpdate, Storage, StoredHistoryRow, StoredLog } from '../Storage.ts';
+import type {
+  BoardSummary,
+  HistoryRow,
+  PendingUpdate,
+  Storage,
+  StoredHistoryRow,
+  StoredLog,
+  VersionSummary,
+} from '../Storage.ts';
 import { WalCheckpointer } from './WalCheckpointer.ts';
 import type { Logger } from '../../logger.ts';
 
@@ -58,6 +66,17 @@ const SCHEMA = `
     detail TEXT NOT NULL
   ) STRICT;
   CREATE INDEX IF NOT EXISTS history_by_point ON point_history (board, point, seq);
+  CREATE TABLE IF NOT EXISTS versions (
+    id TEXT PRIMARY KEY,
+    board TEXT NOT NULL,
+    name TEXT NOT NULL,
+    note TEXT NOT NULL,
+    created_by TEXT,
+    created_by_name TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    state BLOB NOT NULL
+  ) STRICT;
+  CREATE INDEX IF NOT EXISTS versions_by_board ON versions (board, created_at);
 `;
 
 /**
@@ -114,6 +133,9 @@ const toHistoryRow = (r: HistoryDbRow): StoredHistoryRow => ({
   ...r,
   detail: JSON.parse(r.detail) as StoredHistoryRow['detail'],
 });
+
+const VERSION_COLUMNS =
+  'id, board AS boardId, name, note, created_by AS createdBy, created_by_name AS createdByName, created_at AS createdAt';
 
 const BOARD_COLUMNS = 'id, title, created_at AS createdAt, archived, stakeholder_names AS stakeholderNames';
 
@@ -190,6 +212,14 @@ export class SqliteStorage implements Storage {
         )
         .pluck(),
       deleteBoardHistory: this.db.prepare('DELETE FROM point_history WHERE board = @id'),
+      insertVersion: this.db.prepare(
+        'INSERT INTO versions (id, board, name, note, created_by, created_by_name, created_at, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      listVersions: this.db.prepare(
+        `SELECT ${VERSION_COLUMNS} FROM versions WHERE board = ? ORDER BY created_at DESC, rowid DESC`,
+      ),
+      readVersion: this.db.prepare(`SELECT ${VERSION_COLUMNS}, state FROM versions WHERE board = ? AND id = ?`),
+      deleteBoardVersions: this.db.prepare('DELETE FROM versions WHERE board = @id'),
       loadOwners: this.db.prepare('SELECT client, user_id FROM client_owners WHERE doc = ?'),
       addOwner: this.db.prepare('INSERT OR IGNORE INTO client_owners (doc, client, user_id) VALUES (?, ?, ?)'),
     };
@@ -248,6 +278,7 @@ export class SqliteStorage implements Storage {
       this.stmts.deleteBoardLog.run({ id });
       this.stmts.deleteBoardOwners.run({ id });
       this.stmts.deleteBoardHistory.run({ id });
+      this.stmts.deleteBoardVersions.run({ id });
       return this.stmts.deleteBoard.run({ id }).changes > 0;
     })();
   }
@@ -305,6 +336,25 @@ export class SqliteStorage implements Storage {
   ): Promise<StoredHistoryRow[]> {
     const rows = this.stmts.readHistory.all(boardId, pointId, before ?? Number.MAX_SAFE_INTEGER, limit);
     return (rows as HistoryDbRow[]).map(toHistoryRow);
+  }
+
+  async createVersion(v: VersionSummary, state: Uint8Array): Promise<void> {
+    this.checkpointer.noteWrite();
+    this.stmts.insertVersion.run(v.id, v.boardId, v.name, v.note, v.createdBy, v.createdByName, v.createdAt, state);
+  }
+
+  async listVersions(boardId: string): Promise<VersionSummary[]> {
+    return this.stmts.listVersions.all(boardId) as VersionSummary[];
+  }
+
+  async readVersion(
+    boardId: string,
+    versionId: string,
+  ): Promise<{ summary: VersionSummary; state: Uint8Array } | null> {
+    const row = this.stmts.readVersion.get(boardId, versionId) as (VersionSummary & { state: Buffer }) | undefined;
+    if (!row) return null;
+    const { state, ...summary } = row;
+    return { summary, state: new Uint8Array(state.buffer, state.byteOffset, state.byteLength) };
   }
 
   async nextTextBefore(boardId: string, pointId: string, field: string, afterSeq: number): Promise<string | null> {
