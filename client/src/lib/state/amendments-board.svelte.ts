@@ -30,8 +30,10 @@ export class AmendmentsBoard {
   }
 
   #readAmendments = () => {
-    this.list = listAmendments(this.#doc);
-    this.#stale.track(this.list);
+    // From a local, not `this.list`: connect() runs in an effect, which must not depend on what it writes.
+    const list = listAmendments(this.#doc);
+    this.list = list;
+    this.#stale.track(list);
   };
 
   #readRule = () => {
