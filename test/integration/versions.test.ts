@@ -10,6 +10,7 @@ import {
   setPosition,
   type BoardComparison,
   type BoardJson,
+  type HistoryPageJson,
   type StakeholderId,
 } from '@parley/shared/model';
 import type { Role } from '@parley/shared/permissions';
@@ -198,6 +199,39 @@ describe('published versions and comparisons (integration: server/src/http/versi
       expect(r.code, args.join(' ')).toBe(1);
       expect(r.stderr).toMatch(/^parley: /);
     }
+  });
+
+  it('ROUND9 an editor restores a point’s text from a version as a forward edit, which the point’s history names as its cause; others get 403, a point not in the version 404, a bad body 400', async () => {
+    const [p1] = listPoints(editor.client.doc);
+    const restore = (body: unknown, headers: Record<string, string>) =>
+      postJson(server, `/api/boards/demo/points/${p1!.id}/restore`, body, headers);
+    const { token } = await tokenFor(server, 'delegate', UA);
+    expect((await restore({ versionId: v1, field: 'body' }, { authorization: `Bearer ${token}` })).status).toBe(403);
+    for (const body of [{ versionId: v1 }, { versionId: v1, field: 'other' }, { versionId: 'x', field: 'body' }]) {
+      expect((await restore(body, bearer(editor))).status, JSON.stringify(body)).toBe(400);
+    }
+    const missing = await postJson(
+      server,
+      '/api/boards/demo/points/p_notthere/restore',
+      { versionId: v1, field: 'body' },
+      bearer(editor),
+    );
+    expect(missing.status).toBe(404);
+
+    const done = await restore({ versionId: v1, field: 'body' }, bearer(editor));
+    expect(done.status).toBe(200);
+    const was = before.points.find((p) => p.id === p1!.id)!.body;
+    const now = await get<BoardJson>('/api/boards/demo/export?format=json', bearer(editor));
+    expect(now.body.points.find((p) => p.id === p1!.id)!.body).toBe(was);
+    const history = await get<HistoryPageJson>(`/api/boards/demo/points/${p1!.id}/history`, bearer(editor));
+    expect(history.body.entries[0]).toMatchObject({
+      kind: 'text',
+      cause: { kind: 'version', versionId: v1, versionName: 'Round 1 draft' },
+      summary: `Body restored from the version "Round 1 draft" by ${editor.who.name}`,
+      before: `Amended: ${was}`,
+      after: was,
+      deleted: 'Amended: '.length,
+    });
   });
 
   it('ROUND8 versions survive a restart on the compacted log: listed and compared as before', async () => {

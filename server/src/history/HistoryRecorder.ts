@@ -21,6 +21,8 @@ import {
   type Decision,
   type HistoryDetail,
   type PositionValue,
+  type TextCause,
+  wordingChange,
 } from '@parley/shared/model';
 import type { Principal } from '@parley/shared/permissions';
 import type { HistoryRow } from '../persistence/Storage.ts';
@@ -232,43 +234,76 @@ export class HistoryRecorder {
       apply();
       return;
     }
-    const at = this.now();
-    const recorded = this.events.length;
-    const stakeholderIds = [...this.roots.stakeholders.keys()];
+    const entries: { pointId: string; detail: HistoryDetail }[] = [];
     if (decision === 'accepted') {
       const endorsedBy = [...currentResponses(a)].filter(([, r]) => r.stance === 'endorse').map(([sid]) => sid);
+      const stakeholderIds = [...this.roots.stakeholders.keys()];
       const { signed } = signOffState(a, readSignOffRule(this.doc), stakeholderIds);
-      const before = this.textOf(a.pointId, a.field);
-      this.event(a.pointId, editor, at, {
-        kind: 'text',
-        field: a.field,
-        before: clipText(before, HISTORY_TEXT_LIMIT),
-        inserted: 0,
-        deleted: 0,
-        edits: 1,
-        cause: {
+      entries.push(
+        this.textEntry(a.pointId, a.field, a.text, {
           kind: 'amendment',
           amendmentId: a.id,
           number: a.number,
           stakeholderId: a.stakeholderId,
           endorsedBy,
           signedOffBy: signed,
-        },
-      });
+        }),
+      );
     }
-    this.event(a.pointId, editor, at, {
-      kind: 'amendment',
-      action: decision,
-      amendmentId: a.id,
-      number: a.number,
-      field: a.field,
-      stakeholderId: a.stakeholderId,
-      note: note.trim(),
+    entries.push({
+      pointId: a.pointId,
+      detail: {
+        kind: 'amendment',
+        action: decision,
+        amendmentId: a.id,
+        number: a.number,
+        field: a.field,
+        stakeholderId: a.stakeholderId,
+        note: note.trim(),
+      },
     });
-    // Someone's run of edits on the reworded text ends here: what follows is a new entry.
+    this.serverChange(editor, entries, apply);
+  }
+
+  /**
+   * An editor's restore of a point's text from a published version, made by the server as
+   * a forward edit: its entry, with the version as its cause, joins the transaction `apply` makes.
+   */
+  restore(
+    editor: Actor,
+    pointId: string,
+    field: AmendmentField,
+    wording: string,
+    version: { id: string; name: string },
+    apply: () => void,
+  ): void {
+    const cause: TextCause = { kind: 'version', versionId: version.id, versionName: version.name };
+    this.serverChange(editor, [this.textEntry(pointId, field, wording, cause)], apply);
+  }
+
+  /** A server-made change of `field` to `wording`, as an entry of its own. */
+  private textEntry(
+    pointId: string,
+    field: AmendmentField,
+    wording: string,
+    cause: TextCause,
+  ): { pointId: string; detail: HistoryDetail } {
+    const before = this.textOf(pointId, field);
+    // Someone's run of edits on this text ends here: what follows is a new entry.
     for (const [key, group] of this.groups) {
-      if (group.pointId === a.pointId && group.field === a.field) this.groups.delete(key);
+      if (group.pointId === pointId && group.field === field) this.groups.delete(key);
     }
+    const { inserted, deleted } = wordingChange(before, wording);
+    return {
+      pointId,
+      detail: { kind: 'text', field, before: clipText(before, HISTORY_TEXT_LIMIT), inserted, deleted, edits: 1, cause },
+    };
+  }
+
+  private serverChange(actor: Actor, entries: { pointId: string; detail: HistoryDetail }[], apply: () => void): void {
+    const at = this.now();
+    const recorded = this.events.length;
+    for (const e of entries) this.event(e.pointId, actor, at, e.detail);
     try {
       apply();
     } catch (err) {

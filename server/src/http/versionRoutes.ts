@@ -1,6 +1,19 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { LIMITS, compareBoards, newVersionId, oneLineText, snapshotOf } from '@parley/shared/model';
+import * as Y from 'yjs';
+import {
+  AMENDMENT_FIELDS,
+  ENTRY_ID_PATTERN,
+  LIMITS,
+  POINT,
+  ROOT,
+  applyWording,
+  compareBoards,
+  isTrashed,
+  newVersionId,
+  oneLineText,
+  snapshotOf,
+} from '@parley/shared/model';
 import { can, describeRefusal } from '@parley/shared/permissions';
 import type { AccessControl } from '../accounts/AccessControl.ts';
 import type { RoomRegistry } from '../collab/room/RoomRegistry.ts';
@@ -31,6 +44,8 @@ const Publish = z
       .optional(),
   })
   .strict();
+
+const Restore = z.object({ versionId: z.string(), field: z.enum(AMENDMENT_FIELDS) }).strict();
 
 /** A version as the routes list it. */
 const listed = (v: VersionSummary) => ({
@@ -118,6 +133,40 @@ export function versionRoutes(
       to = { summary: listed(found.summary), snapshot: found.snapshot };
     }
     res.json({ from: listed(from.summary), to: to.summary, ...compareBoards(from.snapshot, to.snapshot) });
+  });
+
+  // Editors restore a point's title or body from a version: a forward edit (a minimal one,
+  // so concurrent typing survives), recorded in the point's history with the version as
+  // its cause. The point must still be on the board.
+  router.post('/boards/:id/points/:pointId/restore', async (req, res) => {
+    const boardId = boardIdParam(req);
+    const { principal } = await requireBoardAccess(access, req, boardId);
+    const action = { kind: 'edit-plan' } as const;
+    if (!can(principal, action)) throw new HttpError(403, 'forbidden', describeRefusal(action));
+    const pointId = String(req.params['pointId']);
+    if (!ENTRY_ID_PATTERN.test(pointId)) throw new HttpError(400, 'invalid_point_id', 'Not a point id.');
+    const { versionId, field } = parseBody(Restore, req.body);
+    const { summary, snapshot } = await version(boardId, versionId, 'versionId');
+    const then = snapshot.board.points.find((p) => p.id === pointId);
+    if (!then) throw new HttpError(404, 'unknown_point', 'The point is not in that version.');
+    const wording = field === 'title' ? then.title : then.body;
+    await unknownIfGone(
+      registry.editBoard(boardId, (doc, room) => {
+        if (registry.isArchived(boardId)) {
+          throw new HttpError(409, 'board_archived', 'This board is archived: it is read-only.');
+        }
+        const point = doc.getMap<Y.Map<unknown>>(ROOT.points).get(pointId);
+        const text = point?.get(field === 'title' ? POINT.title : POINT.body);
+        if (!point || isTrashed(point) || !(text instanceof Y.Text)) {
+          throw new HttpError(404, 'unknown_point', 'No such point on the board now.');
+        }
+        const edit = () => doc.transact(() => applyWording(text, wording));
+        const editor = { userId: principal.userId, name: principal.name, stakeholderId: principal.stakeholderId };
+        if (room.history) room.history.restore(editor, pointId, field, wording, summary, edit);
+        else edit();
+      }),
+    );
+    res.json({ pointId, field, versionId: summary.id });
   });
 
   return router;

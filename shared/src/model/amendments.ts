@@ -220,6 +220,17 @@ export function applyWording(text: Y.Text, wording: string): void {
   }
 }
 
+/** How many characters `applyWording` would insert and delete to turn `from` into `to`. */
+export function wordingChange(from: string, to: string): { inserted: number; deleted: number } {
+  let inserted = 0;
+  let deleted = 0;
+  for (const change of diffChars(from, to)) {
+    if (change.added) inserted += change.value.length;
+    else if (change.removed) deleted += change.value.length;
+  }
+  return { inserted, deleted };
+}
+
 /** How long proposed wording may be: a title's limit, or a body's (the guard's too). */
 export function wordingLimit(field: AmendmentField): number {
   return field === 'title' ? LIMITS.titleLength : LIMITS.amendmentBodyLength;

@@ -27,6 +27,12 @@ export type TextCause =
       readonly endorsedBy: readonly string[];
       /** Delegations whose sign-off the board's rule needed, all given. */
       readonly signedOffBy: readonly string[];
+    }
+  | {
+      /** An editor restored the text from a published version, as a forward edit. */
+      readonly kind: 'version';
+      readonly versionId: string;
+      readonly versionName: string;
     };
 
 export interface PositionValue {
@@ -143,6 +149,7 @@ export function describeHistoryEntry(
       const field = entry.field === 'title' ? 'Title' : 'Body';
       const c = entry.cause;
       if (c.kind === 'direct') return `${field} edited directly by ${who}`;
+      if (c.kind === 'version') return `${field} restored from the version "${c.versionName}" by ${who}`;
       const parts = [`${field} changed by amendment #${c.number} by ${name(c.stakeholderId)}`];
       const endorsed = c.endorsedBy.filter((s) => s !== c.stakeholderId);
       if (endorsed.length > 0) parts.push(`endorsed by ${list(endorsed.map(name))}`);
