@@ -170,7 +170,7 @@ describe('the amendments page', () => {
       expect(found, describeViolations(found)).toEqual([]);
     }));
 
-  test('AMEND21 on a point: withdrawing asks for confirmation first; the editor’s refusal message goes once he types a new note or another delegation’s endorsement arrives; the proposer rebases a stale amendment with edited wording (prefilled with its own, previewed against the text as it stands), and the new diff shows in another context; axe is clean with the form and the dialog open', () =>
+  test('AMEND21 on a point: withdrawing asks for confirmation first; the editor’s refusal message goes once he types a new note or another delegation’s endorsement arrives; the proposer rebases a stale amendment with edited wording (prefilled with its own, previewed against the text as it stands), and the new diff shows in another context; axe is clean with the form and the dialog open; a decided amendment leaves the amendments page unless “Show decided” is on, and its row opens the point’s “Decided” list at it', () =>
     scene('AMEND21', async (s) => {
       const A = await s.add(
         signInWithDemoLink(browser, demoLink(server, 'delegate', 'ukraine'), { label: 'A-ukraine' }),
@@ -240,5 +240,18 @@ describe('the amendments page', () => {
       await tid(dialog, 'amendment-withdraw-confirm').click();
       await poll(() => card(panelE, ua.id).getAttribute('data-status'), 'withdrawn, live').toBe('withdrawn');
       await expect(openCards(panelE).count()).resolves.toBe(0);
+
+      // Off the amendments page, unless "Show decided" is on; its row opens "Decided" at it.
+      await tid(E.page, 'nav-amendments').click();
+      await tid(E.page, 'amendments-board').waitFor({ state: 'visible' });
+      await poll(() => row(E.page, ua.id).count(), 'not among the open ones').toBe(0);
+      await tid(E.page, 'amendments-filter-decided').check();
+      await poll(() => tid(row(E.page, ua.id), 'amendments-board-status').textContent()).toBe('Withdrawn');
+      await tid(row(E.page, ua.id), 'amendments-board-link').click();
+      await poll(() => tid(E.page, 'amendments-decided').getAttribute('open'), '“Decided” opened').toBe('');
+      await poll(
+        () => E.page.evaluate(() => document.activeElement?.getAttribute('data-amendment-id') ?? null),
+        'the withdrawn amendment focused',
+      ).toBe(ua.id);
     }));
 });
