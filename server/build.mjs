@@ -8,6 +8,7 @@
 //   dist/importWorker.js  the import worker Piscina loads (importWorker.ts, wherever it
 //                         sits below src/); ImportPool finds it beside the module it runs in
 //   dist/searchWorker.js  the search index's worker (searchWorker.ts), found the same way
+//   dist/versionWorker.js the versions' worker (versionWorker.ts), found the same way
 //
 // Packages from node_modules stay external: Node loads them as it does under tsx (and
 // better-sqlite3 is native). In the bundle `import.meta.url` is dist/main.js's: dist/ sits
@@ -27,7 +28,7 @@ import { build } from 'esbuild';
 
 const serverDir = dirname(fileURLToPath(import.meta.url));
 const distDir = join(serverDir, 'dist');
-const outputs = ['main.js', 'importWorker.js', 'searchWorker.js'].map((f) => join(distDir, f));
+const outputs = ['main.js', 'importWorker.js', 'searchWorker.js', 'versionWorker.js'].map((f) => join(distDir, f));
 const inputs = [
   join(serverDir, 'src'),
   join(serverDir, 'package.json'),
@@ -91,6 +92,7 @@ const result = await build({
     main: 'src/main.ts',
     importWorker: findSource('importWorker.ts'),
     searchWorker: findSource('searchWorker.ts'),
+    versionWorker: findSource('versionWorker.ts'),
   },
   outdir: distDir,
   bundle: true,

@@ -13,7 +13,7 @@ import { ImportPool } from './boards/ImportPool.ts';
 import { amendmentRoutes } from './http/amendmentRoutes.ts';
 import { historyRoutes } from './http/historyRoutes.ts';
 import { versionRoutes } from './http/versionRoutes.ts';
-import { VersionSnapshots } from './versions/VersionSnapshots.ts';
+import { VersionPool } from './versions/VersionPool.ts';
 import { boardRoutes } from './http/boardRoutes.ts';
 import { errorHandler, notFound } from './http/errors.ts';
 import { memberRoutes } from './http/memberRoutes.ts';
@@ -100,7 +100,7 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
 
   const secure = config.publicUrl?.startsWith('https:') ?? false;
   const auth = authRoutes(access, { sessionTtlMs: config.sessionTtlMs, secureCookies: secure });
-  const versionSnapshots = new VersionSnapshots(storage);
+  const versionPool = new VersionPool(storage);
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
@@ -121,14 +121,11 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
     '/api',
     express.json({ limit: '64kb' }),
     auth.api,
-    boardRoutes(storage, registry, access, (boardId) => {
-      searchIndex?.removed(boardId);
-      versionSnapshots.forgetBoard(boardId);
-    }),
+    boardRoutes(storage, registry, access, (boardId) => searchIndex?.removed(boardId)),
     searchRoutes(storage, registry, access, searchIndex),
     amendmentRoutes(registry, access),
     historyRoutes(storage, registry, access),
-    versionRoutes(storage, registry, access, versionSnapshots),
+    versionRoutes(storage, registry, access, versionPool),
     memberRoutes(access, registry, config.publicUrl),
   );
   app.use('/api', notFound);
@@ -170,6 +167,7 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
         await registry.closeAll();
         await searchIndex?.close();
         await imports.close();
+        await versionPool.close();
         await storage.close();
         server.closeAllConnections();
       })()),

@@ -13,6 +13,7 @@ import { loadSigningSecret, newOpaqueToken } from './accounts/secrets.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createBoardFromPlan, planForSetup, withOwnerStakeholder } from './boards/createBoards.ts';
 import { readBoardJson, withStoredBoard } from './persistence/readBoard.ts';
+import { packVersionState, unpackVersionState } from './versions/versionState.ts';
 import { SqliteAccountStore } from './persistence/sqlite/SqliteAccountStore.ts';
 import { SQLITE_FILE, SqliteStorage } from './persistence/sqlite/SqliteStorage.ts';
 
@@ -309,7 +310,7 @@ version
       throw new CliError(`--note is longer than ${LIMITS.versionNoteLength} characters`);
     }
     await withStore(async ({ storage }) => {
-      const state = await withStoredBoard(storage, opts.board, (doc) => Y.encodeStateAsUpdate(doc));
+      const state = await withStoredBoard(storage, opts.board, (doc) => packVersionState(Y.encodeStateAsUpdate(doc)));
       if (!state) throw new CliError(`no board "${opts.board}"`);
       const id = newVersionId();
       await storage.createVersion(
@@ -360,7 +361,7 @@ version
         if (!found) throw new CliError(`no version "${id}" of board "${opts.board}"`);
         const doc = new Y.Doc();
         try {
-          Y.applyUpdate(doc, found.state);
+          Y.applyUpdate(doc, unpackVersionState(found.state));
           return { label: found.summary.name, snapshot: snapshotOf(doc) };
         } finally {
           doc.destroy();

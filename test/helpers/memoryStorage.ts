@@ -148,8 +148,8 @@ export class MemoryStorage implements Storage {
   }
 
   /** Each page is read when it is asked for, so entries appended meanwhile are in later pages (as SQLite's). */
-  async *readLog(docName: string, pageSize: number): AsyncIterable<StoredLog> {
-    let after = 0;
+  async *readLog(docName: string, pageSize: number, afterSeq = 0): AsyncIterable<StoredLog> {
+    let after = afterSeq;
     for (;;) {
       this.checkOpen();
       const page = this.page(docName, after, pageSize);

@@ -1,4 +1,4 @@
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import * as Y from 'yjs';
 import {
@@ -8,17 +8,15 @@ import {
   POINT,
   ROOT,
   applyWording,
-  compareBoards,
   isTrashed,
   newVersionId,
   oneLineText,
-  snapshotOf,
 } from '@parley/shared/model';
 import { can, describeRefusal } from '@parley/shared/permissions';
 import type { AccessControl } from '../accounts/AccessControl.ts';
 import type { RoomRegistry } from '../collab/room/RoomRegistry.ts';
 import type { Storage, VersionSummary } from '../persistence/Storage.ts';
-import type { VersionSnapshots } from '../versions/VersionSnapshots.ts';
+import type { VersionPool } from '../versions/VersionPool.ts';
 import { requireBoardAccess } from './authContext.ts';
 import { unknownIfGone } from './boardView.ts';
 import { HttpError } from './errors.ts';
@@ -73,14 +71,14 @@ export function versionRoutes(
   storage: Storage,
   registry: RoomRegistry,
   access: AccessControl,
-  snapshots: VersionSnapshots,
+  versions: VersionPool,
 ): Router {
   const router = Router();
 
   async function version(boardId: string, raw: unknown, what: string) {
-    const found = await snapshots.get(boardId, versionIdOf(raw, what));
+    const found = await storage.readVersion(boardId, versionIdOf(raw, what));
     if (!found) throw new HttpError(404, 'unknown_version', `${what}: no such version of this board.`);
-    return found;
+    return { summary: found.summary, bytes: { id: found.summary.id, state: found.state } };
   }
 
   router.get('/boards/:id/versions', async (req, res) => {
@@ -95,12 +93,16 @@ export function versionRoutes(
     const action = { kind: 'publish-version' } as const;
     if (!can(principal, action)) throw new HttpError(403, 'forbidden', describeRefusal(action));
     const { name, note } = parseBody(Publish, req.body);
-    const state = await unknownIfGone(registry.storedState(boardId));
+    // Everything the room applied is stored first: the version is the board as stored.
+    await unknownIfGone(registry.flushBoard(boardId));
     if (registry.isArchived(boardId)) {
       throw new HttpError(409, 'board_archived', 'This board is archived: it is read-only.');
     }
+    const id = newVersionId();
+    // Encoded on the worker: for a big board, the one step that would hold the rooms.
+    const state = await versions.publishState(boardId, id);
     const summary: VersionSummary = {
-      id: newVersionId(),
+      id,
       boardId,
       name,
       note: note?.trim() ?? '',
@@ -115,24 +117,24 @@ export function versionRoutes(
   router.get('/boards/:id/versions/:versionId', async (req, res) => {
     const boardId = boardIdParam(req);
     await requireBoardAccess(access, req, boardId);
-    const { snapshot } = await version(boardId, req.params['versionId'], 'versionId');
-    res.json(snapshot.board);
+    const { bytes } = await version(boardId, req.params['versionId'], 'versionId');
+    res.json(await versions.read(bytes));
   });
 
-  router.get('/boards/:id/compare', async (req: Request, res) => {
+  router.get('/boards/:id/compare', async (req, res) => {
     const boardId = boardIdParam(req);
     await requireBoardAccess(access, req, boardId);
     const from = await version(boardId, req.query['from'], 'from');
     const toRaw = req.query['to'] ?? 'live';
-    let to: { summary: ReturnType<typeof listed> | { id: 'live' }; snapshot: typeof from.snapshot };
     if (toRaw === 'live') {
-      const room = await unknownIfGone(registry.open(boardId));
-      to = { summary: { id: 'live' }, snapshot: snapshotOf(room.doc) };
-    } else {
-      const found = await version(boardId, toRaw, 'to');
-      to = { summary: listed(found.summary), snapshot: found.snapshot };
+      await unknownIfGone(registry.flushBoard(boardId));
+      const comparison = await versions.compare(from.bytes, { liveBoard: boardId });
+      res.json({ from: listed(from.summary), to: { id: 'live' }, ...comparison });
+      return;
     }
-    res.json({ from: listed(from.summary), to: to.summary, ...compareBoards(from.snapshot, to.snapshot) });
+    const to = await version(boardId, toRaw, 'to');
+    const comparison = await versions.compare(from.bytes, to.bytes);
+    res.json({ from: listed(from.summary), to: listed(to.summary), ...comparison });
   });
 
   // Editors restore a point's title or body from a version: a forward edit (a minimal one,
@@ -146,8 +148,8 @@ export function versionRoutes(
     const pointId = String(req.params['pointId']);
     if (!ENTRY_ID_PATTERN.test(pointId)) throw new HttpError(400, 'invalid_point_id', 'Not a point id.');
     const { versionId, field } = parseBody(Restore, req.body);
-    const { summary, snapshot } = await version(boardId, versionId, 'versionId');
-    const then = snapshot.board.points.find((p) => p.id === pointId);
+    const { summary, bytes } = await version(boardId, versionId, 'versionId');
+    const then = (await versions.read(bytes)).points.find((p) => p.id === pointId);
     if (!then) throw new HttpError(404, 'unknown_point', 'The point is not in that version.');
     const wording = field === 'title' ? then.title : then.body;
     await unknownIfGone(

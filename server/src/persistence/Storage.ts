@@ -93,8 +93,9 @@ export interface Storage {
   /**
    * The same log in pages of at most `pageSize` entries, so a long log can be read and
    * applied with the event loop free between pages. `lastSeq` is the last entry's so far.
+   * From the entry after `afterSeq` if given (what a reader already holds).
    */
-  readLog(docName: string, pageSize: number): AsyncIterable<StoredLog>;
+  readLog(docName: string, pageSize: number, afterSeq?: number): AsyncIterable<StoredLog>;
   /**
    * Appends many updates (possibly to several docs), and the client-id owners and history
    * entries they bring, in one transaction: all or nothing.
@@ -114,7 +115,7 @@ export interface Storage {
    * (what the text was when the next run of edits began), or null if there is none.
    */
   nextTextBefore(boardId: string, pointId: string, field: string, afterSeq: number): Promise<string | null>;
-  /** Stores a published version with the board's full encoded state; fails if its id exists. */
+  /** Stores a published version with the board's full state (opaque bytes); fails if its id exists. */
   createVersion(version: VersionSummary, state: Uint8Array): Promise<void>;
   /** The board's versions, newest first. */
   listVersions(boardId: string): Promise<VersionSummary[]>;

@@ -6,6 +6,7 @@ import { durableSaveScenario } from './p4-durable-save.ts';
 import { coldLoadScenario } from './p5-cold-load.ts';
 import { clientScenario, clientScenarioLarge } from './p6-client.ts';
 import { importScenario } from './p7-import.ts';
+import { roundsScenario } from './p8-rounds.ts';
 import { matrixSearchScenario } from './p9-matrix-search.ts';
 
 /** Every scenario, in the order PERFORMANCE.md lists them. */
@@ -19,6 +20,7 @@ export async function loadScenarios(quick: boolean): Promise<Scenario[]> {
     clientScenario,
     clientScenarioLarge,
     importScenario,
+    roundsScenario,
     matrixSearchScenario,
   ];
 }

@@ -76,7 +76,7 @@ interface BuiltBoard {
  * writers (each reply is its own transaction, like a person posting it), then waits until
  * a fresh client holds all of it.
  */
-async function buildBoard(server: BenchServer, o: LateJoinerOptions): Promise<BuiltBoard> {
+export async function buildBoard(server: BenchServer, o: LateJoinerOptions): Promise<BuiltBoard> {
   const t0 = performance.now();
   // Two editors and two delegates: everyone may reply, only editors edit point text.
   const people: Participant[] = Array.from({ length: WRITERS }, (_, i) => participant(i));
@@ -294,7 +294,7 @@ function receiveStepTwo(flavor: Flavor, transport: WsTransport, docName: string,
  * sends its sync step 1 at once, so prepareBoard's owner sometimes never answers it and the
  * demo state never reaches the server (about 1 start in 3 here, pinned).
  */
-async function startPrepared(ctx: ScenarioContext): Promise<{ server: BenchServer; keeper: SyncClient }> {
+export async function startPrepared(ctx: ScenarioContext): Promise<{ server: BenchServer; keeper: SyncClient }> {
   for (let attempt = 1; ; attempt++) {
     const server = await ctx.start();
     try {

@@ -123,11 +123,6 @@ export class DocRoom {
     return this.log.compaction;
   }
 
-  /** The doc's whole state, encoded (cached until the next commit). */
-  encodedState(): Uint8Array {
-    return this.relay.fullState();
-  }
-
   /** The board's point-history recorder; null for a private-notes doc. */
   get history(): HistoryRecorder | null {
     return this.historyRecorder;

@@ -125,15 +125,14 @@ export class RoomRegistry {
   }
 
   /**
-   * The board's whole state as stored: what its room has applied, once committed (a
-   * published version). The encoding is the room's cached one, so a version of a big
-   * board costs the room's event loop one encode at most.
+   * Stores everything the board's room has applied so far (a version, or a comparison with
+   * the live board, then reads the board from the store). Loads the room if need be, so
+   * its archived flag is known after.
    */
-  async storedState(boardId: string): Promise<Uint8Array> {
+  async flushBoard(boardId: string): Promise<void> {
     const room = await this.open(boardId);
     room.settle();
     await this.opts.persist.flush();
-    return room.encodedState();
   }
 
   /**

@@ -291,8 +291,8 @@ export class SqliteStorage implements Storage {
     return (this.stmts.lastSeq.get(docName) as number | null) ?? 0;
   }
 
-  async *readLog(docName: string, pageSize: number): AsyncIterable<StoredLog> {
-    let after = 0;
+  async *readLog(docName: string, pageSize: number, afterSeq = 0): AsyncIterable<StoredLog> {
+    let after = afterSeq;
     for (;;) {
       const page = toLog(this.stmts.loadPage.all(docName, after, pageSize) as LogRow[], after);
       if (page.updates.length === 0) return;
