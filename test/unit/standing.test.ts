@@ -120,4 +120,11 @@ describe('the matrix filters and route (unit: client/src/lib/state/point-filter.
     expect(boardPath('a b', 'amendments')).toBe('/b/a%20b/amendments');
     expect(amendmentPath('demo', { pointId: 'p_1', id: 'a_2' })).toBe('/b/demo?point=p_1&amendment=a_2');
   });
+
+  it('ROUND11 `/b/<id>/versions` is the board’s versions page', () => {
+    expect(matchRoute('/b/demo/versions')).toEqual({ name: 'board', boardId: 'demo', view: 'versions' });
+    expect(matchRoute('/b/demo/versions/')).toEqual({ name: 'board', boardId: 'demo', view: 'versions' });
+    expect(matchRoute('/b/demo/version')).toEqual({ name: 'not-found', path: '/b/demo/version' });
+    expect(boardPath('demo', 'versions')).toBe('/b/demo/versions');
+  });
 });

@@ -22,10 +22,17 @@ export const COMMENT_PARAM = 'comment';
 export const AMENDMENT_PARAM = 'amendment';
 
 /**
- * A board's pages: its points (`/b/<id>`), the position matrix (`/b/<id>/matrix`) and the
- * board's open amendments (`/b/<id>/amendments`).
+ * A board's pages: its points (`/b/<id>`), the position matrix (`/b/<id>/matrix`), the
+ * board's open amendments (`/b/<id>/amendments`) and its published versions, compared
+ * (`/b/<id>/versions`).
  */
-export type BoardPage = 'points' | 'matrix' | 'amendments';
+export type BoardPage = 'points' | 'matrix' | 'amendments' | 'versions';
+
+const BOARD_PAGES: readonly BoardPage[] = ['matrix', 'amendments', 'versions'];
+
+/** The query parameters of a comparison on the versions page: a version id, and a version id or `live`. */
+export const COMPARE_FROM_PARAM = 'from';
+export const COMPARE_TO_PARAM = 'to';
 
 /** The path of a board's page. */
 export function boardPath(boardId: string, page: BoardPage = 'points'): string {
@@ -58,10 +65,12 @@ export function matchRoute(pathname: string): Route {
   if (pathname === '/' || pathname === '') return { name: 'boards' };
   if (pathname === '/signin' || pathname === '/signin/') return { name: 'signin' };
   if (pathname === '/signup' || pathname === '/signup/') return { name: 'signup' };
-  const board = /^\/b\/([^/]+)(?:\/(matrix|amendments))?\/?$/.exec(pathname);
+  const board = /^\/b\/([^/]+)(?:\/([a-z]+))?\/?$/.exec(pathname);
   if (board?.[1]) {
-    const view: BoardPage = board[2] === 'matrix' || board[2] === 'amendments' ? board[2] : 'points';
-    return { name: 'board', boardId: safeDecode(board[1]), view };
+    const boardId = safeDecode(board[1]);
+    if (board[2] === undefined) return { name: 'board', boardId, view: 'points' };
+    const view = BOARD_PAGES.find((p) => p === board[2]);
+    if (view) return { name: 'board', boardId, view };
   }
   const invite = /^\/invite\/([^/]+)\/?$/.exec(pathname);
   if (invite?.[1]) return { name: 'invite', token: safeDecode(invite[1]) };
