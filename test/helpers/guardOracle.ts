@@ -190,7 +190,7 @@ const AMENDMENT_NEW_FIELDS = new Set<string>([
   AMENDMENT.responses,
 ]);
 const AMENDMENT_EDITABLE = new Set<string>([AMENDMENT.text, AMENDMENT.baseText, AMENDMENT.status]);
-const ANSWER_FIELDS = new Set(['stakeholderId', 'stance', 'note', 'by', 'byName', 'at']);
+const ANSWER_FIELDS = new Set(['stakeholderId', 'stance', 'note', 'by', 'byName', 'at', 'wordingHash']);
 /** Proposed wording: a title's limit, or a body's. */
 const wordingMax = (field: unknown) => (field === 'title' ? LIMITS.titleLength : LIMITS.amendmentBodyLength);
 const POSITION_KEY = /^([^:]+):([^:]+)$/;
@@ -1195,7 +1195,8 @@ class BoardDiff {
       isString(v['note'], LIMITS.responseNoteLength) &&
       v['by'] === this.p.userId &&
       v['byName'] === this.p.name &&
-      isFiniteNumber(v['at'])
+      isFiniteNumber(v['at']) &&
+      (v['wordingHash'] === undefined || isString(v['wordingHash'], 64))
     );
   }
 

@@ -173,6 +173,27 @@ describe('point history through the real server (integration: server/src/history
     ]);
   });
 
+  it('HIST11 work done offline is recorded when it arrives (its sync step 2, applied alone), under its author, with nothing else to commit after it', async () => {
+    const offline = await writer('editor', 'us');
+    offline.client.provider.disconnect();
+    const point = listPoints(offline.client.doc)[5]!.id;
+    pointText(offline.client.doc, point, 'title')!.insert(0, 'Offline: ');
+    offline.client.provider.connect();
+    // The reconnect's sync step 2 carries the edit; its entry is stored with it.
+    let latest: HistoryEntryJson | undefined;
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+      latest = (await history(point, bearer(offline))).body.entries[0];
+      if (latest) break;
+    }
+    expect(latest).toMatchObject({
+      kind: 'text',
+      field: 'title',
+      inserted: 'Offline: '.length,
+      actor: { userId: offline.who.userId, name: offline.who.name },
+      cause: { kind: 'direct' },
+    });
+  });
+
   it('HIST8 after a restart on the compacted log the history is all there, and a new position change still knows what it changed from', async () => {
     const ukraine = await writer('delegate', UA);
     const before = (await history(pointId, bearer(ukraine), '?limit=200')).body.entries;

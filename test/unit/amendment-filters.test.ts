@@ -18,7 +18,15 @@ import {
 const DELEGATIONS = ['us', 'ukraine', 'europe'];
 
 function answer(stakeholderId: string, stance: AmendmentResponseJson['stance']): AmendmentResponseJson {
-  return { stakeholderId: stakeholderId as StakeholderId, stance, note: '', by: 'u' as UserId, byName: '', at: 1 };
+  return {
+    stakeholderId: stakeholderId as StakeholderId,
+    stance,
+    note: '',
+    by: 'u' as UserId,
+    byName: '',
+    at: 1,
+    forCurrentWording: true,
+  };
 }
 
 function amendment(number: number, over: Partial<AmendmentJson> = {}): AmendmentJson {

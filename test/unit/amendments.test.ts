@@ -119,7 +119,7 @@ describe('amendments', () => {
     expect(() => respondToAmendment(doc, bob, id, { stance: 'endorse' })).toThrow(ModelError);
   });
 
-  it('AMEND4: the sign-off rule names the delegations whose endorsement accepting needs ("all" or a list); the proposing delegation counts as signed; accepting is refused, with who is pending, until they have, and for a stale or closed amendment; rejecting needs no sign-off', () => {
+  it('AMEND4: the sign-off rule names the delegations whose endorsement accepting needs ("all" or a list); the proposing delegation counts as signed; accepting is refused, with who is pending, until they have, and for a stale or closed amendment; rejecting needs no sign-off. AMEND22: an answer counts for the wording it answered only: new wording needs its endorsements again, a plain rebase keeps them', () => {
     const { doc, pointId } = board();
     const id = proposeAmendment(doc, ann, { pointId, field: 'body', wording: 'Stop at noon.', rationale: '' });
     const a = () => listAmendments(doc)[0]!;
@@ -140,7 +140,14 @@ describe('amendments', () => {
 
     pointText(doc, pointId, 'body')!.insert(0, 'Draft: ');
     expect(decisionRefusal(doc, id, 'accepted')).toMatch(/rebase/);
+    // A plain rebase keeps the wording, and the endorsement of it.
+    rebaseAmendment(doc, ann, id);
+    expect(decisionRefusal(doc, id, 'accepted')).toBeNull();
+    // New wording is not what Civil society endorsed: its sign-off is needed again.
     rebaseAmendment(doc, ann, id, 'Draft: stop at noon.');
+    expect(decisionRefusal(doc, id, 'accepted')).toBe('Accepting needs sign-off from Civil society first.');
+    expect(a().responses.map((r) => r.forCurrentWording)).toEqual([false]);
+    respondToAmendment(doc, bob, id, { stance: 'endorse' });
     decideAmendment(doc, editor, id, 'accepted', 'Agreed in round 2.');
     expect(a()).toMatchObject({
       status: 'accepted',

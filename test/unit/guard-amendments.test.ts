@@ -229,4 +229,18 @@ describe('the guard on amendments', () => {
     ).toBe(true);
     expect(attempt(f, S1, (doc) => rebaseAmendment(doc, actorOf(S1), f.amendment, 'Rebased wording.')).ok).toBe(true);
   });
+
+  it('AMEND22: an answer may name the wording it answers (`wordingHash`, a string of at most 64 characters), and nothing else new', () => {
+    const f = fixture();
+    const T1 = people.delegateT;
+    const answer = (extra: Record<string, unknown>) => (doc: Y.Doc) => {
+      const list = boardRoots(doc).amendments.get(f.amendment)!.get('responses') as Y.Array<unknown>;
+      list.push([{ stakeholderId: T, stance: 'endorse', note: '', by: T1.userId, byName: T1.name, at: 1, ...extra }]);
+    };
+    expect(attempt(f, T1, answer({})).ok).toBe(true);
+    expect(attempt(f, T1, answer({ wordingHash: 'h'.repeat(44) })).ok).toBe(true);
+    expect(attempt(f, T1, answer({ wordingHash: 'h'.repeat(65) })).ok).toBe(false);
+    expect(attempt(f, T1, answer({ wordingHash: 7 })).ok).toBe(false);
+    expect(attempt(f, T1, answer({ revision: 2 })).ok).toBe(false);
+  });
 });

@@ -1,5 +1,8 @@
 import * as Y from 'yjs';
 import { diffChars } from 'diff';
+import { digest } from 'lib0/hash/sha256';
+import { toBase64 } from 'lib0/buffer';
+import { encodeUtf8 } from 'lib0/string';
 import { invariant } from './errors.ts';
 import { newId, type PointId, type StakeholderId, type UserId } from './ids.ts';
 import { runMutation as run } from './mutations.ts';
@@ -35,6 +38,30 @@ export interface AmendmentResponseJson {
   by: UserId;
   byName: string;
   at: number;
+  /**
+   * Whether the answer was given to the wording the amendment has now. An answer names the
+   * wording it answers (`wordingHash`); once the proposer rewords, earlier answers no
+   * longer count, so an endorsement never carries over to words nobody endorsed.
+   */
+  forCurrentWording: boolean;
+}
+
+/** The answers' names for wordings, kept per text (an amendment's list is read on every change). */
+const hashes = new Map<string, string>();
+const KEPT_HASHES = 512;
+
+/**
+ * A wording's fingerprint, as an answer records it: SHA-256, so no rewording can be made to
+ * keep the fingerprint of the wording that was endorsed.
+ */
+export function wordingHash(wording: string): string {
+  let h = hashes.get(wording);
+  if (h === undefined) {
+    h = toBase64(digest(encodeUtf8(wording)));
+    if (hashes.size >= KEPT_HASHES) hashes.delete(hashes.keys().next().value!);
+    hashes.set(wording, h);
+  }
+  return h;
 }
 
 export interface AmendmentJson {
@@ -66,7 +93,7 @@ export type SignOffRule =
 const isOneOf = <T extends string>(list: readonly T[], v: unknown): v is T =>
   typeof v === 'string' && (list as readonly string[]).includes(v);
 
-function readResponse(value: unknown): AmendmentResponseJson | null {
+function readResponse(value: unknown, currentHash: string): AmendmentResponseJson | null {
   if (typeof value !== 'object' || value === null) return null;
   const v = value as Record<string, unknown>;
   if (!isOneOf(RESPONSE_STANCES, v['stance'])) return null;
@@ -77,6 +104,7 @@ function readResponse(value: unknown): AmendmentResponseJson | null {
     by: str(v['by']) as UserId,
     byName: str(v['byName']),
     at: num(v['at']),
+    forCurrentWording: v['wordingHash'] === currentHash,
   };
 }
 
@@ -102,7 +130,10 @@ function readAmendment(id: string, m: Y.Map<unknown>): Omit<AmendmentJson, 'numb
     proposedByName: str(m.get(AMENDMENT.proposedByName)),
     proposedAt: num(m.get(AMENDMENT.proposedAt)),
     status,
-    responses: responses instanceof Y.Array ? responses.toArray().flatMap((r) => readResponse(r) ?? []) : [],
+    responses:
+      responses instanceof Y.Array
+        ? responses.toArray().flatMap((r) => readResponse(r, wordingHash(str(m.get(AMENDMENT.text)))) ?? [])
+        : [],
     decidedBy: optional(AMENDMENT.decidedBy) as UserId | null,
     decidedByName: optional(AMENDMENT.decidedByName),
     decidedAt: typeof decidedAt === 'number' ? decidedAt : null,
@@ -141,12 +172,16 @@ export function isStale(doc: Y.Doc, a: Pick<AmendmentJson, 'pointId' | 'field' |
   return currentText(doc, a.pointId, a.field) !== a.baseText;
 }
 
-/** Each delegation's current answer: its latest endorse or object, unless retracted since. */
+/**
+ * Each delegation's current answer: its latest endorse or object to the wording as it is
+ * now, unless retracted since. Answers to an earlier wording are left out (and a retraction
+ * takes back whatever came before it).
+ */
 export function currentResponses(a: Pick<AmendmentJson, 'responses'>): Map<StakeholderId, AmendmentResponseJson> {
   const out = new Map<StakeholderId, AmendmentResponseJson>();
   for (const r of a.responses) {
     if (r.stance === 'retract') out.delete(r.stakeholderId);
-    else out.set(r.stakeholderId, r);
+    else if (r.forCurrentWording) out.set(r.stakeholderId, r);
   }
   return out;
 }
@@ -324,6 +359,7 @@ export function respondToAmendment(
           by: actor.userId,
           byName: actor.name,
           at: Date.now(),
+          wordingHash: wordingHash(str(m.get(AMENDMENT.text))),
         },
       ]);
     };

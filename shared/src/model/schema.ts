@@ -16,7 +16,8 @@
  *   amendments    Y.Map   aid -> Y.Map { pointId, field, text, baseText, rationale,
  *                                        stakeholderId, proposedBy, proposedByName,
  *                                        proposedAt, status, responses: Y.Array<{
- *                                          stakeholderId, stance, note, by, byName, at }>,
+ *                                          stakeholderId, stance, note, by, byName, at,
+ *                                          wordingHash? }>,
  *                                        decidedBy?, decidedByName?, decidedAt?,
  *                                        decisionNote? }
  */

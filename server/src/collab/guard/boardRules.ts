@@ -70,7 +70,9 @@ const AMENDMENT_FIELDS_ON_CREATE = new Set<string>([
 ]);
 /** What its delegation changes later: the wording and its base (a rebase), or withdrawing. */
 const AMENDMENT_FIELDS_ON_EDIT = new Set<string>([AMENDMENT.text, AMENDMENT.baseText, AMENDMENT.status]);
-const RESPONSE_KEYS = new Set(['stakeholderId', 'stance', 'note', 'by', 'byName', 'at']);
+const RESPONSE_KEYS = new Set(['stakeholderId', 'stance', 'note', 'by', 'byName', 'at', 'wordingHash']);
+/** A SHA-256 in base64 is 44 characters; room for no more. */
+const WORDING_HASH_LENGTH = 64;
 
 const isString = (v: InsertedValue | undefined, max = 1_000): v is { kind: 'value'; value: string } =>
   v?.kind === 'value' && typeof v.value === 'string' && v.value.length <= max;
@@ -520,7 +522,11 @@ class BoardChangeCheck {
       v['by'] === this.principal.userId &&
       v['byName'] === this.principal.name &&
       typeof v['at'] === 'number' &&
-      Number.isFinite(v['at'])
+      Number.isFinite(v['at']) &&
+      // Which wording it answers: the sender's claim, which only decides whether its own
+      // answer counts (for the wording it names).
+      (v['wordingHash'] === undefined ||
+        (typeof v['wordingHash'] === 'string' && v['wordingHash'].length <= WORDING_HASH_LENGTH))
     );
   }
 

@@ -209,9 +209,16 @@ export class EditBatch {
     const doc = this.deps.doc;
     const history = this.deps.history?.before(principal, verdict.changes) ?? null;
     try {
-      // Inside a batch's transaction this joins it (and its origin).
-      Y.applyUpdate(doc, update, origin);
-      this.deps.history?.after(history);
+      // Inside a batch's transaction this joins it (and its origin). Alone, the history's
+      // entries must be recorded before the transaction ends, when its commit takes them.
+      Y.transact(
+        doc,
+        () => {
+          Y.applyUpdate(doc, update, origin);
+          this.deps.history?.after(history);
+        },
+        origin,
+      );
     } catch (err) {
       // Yjs may have integrated part of it already: the doc is no longer known to be sound.
       throw new ApplyFailed(err);
