@@ -13,6 +13,7 @@ import { ImportPool } from './boards/ImportPool.ts';
 import { amendmentRoutes } from './http/amendmentRoutes.ts';
 import { historyRoutes } from './http/historyRoutes.ts';
 import { versionRoutes } from './http/versionRoutes.ts';
+import { recordRoutes } from './http/recordRoutes.ts';
 import { VersionPool } from './versions/VersionPool.ts';
 import { boardRoutes } from './http/boardRoutes.ts';
 import { errorHandler, notFound } from './http/errors.ts';
@@ -126,6 +127,7 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
     amendmentRoutes(registry, access),
     historyRoutes(storage, registry, access),
     versionRoutes(storage, registry, access, versionPool),
+    recordRoutes(storage, registry, access, versionPool),
     memberRoutes(access, registry, config.publicUrl),
   );
   app.use('/api', notFound);
