@@ -15,7 +15,7 @@ import {
   pointMatches,
   readPointFilter,
 } from '../../client/src/lib/state/point-filter.ts';
-import { amendmentPath, boardPath, matchRoute } from '../../client/src/lib/routes.ts';
+import { amendmentPath, boardPath, matchRoute, recordPath } from '../../client/src/lib/routes.ts';
 
 describe('where everyone stands (unit: shared/src/model/standing.ts)', () => {
   it('MATRIX1 consensus is every delegation supporting the point; disputed is any delegation opposing it; the rest is open', () => {
@@ -126,5 +126,15 @@ describe('the matrix filters and route (unit: client/src/lib/state/point-filter.
     expect(matchRoute('/b/demo/versions/')).toEqual({ name: 'board', boardId: 'demo', view: 'versions' });
     expect(matchRoute('/b/demo/version')).toEqual({ name: 'not-found', path: '/b/demo/version' });
     expect(boardPath('demo', 'versions')).toBe('/b/demo/versions');
+  });
+
+  it('ROUND14 `/b/<id>/record` is the board’s printable negotiation record, against the version in `?from=`', () => {
+    expect(matchRoute('/b/demo/record')).toEqual({ name: 'record', boardId: 'demo' });
+    expect(matchRoute('/b/demo/record/')).toEqual({ name: 'record', boardId: 'demo' });
+    expect(matchRoute('/b/a%20b/record')).toEqual({ name: 'record', boardId: 'a b' });
+    expect(matchRoute('/b/demo/records')).toEqual({ name: 'not-found', path: '/b/demo/records' });
+    expect(matchRoute('/b/demo/record/x')).toEqual({ name: 'not-found', path: '/b/demo/record/x' });
+    expect(recordPath('demo')).toBe('/b/demo/record');
+    expect(recordPath('a b', 'v_abc123def456')).toBe('/b/a%20b/record?from=v_abc123def456');
   });
 });

@@ -4,6 +4,7 @@
 export type Route =
   | { name: 'boards' }
   | { name: 'board'; boardId: string; view: BoardPage }
+  | { name: 'record'; boardId: string }
   | { name: 'signin' }
   | { name: 'signup' }
   | { name: 'invite'; token: string }
@@ -40,6 +41,15 @@ export function boardPath(boardId: string, page: BoardPage = 'points'): string {
   return page === 'points' ? base : `${base}/${page}`;
 }
 
+/**
+ * The board's printable negotiation record (`/b/<id>/record`), against a version (`?from=`)
+ * or, without one, the latest published version.
+ */
+export function recordPath(boardId: string, fromVersionId?: string): string {
+  const base = `/b/${encodeURIComponent(boardId)}/record`;
+  return fromVersionId ? `${base}?${new URLSearchParams({ [COMPARE_FROM_PARAM]: fromVersionId })}` : base;
+}
+
 /** Where an amendment opens: its point on the Points page, the amendment in view. */
 export function amendmentPath(boardId: string, amendment: { pointId: string; id: string }): string {
   const params = new URLSearchParams({ point: amendment.pointId, [AMENDMENT_PARAM]: amendment.id });
@@ -71,6 +81,7 @@ export function matchRoute(pathname: string): Route {
     if (board[2] === undefined) return { name: 'board', boardId, view: 'points' };
     const view = BOARD_PAGES.find((p) => p === board[2]);
     if (view) return { name: 'board', boardId, view };
+    if (board[2] === 'record') return { name: 'record', boardId };
   }
   const invite = /^\/invite\/([^/]+)\/?$/.exec(pathname);
   if (invite?.[1]) return { name: 'invite', token: safeDecode(invite[1]) };
