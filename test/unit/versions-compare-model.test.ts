@@ -65,7 +65,7 @@ const decided: DecidedAmendment = {
 const UA = 'ukraine' as StakeholderId;
 
 describe('a comparison as the versions page words it', () => {
-  it('ROUND14 badges, headings, moves, categories and decided amendments read as sentences; a renamed category is named as it was on each side', () => {
+  it('ROUND18 badges, headings, moves, categories and decided amendments read as sentences; a renamed category is named as it was on each side', () => {
     const p = point('p1', ['body', 'moved', 'renumbered', 'positions'], {
       number: { from: 3, to: 5 },
       categoryId: { from: 'c1' as CategoryId, to: 'c2' as CategoryId },
@@ -106,7 +106,7 @@ describe('a comparison as the versions page words it', () => {
     expect(amendmentWhere({ field: 'title' }, null)).toBe('(title)');
   });
 
-  it('ROUND14 the stops of “Next change”: categories, then per point its place, title, text and positions (an added or removed point is one stop), then amendments; j / k go round at the ends and announce “Change n of m”', () => {
+  it('ROUND18 the stops of “Next change”: categories, then per point its place, title, text and positions (an added or removed point is one stop), then amendments; j / k go round at the ends and announce “Change n of m”', () => {
     const comparison: BoardComparison = {
       categories: [
         { id: 'c9' as CategoryId, change: 'removed', title: { from: 'Old', to: null }, number: { from: 4, to: null } },
@@ -144,7 +144,7 @@ describe('a comparison as the versions page words it', () => {
     expect(stepChange(0, 0, 1)).toBe(-1);
   });
 
-  it('ROUND14 “Changes only” cuts long unchanged runs to their ends next to a change; the side-by-side halves keep the old text with its deletions and the new with its insertions', () => {
+  it('ROUND18 “Changes only” cuts long unchanged runs to their ends next to a change; the side-by-side halves keep the old text with its deletions and the new with its insertions', () => {
     const before = `${'Lorem ipsum dolor sit amet. '.repeat(6)}The end.`;
     const after = `${'Lorem ipsum dolor sit amet. '.repeat(6)}The very end.`;
     const parts = wordDiff(before, after);

@@ -7,7 +7,7 @@ import { readVersionsPage, versionsHref } from '../../client/src/lib/components/
 const IDS = ['v_newest000000', 'v_older0000000'];
 
 describe('the versions page’s URL', () => {
-  it('ROUND15 by default the latest version against the live board, inline, everything; the URL’s from, to, view, changes and open win when they name versions; a side that is not a version falls back to the default; changing one keeps the others', () => {
+  it('ROUND19 by default the latest version against the live board, inline, everything; the URL’s from, to, view, changes and open win when they name versions; a side that is not a version falls back to the default; changing one keeps the others', () => {
     expect(readVersionsPage(new URLSearchParams(), IDS)).toEqual({
       from: 'v_newest000000',
       to: 'live',
