@@ -8,6 +8,7 @@ import { strFromU8, unzipSync } from 'fflate';
 import {
   STANCE_LABEL,
   listPoints,
+  openThread,
   pointText,
   setPosition,
   type BoardJson,
@@ -75,6 +76,7 @@ describe('the negotiation record as a Word document (integration: server/src/htt
       stance: stanceThen === 'oppose' ? 'support' : 'oppose',
       rationale: 'Changed our mind.',
     });
+    openThread(delegate.client.doc, actorOf(delegate.who), { pointId: p2!.id, body: 'Who verifies this & when?' });
     await delegate.allSaved();
 
     const res = await get(`/api/boards/demo/record.docx?from=${v1}`, bearer(delegate));
@@ -101,11 +103,15 @@ describe('the negotiation record as a Word document (integration: server/src/htt
 
     // The positions table names stances in words, with what a changed one was.
     const now = STANCE_LABEL[stanceThen === 'oppose' ? 'support' : 'oppose'];
-    const then = stanceThen ? STANCE_LABEL[stanceThen] : 'none';
+    const then = stanceThen ? STANCE_LABEL[stanceThen] : 'No position yet';
     expect(texts(xml, 'w:t')).toContain(`${now} (was ${then})`);
-    const firstThread = board.threads.find((t) => !t.resolved && t.comments[0] && !t.comments[0].deleted);
-    if (firstThread) expect(xml).toContain(firstThread.comments[0]!.body.slice(0, 30).replace(/&/g, '&amp;'));
+    // The open thread with its first comment, who wrote it.
     expect(xml).toContain('Open threads');
+    expect(texts(xml, 'w:t')).toContainEqual(
+      expect.stringMatching(
+        new RegExp(`^Who verifies this &amp; when\\? \\(${delegate.who.name}, \\d{4}-\\d{2}-\\d{2}\\)$`),
+      ),
+    );
     expect(xml).toContain('Amendments decided');
   });
 

@@ -40,6 +40,8 @@ export interface RecordInput {
   readonly now: number;
 }
 
+const NO_POSITION = 'No position yet';
+
 /** Named when no history entry says who made a change (the history began later, say). */
 const UNKNOWN_AUTHOR = 'Parley';
 
@@ -215,7 +217,8 @@ function positionsTable(input: RecordInput): Table {
   const stance = new Map(board.positions.map((p) => [`${p.pointId}:${p.stakeholderId}`, p.stance]));
   const was = new Map<string, string>();
   for (const p of input.comparison?.points ?? []) {
-    for (const c of p.positions) was.set(`${p.id}:${c.stakeholderId}`, c.from ? STANCE_LABEL[c.from.stance] : 'none');
+    for (const c of p.positions)
+      was.set(`${p.id}:${c.stakeholderId}`, c.from ? STANCE_LABEL[c.from.stance] : NO_POSITION);
   }
   const cell = (s: string, bold = false) => new TableCell({ children: [text(s, { bold })] });
   const header = new TableRow({
@@ -231,7 +234,7 @@ function positionsTable(input: RecordInput): Table {
           ...stakeholders.map((s) => {
             const key = `${p.id}:${s.id}`;
             const now = stance.get(key);
-            const label = now ? STANCE_LABEL[now] : 'No position yet';
+            const label = now ? STANCE_LABEL[now] : NO_POSITION;
             return cell(was.has(key) ? `${label} (was ${was.get(key)})` : label);
           }),
         ],
