@@ -9,6 +9,7 @@ import {
   STANCE_LABEL,
   listPoints,
   openThread,
+  proposeAmendment,
   pointText,
   setPosition,
   type BoardJson,
@@ -59,7 +60,7 @@ describe('the negotiation record as a Word document (integration: server/src/htt
     expect(published.status).toBe(201);
     v1 = ((await published.json()) as { id: string }).id;
 
-    const [p1, p2] = listPoints(editor.client.doc);
+    const [p1, p2, p3] = listPoints(editor.client.doc);
     const board = (await (await get('/api/boards/demo/export?format=json', bearer(editor))).json()) as BoardJson;
     const stanceThen = board.positions.find((p) => p.pointId === p2!.id && p.stakeholderId === 'ukraine')?.stance;
     const body = pointText(editor.client.doc, p1!.id, 'body')!;
@@ -77,7 +78,21 @@ describe('the negotiation record as a Word document (integration: server/src/htt
       rationale: 'Changed our mind.',
     });
     openThread(delegate.client.doc, actorOf(delegate.who), { pointId: p2!.id, body: 'Who verifies this & when?' });
+    // Ukraine's amendment to the third point's title, accepted by the editor.
+    const amendment = proposeAmendment(delegate.client.doc, actorOf(delegate.who), {
+      pointId: p3!.id,
+      field: 'title',
+      wording: `${p3!.title}, monitored`,
+      rationale: 'Adds monitoring.',
+    });
     await delegate.allSaved();
+    const decided = await postJson(
+      server,
+      `/api/boards/demo/amendments/${amendment}/decision`,
+      { decision: 'accept' },
+      bearer(editor),
+    );
+    expect(decided.status).toBe(200);
 
     const res = await get(`/api/boards/demo/record.docx?from=${v1}`, bearer(delegate));
     expect(res.status).toBe(200);
@@ -98,8 +113,9 @@ describe('the negotiation record as a Word document (integration: server/src/htt
       expect(r.author).toBe(editor.who.name);
       expect(Date.parse(r.date!)).toBeGreaterThan(Date.now() - 60_000);
     }
-    // Nothing else is marked: one point changed, by one person.
-    expect(ins.length + del.length).toBeLessThanOrEqual(4);
+    // Nothing else is marked: the body and the amended title, by the editor.
+    expect(ins.map((r) => r.text)).toEqual([expect.stringContaining('Provisionally agreed'), ', monitored']);
+    expect(del).toHaveLength(1);
 
     // The positions table names stances in words, with what a changed one was.
     const now = STANCE_LABEL[stanceThen === 'oppose' ? 'support' : 'oppose'];
@@ -113,6 +129,11 @@ describe('the negotiation record as a Word document (integration: server/src/htt
       ),
     );
     expect(xml).toContain('Amendments decided');
+    expect(texts(xml, 'w:t')).toContainEqual(
+      expect.stringMatching(
+        new RegExp(`^Amendment #\\d+ to the title of point 3 \\(Ukraine\\): accepted by ${editor.who.name}\\.$`),
+      ),
+    );
   });
 
   it('ROUND16 the record defaults to the latest version (none: the plan with nothing marked); 400 invalid_version_id, 404 unknown_version, 401 signed out, 404 for a non-member or another board’s token', async () => {
