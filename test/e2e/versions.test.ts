@@ -240,7 +240,7 @@ describe('the versions page', () => {
       await poll(() => editorText(tid(panelBack, 'point-body')), 'the old text for the editor').toBe(original);
     }));
 
-  test('ROUND13 a delegate opens the Versions page: by default the latest version against the live board (“No changes between …” when nothing changed), no publish form; “Open” shows that version’s board read-only (its categories, numbered points, text and positions, labelled as a past version) in the URL across a reload, and “Back” returns to the comparison; axe is clean', () =>
+  test('ROUND13 a delegate opens the Versions page: by default the latest version against the live board (“No changes between …” when nothing changed), no publish form; “Open” shows that version’s board read-only (its categories, numbered points, text and positions, labelled as a past version) in the URL across a reload, and “Back” returns to the comparison; nothing is wider than a phone’s screen; axe is clean', () =>
     scene('ROUND13', async (s) => {
       const E = await s.add(signInWithDemoLink(browser, demoLink(server, 'editor'), { label: 'E-editor' }));
       const D = await s.add(signInWithDemoLink(browser, demoLink(server, 'delegate', 'europe'), { label: 'D-europe' }));
@@ -276,5 +276,12 @@ describe('the versions page', () => {
       await tid(D.page, 'version-board-back').click();
       await poll(() => new URL(D.page.url()).searchParams.get('open'), 'back to the comparison').toBe(null);
       await tid(D.page, 'compare-empty').waitFor({ state: 'visible' });
+
+      // At phone width the page stacks: nothing wider than the screen.
+      await D.page.setViewportSize({ width: 390, height: 844 });
+      await tid(versionItem(D.page, 'Baseline'), 'version-open').click();
+      await tid(D.page, 'version-board').waitFor({ state: 'visible' });
+      await poll(() => D.page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+      await s.shot('phone');
     }));
 });
