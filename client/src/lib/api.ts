@@ -23,7 +23,7 @@ export class ApiError extends Error {
   }
 }
 
-type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
 /** A request body sent as it is (a file), with its content type. */
 interface RawBody {
@@ -76,7 +76,8 @@ async function send(
   return res;
 }
 
-async function request<T>(method: Method, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+/** A JSON request to the API; a failure becomes an `ApiError` with a message people may read. */
+export async function request<T>(method: Method, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
   const res = await send(method, path, body, 'application/json', signal);
   if (res.status === 204) return undefined as T;
   return (await res.json().catch(() => null)) as T;

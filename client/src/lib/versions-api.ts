@@ -1,11 +1,10 @@
 /**
- * The REST calls of the versions page: list, publish and read a board's versions, compare
- * two states, restore a point's text from a version. Errors become `ApiError`s as in
- * api.ts (`{ error: { code, message } }`, a message people may read as it is); its
- * request helper is private to it, so the same few lines are here.
+ * The REST calls of the versions page (and the record's list of versions): list, publish
+ * and read a board's versions, compare two states, restore a point's text from a version.
+ * Errors become `ApiError`s through api.ts's `request`.
  */
 import type { AmendmentField, BoardComparison, BoardJson } from '@parley/shared/model';
-import { ApiError } from './api.ts';
+import { ApiError, request } from './api.ts';
 
 /** A published version as the server lists it. */
 export interface VersionSummary {
@@ -24,35 +23,6 @@ export const LIVE = 'live';
 export interface VersionComparison extends BoardComparison {
   readonly from: VersionSummary;
   readonly to: VersionSummary | { readonly id: typeof LIVE };
-}
-
-type Method = 'GET' | 'POST';
-
-async function request<T>(method: Method, path: string, body?: unknown): Promise<T> {
-  let res: Response;
-  try {
-    res = await fetch(path, {
-      method,
-      credentials: 'same-origin',
-      headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-  } catch {
-    throw new ApiError(0, 'offline', 'Could not reach the server. Check your connection and try again.');
-  }
-  const json: unknown = await res.json().catch(() => null);
-  if (!res.ok) {
-    const err = (json as { error?: { code?: unknown; message?: unknown } } | null)?.error;
-    const code = typeof err?.code === 'string' ? err.code : `http_${res.status}`;
-    const message =
-      typeof err?.message === 'string' && err.message
-        ? err.message
-        : res.status === 429
-          ? 'Too many attempts; try again later.'
-          : `The server answered ${res.status} ${res.statusText}.`;
-    throw new ApiError(res.status, code, message);
-  }
-  return json as T;
 }
 
 const boardPath = (boardId: string) => `/api/boards/${encodeURIComponent(boardId)}`;

@@ -23,7 +23,7 @@ import { HttpError } from './errors.ts';
 import { boardIdParam, parseBody } from './validate.ts';
 
 /** A version id as `newVersionId` makes it. */
-const VERSION_ID = /^v_[a-z0-9]{12}$/;
+export const VERSION_ID = /^v_[a-z0-9]{12}$/;
 
 const Publish = z
   .object({
@@ -55,7 +55,8 @@ const listed = (v: VersionSummary) => ({
   createdAt: v.createdAt,
 });
 
-function versionIdOf(raw: unknown, what: string): string {
+/** A version id from a request (`what` names where it came from); anything else is a 400. */
+export function versionIdOf(raw: unknown, what: string): string {
   if (typeof raw !== 'string' || !VERSION_ID.test(raw)) {
     throw new HttpError(400, 'invalid_version_id', `${what} is not a version id.`);
   }

@@ -1,7 +1,9 @@
 import { Piscina } from 'piscina';
 import type { BoardComparison, BoardJson } from '@parley/shared/model';
 import type { Storage } from '../persistence/Storage.ts';
-import type { LiveLog, VersionBytes, VersionTask, VersionTaskResult } from './versionTasks.ts';
+import type { RecordInput } from './recordDocx.ts';
+import type { LiveLog, VersionBytes, VersionTask } from './versionTasks.ts';
+import type { VersionWorkerResult, VersionWorkerTask } from './versionWorker.ts';
 
 /** The worker's module, beside this one (see ImportPool for why two names). */
 const WORKER_URL = new URL(
@@ -34,7 +36,7 @@ function moved(v: VersionBytes): VersionBytes {
  * board, so only entries stored since the last time travel (`sentUpTo`).
  */
 export class VersionPool {
-  private readonly pool = new Piscina<VersionTask, VersionTaskResult>({
+  private readonly pool = new Piscina<VersionWorkerTask, VersionWorkerResult>({
     filename: WORKER_URL.href,
     minThreads: 0,
     maxThreads: 1,
@@ -61,7 +63,7 @@ export class VersionPool {
 
   /** `to`: another version, or the live board as stored now. */
   async compare(from: VersionBytes, to: VersionBytes | { liveBoard: string }): Promise<BoardComparison> {
-    let r: VersionTaskResult;
+    let r: VersionWorkerResult;
     if ('liveBoard' in to) {
       r = await this.withLive(to.liveBoard, (live) => ({ kind: 'compare', from: moved(from), to: { live } }));
     } else {
@@ -73,12 +75,19 @@ export class VersionPool {
     return r.comparison;
   }
 
+  /** The negotiation record as a Word document. */
+  async recordDocx(input: RecordInput): Promise<Uint8Array> {
+    const r = await this.pool.run({ kind: 'record-docx', input });
+    if (r.kind !== 'docx') throw new Error(`version worker answered ${r.kind}`);
+    return r.bytes;
+  }
+
   close(): Promise<void> {
     return this.pool.destroy();
   }
 
   /** Runs a task on the live board: with what is new since the last time, or all of it if the worker asks. */
-  private async withLive(boardId: string, task: (live: LiveLog) => VersionTask): Promise<VersionTaskResult> {
+  private async withLive(boardId: string, task: (live: LiveLog) => VersionTask): Promise<VersionWorkerResult> {
     for (const from of [this.sentUpTo.get(boardId) ?? 0, 0]) {
       const live = await this.liveLog(boardId, from);
       const t = task(live);

@@ -17,6 +17,8 @@ import {
 } from 'docx';
 import {
   STANCE_LABEL,
+  exactWordDiff,
+  type DiffPart,
   type BoardComparison,
   type BoardJson,
   type PointComparison,
@@ -45,95 +47,6 @@ const NO_POSITION = 'No position yet';
 /** Named when no history entry says who made a change (the history began later, say). */
 const UNKNOWN_AUTHOR = 'Parley';
 
-type Piece = { op: 'same' | 'ins' | 'del'; text: string };
-
-/** Words, runs of whitespace and single marks, as people edit them. */
-const TOKEN = /\s+|[\p{L}\p{N}_]+|[^\s\p{L}\p{N}_]/gu;
-
-/** Past this many token edits a field shows as replaced whole (as `wordDiff` does past its limit). */
-const MAX_EDITS = 1_500;
-
-/**
- * The word diff from `from` to `to`, exact to the character: accepting every change gives
- * the live text and rejecting every change the version's. `wordDiff` (shared) is made for
- * reading on screen: it shortens long unchanged runs to a gap and moves whitespace into the
- * unchanged parts, so it does not rebuild either text. Myers' diff over tokens, the
- * unchanged whitespace between two changes folded into them so a replaced phrase reads as
- * one deletion and one insertion.
- */
-export function exactWordDiff(from: string, to: string): Piece[] {
-  const a = from.match(TOKEN) ?? [];
-  const b = to.match(TOKEN) ?? [];
-  const ops = myers(a, b);
-  if (!ops)
-    return [...(from ? [{ op: 'del' as const, text: from }] : []), ...(to ? [{ op: 'ins' as const, text: to }] : [])];
-  const pieces: Piece[] = [];
-  ops.forEach((p, i) => {
-    const fold =
-      p.op === 'same' && /^\s+$/.test(p.text) && ops[i - 1]?.op !== 'same' && ops[i + 1] && ops[i + 1]!.op !== 'same';
-    for (const q of fold
-      ? [
-          { op: 'del' as const, text: p.text },
-          { op: 'ins' as const, text: p.text },
-        ]
-      : [p]) {
-      // A change's deletions before its insertions, each joined: "~~old words~~ new words".
-      const last = pieces.at(-1);
-      if (last?.op === q.op) last.text += q.text;
-      else if (q.op === 'del' && last?.op === 'ins' && pieces.at(-2)?.op === 'del') pieces.at(-2)!.text += q.text;
-      else if (q.op === 'del' && last?.op === 'ins') pieces.splice(-1, 0, { ...q });
-      else pieces.push({ ...q });
-    }
-  });
-  return pieces;
-}
-
-/** The shortest edit script from `a` to `b` (Myers 1986), or null past MAX_EDITS. */
-function myers(a: readonly string[], b: readonly string[]): Piece[] | null {
-  const n = a.length;
-  const m = b.length;
-  const max = Math.min(n + m, MAX_EDITS);
-  const off = max + 1;
-  const v = new Int32Array(2 * max + 3);
-  const trace: Int32Array[] = [];
-  for (let d = 0; d <= max; d++) {
-    trace.push(v.slice(off - d - 1, off + d + 2));
-    for (let k = -d; k <= d; k += 2) {
-      let x = k === -d || (k !== d && v[off + k - 1]! < v[off + k + 1]!) ? v[off + k + 1]! : v[off + k - 1]! + 1;
-      let y = x - k;
-      while (x < n && y < m && a[x] === b[y]) {
-        x++;
-        y++;
-      }
-      v[off + k] = x;
-      if (x >= n && y >= m) return backtrack(trace, a, b, d);
-    }
-  }
-  return null;
-}
-
-function backtrack(trace: readonly Int32Array[], a: readonly string[], b: readonly string[], depth: number): Piece[] {
-  const out: Piece[] = [];
-  let x = a.length;
-  let y = b.length;
-  for (let d = depth; d > 0; d--) {
-    // trace[d] holds diagonals -d-1 … d+1 as they were before step d.
-    const at = (k: number) => trace[d]![k + d + 1]!;
-    const k = x - y;
-    const down = k === -d || (k !== d && at(k - 1) < at(k + 1));
-    const prevX = down ? at(k + 1) : at(k - 1);
-    const prevY = prevX - (down ? k + 1 : k - 1);
-    // One edit from (prevX, prevY), then a run of equal tokens up to (x, y).
-    const startX = down ? prevX : prevX + 1;
-    for (; x > startX; y--) out.push({ op: 'same', text: a[--x]! });
-    out.push(down ? { op: 'ins', text: b[prevY]! } : { op: 'del', text: a[prevX]! });
-    x = prevX;
-    y = prevY;
-  }
-  for (; x > 0; y--) out.push({ op: 'same', text: a[--x]! });
-  return out.reverse();
-}
-
 /** Word wants seconds, not milliseconds. */
 const wordDate = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
@@ -157,11 +70,11 @@ function trackedParagraphs(
   revision: Revision,
   style: { prefix?: string; heading?: (typeof HeadingLevel)[keyof typeof HeadingLevel] },
 ): Paragraph[] {
-  const pieces: Piece[] = from === null ? [{ op: 'same', text: to }] : exactWordDiff(from, to);
+  const pieces: DiffPart[] = from === null ? [{ op: 'same', text: to }] : exactWordDiff(from, to);
   const paragraphs: Paragraph[] = [];
   let runs: ParagraphChild[] = style.prefix ? [new TextRun(style.prefix)] : [];
   const mark = () => ({ id: revision.nextId(), author: revision.author, date: revision.date });
-  const close = (op: Piece['op']) => {
+  const close = (op: DiffPart['op']) => {
     const run = op === 'ins' ? { insertion: mark() } : op === 'del' ? { deletion: mark() } : undefined;
     paragraphs.push(new Paragraph({ children: runs, ...(style.heading ? { heading: style.heading } : {}), run }));
     runs = [];

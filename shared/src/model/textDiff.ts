@@ -1,4 +1,4 @@
-import { diffWords } from 'diff';
+import { diffWords, diffWordsWithSpace } from 'diff';
 
 /**
  * Word-level diffs for people to read: what someone else changed while one was away, and
@@ -57,4 +57,44 @@ function cutAt(text: string, n: number, keep: 'end' | 'start'): string {
   const cut = text.slice(-n);
   const space = cut.indexOf(' ');
   return space >= 0 && space < n / 2 ? cut.slice(space + 1) : cut;
+}
+
+/**
+ * A word diff exact to the character, for documents that must rebuild both texts (the Word
+ * record's tracked changes): the parts other than `ins` join to `from`, those other than
+ * `del` to `to`. Unlike `wordDiff` nothing is left out, and the whitespace between two
+ * changes joins them, so a replaced phrase reads as one deletion and one insertion.
+ */
+export function exactWordDiff(from: string, to: string): DiffPart[] {
+  const changes = diffWordsWithSpace(from, to, { maxEditLength: MAX_EDIT_LENGTH });
+  if (!changes) {
+    return [...(from ? [{ op: 'del' as const, text: from }] : []), ...(to ? [{ op: 'ins' as const, text: to }] : [])];
+  }
+  type Op = 'same' | 'ins' | 'del';
+  const parts: { op: Op; text: string }[] = [];
+  const op = (c: { added: boolean; removed: boolean }): Op => (c.added ? 'ins' : c.removed ? 'del' : 'same');
+  changes.forEach((c, i) => {
+    const between =
+      op(c) === 'same' &&
+      /^\s+$/.test(c.value) &&
+      i > 0 &&
+      op(changes[i - 1]!) !== 'same' &&
+      i + 1 < changes.length &&
+      op(changes[i + 1]!) !== 'same';
+    const pieces = between
+      ? [
+          { op: 'del' as const, text: c.value },
+          { op: 'ins' as const, text: c.value },
+        ]
+      : [{ op: op(c), text: c.value }];
+    for (const q of pieces) {
+      // One change's deletions before its insertions, each joined: "~~old words~~ new words".
+      const last = parts.at(-1);
+      if (last?.op === q.op) last.text += q.text;
+      else if (q.op === 'del' && last?.op === 'ins' && parts.at(-2)?.op === 'del') parts.at(-2)!.text += q.text;
+      else if (q.op === 'del' && last?.op === 'ins') parts.splice(-1, 0, { ...q });
+      else parts.push({ ...q });
+    }
+  });
+  return parts;
 }
