@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
+import { strFromU8, unzipSync } from 'fflate';
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { describe, expect, test } from 'vitest';
 import { STANCE_LABEL, type Stance } from '@parley/shared/model';
@@ -56,7 +57,7 @@ async function publish(page: Page, name: string): Promise<string> {
 }
 
 describe('negotiation record', () => {
-  test('ROUND17 the record page shows the matrix with stance symbols and words, each changed point’s word diff against the version and the open threads; it prints to PDF on A4 and Letter with the title, the changed words and page numbers, downloads as a Word document, and the axe check is clean', () =>
+  test('ROUND17 the record page shows the matrix with stance symbols and words, each changed point’s word diff against the version and the open threads; it prints to PDF on A4 and Letter with the title, the changed words and page numbers, downloads as a Word document whose added words are a tracked insertion by their author, and the axe check is clean', () =>
     scene('ROUND17', async (s) => {
       const editor = await s.add(signInWithDemoLink(browser, demoLink(server, 'editor'), { label: 'A-editor' }));
       const owner = await s.add(signInWithDemoLink(browser, demoLink(server, 'owner'), { label: 'B-owner' }));
@@ -118,7 +119,12 @@ describe('negotiation record', () => {
       const [download] = await Promise.all([page.waitForEvent('download'), tid(page, 'record-docx').click()]);
       expect(download.suggestedFilename()).toMatch(/-record-\d{4}-\d{2}-\d{2}\.docx$/);
       const file = await download.path();
-      expect(fs.statSync(file).size).toBeGreaterThan(1_000);
+      // Its text: the added words as a tracked insertion by the person who typed them.
+      const xml = strFromU8(unzipSync(new Uint8Array(fs.readFileSync(file)))['word/document.xml']!);
+      expect(xml).toContain(title);
+      const insertions = [...xml.matchAll(/<w:ins\b([^>]*)>([\s\S]*?)<\/w:ins>/g)];
+      const ours = insertions.find(([, , body]) => body!.includes(added));
+      expect(ours?.[1], 'a w:ins holding the added words').toContain('w:author="Demo owner"');
 
       // Without ?from= the record is against the latest version; the picker sets ?from=.
       await publish(editor.page, 'Round 2 draft');
