@@ -1,5 +1,6 @@
 import * as Y from 'yjs';
-import { SYSTEM_OWNER } from '../../server/src/persistence/Storage.ts';
+import { claimedEpochs, staleBoards } from '../../server/src/persistence/fencing.ts';
+import { FencedError, SYSTEM_OWNER } from '../../server/src/persistence/Storage.ts';
 import type {
   BoardSummary,
   HistoryRow,
@@ -57,6 +58,8 @@ export class MemoryStorage implements Storage {
   private history: { -readonly [K in keyof StoredHistoryRow]: K extends 'detail' ? string : StoredHistoryRow[K] }[] =
     [];
   private versions: { summary: VersionSummary; state: Uint8Array }[] = [];
+  /** Owner epochs by board (claimBoard). */
+  private epochs = new Map<string, number>();
   private nextSeq = 1;
   private nextHistorySeq = 1;
   private closed = false;
@@ -77,6 +80,7 @@ export class MemoryStorage implements Storage {
     for (const [doc, owners] of this.owners) image.owners.set(doc, new Map(owners));
     image.history = this.history.map((h) => ({ ...h }));
     image.versions = this.versions.map((v) => ({ summary: { ...v.summary }, state: v.state.slice() }));
+    image.epochs = new Map(this.epochs);
     image.nextSeq = this.nextSeq;
     image.nextHistorySeq = this.nextHistorySeq;
     return image;
@@ -139,6 +143,7 @@ export class MemoryStorage implements Storage {
     for (const doc of [...this.owners.keys()]) if (isDocOfBoard(doc, id)) this.owners.delete(doc);
     this.history = this.history.filter((h) => h.boardId !== id);
     this.versions = this.versions.filter((v) => v.summary.boardId !== id);
+    this.epochs.delete(id);
     return this.boards.delete(id);
   }
 
@@ -172,6 +177,7 @@ export class MemoryStorage implements Storage {
         history: (history ?? []).map((h) => ({ ...h, detail: JSON.stringify(h.detail) })),
       };
     });
+    this.checkEpochs(claimedEpochs(batch));
     for (const { docName, update, owners, history } of checked) {
       this.append(docName, update);
       this.claim(docName, owners);
@@ -252,12 +258,20 @@ export class MemoryStorage implements Storage {
     return this.logs.get(docName)?.at(-1)?.seq ?? 0;
   }
 
+  async claimBoard(boardId: string): Promise<number> {
+    this.checkOpen();
+    const epoch = (this.epochs.get(boardId) ?? 0) + 1;
+    this.epochs.set(boardId, epoch);
+    return epoch;
+  }
+
   /**
    * As SqliteStorage: the state is appended first and the old entries go after a turn of the
    * event loop, so what runs in between (and a crash image taken then) sees both.
    */
-  async compact(docName: string, state: Uint8Array, uptoSeq: number): Promise<void> {
+  async compact(docName: string, state: Uint8Array, uptoSeq: number, epoch?: number): Promise<void> {
     this.checkOpen();
+    if (epoch !== undefined) this.checkEpochs(claimedEpochs([{ docName, epoch }]));
     this.append(docName, checkedUpdate(state));
     await new Promise((resolve) => setImmediate(resolve));
     // A store closed meanwhile keeps both, as SQLite's stops deleting once its file is closed.
@@ -277,6 +291,12 @@ export class MemoryStorage implements Storage {
   private checkOpen(): void {
     // As better-sqlite3's: a closed store refuses, so a test cannot miss a use after shutdown.
     if (this.closed) throw new Error('the store is closed');
+  }
+
+  /** As the stores': a board claimed since any of the batch's epochs refuses the whole batch. */
+  private checkEpochs(claimed: ReadonlyMap<string, ReadonlySet<number>>): void {
+    const stale = staleBoards(claimed, (board) => this.epochs.get(board));
+    if (stale.length > 0) throw new FencedError(stale);
   }
 
   private append(docName: string, data: Uint8Array): void {

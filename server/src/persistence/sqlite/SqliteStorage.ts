@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import * as Y from 'yjs';
-import { SYSTEM_OWNER } from '../Storage.ts';
+import { FencedError, SYSTEM_OWNER } from '../Storage.ts';
 import type {
   BoardSummary,
   HistoryRow,
@@ -12,6 +12,7 @@ import type {
   StoredLog,
   VersionSummary,
 } from '../Storage.ts';
+import { claimedEpochs, staleBoards } from '../fencing.ts';
 import { WalCheckpointer } from './WalCheckpointer.ts';
 import type { Logger } from '../../logger.ts';
 
@@ -77,6 +78,11 @@ const SCHEMA = `
     state BLOB NOT NULL
   ) STRICT;
   CREATE INDEX IF NOT EXISTS versions_by_board ON versions (board, created_at);
+  -- The owner epoch of each board claimed so far (Storage.claimBoard).
+  CREATE TABLE IF NOT EXISTS board_epochs (
+    board TEXT PRIMARY KEY,
+    epoch INTEGER NOT NULL
+  ) STRICT;
 `;
 
 /**
@@ -222,6 +228,14 @@ export class SqliteStorage implements Storage {
       deleteBoardVersions: this.db.prepare('DELETE FROM versions WHERE board = @id'),
       loadOwners: this.db.prepare('SELECT client, user_id FROM client_owners WHERE doc = ?'),
       addOwner: this.db.prepare('INSERT OR IGNORE INTO client_owners (doc, client, user_id) VALUES (?, ?, ?)'),
+      claimBoard: this.db
+        .prepare(
+          'INSERT INTO board_epochs (board, epoch) VALUES (?, 1) ' +
+            'ON CONFLICT (board) DO UPDATE SET epoch = epoch + 1 RETURNING epoch',
+        )
+        .pluck(),
+      boardEpoch: this.db.prepare('SELECT epoch FROM board_epochs WHERE board = ?').pluck(),
+      deleteBoardEpoch: this.db.prepare('DELETE FROM board_epochs WHERE board = @id'),
     };
   }
 
@@ -279,6 +293,7 @@ export class SqliteStorage implements Storage {
       this.stmts.deleteBoardOwners.run({ id });
       this.stmts.deleteBoardHistory.run({ id });
       this.stmts.deleteBoardVersions.run({ id });
+      this.stmts.deleteBoardEpoch.run({ id });
       return this.stmts.deleteBoard.run({ id }).changes > 0;
     })();
   }
@@ -304,13 +319,25 @@ export class SqliteStorage implements Storage {
 
   async appendUpdates(batch: readonly PendingUpdate[]): Promise<void> {
     this.checkpointer.noteWrite();
+    const claimed = claimedEpochs(batch);
     this.db.transaction(() => {
+      if (claimed.size > 0) this.checkEpochs(claimed);
       for (const { docName, update, owners, history } of batch) {
         this.stmts.insertUpdate.run(docName, update);
         if (owners) for (const [client, userId] of owners) this.stmts.addOwner.run(docName, client, userId);
         if (history) for (const row of history) this.putHistory(row);
       }
     })();
+  }
+
+  /** Refuses the transaction's writes if a board has been claimed since (one writer: no lock needed). */
+  private checkEpochs(claimed: ReadonlyMap<string, ReadonlySet<number>>): void {
+    const stale = staleBoards(claimed, (board) => this.stmts.boardEpoch.get(board) as number | undefined);
+    if (stale.length > 0) throw new FencedError(stale);
+  }
+
+  async claimBoard(boardId: string): Promise<number> {
+    return this.stmts.claimBoard.get(boardId) as number;
   }
 
   private putHistory(r: HistoryRow): void {
@@ -366,9 +393,15 @@ export class SqliteStorage implements Storage {
    * Deleting 100,000 rows in one statement holds the event loop for a long time, so the old
    * entries go a few thousand per transaction, with the loop free in between.
    */
-  async compact(docName: string, state: Uint8Array, uptoSeq: number): Promise<void> {
+  async compact(docName: string, state: Uint8Array, uptoSeq: number, epoch?: number): Promise<void> {
     this.checkpointer.noteWrite();
-    this.stmts.insertUpdate.run(docName, state);
+    if (epoch === undefined) this.stmts.insertUpdate.run(docName, state);
+    else {
+      this.db.transaction(() => {
+        this.checkEpochs(claimedEpochs([{ docName, epoch }]));
+        this.stmts.insertUpdate.run(docName, state);
+      })();
+    }
     while (this.db.open && this.stmts.deleteSome.run(docName, uptoSeq, COMPACT_DELETE_BATCH).changes > 0) {
       await new Promise((resolve) => setImmediate(resolve));
     }
