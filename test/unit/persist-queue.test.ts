@@ -30,7 +30,7 @@ describe('persist queue (unit: server/src/persistence/PersistQueue.ts)', () => {
       failed: () => failures.push(1),
     });
     let confirmed = 0;
-    queue.enqueue('b', anUpdate('first')).then(() => confirmed++);
+    queue.enqueue({ docName: 'b', update: anUpdate('first') }).then(() => confirmed++);
     await new Promise((r) => setTimeout(r, 30));
     expect(storage.failures).toBeGreaterThan(0);
 
@@ -39,7 +39,7 @@ describe('persist queue (unit: server/src/persistence/PersistQueue.ts)', () => {
     const asked = performance.now();
     queue.runBeforeCommit(() => {
       ranAt = performance.now();
-      queue.enqueue('b', anUpdate('second')).then(() => confirmed++);
+      queue.enqueue({ docName: 'b', update: anUpdate('second') }).then(() => confirmed++);
     });
     await new Promise((r) => setImmediate(r));
     expect(ranAt - asked).toBeGreaterThanOrEqual(0);

@@ -1,5 +1,6 @@
+import { parseDocName } from '@parley/shared/protocol';
 import type { Logger } from '../logger.ts';
-import type { HistoryRow, PendingUpdate, Storage } from './Storage.ts';
+import { FencedError, type PendingUpdate, type Storage } from './Storage.ts';
 
 interface Waiter {
   readonly resolve: () => void;
@@ -10,6 +11,11 @@ interface Waiter {
 export interface PersistObserver {
   committed(latenciesMs: readonly number[]): void;
   failed(): void;
+  /**
+   * The store refused these boards' queued updates because another instance has claimed
+   * them (FencedError). They were dropped unconfirmed; the rest of the batch is retried.
+   */
+  fenced?(boardIds: readonly string[]): void;
 }
 
 /**
@@ -41,25 +47,17 @@ export class PersistQueue {
   }
 
   /**
-   * Queues an update, with the client-id owners it claims and the history entries derived
-   * from it; the promise resolves once it is committed to the store. It never rejects: a
-   * failed write is retried, and after close nothing is confirmed (so nobody is told
-   * "saved" for an update that was not stored).
+   * Queues an update, with the client-id owners it claims, the history entries derived
+   * from it and the room's owner epoch; the promise resolves once it is committed to the
+   * store. It never rejects: a failed write is retried, and after close, or once the board
+   * is fenced off, nothing is confirmed (so nobody is told "saved" for an update that was
+   * not stored).
    */
-  enqueue(
-    docName: string,
-    update: Uint8Array,
-    owners?: ReadonlyMap<number, string>,
-    receivedAt: readonly number[] = [performance.now()],
-    history?: readonly HistoryRow[],
-  ): Promise<void> {
+  enqueue(entry: PendingUpdate, receivedAt: readonly number[] = [performance.now()]): Promise<void> {
     if (this.closed) {
-      this.log.error({ docName }, 'update arrived after the store was closed; not stored');
+      this.log.error({ docName: entry.docName }, 'update arrived after the store was closed; not stored');
       return new Promise<void>(() => undefined);
     }
-    const entry: { -readonly [K in keyof PendingUpdate]: PendingUpdate[K] } = { docName, update };
-    if (owners) entry.owners = owners;
-    if (history && history.length > 0) entry.history = history;
     this.pending.push(entry);
     const stored = new Promise<void>((resolve) => this.waiters.push({ resolve, receivedAt }));
     this.schedule(this.batchMs);
@@ -121,6 +119,10 @@ export class PersistQueue {
         this.observer?.committed(waiters.flatMap((w) => w.receivedAt.map((t) => now - t)));
         for (const w of waiters) w.resolve();
       } catch (err) {
+        if (err instanceof FencedError) {
+          this.dropFenced(batch, waiters, err.boardIds);
+          return;
+        }
         // Put the batch back in front, in order, so a retry writes it before newer updates.
         this.pending = batch.concat(this.pending);
         this.waiters = waiters.concat(this.waiters);
@@ -137,6 +139,30 @@ export class PersistQueue {
     } finally {
       if (this.pending.length > 0) this.schedule(Math.min(5_000, 50 * 2 ** this.failures));
     }
+  }
+
+  /**
+   * Drops the fenced boards' updates, never confirmed, and puts the rest of the batch back
+   * in front for an immediate retry: a board another instance now owns must not hold up
+   * the others.
+   */
+  private dropFenced(batch: PendingUpdate[], waiters: Waiter[], boardIds: readonly string[]): void {
+    const fenced = new Set(boardIds);
+    const keptUpdates: PendingUpdate[] = [];
+    const keptWaiters: Waiter[] = [];
+    let dropped = 0;
+    for (const [i, entry] of batch.entries()) {
+      if (fenced.has(parseDocName(entry.docName)?.boardId ?? entry.docName)) {
+        dropped++;
+        continue;
+      }
+      keptUpdates.push(entry);
+      keptWaiters.push(waiters[i]!);
+    }
+    this.pending = keptUpdates.concat(this.pending);
+    this.waiters = keptWaiters.concat(this.waiters);
+    this.log.warn({ boardIds, dropped }, 'another instance owns these boards now; their queued updates were dropped');
+    this.observer?.fenced?.(boardIds);
   }
 
   /** Flushes until empty, then refuses new work. Used on shutdown. */

@@ -17,6 +17,23 @@ export interface PendingUpdate {
   readonly owners?: ReadonlyMap<number, string>;
   /** Point-history entries derived from this update (HistoryRecorder), stored with it. */
   readonly history?: readonly HistoryRow[];
+  /**
+   * The board's owner epoch (claimBoard) under which the room applied this update, when
+   * several instances share the store. The store refuses the batch (FencedError) if the
+   * board has been claimed again since: a deposed owner's late writes never land.
+   */
+  readonly epoch?: number;
+}
+
+/**
+ * A write refused because another instance has claimed these boards since the writer did
+ * (Storage.claimBoard). Nothing of the batch was stored.
+ */
+export class FencedError extends Error {
+  constructor(readonly boardIds: readonly string[]) {
+    super(`another instance now owns board ${boardIds.join(', ')}; write refused`);
+    this.name = 'FencedError';
+  }
 }
 
 /** One entry of a point's history (shared/src/model/history.ts) as the store keeps it. */
@@ -124,11 +141,19 @@ export interface Storage {
   /** Sequence number of the document's last stored entry (0 for none). */
   lastSeq(docName: string): Promise<number>;
   /**
+   * Makes the caller the board's one writer: raises the board's owner epoch by one and
+   * returns it. From then on, appends and compactions that carry an older epoch for the
+   * board are refused with FencedError, atomically with respect to this call (an append
+   * that committed before it is kept; one after it is refused). Entries without an epoch
+   * are not checked (one process, no leases).
+   */
+  claimBoard(boardId: string): Promise<number>;
+  /**
    * Replaces log entries up to and including `uptoSeq` with one encoded state that holds
    * them all. The state is appended first and the old entries deleted after, in pieces: a
    * crash in between leaves both, which load to the same doc (applying an update twice
    * changes nothing), and the next load compacts again.
    */
-  compact(docName: string, state: Uint8Array, uptoSeq: number): Promise<void>;
+  compact(docName: string, state: Uint8Array, uptoSeq: number, epoch?: number): Promise<void>;
   close(): Promise<void>;
 }

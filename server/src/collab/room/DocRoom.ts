@@ -36,6 +36,12 @@ export interface RoomDeps {
   readonly isArchived?: () => boolean;
   /** Told of each board-doc update once the store has committed it (the search index). */
   readonly onBoardCommitted?: (boardId: string, update: Uint8Array) => void;
+  /**
+   * The board's owner epoch this room was loaded under, when instances share the store
+   * (scale/BoardOwnership): every write carries it, so the store refuses them once
+   * another instance has claimed the board.
+   */
+  readonly epoch?: number;
 }
 
 /**
@@ -301,11 +307,14 @@ export class DocRoom {
     const update = edits?.bytes ?? encodeSpans(this.doc, [span]);
     injectedPrecommitFault(update);
     const stored = this.deps.persist.enqueue(
-      this.docName,
-      update,
-      edits && edits.claims.size > 0 ? edits.claims : undefined,
+      {
+        docName: this.docName,
+        update,
+        ...(edits && edits.claims.size > 0 ? { owners: edits.claims } : {}),
+        ...(history && history.length > 0 ? { history } : {}),
+        ...(this.deps.epoch !== undefined ? { epoch: this.deps.epoch } : {}),
+      },
       edits?.kind === 'batch' ? edits.receivedAt : undefined,
-      history,
     );
     this.log.appendedOne(stored);
     if (edits) edits.stored = stored;

@@ -13,6 +13,8 @@ export interface RoomLogDeps {
   readonly storage: Storage;
   readonly log: Logger;
   readonly compactThreshold: number;
+  /** The owner epoch the room was loaded under (RoomDeps.epoch): compactions carry it too. */
+  readonly epoch?: number;
 }
 
 /**
@@ -105,7 +107,7 @@ export class RoomLog {
       // their new client ids, are still queued. Stored without those claims, a crash would
       // leave the ids ownerless (frozen on reload) and their own writers unable to go on.
       await this.deps.storage.addClientOwners(this.docName, this.claimedClients());
-      await this.deps.storage.compact(this.docName, state, uptoSeq);
+      await this.deps.storage.compact(this.docName, state, uptoSeq, this.deps.epoch);
       this.deps.log.info({ docName: this.docName, entries }, done);
     } catch (err) {
       // The uncompacted log is intact; the next load, or the next threshold, tries again.
