@@ -9,13 +9,15 @@ import { ROLES, stakeholderMismatch, type Role } from '@parley/shared/permission
 import { ID_CHARACTERS, STAKEHOLDER_ID_PATTERN, isValidBoardId } from '@parley/shared/protocol';
 import { DEFAULT_TOKEN_TTL_SECONDS, signAccessToken } from './accounts/accessTokens.ts';
 import { hashPassword, passwordProblem } from './accounts/passwords.ts';
-import { loadSigningSecret, newOpaqueToken } from './accounts/secrets.ts';
+import type { AccountStore } from './accounts/AccountStore.ts';
+import { newOpaqueToken } from './accounts/secrets.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createBoardFromPlan, planForSetup, withOwnerStakeholder } from './boards/createBoards.ts';
 import { readBoardJson, withStoredBoard } from './persistence/readBoard.ts';
 import { packVersionState, unpackVersionState } from './versions/versionState.ts';
-import { SqliteAccountStore } from './persistence/sqlite/SqliteAccountStore.ts';
-import { SQLITE_FILE, SqliteStorage } from './persistence/sqlite/SqliteStorage.ts';
+import { openStores, type Stores } from './persistence/openStores.ts';
+import { SQLITE_FILE } from './persistence/sqlite/SqliteStorage.ts';
+import type { Storage } from './persistence/Storage.ts';
 
 /** The admin CLI: `npm run parley -- <command>`. Reads the same data dir as the server. */
 class CliError extends Error {}
@@ -37,23 +39,31 @@ function roleOption() {
   return new Option('--role <role>', 'role on the board').choices(ROLES).makeOptionMandatory();
 }
 
-/** Opens the data dir's store; refuses to create one (a typo in PARLEY_DATA_DIR should not). */
-async function withStore<T>(
-  fn: (s: { storage: SqliteStorage; accounts: SqliteAccountStore; config: Config }) => Promise<T>,
-) {
+/**
+ * Opens the server's store: PostgreSQL if PARLEY_DATABASE_URL is set, else the data dir's
+ * SQLite file, which it refuses to create (a typo in PARLEY_DATA_DIR should not).
+ */
+async function withStore<T>(fn: (s: Omit<Stores, 'close'> & { config: Config; where: string }) => Promise<T>) {
   const config = loadConfig();
-  if (!fs.existsSync(path.join(config.dataDir, SQLITE_FILE))) {
+  if (!config.databaseUrl && !fs.existsSync(path.join(config.dataDir, SQLITE_FILE))) {
     throw new CliError(`no Parley data in ${config.dataDir} (start the server once, or set PARLEY_DATA_DIR)`);
   }
-  const storage = new SqliteStorage(config.dataDir);
+  let stores: Stores;
   try {
-    return await fn({ storage, accounts: new SqliteAccountStore(storage.db), config });
+    stores = await openStores({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, secret: config.secret });
+  } catch (err) {
+    // The URL is not repeated: it may hold a password.
+    if (config.databaseUrl) throw new CliError(`cannot open the PostgreSQL database: ${(err as Error).message}`);
+    throw err;
+  }
+  try {
+    return await fn({ ...stores, config, where: config.databaseUrl ? 'the PostgreSQL database' : config.dataDir });
   } finally {
-    await storage.close();
+    await stores.close();
   }
 }
 
-async function requireBoard(storage: SqliteStorage, boardId: string): Promise<void> {
+async function requireBoard(storage: Storage, boardId: string): Promise<void> {
   if (!(await storage.boardExists(boardId))) throw new CliError(`no board "${boardId}"`);
 }
 
@@ -68,7 +78,7 @@ function checkRoleStakeholder(role: Role, stakeholder: string | undefined): stri
 
 const program = new Command()
   .name('parley')
-  .description('Parley admin CLI. Uses PARLEY_DATA_DIR (default ./data) like the server.')
+  .description('Parley admin CLI. Uses PARLEY_DATA_DIR (default ./data), or PARLEY_DATABASE_URL, like the server.')
   .showHelpAfterError();
 
 program
@@ -77,9 +87,9 @@ program
   .requiredOption('--board <id>', 'board id', boardIdArg)
   .addOption(new Option('--format <format>', 'output format').choices(['json', 'md']).default('json'))
   .action(async (opts: { board: string; format: 'json' | 'md' }) => {
-    await withStore(async ({ storage, config }) => {
+    await withStore(async ({ storage, where }) => {
       const board = await readBoardJson(storage, opts.board);
-      if (!board) throw new CliError(`no board "${opts.board}" in ${config.dataDir}`);
+      if (!board) throw new CliError(`no board "${opts.board}" in ${where}`);
       process.stdout.write(opts.format === 'md' ? boardToMarkdown(board) : `${JSON.stringify(board, null, 2)}\n`);
     });
   });
@@ -96,9 +106,9 @@ program
   .action(
     async (opts: { board: string; role: Role; stakeholder?: string; name: string; user?: string; ttl: number }) => {
       const stakeholderId = checkRoleStakeholder(opts.role, opts.stakeholder);
-      await withStore(async ({ storage, config }) => {
+      await withStore(async ({ storage, signingSecret }) => {
         await requireBoard(storage, opts.board);
-        const token = await signAccessToken(loadSigningSecret(config.dataDir, config.secret), {
+        const token = await signAccessToken(signingSecret, {
           userId: opts.user ?? `t_${newOpaqueToken().slice(0, 12)}`,
           boardId: opts.board,
           role: opts.role,
@@ -154,7 +164,7 @@ program
   );
 
 /** The account named by `--owner`, or none; an unknown email is an error before anything is made. */
-async function ownerByEmail(accounts: SqliteAccountStore, email: string | undefined) {
+async function ownerByEmail(accounts: AccountStore, email: string | undefined) {
   if (email === undefined) return null;
   const found = await accounts.findUserByEmail(email);
   if (!found) throw new CliError(`no user with email ${email} (create one with \`user add\`)`);
