@@ -1,7 +1,6 @@
 import http from 'node:http';
 import express from 'express';
 import { AccessControl } from './accounts/AccessControl.ts';
-import { loadSigningSecret } from './accounts/secrets.ts';
 import { RoomRegistry } from './collab/room/RoomRegistry.ts';
 import { WebsocketEndpoint } from './collab/endpoint/WebsocketEndpoint.ts';
 import { AppEventsServer } from './appEvents/AppEventsServer.ts';
@@ -28,9 +27,10 @@ import { ensureDemoBoard } from './seed/createDemoBoard.ts';
 import { demoSignInLinks, type DemoSignInLink } from './seed/demoAccounts.ts';
 import { PersistQueue } from './persistence/PersistQueue.ts';
 import { SearchIndex } from './search/SearchIndex.ts';
-import { SqliteAccountStore } from './persistence/sqlite/SqliteAccountStore.ts';
-import { SqliteStorage } from './persistence/sqlite/SqliteStorage.ts';
+import { openStores } from './persistence/openStores.ts';
 import type { Storage } from './persistence/Storage.ts';
+import { NotOwnerError, OwnerUnknownError } from './scale/BoardOwnership.ts';
+import { ScaleOut } from './scale/ScaleOut.ts';
 
 export interface ParleyApp {
   readonly server: http.Server;
@@ -46,18 +46,35 @@ export interface ParleyApp {
 }
 
 export async function createApp(config: Config, log: Logger): Promise<ParleyApp> {
-  const storage = new SqliteStorage(config.dataDir, { log });
-  const accounts = new SqliteAccountStore(storage.db);
-  const access = new AccessControl(accounts, loadSigningSecret(config.dataDir, config.secret));
+  const stores = await openStores(
+    { dataDir: config.dataDir, databaseUrl: config.databaseUrl, secret: config.secret },
+    log,
+  );
+  const { storage, accounts } = stores;
+  const access = new AccessControl(accounts, stores.signingSecret);
   const stopRevocationWatch = access.watchRevocations(config.revocationPollMs, (err) =>
     log.warn({ err }, 'could not read revocations'),
   );
   const metrics = new Metrics();
+  const scale = config.redisUrl
+    ? await ScaleOut.connect(
+        {
+          redisUrl: config.redisUrl,
+          leaseMs: config.leaseMs,
+          instanceUrl: config.instanceUrl,
+          signingSecret: stores.signingSecret,
+        },
+        storage,
+        log,
+        metrics,
+      )
+    : null;
   const persist = new PersistQueue(storage, log, config.persistBatchMs, {
     committed: (latencies) => {
       for (const ms of latencies) metrics.persistLatency.observe(ms / 1000);
     },
     failed: () => metrics.persistFailures.inc(),
+    fenced: (boardIds) => boardIds.forEach((boardId) => scale?.ownership.lost(boardId)),
   });
   const searchIndex = config.searchIndex ? new SearchIndex(storage, log, config.dataDir) : null;
   const registry = new RoomRegistry({
@@ -72,7 +89,9 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
     ...(searchIndex
       ? { onBoardCommitted: (boardId: string, update: Uint8Array) => searchIndex.committed(boardId, update) }
       : {}),
+    ...(scale ? { owner: scale.ownership } : {}),
   });
+  scale?.ownership.onLost((boardId) => registry.dropBoard(boardId));
   const origins = new OriginPolicy(config.allowedOrigins);
   const endpoint = new WebsocketEndpoint({
     registry,
@@ -88,12 +107,20 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
     messageBurst: config.messageBurst,
     syncRequestsPerSecond: config.syncRequestsPerMinute / 60,
     syncRequestBurst: config.syncRequestBurst,
+    ...(scale
+      ? {
+          addressOf: (req) => scale.peers.clientAddress(req),
+          isOwnershipError: (err) => err instanceof NotOwnerError || err instanceof OwnerUnknownError,
+        }
+      : {}),
   });
 
   metrics.observe({
     connections: () => endpoint.connectionCount,
     rooms: () => registry.loadedCount,
     queued: () => persist.size,
+    leases: () => scale?.leasesHeld ?? 0,
+    forwarding: () => scale?.routing.forwardsOpen ?? 0,
   });
 
   if (config.seedDemo && (await ensureDemoBoard(storage))) log.info('created demo board');
@@ -107,7 +134,16 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
   app.set('trust proxy', config.trustProxy);
   app.use(securityHeaders(secure));
   app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok', connections: endpoint.connectionCount, rooms: registry.loadedCount });
+    const redis = scale?.redisStatus ?? 'off';
+    // Degraded, not down: boards owned here are served until their leases lapse.
+    res.json({
+      status: redis === 'down' ? 'degraded' : 'ok',
+      store: stores.kind,
+      redis,
+      connections: endpoint.connectionCount,
+      rooms: registry.loadedCount,
+      ...(scale ? { instance: scale.instanceId, boardsOwned: scale.leasesHeld } : {}),
+    });
   });
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
@@ -117,6 +153,8 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
   app.use(auth.links);
   // Before the 64 kB JSON parser: an imported file may be up to 5 MiB.
   const imports = new ImportPool();
+  // Before any body parser: a board's requests are passed on whole to the instance serving it.
+  if (scale) app.use('/api/boards/:boardId', scale.routing.middleware());
   app.use('/api', boardCreateRoutes(storage, access, config.boardCreation, imports));
   app.use(
     '/api',
@@ -140,6 +178,7 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
   // destroys anything else that is neither.
   const appEvents = new AppEventsServer(server, access, origins, log);
   server.on('upgrade', (req, socket, head) => {
+    if (scale?.routing.handleUpgrade(req, socket, head, (r, s, h) => endpoint.handleUpgrade(r, s, h))) return;
     if (endpoint.handleUpgrade(req, socket, head)) return;
     if (!req.url?.startsWith('/socket.io/')) socket.destroy();
   });
@@ -155,7 +194,9 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
         server.once('error', reject);
         server.listen(config.port, config.host, () => {
           const address = server.address();
-          resolve(typeof address === 'object' && address ? address.port : config.port);
+          const port = typeof address === 'object' && address ? address.port : config.port;
+          scale?.start(`http://${listeningHost(config.host)}:${port}`);
+          resolve(port);
         });
       }),
     demoLinks: async (baseUrl) =>
@@ -170,8 +211,15 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
         await searchIndex?.close();
         await imports.close();
         await versionPool.close();
-        await storage.close();
+        await scale?.close();
+        await stores.close();
         server.closeAllConnections();
       })()),
   };
+}
+
+/** An address the other instances can dial: the host listened on, or loopback for "any". */
+function listeningHost(host: string | undefined): string {
+  if (!host || host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
 }

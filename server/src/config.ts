@@ -78,6 +78,16 @@ export const EnvSchema = z.object({
   PARLEY_TRUST_PROXY: TrustProxy,
   PARLEY_BOARD_CREATION: z.enum(['anyone', 'cli']).default('anyone'),
   PARLEY_SEARCH_INDEX: z.enum(['on', 'off']).default('on'),
+  PARLEY_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  PARLEY_REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .optional(),
+  PARLEY_INSTANCE_URL: z.url().optional(),
+  PARLEY_LEASE_MS: intFromEnv(5_000, 500, 600_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
 });
@@ -124,6 +134,17 @@ export interface Config {
    * without it): off for a benchmark's A/B, or to spare a very small machine its thread.
    */
   searchIndex: boolean;
+  /** PostgreSQL instead of the embedded SQLite file (PARLEY_DATABASE_URL). */
+  databaseUrl: string | undefined;
+  /**
+   * Redis, for running several instances on one PostgreSQL: board ownership leases and the
+   * socket.io adapter. Needs databaseUrl (the instances must share one store).
+   */
+  redisUrl: string | undefined;
+  /** Where the other instances reach this one (http://host:port); with redisUrl. */
+  instanceUrl: string | undefined;
+  /** How long a board's owner lease lasts unless renewed (renewed every third of it). */
+  leaseMs: number;
   logLevel: string;
   logFormat: 'json' | 'pretty';
 }
@@ -141,6 +162,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration: ${problems}`);
   }
   const e = parsed.data;
+  if (e.PARLEY_REDIS_URL && !e.PARLEY_DATABASE_URL) {
+    throw new ConfigError(
+      'Invalid configuration: PARLEY_REDIS_URL needs PARLEY_DATABASE_URL (instances must share one store)',
+    );
+  }
   const base = env['INIT_CWD'] ?? process.cwd();
   return {
     port: e.PORT,
@@ -172,6 +198,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.PARLEY_TRUST_PROXY,
     boardCreation: e.PARLEY_BOARD_CREATION,
     searchIndex: e.PARLEY_SEARCH_INDEX === 'on',
+    databaseUrl: e.PARLEY_DATABASE_URL,
+    redisUrl: e.PARLEY_REDIS_URL,
+    instanceUrl: e.PARLEY_INSTANCE_URL,
+    leaseMs: e.PARLEY_LEASE_MS,
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json'),
   };

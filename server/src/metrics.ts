@@ -5,6 +5,10 @@ interface LiveSources {
   connections: () => number;
   rooms: () => number;
   queued: () => number;
+  /** Boards this instance holds the lease on (0 with one instance). */
+  leases: () => number;
+  /** Forwarded websockets open through this instance now. */
+  forwarding: () => number;
 }
 
 /**
@@ -13,7 +17,13 @@ interface LiveSources {
  */
 export class Metrics {
   readonly registry = new Registry();
-  private sources: LiveSources = { connections: () => 0, rooms: () => 0, queued: () => 0 };
+  private sources: LiveSources = {
+    connections: () => 0,
+    rooms: () => 0,
+    queued: () => 0,
+    leases: () => 0,
+    forwarding: () => 0,
+  };
 
   readonly updatesApplied = new Counter({
     name: 'parley_updates_applied_total',
@@ -53,6 +63,36 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly leasesAcquired = new Counter({
+    name: 'parley_board_leases_acquired_total',
+    help: 'Boards this instance took the lease on and claimed in the store (several instances)',
+    registers: [this.registry],
+  });
+
+  readonly leasesLost = new Counter({
+    name: 'parley_board_leases_lost_total',
+    help: 'Boards this instance stopped serving because its lease ran out or the store fenced it off',
+    registers: [this.registry],
+  });
+
+  readonly forwardedConnections = new Counter({
+    name: 'parley_forwarded_connections_total',
+    help: 'Document websockets passed on to the instance that owns their board',
+    registers: [this.registry],
+  });
+
+  readonly forwardedRequests = new Counter({
+    name: 'parley_forwarded_requests_total',
+    help: 'Board HTTP requests passed on to the instance that owns their board',
+    registers: [this.registry],
+  });
+
+  readonly forwardFailures = new Counter({
+    name: 'parley_forward_failures_total',
+    help: 'Connections and requests that could not reach the owning instance (answered 503 / closed 1013)',
+    registers: [this.registry],
+  });
+
   readonly persistQueued = this.liveGauge(
     'parley_persist_queued_updates',
     'Updates accepted but not yet committed to the store',
@@ -62,6 +102,14 @@ export class Metrics {
   readonly connections = this.liveGauge('parley_connections', 'Open document websocket connections', 'connections');
 
   readonly roomsLoaded = this.liveGauge('parley_rooms_loaded', 'Documents loaded in memory', 'rooms');
+
+  readonly leasesHeld = this.liveGauge('parley_board_leases_held', 'Boards this instance owns now', 'leases');
+
+  readonly forwardsOpen = this.liveGauge(
+    'parley_forwarded_connections_open',
+    'Forwarded document websockets open through this instance now',
+    'forwarding',
+  );
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 10 });

@@ -6,6 +6,7 @@ import * as Y from 'yjs';
 import { createLogger } from '../../server/src/logger.ts';
 import { PersistQueue } from '../../server/src/persistence/PersistQueue.ts';
 import { FlakyStorage } from '../helpers/flakyStorage.ts';
+import { MemoryStorage } from '../helpers/memoryStorage.ts';
 
 function anUpdate(text: string): Uint8Array {
   const doc = new Y.Doc();
@@ -55,5 +56,44 @@ describe('persist queue (unit: server/src/persistence/PersistQueue.ts)', () => {
     expect((await storage.loadLog('b')).updates).toHaveLength(3);
     await queue.close();
     await storage.close();
+  });
+
+  it("SCALE1 a batch the store fences off (another instance claimed one of its boards) drops that board's updates unconfirmed, tells the observer, and commits and confirms the other boards' updates at once", async () => {
+    const storage = new MemoryStorage();
+    await storage.createBoard('taken', 'Taken', anUpdate('seed'));
+    await storage.createBoard('kept', 'Kept', anUpdate('seed'));
+    const oldEpoch = await storage.claimBoard('taken');
+    const keptEpoch = await storage.claimBoard('kept');
+    // Another instance claims `taken` after this one did.
+    await storage.claimBoard('taken');
+    const fenced: string[][] = [];
+    const queue = new PersistQueue(storage, createLogger({ logLevel: 'silent', logFormat: 'json' }), 0, {
+      committed: () => undefined,
+      failed: () => undefined,
+      fenced: (boardIds) => fenced.push([...boardIds]),
+    });
+    const confirmed: string[] = [];
+    queue.runBeforeCommit(() => {
+      for (const [docName, epoch] of [
+        ['taken', oldEpoch],
+        ['kept', keptEpoch],
+        ['taken~ua', oldEpoch],
+        ['kept', keptEpoch],
+      ] as const) {
+        void queue
+          .enqueue({ docName, update: anUpdate(`${docName}-${confirmed.length}`), epoch })
+          .then(() => confirmed.push(docName));
+      }
+    });
+    const deadline = Date.now() + 5_000;
+    while (confirmed.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(confirmed).toEqual(['kept', 'kept']);
+    expect(fenced).toEqual([['taken']]);
+    expect((await storage.loadLog('kept')).updates).toHaveLength(3);
+    expect((await storage.loadLog('taken')).updates).toHaveLength(1);
+    expect((await storage.loadLog('taken~ua')).updates).toHaveLength(0);
+    expect(queue.size).toBe(0);
+    await queue.close();
   });
 });

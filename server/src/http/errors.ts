@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../logger.ts';
+import { NotOwnerError, OwnerUnknownError } from '../scale/BoardOwnership.ts';
 
 /** An error with an HTTP status and a stable machine-readable code. */
 export class HttpError extends Error {
@@ -21,6 +22,12 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err: unknown, _req, res, _next) => {
     if (err instanceof HttpError) {
       res.status(err.status).json({ error: { code: err.code, message: err.message } });
+      return;
+    }
+    // Several instances: the board changed hands, or Redis cannot say who holds it now.
+    if (err instanceof NotOwnerError || err instanceof OwnerUnknownError) {
+      res.set('Retry-After', '1');
+      res.status(503).json({ error: { code: 'board_moving', message: 'This board is changing servers; try again.' } });
       return;
     }
     // body-parser and friends attach a status to client errors.

@@ -33,6 +33,12 @@ export function buildDemoState(): Uint8Array {
 /** Creates the demo board on first start; returns true if it was created now. */
 export async function ensureDemoBoard(storage: Storage): Promise<boolean> {
   if (await storage.boardExists(DEMO_BOARD_ID)) return false;
-  await storage.createBoard(DEMO_BOARD_ID, DEMO_TITLE, buildDemoState());
+  try {
+    await storage.createBoard(DEMO_BOARD_ID, DEMO_TITLE, buildDemoState());
+  } catch (err) {
+    // Another instance on the same database created it first.
+    if (await storage.boardExists(DEMO_BOARD_ID)) return false;
+    throw err;
+  }
   return true;
 }

@@ -37,6 +37,16 @@ export const CLOSE = {
   goingAway: 1001,
   /** The server failed to open the board, or the board failed closed (an applied update could not be committed). */
   internalError: 1011,
+  /**
+   * With several instances: this instance no longer owns the board (its lease ran out, or
+   * another instance claimed it). Reconnecting reaches the new owner and resyncs.
+   */
+  ownerMoved: 1012,
+  /**
+   * With several instances: the board's owner could not be reached or chosen just now
+   * (Redis unreachable, or the board changing hands). Reconnect with the usual backoff.
+   */
+  tryAgainLater: 1013,
 } as const;
 export type CloseCode = (typeof CLOSE)[keyof typeof CLOSE];
 
@@ -52,6 +62,8 @@ export const CLOSE_REASON: Record<CloseCode, string> = {
   [CLOSE.rateLimited]: 'rate limited',
   [CLOSE.goingAway]: 'server shutting down',
   [CLOSE.internalError]: 'internal error',
+  [CLOSE.ownerMoved]: 'the board moved to another server; reconnecting',
+  [CLOSE.tryAgainLater]: 'the board is changing servers; try again shortly',
 };
 
 /**
@@ -79,6 +91,8 @@ export const CLOSE_ACTION: Record<CloseCode, CloseAction> = {
   [CLOSE.rateLimited]: 'reconnect-later',
   [CLOSE.goingAway]: 'reconnect',
   [CLOSE.internalError]: 'reconnect',
+  [CLOSE.ownerMoved]: 'reconnect',
+  [CLOSE.tryAgainLater]: 'reconnect',
 };
 
 /** The action for any close code; codes Parley does not name (1006, ws's 1009, …) reconnect. */

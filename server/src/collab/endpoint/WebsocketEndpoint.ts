@@ -34,6 +34,13 @@ export interface EndpointOptions {
   /** Bytes that may wait to be sent to one client before it is closed as too slow. */
   readonly maxBufferedBytes: number;
   readonly heartbeatMs?: number;
+  /**
+   * The client's own address (per-address limits, logs): with several instances, a
+   * verified forwarding header names it (scale/peerForwarding); else the socket's.
+   */
+  readonly addressOf?: (req: IncomingMessage) => string;
+  /** Errors meaning "another instance serves this board, or none can be chosen now": closed 1013. */
+  readonly isOwnershipError?: (err: unknown) => boolean;
 }
 
 /**
@@ -90,7 +97,7 @@ export class WebsocketEndpoint {
   }
 
   private onSocket(ws: WebSocket, req: IncomingMessage, rawPath: string, query: URLSearchParams): void {
-    const ip = req.socket.remoteAddress ?? 'unknown';
+    const ip = this.opts.addressOf?.(req) ?? req.socket.remoteAddress ?? 'unknown';
     let ipBudget = this.ipBudgets.get(ip);
     if (!ipBudget) {
       ipBudget = new TokenBucket(
@@ -208,6 +215,9 @@ export class WebsocketEndpoint {
         } else if (err instanceof UnknownDocError) {
           log.info({ reason: err.message }, 'refused: unknown board');
           conn.close(CLOSE.unknownBoard);
+        } else if (this.opts.isOwnershipError?.(err)) {
+          log.info({ reason: (err as Error).message }, 'board not served here now; client retries');
+          conn.close(CLOSE.tryAgainLater);
         } else {
           log.error({ err }, 'could not open room');
           conn.close(CLOSE.internalError);

@@ -11,6 +11,16 @@ import { TrashPurger, type PurgeSet } from './TrashPurger.ts';
 
 export class UnknownDocError extends Error {}
 
+/**
+ * Which boards this instance may serve, when several share the store (scale/BoardOwnership):
+ * a board's rooms load only under its claimed epoch, and it is given up once none is left.
+ */
+export interface BoardOwner {
+  /** Resolves with the epoch to write under; rejects if another instance serves the board. */
+  acquire(boardId: string): Promise<number>;
+  release(boardId: string): Promise<void>;
+}
+
 export interface RegistryOptions {
   readonly storage: Storage;
   readonly persist: PersistQueue;
@@ -23,6 +33,8 @@ export interface RegistryOptions {
   readonly trashPurgeMs?: number;
   /** Told of each board-doc update once it is committed (see RoomDeps). */
   readonly onBoardCommitted?: (boardId: string, update: Uint8Array) => void;
+  /** With several instances: boards load only once this instance owns them. */
+  readonly owner?: BoardOwner;
 }
 
 /**
@@ -60,7 +72,10 @@ export class RoomRegistry {
       // must still idle out; join() cancels this as soon as someone connects.
       room.then(
         (r) => r.connectionCount === 0 && this.scheduleIdle(r),
-        () => this.rooms.delete(docName),
+        () => {
+          if (this.rooms.get(docName) === room) this.rooms.delete(docName);
+          if (boardId !== undefined) this.releaseIfUnused(boardId);
+        },
       );
     }
     return room;
@@ -146,6 +161,8 @@ export class RoomRegistry {
     if (this.closing.has(boardId)) throw new UnknownDocError(`board "${boardId}" is being deleted`);
     this.closing.add(boardId);
     try {
+      // Owning it fences off any other instance that still serves it (its writes are refused).
+      await this.opts.owner?.acquire(boardId);
       // Loads under way finish first (a private-notes doc loads its board doc too).
       let names: string[];
       while ((names = [...this.rooms.keys()].filter((n) => parseDocName(n)?.boardId === boardId)).length > 0) {
@@ -174,7 +191,45 @@ export class RoomRegistry {
       return result;
     } finally {
       this.closing.delete(boardId);
+      this.releaseIfUnused(boardId);
     }
+  }
+
+  /**
+   * This instance must stop serving the board at once (its lease ran out, or the store
+   * refused a write because another instance claimed it). Every connection is closed with
+   * 1012 so its client reconnects to the new owner and resyncs; nothing not yet committed
+   * was acknowledged. The rooms go without waiting for the store: what they queued is
+   * committed or refused by its epoch, and a later load here waits for that (reloadBarriers).
+   */
+  dropBoard(boardId: string): void {
+    for (const [name, pending] of this.rooms) {
+      if (parseDocName(name)?.boardId !== boardId) continue;
+      this.rooms.delete(name);
+      this.cancelIdle(name);
+      this.reloadBarriers.set(name, this.settledFlush());
+      void pending.then(
+        (room) => {
+          for (const conn of room.allConnections()) conn.close(CLOSE.ownerMoved);
+          room.destroy();
+        },
+        () => undefined,
+      );
+    }
+    this.archived.delete(boardId);
+  }
+
+  /** Gives the board's lease up once none of its docs is loaded or loading here. */
+  private releaseIfUnused(boardId: string): void {
+    if (!this.opts.owner || this.closing.has(boardId)) return;
+    if ([...this.rooms.keys()].some((name) => parseDocName(name)?.boardId === boardId)) return;
+    void this.opts.owner.release(boardId);
+  }
+
+  private settledFlush(): Promise<void> {
+    return this.opts.persist.flush().catch(() => {
+      /* logged and retried by the queue; the reload reads what is stored by then */
+    });
   }
 
   /**
@@ -186,12 +241,7 @@ export class RoomRegistry {
       if (current !== room) return;
       this.cancelIdle(room.docName);
       this.rooms.delete(room.docName);
-      this.reloadBarriers.set(
-        room.docName,
-        this.opts.persist.flush().catch(() => {
-          /* logged and retried by the queue; the reload reads what is stored by then */
-        }),
-      );
+      this.reloadBarriers.set(room.docName, this.settledFlush());
     });
   }
 
@@ -205,6 +255,8 @@ export class RoomRegistry {
     }
     const parsed = parseDocName(docName);
     if (!parsed) throw new UnknownDocError('invalid document name');
+    // Before reading anything: the store must not change under this load by another owner.
+    const epoch = await this.opts.owner?.acquire(parsed.boardId);
     const board = await this.opts.storage.getBoard(parsed.boardId);
     if (!board) throw new UnknownDocError(`no board "${parsed.boardId}"`);
     // Set by setArchived meanwhile, or by an earlier room of the board: that value is newer.
@@ -230,6 +282,7 @@ export class RoomRegistry {
       ...(this.opts.metrics ? { metrics: this.opts.metrics } : {}),
       onFailure: (failed) => this.forget(failed),
       ...(this.opts.onBoardCommitted ? { onBoardCommitted: this.opts.onBoardCommitted } : {}),
+      ...(epoch !== undefined ? { epoch } : {}),
     });
     this.opts.log.info({ docName, ms: Math.round(performance.now() - started) }, 'room loaded');
     if (parsed.kind === 'board') {
@@ -318,6 +371,7 @@ export class RoomRegistry {
     // The next load reads the flag afresh (the CLI may have changed it meanwhile).
     if (![...this.rooms.keys()].some((name) => parseDocName(name)?.boardId === room.boardId)) {
       this.archived.delete(room.boardId);
+      this.releaseIfUnused(room.boardId);
     }
     this.opts.log.info({ docName: room.docName }, 'room unloaded');
   }
