@@ -5,7 +5,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { AccountError, type AccountStore } from '../../server/src/accounts/AccountStore.ts';
 import { hashToken } from '../../server/src/accounts/secrets.ts';
 import { openStores, type Stores } from '../../server/src/persistence/openStores.ts';
-import { createPool } from '../../server/src/persistence/postgres/pgPool.ts';
+import type { PostgresStorage } from '../../server/src/persistence/postgres/PostgresStorage.ts';
+import type { SqliteStorage } from '../../server/src/persistence/sqlite/SqliteStorage.ts';
 import { createDatabase, startPostgres, type RunningPostgres } from '../helpers/services.ts';
 
 const dirs: string[] = [];
@@ -360,10 +361,10 @@ describe.each(kinds)(
 async function rawDump(stores: Stores): Promise<string> {
   const tables = ['users', 'sessions', 'memberships', 'invites', 'sign_in_links', 'access_revocations'];
   if (stores.kind === 'sqlite') {
-    const db = (stores.storage as unknown as { db: { prepare(sql: string): { all(): unknown[] } } }).db;
+    const { db } = stores.storage as SqliteStorage;
     return JSON.stringify(tables.map((t) => db.prepare(`SELECT * FROM ${t}`).all()));
   }
-  const pool = (stores.storage as unknown as { pool: ReturnType<typeof createPool> }).pool;
+  const { pool } = stores.storage as PostgresStorage;
   const rows = await Promise.all(tables.map(async (t) => (await pool.query(`SELECT * FROM ${t}`)).rows));
   return JSON.stringify(rows);
 }
