@@ -14,6 +14,11 @@ export function hashToken(token: string): string {
 
 const SECRET_FILE = 'signing-secret';
 
+/** A new random token-signing key, as it is stored (the data dir's file, or the database). */
+export function newSigningSecret(): string {
+  return randomBytes(32).toString('hex');
+}
+
 /**
  * The key that signs access tokens: `PARLEY_SECRET` if set, otherwise a random key created
  * once in the data dir (mode 0600), so the server and the CLI share it without setup.
@@ -23,7 +28,7 @@ export function loadSigningSecret(dataDir: string, fromEnv: string | undefined):
   fs.mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, SECRET_FILE);
   try {
-    fs.writeFileSync(file, randomBytes(32).toString('hex'), { flag: 'wx', mode: 0o600 });
+    fs.writeFileSync(file, newSigningSecret(), { flag: 'wx', mode: 0o600 });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }

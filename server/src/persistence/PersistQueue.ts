@@ -1,5 +1,5 @@
-import { parseDocName } from '@parley/shared/protocol';
 import type { Logger } from '../logger.ts';
+import { boardOfDoc } from './fencing.ts';
 import { FencedError, type PendingUpdate, type Storage } from './Storage.ts';
 
 interface Waiter {
@@ -152,7 +152,7 @@ export class PersistQueue {
     const keptWaiters: Waiter[] = [];
     let dropped = 0;
     for (const [i, entry] of batch.entries()) {
-      if (fenced.has(parseDocName(entry.docName)?.boardId ?? entry.docName)) {
+      if (fenced.has(boardOfDoc(entry.docName))) {
         dropped++;
         continue;
       }

@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
+import { newSigningSecret } from '../../accounts/secrets.ts';
 
 const SIGNING_SECRET = 'signing-secret';
 
@@ -11,7 +11,7 @@ const SIGNING_SECRET = 'signing-secret';
 export async function loadSharedSigningSecret(pool: pg.Pool): Promise<Uint8Array> {
   await pool.query('INSERT INTO shared_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING', [
     SIGNING_SECRET,
-    randomBytes(32).toString('hex'),
+    newSigningSecret(),
   ]);
   const { rows } = await pool.query<{ value: string }>('SELECT value FROM shared_secrets WHERE name = $1', [
     SIGNING_SECRET,
