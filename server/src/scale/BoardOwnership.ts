@@ -131,6 +131,8 @@ export class BoardOwnership {
     if (!acquired.mine) throw new NotOwnerError(boardId, acquired.holder);
     try {
       const epoch = await this.storage.claimBoard(boardId);
+      // The lease may have lapsed while the claim was on its way: then it is not ours to serve.
+      if (!this.leases.holds(boardId)) throw new OwnerUnknownError(boardId, new Error('lease lost while claiming'));
       this.epochs.set(boardId, epoch);
       this.metrics?.leasesAcquired.inc();
       this.log.info({ boardId, epoch }, 'serving board (lease taken, epoch claimed)');

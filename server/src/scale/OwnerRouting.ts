@@ -50,20 +50,23 @@ export class OwnerRouting {
       serve(req, socket, head);
       return true;
     }
-    void this.locate(boardId).then((where) => {
-      if (socket.destroyed) return;
-      if (where.kind === 'here') {
-        serve(req, socket, head);
-        return;
-      }
-      this.metrics?.forwardedConnections.inc();
-      this.openForwards++;
-      socket.once('close', () => this.openForwards--);
-      forwardUpgrade(req, socket, head, where.owner.url, this.signFor(req), () => {
-        this.metrics?.forwardFailures.inc();
-        this.log.warn({ boardId, owner: where.owner.url }, 'could not reach the instance serving a board');
-      });
-    });
+    this.locate(boardId).then(
+      (where) => {
+        if (socket.destroyed) return;
+        if (where.kind === 'here') {
+          serve(req, socket, head);
+          return;
+        }
+        this.metrics?.forwardedConnections.inc();
+        this.openForwards++;
+        socket.once('close', () => this.openForwards--);
+        forwardUpgrade(req, socket, head, where.owner.url, this.signFor(req), () => {
+          this.metrics?.forwardFailures.inc();
+          this.log.warn({ boardId, owner: where.owner.url }, 'could not reach the instance serving a board');
+        });
+      },
+      () => socket.destroy(),
+    );
     return true;
   }
 

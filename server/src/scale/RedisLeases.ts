@@ -62,23 +62,29 @@ export class RedisLeases {
   /** Takes the board's lease if nobody holds it; else says who does. Rejects if Redis cannot answer. */
   async acquire(boardId: string): Promise<Acquired> {
     if (this.held.has(boardId)) return { mine: true };
-    const sentAt = performance.now();
-    const set = await this.redis.set(keyOf(boardId), this.value, {
-      condition: 'NX',
-      expiration: { type: 'PX', value: this.leaseMs },
-    });
-    if (set === 'OK') {
-      this.held.set(boardId, sentAt + this.leaseMs);
-      return { mine: true };
+    // A second try covers a lease that lapsed between the two commands.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const sentAt = performance.now();
+      const set = await this.redis.set(keyOf(boardId), this.value, {
+        condition: 'NX',
+        expiration: { type: 'PX', value: this.leaseMs },
+      });
+      if (set === 'OK') {
+        this.held.set(boardId, sentAt + this.leaseMs);
+        return { mine: true };
+      }
+      const holder = await this.holder(boardId);
+      if (holder?.id === this.self.id) {
+        // Ours from before a lapse this process gave up on (a fresh claim follows anyway).
+        if ((await this.renew(boardId)) === 1) {
+          this.held.set(boardId, sentAt + this.leaseMs);
+          return { mine: true };
+        }
+      } else if (holder) {
+        return { mine: false, holder };
+      }
     }
-    const holder = await this.holder(boardId);
-    if (holder?.id === this.self.id) {
-      // Ours from before a lapse this process has not noticed yet: renew it rather than wait.
-      this.held.set(boardId, sentAt + this.leaseMs);
-      return { mine: true };
-    }
-    // Expired between the two commands: try once more.
-    return holder ? { mine: false, holder } : this.acquire(boardId);
+    throw new Error(`the lease key of board "${boardId}" could not be taken or read`);
   }
 
   /** Who holds the board's lease now, or null. Rejects if Redis cannot answer. */
@@ -115,11 +121,7 @@ export class RedisLeases {
     try {
       const boards = [...this.held.keys()];
       const sentAt = performance.now();
-      const results = await Promise.allSettled(
-        boards.map((boardId) =>
-          this.redis.eval(RENEW, { keys: [keyOf(boardId)], arguments: [this.value, String(this.leaseMs)] }),
-        ),
-      );
+      const results = await Promise.allSettled(boards.map((boardId) => this.renew(boardId)));
       for (const [i, boardId] of boards.entries()) {
         const result = results[i]!;
         if (!this.held.has(boardId)) continue;
@@ -130,6 +132,11 @@ export class RedisLeases {
     } finally {
       this.renewing = false;
     }
+  }
+
+  /** 1 if the lease is still ours and now runs a whole lease from now, else 0. */
+  private renew(boardId: string): Promise<unknown> {
+    return this.redis.eval(RENEW, { keys: [keyOf(boardId)], arguments: [this.value, String(this.leaseMs)] });
   }
 
   private lose(boardId: string, reason: string): void {

@@ -255,10 +255,10 @@ export class RoomRegistry {
     }
     const parsed = parseDocName(docName);
     if (!parsed) throw new UnknownDocError('invalid document name');
-    // Before reading anything: the store must not change under this load by another owner.
-    const epoch = await this.opts.owner?.acquire(parsed.boardId);
     const board = await this.opts.storage.getBoard(parsed.boardId);
     if (!board) throw new UnknownDocError(`no board "${parsed.boardId}"`);
+    // Before the log is read: from here on no other instance's write to it can land.
+    const epoch = await this.opts.owner?.acquire(parsed.boardId);
     // Set by setArchived meanwhile, or by an earlier room of the board: that value is newer.
     if (!this.archived.has(parsed.boardId)) this.archived.set(parsed.boardId, board.archived);
     let boardDoc: DocRoom['doc'] | undefined;
