@@ -1,6 +1,6 @@
 import { DEMO_STAKEHOLDERS } from '@parley/shared/model';
 import type { Role } from '@parley/shared/permissions';
-import type { AccountStore } from '../accounts/AccountStore.ts';
+import { AccountError, type AccountStore } from '../accounts/AccountStore.ts';
 import { newOpaqueToken } from '../accounts/secrets.ts';
 import { DEMO_BOARD_ID } from './demoContent.ts';
 
@@ -44,6 +44,20 @@ function demoPeople(): DemoPerson[] {
 
 const LINK_TTL_MS = 7 * 24 * 3_600_000;
 
+/** The demo person's account; another instance on the same database may be making it too. */
+async function findOrCreate(accounts: AccountStore, person: DemoPerson) {
+  const found = await accounts.findUserByEmail(person.email);
+  if (found) return found;
+  try {
+    return await accounts.createUser({ email: person.email, name: person.name, passwordHash: null });
+  } catch (err) {
+    const raced =
+      err instanceof AccountError && err.code === 'email_taken' && (await accounts.findUserByEmail(person.email));
+    if (raced) return raced;
+    throw err;
+  }
+}
+
 /**
  * Makes sure the demo people exist as members of the demo board (they have no password)
  * and issues a fresh one-click sign-in link for each, valid for a week.
@@ -51,9 +65,7 @@ const LINK_TTL_MS = 7 * 24 * 3_600_000;
 export async function demoSignInLinks(accounts: AccountStore, baseUrl: string): Promise<DemoSignInLink[]> {
   const links: DemoSignInLink[] = [];
   for (const person of demoPeople()) {
-    const user =
-      (await accounts.findUserByEmail(person.email)) ??
-      (await accounts.createUser({ email: person.email, name: person.name, passwordHash: null }));
+    const user = await findOrCreate(accounts, person);
     if (!(await accounts.getMembership(DEMO_BOARD_ID, user.id))) {
       await accounts.setMembership({
         boardId: DEMO_BOARD_ID,
