@@ -137,6 +137,18 @@ export function checkTargets(scenario: string, results: Results): TargetCheck[] 
       met: cold <= 200 && live <= 200,
     });
   }
+  if (scenario === 'P10') {
+    const adds = ours('forwardedAddsMsP50');
+    checks.push({ text: `a forwarded update adds ${fmt(adds)} ms at p50 ≤ 5 ms`, met: adds <= 5 });
+    const configs = ['onePg', 'twoPgRedis', 'oneSqlite'];
+    const lost = configs.reduce((n, c) => n + ours(`${c}.lost`), 0);
+    checks.push({
+      text: `no loss (${fmt(lost)} lost over the three), replicas converged in each`,
+      met: lost === 0 && configs.every((c) => metric(results, 'parley', `${c}.converged`) === true),
+    });
+    const generator = Math.max(...configs.map((c) => ours(`${c}.generatorCpuCores`)));
+    checks.push({ text: `(validity) load generator below saturation: ${fmt(generator)} core`, met: generator < 0.9 });
+  }
   if (scenario === 'P7') {
     const total = ours('totalMs.p50');
     checks.push({

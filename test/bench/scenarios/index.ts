@@ -8,6 +8,7 @@ import { clientScenario, clientScenarioLarge } from './p6-client.ts';
 import { importScenario } from './p7-import.ts';
 import { roundsScenario } from './p8-rounds.ts';
 import { matrixSearchScenario } from './p9-matrix-search.ts';
+import { instancesScenario } from './p10-instances.ts';
 
 /** Every scenario, in the order PERFORMANCE.md lists them. */
 export async function loadScenarios(quick: boolean): Promise<Scenario[]> {
@@ -22,5 +23,6 @@ export async function loadScenarios(quick: boolean): Promise<Scenario[]> {
     importScenario,
     roundsScenario,
     matrixSearchScenario,
+    instancesScenario,
   ];
 }

@@ -29,19 +29,59 @@ export interface FanOutResult {
   readonly converged: boolean;
 }
 
+/** Several servers only (P10): what each did, and latency by where writer and observer are. */
+export interface FanOutSplit {
+  readonly servers: readonly {
+    readonly observers: number;
+    /** Edits as seen by this server's observers. */
+    readonly latencyMs: Distribution;
+    readonly cpuSeconds: number;
+    readonly cpuCores: number;
+    readonly peakRssMb: number;
+    readonly loopDelayMs: LoopDelay;
+  }[];
+  /** `[writer's server][observer's server]`: latency of the edits along that path. */
+  readonly latencyByPath: readonly (readonly Distribution[])[];
+  /** CPU seconds of `alsoCount` over the load phase (e.g. PostgreSQL and Redis). */
+  readonly otherCpuSeconds: number;
+}
+
+export interface FanOutSpread {
+  /** Which of the servers client `i` connects to (an index); the board is prepared on the first. */
+  readonly serverOf: (client: number) => number;
+  /** CPU seconds used so far by processes beside the servers, reported apart (not in serverCpu). */
+  readonly alsoCount?: () => number;
+}
+
 /**
  * P1: N clients in one board, each making `editsPerSecond` real board edits on an open-loop
  * schedule; a few observers decode everything and time each edit from its scheduled send
  * to its application; the rest only count frames.
  */
 export async function fanOut(server: BenchServer, o: FanOutOptions): Promise<FanOutResult> {
-  const keeper = await prepareBoard(server);
+  return (await fanOutOn([server], { serverOf: () => 0 }, o)).result;
+}
+
+/**
+ * P1's fan-out with the clients spread over several servers serving one board (P10), the
+ * servers' CPU summed. With one server it is P1 exactly.
+ */
+export async function fanOutOn(
+  servers: readonly BenchServer[],
+  spread: FanOutSpread,
+  o: FanOutOptions,
+): Promise<{ result: FanOutResult; split: FanOutSplit }> {
+  const keeper = await prepareBoard(servers[0]!);
   const people = Array.from({ length: o.clients }, (_, i) => participant(i));
   const clients: SyncClient[] = [];
-  for (const p of people) clients.push(await clientFor(server, p, { decode: p.index < o.observers }));
+  for (const p of people)
+    clients.push(await clientFor(servers[spread.serverOf(p.index)]!, p, { decode: p.index < o.observers }));
   const latencies: number[] = [];
+  const several = servers.length > 1;
+  const byPath = servers.map(() => servers.map((): number[] => []));
   const seen = clients.slice(0, o.observers).map(() => new Set<string>());
   clients.slice(0, o.observers).forEach((c, i) => {
+    const observerAt = spread.serverOf(i);
     c.onApplied = (update) => {
       const now = performance.now();
       for (const e of editsIn(update)) {
@@ -49,7 +89,9 @@ export async function fanOut(server: BenchServer, o: FanOutOptions): Promise<Fan
         if (e.writer === i || seen[i]!.has(key)) continue;
         seen[i]!.add(key);
         // Markers carry the scheduled time from the start of the load (see below).
-        latencies.push(now - (t0 + e.scheduledMs));
+        const latency = now - (t0 + e.scheduledMs);
+        latencies.push(latency);
+        if (several) byPath[spread.serverOf(e.writer)]![observerAt]!.push(latency);
       }
     };
   });
@@ -69,8 +111,10 @@ export async function fanOut(server: BenchServer, o: FanOutOptions): Promise<Fan
           ),
     );
     await sleep(500);
-    await server.loopDelay(); // resets the server's histogram: only the load phase counts
-    const cpu0 = server.cpuSeconds();
+    // Resets the servers' histograms: only the load phase counts.
+    await Promise.all(servers.map((s) => s.loopDelay()));
+    const cpu0 = servers.map((s) => s.cpuSeconds());
+    const other0 = spread.alsoCount?.() ?? 0;
     const gen0 = selfCpuSeconds();
     const frames0 = clients.reduce((s, c) => s + c.framesCounted, 0);
     t0 = performance.now();
@@ -93,17 +137,29 @@ export async function fanOut(server: BenchServer, o: FanOutOptions): Promise<Fan
     const expectedBy = (observer: number) => edits - sent[observer]!;
     await until(() => seen.every((s, i) => s.size >= expectedBy(i)), 10_000, 20);
     const wall = (performance.now() - t0) / 1000;
-    const serverCpu = server.cpuSeconds() - cpu0;
+    const cpuEach = servers.map((s, i) => s.cpuSeconds() - cpu0[i]!);
+    const serverCpu = cpuEach.reduce((a, b) => a + b, 0);
+    const otherCpu = (spread.alsoCount?.() ?? 0) - other0;
     const generatorCpu = selfCpuSeconds() - gen0;
     // A saturated server may not answer in time (the reference server at N ≥ 300 in full
     // runs): its latency and CPU still stand, its loop delay is then unknown.
-    const loop = await server.loopDelay().catch((): LoopDelay => ({ p50: NaN, p99: NaN, max: NaN }));
+    const loops = await Promise.all(
+      servers.map((s) => s.loopDelay().catch((): LoopDelay => ({ p50: NaN, p99: NaN, max: NaN }))),
+    );
+    const loop = several
+      ? {
+          p50: Math.max(...loops.map((l) => l.p50)),
+          p99: Math.max(...loops.map((l) => l.p99)),
+          max: Math.max(...loops.map((l) => l.max)),
+        }
+      : loops[0]!;
     const frames = clients.reduce((s, c) => s + c.framesCounted, 0) - frames0;
     const deliveries = edits * (o.clients - 1);
     const lost = seen.reduce((sum, s, i) => sum + (expectedBy(i) - s.size), 0);
     const observers = clients.slice(0, o.observers);
     const converged = observers.every((c) => sameBoard(c.doc, observers[0]!.doc));
-    return {
+    const peakRss = servers.map((s) => s.memory().peakRssMb);
+    const result: FanOutResult = {
       clients: o.clients,
       edits,
       latencyMs: distribution(latencies),
@@ -111,12 +167,25 @@ export async function fanOut(server: BenchServer, o: FanOutOptions): Promise<Fan
       deliveriesPerSecond: deliveries / o.seconds,
       serverCpuCores: serverCpu / wall,
       serverCpuSecondsPer1kDeliveries: serverCpu / (deliveries / 1000),
-      serverPeakRssMb: server.memory().peakRssMb,
+      serverPeakRssMb: peakRss.reduce((a, b) => a + b, 0),
       serverLoopDelayMs: loop,
       generatorCpuCores: generatorCpu / wall,
       framesPerClientPerSecond: frames / o.clients / wall,
       converged,
     };
+    const split: FanOutSplit = {
+      servers: servers.map((_, s) => ({
+        observers: observers.filter((_c, i) => spread.serverOf(i) === s).length,
+        latencyMs: distribution(byPath.flatMap((fromWriter) => fromWriter[s]!)),
+        cpuSeconds: cpuEach[s]!,
+        cpuCores: cpuEach[s]! / wall,
+        peakRssMb: peakRss[s]!,
+        loopDelayMs: loops[s]!,
+      })),
+      latencyByPath: byPath.map((fromWriter) => fromWriter.map((samples) => distribution(samples))),
+      otherCpuSeconds: otherCpu,
+    };
+    return { result, split };
   } finally {
     for (const c of clients) c.destroy();
     keeper.destroy();
