@@ -61,6 +61,12 @@ export type AccessChange =
   | { readonly kind: 'invites-changed'; readonly boardId: string };
 
 /**
+ * Who announced a change: a route of this process (`here`), the store watch (`store`), or
+ * another instance, through Redis (`peer`, scale/accessChangeRelay.ts).
+ */
+export type ChangeOrigin = 'here' | 'store' | 'peer';
+
+/**
  * Establishes who a request or socket is, from a session cookie or a signed access token,
  * and what they are on a given board. The one place every transport asks.
  */
@@ -182,10 +188,19 @@ export class AccessControl {
   }
 
   notify(change: AccessChange): void {
-    this.events.emit('change', change);
+    this.announce(change, 'here');
   }
 
-  onChange(listener: (change: AccessChange) => void): () => void {
+  /** Announces a change another instance made and relayed; it is not relayed again. */
+  notifyFromPeer(change: AccessChange): void {
+    this.announce(change, 'peer');
+  }
+
+  private announce(change: AccessChange, origin: ChangeOrigin): void {
+    this.events.emit('change', change, origin);
+  }
+
+  onChange(listener: (change: AccessChange, origin: ChangeOrigin) => void): () => void {
     this.events.on('change', listener);
     return () => this.events.off('change', listener);
   }
@@ -213,10 +228,11 @@ export class AccessControl {
         }
         for (const r of await this.accounts.revocationsSince(last)) {
           last = r.seq;
-          this.notify(
+          this.announce(
             r.boardId === null
               ? { kind: 'user-revoked', userId: r.userId }
               : { kind: 'membership-changed', boardId: r.boardId, userId: r.userId },
+            'store',
           );
         }
       } catch (err) {

@@ -6,7 +6,13 @@ import {
   type ClientToServerEvents,
   type ServerToClientEvents,
 } from '@parley/shared/protocol';
-import { AuthError, type AccessChange, type AccessControl, type Identity } from '../accounts/AccessControl.ts';
+import {
+  AuthError,
+  type AccessChange,
+  type AccessControl,
+  type ChangeOrigin,
+  type Identity,
+} from '../accounts/AccessControl.ts';
 import type { OriginPolicy } from '../http/originPolicy.ts';
 import type { Logger } from '../logger.ts';
 
@@ -53,7 +59,7 @@ export class AppEventsServer {
       );
     });
     this.io.on('connection', (socket) => void this.onConnection(socket));
-    this.unsubscribe = access.onChange((change) => this.onAccessChange(change));
+    this.unsubscribe = access.onChange((change, origin) => this.onAccessChange(change, origin));
   }
 
   close(): Promise<void> {
@@ -120,7 +126,7 @@ export class AppEventsServer {
     }
   }
 
-  private onAccessChange(change: AccessChange): void {
+  private onAccessChange(change: AccessChange, origin: ChangeOrigin): void {
     for (const socket of this.io.of('/').sockets.values()) {
       const { identity } = socket.data;
       const affected =
@@ -129,7 +135,13 @@ export class AppEventsServer {
       if (affected) void this.recheck(socket, change);
     }
     if (change.kind === 'membership-changed' || change.kind === 'invites-changed') {
-      this.io.to(boardRoom(change.boardId)).emit('members:changed', { boardId: change.boardId });
+      // The instance where the change was made tells the board's room on every instance
+      // (through the Redis adapter when there are several, scale/appEventsAdapter.ts); one
+      // relayed from another instance was told there. The store watch runs on every
+      // instance, so each tells its own sockets.
+      const event = { boardId: change.boardId };
+      if (origin === 'here') this.io.to(boardRoom(change.boardId)).emit('members:changed', event);
+      else if (origin === 'store') this.io.local.to(boardRoom(change.boardId)).emit('members:changed', event);
     }
     this.log.debug({ change }, 'access change propagated to socket.io');
   }
@@ -141,7 +153,10 @@ export class AppEventsServer {
   private async recheck(socket: AppSocket, change: AccessChange): Promise<void> {
     try {
       if (!(await this.access.identityStillValid(socket.data.identity))) {
-        socket.emit('session:ended');
+        // Sent to this socket directly: with connection-state recovery, `socket.emit` goes
+        // through the adapter (a Redis round trip with several instances) and would arrive
+        // after the disconnect, that is never.
+        this.io.local.to(socket.id).emit('session:ended');
         socket.disconnect(true);
         return;
       }
