@@ -31,6 +31,8 @@ import { openStores } from './persistence/openStores.ts';
 import type { Storage } from './persistence/Storage.ts';
 import { NotOwnerError, OwnerUnknownError } from './scale/BoardOwnership.ts';
 import { ScaleOut } from './scale/ScaleOut.ts';
+import { shareAppEvents } from './scale/appEventsAdapter.ts';
+import { relayAccessChanges } from './scale/accessChangeRelay.ts';
 
 export interface ParleyApp {
   readonly server: http.Server;
@@ -177,6 +179,8 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
   // socket.io attaches its own upgrade listener for /socket.io; ours takes /yjs and
   // destroys anything else that is neither.
   const appEvents = new AppEventsServer(server, access, origins, log);
+  const stopSharingAppEvents = scale ? await shareAppEvents(appEvents.io, scale.redis, log) : null;
+  const stopRelayingAccess = scale ? await relayAccessChanges(access, scale.redis, scale.instanceId, log) : null;
   server.on('upgrade', (req, socket, head) => {
     if (scale?.routing.handleUpgrade(req, socket, head, (r, s, h) => endpoint.handleUpgrade(r, s, h))) return;
     if (endpoint.handleUpgrade(req, socket, head)) return;
@@ -207,6 +211,8 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
         stopRevocationWatch();
         endpoint.close();
         await appEvents.close();
+        await stopSharingAppEvents?.();
+        await stopRelayingAccess?.();
         await registry.closeAll();
         await searchIndex?.close();
         await imports.close();
