@@ -258,6 +258,11 @@ export class MemoryStorage implements Storage {
     return this.logs.get(docName)?.at(-1)?.seq ?? 0;
   }
 
+  async lastSeqs(docNames: readonly string[]): Promise<Map<string, number>> {
+    this.checkOpen();
+    return new Map(docNames.map((doc) => [doc, this.logs.get(doc)?.at(-1)?.seq ?? 0]));
+  }
+
   async claimBoard(boardId: string): Promise<number> {
     this.checkOpen();
     const epoch = (this.epochs.get(boardId) ?? 0) + 1;

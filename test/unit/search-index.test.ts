@@ -95,7 +95,7 @@ describe('the search worker', () => {
     const answerLogs = () => {
       for (const m of posted.filter((p) => p.type === 'need-log')) {
         posted.splice(posted.indexOf(m), 1);
-        worker.handle({ type: 'log', boardId: m.boardId, updates: [...log] });
+        worker.handle({ type: 'log', boardId: m.boardId, updates: [...log], lastSeq: log.length });
       }
     };
     const search = async (q: string) => {

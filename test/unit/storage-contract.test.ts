@@ -272,6 +272,40 @@ describe.each(stores)(
       expect(log.lastSeq).toBe(await s.lastSeq('b'));
     });
 
+    it('STORE11 lastSeqs answers lastSeq for many documents at once: 0 for a document with no entries (never written, or its board deleted), each one its own after appends and a compaction', async () => {
+      const s = await store();
+      expect(await s.lastSeqs([])).toEqual(new Map());
+      expect(await s.lastSeqs(['b', 'c'])).toEqual(
+        new Map([
+          ['b', 0],
+          ['c', 0],
+        ]),
+      );
+      await s.createBoard('b', 'Board', edit(1, 'seed'));
+      await s.createBoard('c', 'Other', edit(2, 'other'));
+      await s.appendUpdates([
+        { docName: 'b', update: edit(3, 'x') },
+        { docName: 'b~us', update: edit(4, 'notes') },
+      ]);
+      const seqsOf = async (docs: string[]) =>
+        new Map(await Promise.all(docs.map(async (d) => [d, await s.lastSeq(d)] as const)));
+      const docs = ['b', 'c', 'b~us', 'nothing-here'];
+      expect(await s.lastSeqs(docs)).toEqual(await seqsOf(docs));
+      expect((await s.lastSeqs(['b'])).get('b')).toBeGreaterThan((await s.lastSeqs(['c'])).get('c')!);
+      await s.compact('c', Y.mergeUpdates((await s.loadLog('c')).updates), await s.lastSeq('c'));
+      expect(await s.lastSeqs(docs)).toEqual(await seqsOf(docs));
+      expect((await s.lastSeqs(['c'])).get('c')).toBeGreaterThan((await s.lastSeqs(['b'])).get('b')!);
+      await s.deleteBoard('b');
+      expect(await s.lastSeqs(docs)).toEqual(
+        new Map([
+          ['b', 0],
+          ['c', await s.lastSeq('c')],
+          ['b~us', 0],
+          ['nothing-here', 0],
+        ]),
+      );
+    });
+
     it('STORE11 what is stored is a copy: changing an appended or a loaded byte array afterwards changes nothing stored', async () => {
       const s = await store();
       const seed = edit(1, 'seed');

@@ -140,6 +140,8 @@ export interface Storage {
   readVersion(boardId: string, versionId: string): Promise<{ summary: VersionSummary; state: Uint8Array } | null>;
   /** Sequence number of the document's last stored entry (0 for none). */
   lastSeq(docName: string): Promise<number>;
+  /** `lastSeq` of each of these documents at once (0 for one with no entries), in one round trip. */
+  lastSeqs(docNames: readonly string[]): Promise<Map<string, number>>;
   /**
    * Makes the caller the board's one writer: raises the board's owner epoch by one and
    * returns it. From then on, appends and compactions that carry an older epoch for the

@@ -106,6 +106,11 @@ export class BoardReplica {
     return { upserts, deletes, places, placesGone };
   }
 
+  /** The doc as it stands, as one update. */
+  encodeState(): Uint8Array {
+    return Y.encodeStateAsUpdate(this.doc);
+  }
+
   destroy(): void {
     this.doc.destroy();
   }

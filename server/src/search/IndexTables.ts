@@ -8,7 +8,7 @@ import type { IndexEntry, IndexedPoint } from './pointEntries.ts';
 export const SEARCH_INDEX_FILE = 'search.sqlite';
 
 /** Bumped whenever the tables or the tokenizer change: a different version is dropped and rebuilt. */
-const SCHEMA_VERSION = '1';
+const SCHEMA_VERSION = '2';
 
 /**
  * `trigram` matches any substring of three or more characters, as the search within a
@@ -48,7 +48,7 @@ const SCHEMA = `
     title TEXT NOT NULL,
     PRIMARY KEY (board_id, point_id)
   ) STRICT, WITHOUT ROWID;
-  CREATE TABLE IF NOT EXISTS search_boards (board_id TEXT PRIMARY KEY) STRICT, WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS search_boards (board_id TEXT PRIMARY KEY, seq INTEGER, state BLOB) STRICT, WITHOUT ROWID;
   CREATE TABLE IF NOT EXISTS search_state (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT, WITHOUT ROWID;
 `;
 
@@ -131,8 +131,18 @@ export class IndexTables {
         INSERT INTO search_points (board_id, point_id, number, title) VALUES (?, ?, ?, ?)
         ON CONFLICT (board_id, point_id) DO UPDATE SET number = excluded.number, title = excluded.title`),
       deletePlace: db.prepare('DELETE FROM search_points WHERE board_id = ? AND point_id = ?'),
-      markIndexed: db.prepare('INSERT OR IGNORE INTO search_boards (board_id) VALUES (?)'),
-      indexedBoards: db.prepare<[], { boardId: string }>('SELECT board_id AS boardId FROM search_boards'),
+      markIndexed: db.prepare(
+        `INSERT INTO search_boards (board_id, seq) VALUES (?, ?)
+         ON CONFLICT (board_id) DO UPDATE SET seq = excluded.seq, state = NULL`,
+      ),
+      setSeq: db.prepare('UPDATE search_boards SET seq = ?, state = NULL WHERE board_id = ?'),
+      saveState: db.prepare('UPDATE search_boards SET seq = ?, state = ? WHERE board_id = ?'),
+      stateOf: db.prepare<[string], { seq: number; state: Buffer }>(
+        'SELECT seq, state FROM search_boards WHERE board_id = ? AND seq IS NOT NULL AND state IS NOT NULL',
+      ),
+      indexedBoards: db.prepare<[], { boardId: string; seq: number | null }>(
+        'SELECT board_id AS boardId, seq FROM search_boards',
+      ),
       boardsHeld: db.prepare<[], { boardId: string }>(
         'SELECT DISTINCT board_id AS boardId FROM search_points UNION SELECT board_id FROM search_boards',
       ),
@@ -168,6 +178,11 @@ export class IndexTables {
     return new Set(this.stmts.indexedBoards.all().map((r) => r.boardId));
   }
 
+  /** The same boards, each with the store's sequence number its rows hold it up to (null: not known). */
+  indexedSeqs(): Map<string, number | null> {
+    return new Map(this.stmts.indexedBoards.all().map((r) => [r.boardId, r.seq]));
+  }
+
   /** Every board the index holds anything of. */
   boardsHeld(): string[] {
     return this.stmts.boardsHeld.all().map((r) => r.boardId);
@@ -185,15 +200,34 @@ export class IndexTables {
     return new Map(this.stmts.placesOf.all(boardId).map((r) => [r.pointId, { number: r.number, title: r.title }]));
   }
 
-  /** One flush of one board, all or nothing; `indexed` also records the board as indexed. */
-  write(boardId: string, changes: BoardChanges, indexed: boolean): void {
+  /**
+   * One flush of one board, all or nothing; `indexed` also records the board as indexed.
+   * `seq`, if given: the store's sequence number the board's rows now hold it up to (a
+   * state saved with `saveState` is let go: it no longer is what the rows hold).
+   */
+  write(boardId: string, changes: BoardChanges, indexed: boolean, seq?: number): void {
     this.db.transaction(() => {
       for (const key of changes.deletes) this.stmts.deleteEntry.run(boardId, key);
       for (const e of changes.upserts) this.stmts.upsert.run({ boardId, ...e });
       for (const pointId of changes.placesGone) this.stmts.deletePlace.run(boardId, pointId);
       for (const [pointId, p] of changes.places) this.stmts.upsertPlace.run(boardId, pointId, p.number, p.title);
-      if (indexed) this.stmts.markIndexed.run(boardId);
+      if (indexed) this.stmts.markIndexed.run(boardId, seq ?? null);
+      else if (seq !== undefined) this.stmts.setSeq.run(seq, boardId);
     })();
+  }
+
+  /**
+   * The board's doc as its rows hold it, and the sequence number it holds every entry up
+   * to, kept so that the worker can take the board up again from here and the entries
+   * after it rather than from the whole log (only when other instances share the store).
+   */
+  saveState(boardId: string, state: Uint8Array, seq: number): void {
+    this.stmts.saveState.run(seq, state, boardId);
+  }
+
+  stateOf(boardId: string): { seq: number; state: Uint8Array } | undefined {
+    const row = this.stmts.stateOf.get(boardId);
+    return row && { seq: row.seq, state: new Uint8Array(row.state.buffer, row.state.byteOffset, row.state.byteLength) };
   }
 
   /** The board's index is not whole (it missed commits): the next start indexes it anew. */

@@ -23,6 +23,9 @@ interface Loaded {
   readonly replica: BoardReplica;
   flushTimer: NodeJS.Timeout | null;
   idleTimer: NodeJS.Timeout | null;
+  /** The store's sequence number the replica holds every entry up to (and `savedSeq`, the index). */
+  seq: number;
+  savedSeq: number;
 }
 
 interface Loading {
@@ -32,6 +35,8 @@ interface Loading {
   removed: boolean;
   /** The log on its way may predate dropped updates (see `stale`): it is asked for again. */
   reread: boolean;
+  /** The highest sequence number of the `entries` buffered. */
+  seq: number;
 }
 
 /**
@@ -46,6 +51,12 @@ export class IndexWorker {
   /** Boards whose index is whole (written from a replica since the index was last known whole). */
   private indexed = new Set<string>();
   private closed = false;
+  /**
+   * Other instances share the store: the main thread hands over entries by sequence number,
+   * and a replica let go keeps its doc in the index file (`saveState`), so that the board is
+   * taken up again from there and the entries after it, not from its whole log.
+   */
+  private shared = false;
 
   constructor(
     private readonly tables: IndexTables,
@@ -57,7 +68,7 @@ export class IndexWorker {
     if (this.closed) return;
     switch (message.type) {
       case 'start':
-        void this.start(message.boardIds);
+        void this.start(message.boardIds, message.shared === true);
         break;
       case 'commits': {
         let bytes = 0;
@@ -72,7 +83,10 @@ export class IndexWorker {
         for (const boardId of message.boardIds) this.stale(boardId);
         break;
       case 'log':
-        this.logArrived(message.boardId, message.updates);
+        this.logArrived(message.boardId, message.updates, message.lastSeq);
+        break;
+      case 'entries':
+        this.entries(message.boardId, message.afterSeq, message.updates, message.lastSeq);
         break;
       case 'remove':
         this.remove(message.boardId);
@@ -90,11 +104,25 @@ export class IndexWorker {
    * After a crash every board is indexed anew; otherwise the boards never indexed (made by
    * the CLI, or before the index existed). Boards deleted meanwhile are dropped.
    */
-  private async start(boardIds: readonly string[]): Promise<void> {
+  private async start(boardIds: readonly string[], shared: boolean): Promise<void> {
     if (this.tables.open()) this.tables.forgetIndexedBoards();
     const exists = new Set(boardIds);
     for (const id of this.tables.boardsHeld()) if (!exists.has(id)) this.tables.removeBoard(id);
     this.indexed = this.tables.indexedBoards();
+    this.shared = shared;
+    if (shared) {
+      // The main thread reads each board's entries after these before a search; a board
+      // whose sequence number is not known is indexed anew.
+      const seqs: [string, number][] = [];
+      for (const [id, seq] of this.tables.indexedSeqs()) {
+        if (seq !== null) seqs.push([id, seq]);
+        else {
+          this.tables.markNotIndexed(id);
+          this.indexed.delete(id);
+        }
+      }
+      this.post({ type: 'seqs', seqs });
+    }
     for (const id of boardIds) {
       if (this.closed) return;
       // One board at a time, so commits and searches are served between them.
@@ -103,7 +131,7 @@ export class IndexWorker {
   }
 
   private committed(boardId: string, updates: Uint8Array[]): void {
-    const board = this.loaded.get(boardId);
+    const board = this.loaded.get(boardId) ?? this.takeUp(boardId);
     if (board) {
       board.replica.apply(updates);
       this.scheduleFlush(boardId, board);
@@ -115,8 +143,71 @@ export class IndexWorker {
       loading.live = true;
       return;
     }
-    this.loading.set(boardId, { buffered: [updates], waiters: [], live: true, removed: false, reread: false });
+    this.loading.set(boardId, { buffered: [updates], waiters: [], live: true, removed: false, reread: false, seq: 0 });
     this.post({ type: 'need-log', boardId });
+  }
+
+  /**
+   * Entries of the board's stored log after what the index had read of it (other
+   * instances' commits, or this one's again: applying an update twice changes nothing).
+   * A board with no replica here is taken up from the doc saved when its replica was let
+   * go, or else replayed from its whole log (which holds these entries too), and kept a
+   * while, so that the next search only reads what is new.
+   */
+  private entries(boardId: string, afterSeq: number, updates: Uint8Array[], lastSeq: number): void {
+    const board = this.loaded.get(boardId) ?? this.takeUp(boardId);
+    if (board && board.seq < afterSeq) {
+      // Entries before these never reached the replica (it cannot happen; if it did, replay).
+      this.stale(boardId);
+    } else if (board) {
+      board.replica.apply(updates);
+      board.seq = Math.max(board.seq, lastSeq);
+      this.scheduleFlush(boardId, board);
+      return;
+    }
+    const loading = this.loading.get(boardId);
+    if (loading) {
+      loading.buffered.push(updates);
+      loading.seq = Math.max(loading.seq, lastSeq);
+      loading.live = true;
+      return;
+    }
+    this.loading.set(boardId, { buffered: [], waiters: [], live: true, removed: false, reread: false, seq: 0 });
+    this.post({ type: 'need-log', boardId });
+  }
+
+  /** A replica of an indexed board from the doc saved with its rows (see `shared`), if there is one. */
+  private takeUp(boardId: string): Loaded | undefined {
+    if (!this.shared || !this.indexed.has(boardId) || this.loading.has(boardId)) return undefined;
+    try {
+      const saved = this.tables.stateOf(boardId);
+      if (!saved) return undefined;
+      const replica = new BoardReplica(
+        boardId,
+        [saved.state],
+        this.tables.entriesOf(boardId),
+        this.tables.placesOf(boardId),
+      );
+      const board: Loaded = { replica, flushTimer: null, idleTimer: null, seq: saved.seq, savedSeq: saved.seq };
+      this.loaded.set(boardId, board);
+      return board;
+    } catch (err) {
+      this.failed(boardId, err);
+      return undefined;
+    }
+  }
+
+  /**
+   * A replica is let go with everything written: with `shared`, its doc is saved with the
+   * rows it matches. If that fails, the board is indexed anew when next needed.
+   */
+  private saveState(boardId: string, replica: BoardReplica, seq: number): void {
+    if (!this.shared) return;
+    try {
+      this.tables.saveState(boardId, replica.encodeState(), seq);
+    } catch (err) {
+      this.failed(boardId, err);
+    }
   }
 
   /** Resolves once the board's index is whole (or the board is gone). */
@@ -128,12 +219,19 @@ export class IndexWorker {
         loading.waiters.push(resolve);
         return;
       }
-      this.loading.set(boardId, { buffered: [], waiters: [resolve], live: false, removed: false, reread: false });
+      this.loading.set(boardId, {
+        buffered: [],
+        waiters: [resolve],
+        live: false,
+        removed: false,
+        reread: false,
+        seq: 0,
+      });
       this.post({ type: 'need-log', boardId });
     });
   }
 
-  private logArrived(boardId: string, log: Uint8Array[] | null): void {
+  private logArrived(boardId: string, log: Uint8Array[] | null, lastSeq: number): void {
     const loading = this.loading.get(boardId);
     if (!loading) return;
     if (loading.reread) {
@@ -150,10 +248,14 @@ export class IndexWorker {
       }
       const replica = new BoardReplica(boardId, log, this.tables.entriesOf(boardId), this.tables.placesOf(boardId));
       for (const updates of loading.buffered) replica.apply(updates);
-      this.write(boardId, replica.diffAll(), true);
+      const seq = Math.max(lastSeq, loading.seq);
+      this.write(boardId, replica.diffAll(), true, seq);
       // Kept while commits come; a board replayed for a sweep or a search is let go at once.
-      if (loading.live) this.loaded.set(boardId, { replica, flushTimer: null, idleTimer: null });
-      else replica.destroy();
+      if (loading.live) this.loaded.set(boardId, { replica, flushTimer: null, idleTimer: null, seq, savedSeq: seq });
+      else {
+        this.saveState(boardId, replica, seq);
+        replica.destroy();
+      }
       const board = this.loaded.get(boardId);
       if (board) this.touchIdle(boardId, board);
     } catch (err) {
@@ -163,10 +265,10 @@ export class IndexWorker {
     }
   }
 
-  private write(boardId: string, changes: BoardChanges, whole: boolean): void {
+  private write(boardId: string, changes: BoardChanges, whole: boolean, seq?: number): void {
     const empty =
       changes.upserts.length + changes.deletes.length + changes.places.size + changes.placesGone.length === 0;
-    if (!empty || whole) this.tables.write(boardId, changes, whole);
+    if (!empty || whole || seq !== undefined) this.tables.write(boardId, changes, whole, seq);
     if (whole) this.indexed.add(boardId);
   }
 
@@ -179,9 +281,14 @@ export class IndexWorker {
   }
 
   private flush(boardId: string, board: Loaded): void {
-    if (!board.replica.isDirty) return;
+    // The sequence number is written only when `entries` moved it (other instances share
+    // the store), and then with every write, which also lets go of a doc saved with the rows.
+    const moved = board.seq !== board.savedSeq;
+    if (!board.replica.isDirty && !moved) return;
+    const seq = moved || this.shared ? board.seq : undefined;
     try {
-      this.write(boardId, board.replica.flush(), false);
+      this.write(boardId, board.replica.flush(), false, seq);
+      board.savedSeq = board.seq;
     } catch (err) {
       this.failed(boardId, err);
     }
@@ -196,6 +303,8 @@ export class IndexWorker {
     const board = this.loaded.get(boardId);
     if (!board) return;
     this.flush(boardId, board);
+    // A failed write has let the board go already.
+    if (this.loaded.get(boardId) === board) this.saveState(boardId, board.replica, board.seq);
     this.drop(boardId);
   }
 
@@ -278,10 +387,7 @@ export class IndexWorker {
 
   /** Writes what is pending and marks the index whole, so the next start rebuilds nothing. */
   private close(): void {
-    for (const [boardId, board] of this.loaded) {
-      this.flush(boardId, board);
-      this.drop(boardId);
-    }
+    for (const boardId of [...this.loaded.keys()]) this.unload(boardId);
     this.closed = true;
     // A board still loading when the server stops is not whole: the next start indexes it.
     for (const boardId of this.loading.keys()) this.tables.markNotIndexed(boardId);

@@ -235,6 +235,16 @@ export class PostgresStorage implements Storage {
     return rows[0]!.seq;
   }
 
+  /** One statement; each document's MAX is one backward step of the (doc, seq) index. */
+  async lastSeqs(docNames: readonly string[]): Promise<Map<string, number>> {
+    if (docNames.length === 0) return new Map();
+    const { rows } = await this.pool.query<{ doc: string; seq: number }>(
+      'SELECT d AS doc, COALESCE((SELECT MAX(seq) FROM updates WHERE doc = d), 0) AS seq FROM unnest($1::text[]) AS d',
+      [docNames],
+    );
+    return new Map(rows.map((r) => [r.doc, r.seq]));
+  }
+
   async *readLog(docName: string, pageSize: number, afterSeq = 0): AsyncIterable<StoredLog> {
     let after = afterSeq;
     for (;;) {

@@ -306,6 +306,10 @@ export class SqliteStorage implements Storage {
     return (this.stmts.lastSeq.get(docName) as number | null) ?? 0;
   }
 
+  async lastSeqs(docNames: readonly string[]): Promise<Map<string, number>> {
+    return new Map(docNames.map((doc) => [doc, (this.stmts.lastSeq.get(doc) as number | null) ?? 0]));
+  }
+
   async *readLog(docName: string, pageSize: number, afterSeq = 0): AsyncIterable<StoredLog> {
     let after = afterSeq;
     for (;;) {
