@@ -78,7 +78,10 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
     failed: () => metrics.persistFailures.inc(),
     fenced: (boardIds) => boardIds.forEach((boardId) => scale?.ownership.lost(boardId)),
   });
-  const searchIndex = config.searchIndex ? new SearchIndex(storage, log, config.dataDir) : null;
+  // With several instances only a board's owner hears its commits: the others catch up from the store.
+  const searchIndex = config.searchIndex
+    ? new SearchIndex(storage, log, config.dataDir, { sharedStore: scale !== null })
+    : null;
   const registry = new RoomRegistry({
     storage,
     persist,
