@@ -140,7 +140,13 @@ export class WebsocketEndpoint {
     let room: DocRoom | null = null;
     let closed = false;
     const authTimer = setTimeout(() => {
-      if (!room) {
+      if (room) return;
+      if (conn.access) {
+        // Authenticated, but its board is not ready here (a slow load, or ownership changing
+        // hands): the client may come back, unlike after a failed sign-in.
+        log.warn('closed: the board was not ready within the time limit; client retries');
+        conn.close(CLOSE.tryAgainLater, 'the board was not ready in time');
+      } else {
         log.warn('refused: not ready within the authentication time limit');
         conn.close(CLOSE.unauthorized, 'authentication timed out');
       }

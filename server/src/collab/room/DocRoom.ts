@@ -121,6 +121,7 @@ export class DocRoom {
       failWith: (err) => room.failWith(err),
       reject: (conn, err) => room.reject(conn, err),
     });
+    room.log.compactAfterLoad();
     return room;
   }
 

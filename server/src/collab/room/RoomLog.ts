@@ -28,6 +28,8 @@ export class RoomLog {
   private compacting = false;
   /** Entries appended since the room loaded or last compacted. */
   private appended = 0;
+  /** A log found longer than the threshold while loading, compacted once the load is done. */
+  private longLoad: { entries: number; lastSeq: number } | null = null;
 
   constructor(
     private readonly docName: string,
@@ -62,7 +64,17 @@ export class RoomLog {
       entries += page.updates.length;
       lastSeq = page.lastSeq;
     }
-    if (entries > this.deps.compactThreshold) this.compaction = this.compactLater(entries, lastSeq);
+    if (entries > this.deps.compactThreshold) this.longLoad = { entries, lastSeq };
+  }
+
+  /**
+   * Compacts a long log just loaded, in the background, once the room is whole (its guard
+   * knows the client-id owners a compaction stores): called at the end of the room's load.
+   */
+  compactAfterLoad(): void {
+    const long = this.longLoad;
+    this.longLoad = null;
+    if (long) this.compaction = this.compactLater(long.entries, long.lastSeq);
   }
 
   /** One more entry is queued for the store (`stored` settles once it is committed). */
