@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { isRole } from '@parley/shared/permissions';
 import {
   AccountError,
   type AccountStore,
@@ -12,44 +11,22 @@ import {
   type User,
 } from '../../accounts/AccountStore.ts';
 import { hashToken } from '../../accounts/secrets.ts';
+import {
+  newUserId,
+  toInvite,
+  toMembership,
+  toRevocation,
+  toUser,
+  type InviteRow,
+  type MembershipRow,
+  type RevocationRow,
+  type UserRow,
+} from '../../accounts/accountRows.ts';
 import { REVOCATIONS_LOCK } from './advisoryLocks.ts';
 import { inTransaction } from './transaction.ts';
 
 /** Runs queries: the pool, or one transaction's connection. */
 type Queryable = Pick<pg.Pool, 'query'>;
-
-interface UserRow {
-  id: string;
-  email: string;
-  name: string;
-  password_hash: string | null;
-  created_at: number;
-  disabled: boolean;
-}
-interface InviteRow {
-  id: string;
-  board_id: string;
-  role: string;
-  stakeholder_id: string | null;
-  created_by: string | null;
-  created_at: number;
-  expires_at: number;
-  max_uses: number;
-  uses: number;
-  revoked: boolean;
-}
-interface RevocationRow {
-  seq: number;
-  user_id: string;
-  board_id: string | null;
-  revoked_at: number;
-}
-interface MembershipRow {
-  board_id: string;
-  user_id: string;
-  role: string;
-  stakeholder_id: string | null;
-}
 
 const USER_COLUMNS = 'id, email, name, password_hash, created_at, disabled';
 const INVITE_COLUMNS =
@@ -61,35 +38,6 @@ const emailKey = (email: string) => email.replace(/[A-Z]/g, (c) => c.toLowerCase
 /** PostgreSQL's SQLSTATE for a unique constraint violated. */
 const UNIQUE_VIOLATION = '23505';
 
-const toUser = (r: UserRow): User => ({
-  id: r.id,
-  email: r.email,
-  name: r.name,
-  createdAt: r.created_at,
-  disabled: r.disabled,
-});
-
-const toMembership = (r: MembershipRow): Membership => {
-  if (!isRole(r.role)) throw new Error(`corrupt role "${r.role}" in memberships`);
-  return { boardId: r.board_id, userId: r.user_id, role: r.role, stakeholderId: r.stakeholder_id };
-};
-
-const toInvite = (r: InviteRow): Invite => {
-  if (!isRole(r.role)) throw new Error(`corrupt role "${r.role}" in invites`);
-  return {
-    id: r.id,
-    boardId: r.board_id,
-    role: r.role,
-    stakeholderId: r.stakeholder_id,
-    createdBy: r.created_by,
-    createdAt: r.created_at,
-    expiresAt: r.expires_at,
-    maxUses: r.max_uses,
-    uses: r.uses,
-    revoked: r.revoked,
-  };
-};
-
 /**
  * AccountStore on the same PostgreSQL database as the documents (PostgresStorage's pool).
  * Every method means what SqliteAccountStore's does; where SQLite's one writer made a step
@@ -100,7 +48,7 @@ export class PostgresAccountStore implements AccountStore {
 
   async createUser(input: { email: string; name: string; passwordHash: string | null }): Promise<User> {
     const row: UserRow = {
-      id: `u_${randomUUID().replaceAll('-', '').slice(0, 16)}`,
+      id: newUserId(),
       email: input.email.trim(),
       name: input.name.trim(),
       password_hash: input.passwordHash,
@@ -239,7 +187,7 @@ export class PostgresAccountStore implements AccountStore {
       'SELECT seq, user_id, board_id, revoked_at FROM access_revocations WHERE seq > $1 ORDER BY seq',
       [seq],
     );
-    return rows.map((r) => ({ seq: r.seq, userId: r.user_id, boardId: r.board_id, revokedAt: r.revoked_at }));
+    return rows.map(toRevocation);
   }
 
   async getMembership(boardId: string, userId: string): Promise<Membership | null> {

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { isRole } from '@parley/shared/permissions';
 import {
   AccountError,
   type AccountStore,
@@ -12,6 +11,17 @@ import {
   type User,
 } from '../../accounts/AccountStore.ts';
 import { hashToken } from '../../accounts/secrets.ts';
+import {
+  newUserId,
+  toInvite,
+  toMembership,
+  toRevocation,
+  toUser,
+  type InviteRow,
+  type MembershipRow,
+  type RevocationRow,
+  type UserRow,
+} from '../../accounts/accountRows.ts';
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS users (
@@ -69,68 +79,6 @@ const SCHEMA = `
   CREATE INDEX IF NOT EXISTS access_revocations_by_user ON access_revocations (user_id, board_id);
 `;
 
-interface UserRow {
-  id: string;
-  email: string;
-  name: string;
-  password_hash: string | null;
-  created_at: number;
-  disabled: number;
-}
-interface InviteRow {
-  id: string;
-  board_id: string;
-  role: string;
-  stakeholder_id: string | null;
-  created_by: string | null;
-  created_at: number;
-  expires_at: number;
-  max_uses: number;
-  uses: number;
-  revoked: number;
-}
-interface RevocationRow {
-  seq: number;
-  user_id: string;
-  board_id: string | null;
-  revoked_at: number;
-}
-interface MembershipRow {
-  board_id: string;
-  user_id: string;
-  role: string;
-  stakeholder_id: string | null;
-}
-
-const toUser = (r: UserRow): User => ({
-  id: r.id,
-  email: r.email,
-  name: r.name,
-  createdAt: r.created_at,
-  disabled: r.disabled === 1,
-});
-
-const toMembership = (r: MembershipRow): Membership => {
-  if (!isRole(r.role)) throw new Error(`corrupt role "${r.role}" in memberships`);
-  return { boardId: r.board_id, userId: r.user_id, role: r.role, stakeholderId: r.stakeholder_id };
-};
-
-const toInvite = (r: InviteRow): Invite => {
-  if (!isRole(r.role)) throw new Error(`corrupt role "${r.role}" in invites`);
-  return {
-    id: r.id,
-    boardId: r.board_id,
-    role: r.role,
-    stakeholderId: r.stakeholder_id,
-    createdBy: r.created_by,
-    createdAt: r.created_at,
-    expiresAt: r.expires_at,
-    maxUses: r.max_uses,
-    uses: r.uses,
-    revoked: r.revoked === 1,
-  };
-};
-
 /** AccountStore on the same SQLite database as the documents. */
 export class SqliteAccountStore implements AccountStore {
   constructor(private readonly db: Database.Database) {
@@ -140,7 +88,7 @@ export class SqliteAccountStore implements AccountStore {
 
   async createUser(input: { email: string; name: string; passwordHash: string | null }): Promise<User> {
     const row: UserRow = {
-      id: `u_${randomUUID().replaceAll('-', '').slice(0, 16)}`,
+      id: newUserId(),
       email: input.email.trim(),
       name: input.name.trim(),
       password_hash: input.passwordHash,
@@ -264,7 +212,7 @@ export class SqliteAccountStore implements AccountStore {
     const rows = this.db
       .prepare('SELECT * FROM access_revocations WHERE seq > ? ORDER BY seq')
       .all(seq) as RevocationRow[];
-    return rows.map((r) => ({ seq: r.seq, userId: r.user_id, boardId: r.board_id, revokedAt: r.revoked_at }));
+    return rows.map(toRevocation);
   }
 
   async getMembership(boardId: string, userId: string): Promise<Membership | null> {
