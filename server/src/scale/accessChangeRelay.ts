@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { isValidBoardId } from '@parley/shared/protocol';
 import type { AccessChange, AccessControl } from '../accounts/AccessControl.ts';
 import type { Logger } from '../logger.ts';
-import type { RedisConnection } from './redisConnection.ts';
+import { reportOutages, type RedisConnection } from './redisConnection.ts';
 
 /** The one channel every instance publishes its access changes on. */
 export const ACCESS_CHANGES_CHANNEL = 'parley:access-changes';
@@ -49,12 +49,7 @@ export async function relayAccessChanges(
   log: Logger,
 ): Promise<() => Promise<void>> {
   const subscriber = redis.duplicate();
-  let reported = false;
-  subscriber.on('error', (err: unknown) => {
-    if (!reported) log.warn({ err }, 'access changes: Redis connection lost; reconnecting');
-    reported = true;
-  });
-  subscriber.on('ready', () => (reported = false));
+  reportOutages(subscriber, log, 'access changes');
   await subscriber.connect();
   await subscriber.subscribe(ACCESS_CHANGES_CHANNEL, (raw) => {
     const relayed = parseRelayed(raw, instanceId);

@@ -1,7 +1,7 @@
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { Server } from 'socket.io';
 import type { Logger } from '../logger.ts';
-import type { RedisConnection } from './redisConnection.ts';
+import { reportOutages, type RedisConnection } from './redisConnection.ts';
 
 /** Keys and channels of the app events, apart from everything else in Redis. */
 const PREFIX = 'parley:app-events';
@@ -25,12 +25,7 @@ export async function shareAppEvents(
   log: Logger,
 ): Promise<() => Promise<void>> {
   const client = redis.duplicate({ disableOfflineQueue: false });
-  let reported = false;
-  client.on('error', (err: unknown) => {
-    if (!reported) log.warn({ err }, 'app events: Redis connection lost; reconnecting');
-    reported = true;
-  });
-  client.on('ready', () => (reported = false));
+  reportOutages(client, log, 'app events');
   await client.connect();
   io.adapter(
     createAdapter(client, {

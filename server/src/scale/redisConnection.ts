@@ -20,16 +20,24 @@ export async function connectRedis(url: string, log: Logger): Promise<RedisConne
     pingInterval: PING_INTERVAL_MS,
     socket: { reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, MAX_RECONNECT_DELAY_MS) },
   });
+  reportOutages(client, log, '');
+  await client.connect();
+  return client;
+}
+
+/**
+ * Logs a connection's outages, one line when it goes and one when it is back: every failed
+ * reconnect emits an error, and one line per outage is enough.
+ */
+export function reportOutages(client: RedisConnection, log: Logger, what: string): void {
+  const prefix = what ? `${what}: ` : '';
   let reported = false;
   client.on('error', (err: unknown) => {
-    // Every failed reconnect emits an error; one line per outage is enough.
-    if (!reported) log.warn({ err }, 'Redis connection lost; reconnecting');
+    if (!reported) log.warn({ err }, `${prefix}Redis connection lost; reconnecting`);
     reported = true;
   });
   client.on('ready', () => {
-    if (reported) log.info('Redis connection back');
+    if (reported) log.info(`${prefix}Redis connection back`);
     reported = false;
   });
-  await client.connect();
-  return client;
 }
