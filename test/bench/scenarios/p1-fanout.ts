@@ -2,6 +2,7 @@ import { connectAll, clientFor, editsIn, makeEdit, participant, prepareBoard, sa
 import type { Scenario, ScenarioContext } from '../lib/scenario.ts';
 import type { BenchServer, LoopDelay } from '../lib/servers.ts';
 import { selfCpuSeconds } from '../lib/proc.ts';
+import { runQueueWaitMs } from '../lib/replicaChecks.ts';
 import { openLoop, scheduledOffset } from '../lib/openLoop.ts';
 import { distribution, sleep, until, type Distribution } from '../lib/stats.ts';
 import type { SyncClient } from '../lib/syncClient.ts';
@@ -39,6 +40,8 @@ export interface FanOutSplit {
     readonly cpuCores: number;
     readonly peakRssMb: number;
     readonly loopDelayMs: LoopDelay;
+    /** How long its main thread waited for a core in the load phase (/proc/<pid>/schedstat). */
+    readonly runQueueWaitMs: number;
   }[];
   /** `[writer's server][observer's server]`: latency of the edits along that path. */
   readonly latencyByPath: readonly (readonly Distribution[])[];
@@ -114,6 +117,7 @@ export async function fanOutOn(
     // Resets the servers' histograms: only the load phase counts.
     await Promise.all(servers.map((s) => s.loopDelay()));
     const cpu0 = servers.map((s) => s.cpuSeconds());
+    const wait0 = several ? servers.map((s) => runQueueWaitMs(s.pid)) : [];
     const other0 = spread.alsoCount?.() ?? 0;
     const gen0 = selfCpuSeconds();
     const frames0 = clients.reduce((s, c) => s + c.framesCounted, 0);
@@ -138,6 +142,7 @@ export async function fanOutOn(
     await until(() => seen.every((s, i) => s.size >= expectedBy(i)), 10_000, 20);
     const wall = (performance.now() - t0) / 1000;
     const cpuEach = servers.map((s, i) => s.cpuSeconds() - cpu0[i]!);
+    const waitEach = several ? servers.map((s, i) => runQueueWaitMs(s.pid) - wait0[i]!) : [];
     const serverCpu = cpuEach.reduce((a, b) => a + b, 0);
     const otherCpu = (spread.alsoCount?.() ?? 0) - other0;
     const generatorCpu = selfCpuSeconds() - gen0;
@@ -181,6 +186,7 @@ export async function fanOutOn(
         cpuCores: cpuEach[s]! / wall,
         peakRssMb: peakRss[s]!,
         loopDelayMs: loops[s]!,
+        runQueueWaitMs: waitEach[s] ?? NaN,
       })),
       latencyByPath: byPath.map((fromWriter) => fromWriter.map((samples) => distribution(samples))),
       otherCpuSeconds: otherCpu,

@@ -276,6 +276,8 @@ export const instancesScenario: Scenario = {
           'twoPgRedis.forwarder.cpuCores': onForwarder.cpuCores,
           'twoPgRedis.owner.loopDelayMs': onOwner.loopDelayMs,
           'twoPgRedis.forwarder.loopDelayMs': onForwarder.loopDelayMs,
+          'twoPgRedis.owner.runQueueWaitMs': onOwner.runQueueWaitMs,
+          'twoPgRedis.forwarder.runQueueWaitMs': onForwarder.runQueueWaitMs,
           ...prefixed('oneSqlite', figures(sqlite)),
         };
         rows.push({ label: `N=${clients}`, result });
