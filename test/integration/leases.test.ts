@@ -11,7 +11,7 @@ import { MemoryStorage } from '../helpers/memoryStorage.ts';
 import { startRedis, type RunningRedis } from '../helpers/services.ts';
 
 const log = createLogger({ logLevel: 'silent', logFormat: 'json' });
-const LEASE_MS = 600;
+const LEASE_MS = 1_500;
 
 describe('board leases (integration: a real Redis)', () => {
   let redis: RunningRedis;
