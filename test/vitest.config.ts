@@ -3,10 +3,10 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     // Vitest's default on two cores is one file at a time. Most integration and e2e time is
-    // spent waiting (servers starting, sockets, browsers painting, fsyncs), so three files
-    // run at once, e2e files too: on two cores the suite took ~16 minutes one at a time and
-    // ~14 two at a time once PostgreSQL and the cluster tests came in.
-    maxWorkers: 3,
+    // spent waiting (servers starting, sockets, browsers painting), so two files run at
+    // once, e2e files too: the suite takes ~9 minutes instead of ~16. Three at a time was
+    // slower again on two cores (1047 s against 953 s for the whole CI run).
+    maxWorkers: 2,
     projects: [
       {
         extends: true,

@@ -54,7 +54,7 @@ import { identity, mintToken } from '../helpers/tokens.ts';
 
 const SEED = process.env['PARLEY_FC_SEED'] ? Number(process.env['PARLEY_FC_SEED']) : (Math.random() * 2 ** 31) | 0;
 const PATH = process.env['PARLEY_FC_PATH'];
-const RUNS = Number(process.env['PARLEY_FC_RUNS'] ?? 15);
+const RUNS = Number(process.env['PARLEY_FC_RUNS'] ?? 10);
 const STAKEHOLDERS = ['us', 'russia', 'ukraine', 'europe'] as StakeholderId[];
 /** How long replicas may take to agree once everyone is back online. */
 const CONVERGE_MS = 15_000;

@@ -346,10 +346,10 @@ async function killUnderLoad(opts: CrashOptions): Promise<string> {
 }
 
 /**
- * Kills per test: 12 in the suite, calibrated to keep CI short; `npm run test:crash` runs
+ * Kills per test: 8 in the suite, calibrated to keep CI short; `npm run test:crash` runs
  * 40 (set PARLEY_CRASH_CYCLES for any other count).
  */
-const CYCLES = Number(process.env['PARLEY_CRASH_CYCLES'] ?? 12);
+const CYCLES = Number(process.env['PARLEY_CRASH_CYCLES'] ?? 8);
 /** About 4 s per kill cycle on this machine, with room for a slow one. */
 const KILLS_TIMEOUT = Math.max(120_000, CYCLES * 8_000);
 
