@@ -28,7 +28,6 @@ export class ScaleOut {
   readonly routing: OwnerRouting;
   readonly peers: PeerKey;
   private leases: RedisLeases | null = null;
-  private status: 'ready' | 'down' = 'ready';
 
   private constructor(
     readonly redis: RedisConnection,
@@ -40,8 +39,6 @@ export class ScaleOut {
     this.ownership = new BoardOwnership(storage, log, metrics);
     this.peers = new PeerKey(opts.signingSecret);
     this.routing = new OwnerRouting(this.ownership, this.peers, log, metrics);
-    redis.on('ready', () => (this.status = 'ready'));
-    redis.on('error', () => (this.status = 'down'));
   }
 
   static async connect(opts: ScaleOutOptions, storage: Storage, log: Logger, metrics: Metrics): Promise<ScaleOut> {
@@ -50,7 +47,7 @@ export class ScaleOut {
 
   /** For /healthz. */
   get redisStatus(): 'ready' | 'down' {
-    return this.redis.isReady ? this.status : 'down';
+    return this.redis.isReady ? 'ready' : 'down';
   }
 
   get leasesHeld(): number {
