@@ -9,10 +9,11 @@
  *                                       deletedAt?, deletedBy? }
  *   positions     Y.Map   "pid:sid" -> plain object { stance, rationale, by, byName, at }
  *   threads       Y.Map   tid -> Y.Map { pointId, stakeholderId, createdBy, createdAt,
- *                                        resolved, resolvedBy, resolvedAt,
+ *                                        resolved, resolvedBy, resolvedAt, anchor?,
  *                                        comments: Y.Array<Y.Map { id, authorId, authorName,
  *                                                   stakeholderId, body, createdAt,
- *                                                   editedAt?, deleted? }> }
+ *                                                   mentions?, editedAt?, deleted? }> }
+ *   reactions     Y.Map   "tid:cid:reaction:userId" -> at (number)
  *   amendments    Y.Map   aid -> Y.Map { pointId, field, text, baseText, rationale,
  *                                        stakeholderId, proposedBy, proposedByName,
  *                                        proposedAt, status, responses: Y.Array<{
@@ -31,6 +32,11 @@ export const ROOT = {
   positions: 'positions',
   threads: 'threads',
   amendments: 'amendments',
+  /**
+   * One flat entry per person, comment and reaction (`reactionKey`): toggling one is a
+   * set or a delete of one's own key, so two people reacting at once never conflict.
+   */
+  reactions: 'reactions',
 } as const;
 export type RootName = (typeof ROOT)[keyof typeof ROOT];
 
@@ -79,7 +85,24 @@ export const THREAD = {
   resolvedBy: 'resolvedBy',
   resolvedAt: 'resolvedAt',
   comments: 'comments',
+  /**
+   * Set once, when the thread is opened on a span of the point's text (`ThreadAnchor`):
+   * the span follows edits through Yjs relative positions.
+   */
+  anchor: 'anchor',
 } as const;
+
+/**
+ * Where an anchored thread points: a span of a point's title or body, as two Yjs relative
+ * positions (`Y.encodeRelativePosition`, base64) and the text quoted when it was opened
+ * (shown when the span's text has been deleted).
+ */
+export interface ThreadAnchor {
+  readonly field: 'title' | 'body';
+  readonly start: string;
+  readonly end: string;
+  readonly quote: string;
+}
 
 export const COMMENT = {
   id: 'id',
@@ -90,7 +113,23 @@ export const COMMENT = {
   createdAt: 'createdAt',
   editedAt: 'editedAt',
   deleted: 'deleted',
+  /**
+   * The user ids of the board members the comment @mentions, a plain array (the body holds
+   * "@Name" for reading); written with the body, checked by the guard (members only).
+   */
+  mentions: 'mentions',
 } as const;
+
+/** The reactions a comment can get, by the name stored in its key, with what is shown. */
+export const REACTIONS = {
+  'thumbs-up': '👍',
+  'thumbs-down': '👎',
+  heart: '❤️',
+  celebrate: '🎉',
+  eyes: '👀',
+  question: '❓',
+} as const;
+export type Reaction = keyof typeof REACTIONS;
 
 /**
  * Proposed wording for a point's title or body, on behalf of one delegation: an object of
@@ -181,6 +220,11 @@ export const LIMITS = {
   /** A search query, and how many hits one search returns. */
   searchQueryLength: 200,
   searchHits: 200,
+  /** People one comment may @mention. */
+  mentionsPerComment: 20,
+  /** The text an anchored thread quotes, and one encoded relative position of its span. */
+  anchorQuoteLength: 500,
+  anchorPositionLength: 200,
 } as const;
 
 /**

@@ -3,3 +3,4 @@ export * from './closeCodes.ts';
 export * from './docNames.ts';
 export * from './awareness.ts';
 export * from './events.ts';
+export * from './notifications.ts';
