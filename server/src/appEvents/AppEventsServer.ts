@@ -15,6 +15,7 @@ import {
 } from '../accounts/AccessControl.ts';
 import type { OriginPolicy } from '../http/originPolicy.ts';
 import type { Logger } from '../logger.ts';
+import { boardRoom } from './rooms.ts';
 
 interface SocketData {
   /** Who connected, established by the connection middleware (and again on recovery). */
@@ -27,8 +28,6 @@ interface SocketData {
 }
 
 type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
-
-const boardRoom = (boardId: string) => `board:${boardId}`;
 
 /**
  * socket.io for app events. It authenticates exactly like the websocket endpoint (session

@@ -89,7 +89,10 @@ export interface ActivityPageJson {
 
 /** A board as the live board list shows it (`boards:changed`). */
 export type BoardListChange =
-  | { readonly kind: 'created' | 'renamed' | 'archived' | 'unarchived' | 'deleted' | 'members'; readonly boardId: string }
+  | {
+      readonly kind: 'created' | 'renamed' | 'archived' | 'unarchived' | 'deleted' | 'members';
+      readonly boardId: string;
+    }
   | { readonly kind: 'online'; readonly boardId: string; readonly online: readonly OnlineUser[] };
 
 export interface OnlineUser {
