@@ -4,6 +4,7 @@ import { AccessControl } from './accounts/AccessControl.ts';
 import { RoomRegistry } from './collab/room/RoomRegistry.ts';
 import { WebsocketEndpoint } from './collab/endpoint/WebsocketEndpoint.ts';
 import { AppEventsServer } from './appEvents/AppEventsServer.ts';
+import { BoardListEvents } from './appEvents/BoardListEvents.ts';
 import type { Config } from './config.ts';
 import { authRoutes } from './http/authRoutes.ts';
 import { sessionMiddleware } from './http/authContext.ts';
@@ -98,6 +99,12 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
   });
   scale?.ownership.onLost((boardId) => registry.dropBoard(boardId));
   const origins = new OriginPolicy(config.allowedOrigins);
+  const app = express();
+  const server = http.createServer(app);
+  // socket.io attaches its own upgrade listener for /socket.io; ours takes /yjs and
+  // destroys anything else that is neither.
+  const appEvents = new AppEventsServer(server, access, origins, log);
+  const listEvents = new BoardListEvents(appEvents.io, access, log);
   const endpoint = new WebsocketEndpoint({
     registry,
     access,
@@ -112,6 +119,7 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
     messageBurst: config.messageBurst,
     syncRequestsPerSecond: config.syncRequestsPerMinute / 60,
     syncRequestBurst: config.syncRequestBurst,
+    presence: listEvents,
     ...(scale
       ? {
           addressOf: (req) => scale.peers.clientAddress(req),
@@ -134,7 +142,6 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
   const secure = config.publicUrl?.startsWith('https:') ?? false;
   const auth = authRoutes(access, { sessionTtlMs: config.sessionTtlMs, secureCookies: secure });
   const versionPool = new VersionPool(storage);
-  const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.use(securityHeaders(secure));
@@ -160,12 +167,17 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
   const imports = new ImportPool();
   // Before any body parser: a board's requests are passed on whole to the instance serving it.
   if (scale) app.use('/api/boards/:boardId', scale.routing.middleware());
-  app.use('/api', boardCreateRoutes(storage, access, config.boardCreation, imports));
+  app.use(
+    '/api',
+    boardCreateRoutes(storage, access, config.boardCreation, imports, (boardId) =>
+      listEvents.changed('created', boardId),
+    ),
+  );
   app.use(
     '/api',
     express.json({ limit: '64kb' }),
     auth.api,
-    boardRoutes(storage, registry, access, (boardId) => searchIndex?.removed(boardId)),
+    boardRoutes(storage, registry, access, (boardId) => searchIndex?.removed(boardId), listEvents),
     searchRoutes(storage, registry, access, searchIndex),
     amendmentRoutes(registry, access),
     historyRoutes(storage, registry, access),
@@ -178,10 +190,6 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
   app.use(notFound);
   app.use(errorHandler(log));
 
-  const server = http.createServer(app);
-  // socket.io attaches its own upgrade listener for /socket.io; ours takes /yjs and
-  // destroys anything else that is neither.
-  const appEvents = new AppEventsServer(server, access, origins, log);
   const stopSharingAppEvents = scale ? await shareAppEvents(appEvents.io, scale.redis, log) : null;
   const stopRelayingAccess = scale ? await relayAccessChanges(access, scale.redis, scale.instanceId, log) : null;
   server.on('upgrade', (req, socket, head) => {
@@ -213,6 +221,7 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
         server.close();
         stopRevocationWatch();
         endpoint.close();
+        listEvents.close();
         await appEvents.close();
         await stopSharingAppEvents?.();
         await stopRelayingAccess?.();

@@ -83,6 +83,8 @@ export function boardCreateRoutes(
   access: AccessControl,
   mode: BoardCreation,
   imports: ImportPool,
+  /** Told of each board created, so its creator's other tabs list it at once. */
+  onCreated: (boardId: string) => void = () => undefined,
 ): Router {
   const router = Router();
 
@@ -97,6 +99,7 @@ export function boardCreateRoutes(
     const id = await createBoardFromPlan(storage, access.accounts, plan, {
       owner: { userId: session.user.id, stakeholderId: own.id },
     });
+    onCreated(id);
     res.status(201).json({ id });
   });
 
@@ -132,6 +135,7 @@ export function boardCreateRoutes(
       userId: session.user.id,
       stakeholderId: outcome.ownerStakeholderId,
     });
+    onCreated(id);
     res.status(201).json({ id });
   });
 

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { LIMITS, META, ROOT, STAKEHOLDER, oneLineText, updateMeta } from '@parley/shared/model';
 import { boardToMarkdown } from '@parley/shared/export';
 import type { AccessControl } from '../accounts/AccessControl.ts';
+import type { BoardListEvents } from '../appEvents/BoardListEvents.ts';
 import { UnknownDocError, type RoomRegistry } from '../collab/room/RoomRegistry.ts';
 import type { BoardSummary, Storage } from '../persistence/Storage.ts';
 import { noSuchBoard, reachableBoards, requireBoardAccess, requireIdentity } from './authContext.ts';
@@ -36,6 +37,8 @@ export function boardRoutes(
   access: AccessControl,
   /** After a board is deleted: what is derived from it elsewhere goes too (the search index). */
   onDeleted: (boardId: string) => void = () => undefined,
+  /** Keeps members' board lists live (renames, archiving, deletion) and knows who is online. */
+  listEvents?: Pick<BoardListEvents, 'changed' | 'onlineUsers'>,
 ): Router {
   const router = Router();
 
@@ -77,6 +80,7 @@ export function boardRoutes(
             stakeholderId,
             stakeholderName: await stakeholderName(b, stakeholderId),
             archived: b.archived,
+            online: listEvents?.onlineUsers(b.id) ?? [],
           };
         }),
       ),
@@ -153,6 +157,8 @@ export function boardRoutes(
     if (patch.archived === true && !board.archived) await registry.setArchived(board.id, true);
     const after = await storage.getBoard(board.id);
     if (!after) throw noSuchBoard();
+    if (title !== undefined && title !== board.title) listEvents?.changed('renamed', board.id);
+    if (after.archived !== board.archived) listEvents?.changed(after.archived ? 'archived' : 'unarchived', board.id);
     res.json({ id: after.id, title: title ?? after.title, archived: after.archived });
   });
 
@@ -181,6 +187,7 @@ export function boardRoutes(
       }),
     );
     onDeleted(board.id);
+    listEvents?.changed('deleted', board.id, formerMembers);
     // socket.io subscribers re-check their access (none is left) and leave the board.
     for (const userId of formerMembers) access.notify({ kind: 'membership-changed', boardId: board.id, userId });
     res.status(204).end();

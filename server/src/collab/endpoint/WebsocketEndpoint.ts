@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { can } from '@parley/shared/permissions';
+import { can, type Principal } from '@parley/shared/permissions';
 import { CLOSE, YJS_PATH_PREFIX, parseDocName } from '@parley/shared/protocol';
 import { AuthError, type AccessChange, type AccessControl, type BoardAccess } from '../../accounts/AccessControl.ts';
 import type { OriginPolicy } from '../../http/originPolicy.ts';
@@ -41,6 +41,11 @@ export interface EndpointOptions {
   readonly addressOf?: (req: IncomingMessage) => string;
   /** Errors meaning "another instance serves this board, or none can be chosen now": closed 1013. */
   readonly isOwnershipError?: (err: unknown) => boolean;
+  /** Told when a board doc's connection joins its room and when it leaves (who is online). */
+  readonly presence?: {
+    joined(boardId: string, principal: Principal): void;
+    left(boardId: string, principal: Principal): void;
+  };
 }
 
 /**
@@ -138,6 +143,8 @@ export class WebsocketEndpoint {
     const queued: Uint8Array[] = [];
     let queuedBytes = 0;
     let room: DocRoom | null = null;
+    /** Who this connection was counted online as (its access may be re-checked later). */
+    let onlineAs: Principal | null = null;
     let closed = false;
     const authTimer = setTimeout(() => {
       if (room) return;
@@ -184,7 +191,10 @@ export class WebsocketEndpoint {
       } else {
         this.perIp.set(ip, left);
       }
-      if (room) this.opts.registry.leave(room, conn);
+      if (room) {
+        this.opts.registry.leave(room, conn);
+        if (parsed?.kind === 'board' && onlineAs) this.opts.presence?.left(parsed.boardId, onlineAs);
+      }
     });
 
     if (!parsed) {
@@ -213,6 +223,10 @@ export class WebsocketEndpoint {
         }
         clearTimeout(authTimer);
         room = joined;
+        if (parsed.kind === 'board') {
+          onlineAs = access.principal;
+          this.opts.presence?.joined(parsed.boardId, onlineAs);
+        }
         for (const bytes of queued.splice(0)) joined.handleMessage(conn, bytes);
       } catch (err) {
         if (err instanceof AuthError) {
