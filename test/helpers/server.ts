@@ -6,6 +6,7 @@ import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const LIFELINE = path.join(REPO_ROOT, 'test/helpers/lifeline.mjs');
 
 export interface RunningServer {
   readonly port: number;
@@ -39,7 +40,11 @@ export function tempDataDir(prefix = 'parley-test-'): string {
  */
 export async function startServer(opts: StartOptions = {}): Promise<RunningServer> {
   const dataDir = opts.dataDir ?? tempDataDir();
-  const nodeArgs = opts.nodeArgs ?? ['--import', 'tsx', path.join(REPO_ROOT, 'server/src/main.ts')];
+  const nodeArgs = [
+    '--import',
+    LIFELINE,
+    ...(opts.nodeArgs ?? ['--import', 'tsx', path.join(REPO_ROOT, 'server/src/main.ts')]),
+  ];
   const child = spawn(process.execPath, nodeArgs, {
     cwd: REPO_ROOT,
     env: {
@@ -51,7 +56,8 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
       LOG_LEVEL: process.env['PARLEY_TEST_LOG_LEVEL'] ?? 'info',
       ...opts.env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // stdin is the lifeline (lifeline.mjs): it closes when this process ends.
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   const logs: Record<string, unknown>[] = [];
   const plainOutput: string[] = [];
