@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import {
   MUTATIONS,
+  toggleReaction,
   decideAmendment,
   proposeAmendment,
   rebaseAmendment,
@@ -148,6 +149,11 @@ const cases: Record<MutationName, Case> = {
     run: (s, t) => setThreadResolved(s.doc, bob, t.threadId, true),
   },
   deleteThread: { actor: ann.userId, setup: withThread, run: (s, t) => deleteThread(s.doc, ann, t.threadId) },
+  toggleReaction: {
+    actor: bob.userId,
+    setup: withThread,
+    run: (s, t) => toggleReaction(s.doc, bob, t.threadId, t.commentId, 'heart'),
+  },
   // Private notes live in their own doc; creating a point's notes text is one transaction too.
   createNotes: { actor: null, run: (s) => pointNotes(s.doc, 'p_notes' as PointId) },
   proposeAmendment: {

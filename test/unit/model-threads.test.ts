@@ -66,6 +66,7 @@ describe('MODEL8: threads', () => {
         resolved: false,
         resolvedBy: null,
         resolvedAt: null,
+        anchor: null,
         comments: [
           {
             id: expect.stringMatching(/^m_[a-z0-9]{12}$/),
@@ -76,6 +77,8 @@ describe('MODEL8: threads', () => {
             createdAt: 5_000,
             editedAt: null,
             deleted: false,
+            mentions: [],
+            reactions: [],
           },
         ],
       },

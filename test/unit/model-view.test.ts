@@ -125,6 +125,7 @@ describe('MODEL6: derived display numbers', () => {
       'meta',
       'points',
       'positions',
+      'reactions',
       'stakeholders',
       'threads',
     ]);

@@ -237,6 +237,8 @@ function toPlan(located: LocatedJson): BoardJson {
       resolved: t.resolved,
       resolvedBy: t.resolvedBy as UserId | null,
       resolvedAt: t.resolvedAt,
+      // An anchor's positions, mentions and reactions name another doc's text and people: not imported.
+      anchor: null,
       comments: t.comments.map((c, j) => {
         if (c.body.length > LIMITS.commentLength) {
           fail(['threads', i, 'comments', j, 'body'], `the comment is longer than ${LIMITS.commentLength} characters`);
@@ -247,6 +249,8 @@ function toPlan(located: LocatedJson): BoardJson {
           authorId: c.authorId as UserId,
           stakeholderId: c.stakeholderId as StakeholderId,
           body: c.deleted ? '' : c.body,
+          mentions: [],
+          reactions: [],
         };
       }),
     };

@@ -321,6 +321,7 @@ function build(title: string, description: string, drafts: readonly CategoryDraf
         resolved: false,
         resolvedBy: null,
         resolvedAt: null,
+        anchor: null,
         comments: [
           {
             id: `m${threads.length + 1}` as CommentId,
@@ -331,6 +332,8 @@ function build(title: string, description: string, drafts: readonly CategoryDraf
             createdAt,
             editedAt: null,
             deleted: false,
+            mentions: [],
+            reactions: [],
           },
         ],
       });

@@ -1,6 +1,7 @@
 import type * as Y from 'yjs';
-import { POINT } from './schema.ts';
-import { boardRoots, type BoardRoots } from './roots.ts';
+import { COMMENT, POINT } from './schema.ts';
+import { ReactionIndex, reactionCommentKey } from './reactions.ts';
+import { boardRoots, str, type BoardRoots } from './roots.ts';
 import type { BoardJson, CommentJson, PointJson, ThreadJson } from './types.ts';
 import {
   listCategories,
@@ -33,14 +34,22 @@ export class LiveBoardView {
   private readonly stalePoints = new Set<string>();
   /** Comment JSON by the comment's Y.Map, dropped when that map changes. */
   private readonly commentCache = new WeakMap<object, CommentJson>();
-  private readonly commentOf = (m: Y.Map<unknown>): CommentJson => {
+  /** The reactions root by comment, kept current from its events (observed once). */
+  private readonly reactions: ReactionIndex;
+  /**
+   * Comments (`threadId:commentId`) whose reactions changed since the last read: their
+   * maps did not change, so the cache by map identity alone would miss it.
+   */
+  private readonly staleReactions = new Set<string>();
+  private commentOf(threadId: string, m: Y.Map<unknown>): CommentJson {
     let comment = this.commentCache.get(m);
-    if (!comment) {
-      comment = readComment(m);
+    const commentId = str(m.get(COMMENT.id));
+    if (!comment || this.staleReactions.has(reactionCommentKey(threadId, commentId))) {
+      comment = readComment(m, this.reactions.forComment(threadId, commentId));
       this.commentCache.set(m, comment);
     }
     return comment;
-  };
+  }
   /** Everything is stale until the first read. */
   private stale = staleness(true);
   private readonly unobserve: (() => void)[] = [];
@@ -51,6 +60,7 @@ export class LiveBoardView {
     private readonly onStale: () => void = () => undefined,
   ) {
     this.roots = boardRoots(doc);
+    this.reactions = new ReactionIndex(this.roots.reactions);
     // Everything is stale, so this first read uses nothing of a previous view.
     this.view = this.read();
     type Events = Y.YEvent<Y.AbstractType<unknown>>[];
@@ -85,6 +95,18 @@ export class LiveBoardView {
         this.commentCache.delete(e.target);
       }
     });
+    // A reaction re-reads its comment, and so its thread; the others keep their objects.
+    watch(r.reactions, (events) => {
+      for (const e of events) {
+        for (const key of e.changes.keys.keys()) {
+          const parts = this.reactions.update(key);
+          if (parts === null) continue;
+          this.staleReactions.add(reactionCommentKey(parts.threadId, parts.commentId));
+          this.staleThreads.add(parts.threadId);
+          this.stale.threads = true;
+        }
+      }
+    });
   }
 
   get isStale(): boolean {
@@ -107,6 +129,7 @@ export class LiveBoardView {
       positions: s.positions || s.pointSet ? listPositions(this.doc) : v.positions,
       threads: s.threads || s.pointSet ? this.listThreads() : v.threads,
     };
+    this.staleReactions.clear();
     this.stale = staleness(false);
     return this.view;
   }
@@ -140,7 +163,7 @@ export class LiveBoardView {
     return listThreads(this.doc, undefined, (id, m) => {
       let thread = this.threadCache.get(id);
       if (!thread) {
-        thread = readThread(id, m, this.commentOf);
+        thread = readThread(id, m, (c) => this.commentOf(id, c));
         this.threadCache.set(id, thread);
       }
       return thread;

@@ -16,6 +16,8 @@ import {
 import { keyAtIndex, keyBetween, sortOrdered } from './order.ts';
 import { mutationOrigin, type MutationName } from './origin.ts';
 import { boardRoots, isLivePoint, isTrashed, str, type BoardRoots } from './roots.ts';
+import { isThreadAnchor } from './anchors.ts';
+import { cleanMentions } from './mentions.ts';
 import { oneLineText } from './text.ts';
 import { ID_CHARACTERS, STAKEHOLDER_ID_PATTERN } from '../protocol/docNames.ts';
 import {
@@ -31,6 +33,7 @@ import {
   THREAD,
   positionKey,
   type Stance,
+  type ThreadAnchor,
 } from './schema.ts';
 import type { Actor } from './types.ts';
 
@@ -375,11 +378,22 @@ export function trashedPoints(doc: Y.Doc): { id: PointId; deletedAt: number }[] 
 /**
  * Positions and threads whose point is gone (not deleted: removed from the doc), which no
  * view shows: left by a position or thread made concurrently with the point's purge, or by
- * an undo of the point's creation after others had used it. The server removes them.
+ * an undo of the point's creation after others had used it. The server removes them. So
+ * are reactions whose thread is gone (given concurrently with the thread's deletion).
  */
-export function orphansOf(doc: Y.Doc): { positions: string[]; threads: ThreadId[]; amendments: string[] } {
-  const { points, positions, threads, amendments } = boardRoots(doc);
-  const out = { positions: [] as string[], threads: [] as ThreadId[], amendments: [] as string[] };
+export function orphansOf(doc: Y.Doc): {
+  positions: string[];
+  threads: ThreadId[];
+  amendments: string[];
+  reactions: string[];
+} {
+  const { points, positions, threads, amendments, reactions } = boardRoots(doc);
+  const out = {
+    positions: [] as string[],
+    threads: [] as ThreadId[],
+    amendments: [] as string[],
+    reactions: [] as string[],
+  };
   for (const key of positions.keys()) {
     const sep = key.indexOf(':');
     if (sep > 0 && !points.has(key.slice(0, sep))) out.positions.push(key);
@@ -392,19 +406,42 @@ export function orphansOf(doc: Y.Doc): { positions: string[]; threads: ThreadId[
     const pid = m instanceof Y.Map ? m.get(AMENDMENT.pointId) : undefined;
     if (typeof pid === 'string' && !points.has(pid)) out.amendments.push(id);
   });
+  for (const key of reactions.keys()) {
+    const sep = key.indexOf(':');
+    if (sep > 0 && !threads.has(key.slice(0, sep))) out.reactions.push(key);
+  }
   return out;
 }
 
-/** Deletes orphans (`orphansOf`) in one transaction; the server's own clean-up. */
+/** Deletes orphans (`orphansOf`) in one transaction, threads with their reactions; the server's own clean-up. */
 export function deleteOrphans(
   doc: Y.Doc,
-  orphans: { positions: readonly string[]; threads: readonly ThreadId[]; amendments?: readonly string[] },
+  orphans: {
+    positions: readonly string[];
+    threads: readonly ThreadId[];
+    amendments?: readonly string[];
+    reactions?: readonly string[];
+  },
 ): void {
-  run(doc, 'deleteOrphans', null, ({ positions, threads, amendments }) => () => {
+  run(doc, 'deleteOrphans', null, ({ positions, threads, amendments, reactions }) => () => {
     for (const key of orphans.positions) positions.delete(key);
     for (const id of orphans.threads) threads.delete(id);
     for (const id of orphans.amendments ?? []) amendments.delete(id);
+    for (const key of orphans.reactions ?? []) reactions.delete(key);
+    deleteReactionsOf(reactions, new Set(orphans.threads));
   });
+}
+
+/**
+ * Deletes every reaction to the comments of these threads (keys start with the thread id,
+ * which holds no ':'), so a deleted thread leaves nothing behind.
+ */
+function deleteReactionsOf(reactions: Y.Map<unknown>, threadIds: ReadonlySet<string>): void {
+  if (threadIds.size === 0) return;
+  for (const key of [...reactions.keys()]) {
+    const sep = key.indexOf(':');
+    if (sep > 0 && threadIds.has(key.slice(0, sep))) reactions.delete(key);
+  }
 }
 
 /**
@@ -419,9 +456,12 @@ export function deletePoint(doc: Y.Doc, actor: Actor | null, id: PointId): void 
       for (const key of [...roots.positions.keys()]) {
         if (key.startsWith(`${id}:`)) roots.positions.delete(key);
       }
+      const threadIds = new Set<string>();
       roots.threads.forEach((t, tid) => {
-        if (t.get(THREAD.pointId) === id) roots.threads.delete(tid);
+        if (t.get(THREAD.pointId) === id) threadIds.add(tid);
       });
+      for (const tid of threadIds) roots.threads.delete(tid);
+      deleteReactionsOf(roots.reactions, threadIds);
       roots.amendments.forEach((a, aid) => {
         if (a instanceof Y.Map && a.get(AMENDMENT.pointId) === id) roots.amendments.delete(aid);
       });
@@ -466,7 +506,8 @@ export function clearPosition(doc: Y.Doc, actor: Actor, pointId: PointId, stakeh
 
 // ---------------------------------------------------------------- threads & comments
 
-function newComment(actor: Actor, body: string): Y.Map<unknown> {
+/** A new comment; its mentions are written only when it has some. */
+function newComment(actor: Actor, body: string, mentions: readonly UserId[]): Y.Map<unknown> {
   const c = new Y.Map<unknown>();
   c.set(COMMENT.id, newCommentId());
   c.set(COMMENT.authorId, actor.userId);
@@ -474,16 +515,29 @@ function newComment(actor: Actor, body: string): Y.Map<unknown> {
   c.set(COMMENT.stakeholderId, actor.stakeholderId);
   c.set(COMMENT.body, body);
   c.set(COMMENT.createdAt, Date.now());
+  if (mentions.length > 0) c.set(COMMENT.mentions, [...mentions]);
   return c;
 }
 
-/** Opens a thread for `stakeholderId` (by default the actor's) on a point, with a first comment. */
+/**
+ * Opens a thread for `stakeholderId` (by default the actor's) on a point, with a first
+ * comment; `anchor` (`createAnchor`) opens it on a span of the point's text, for good.
+ */
 export function openThread(
   doc: Y.Doc,
   actor: Actor,
-  input: { pointId: PointId; body: string; stakeholderId?: StakeholderId },
+  input: {
+    pointId: PointId;
+    body: string;
+    stakeholderId?: StakeholderId;
+    mentions?: UserId[];
+    anchor?: ThreadAnchor;
+  },
 ): ThreadId {
   const body = cleanBody(input.body, LIMITS.commentLength, 'Comment');
+  const mentions = cleanMentions(input.mentions ?? []);
+  const anchor = input.anchor;
+  invariant(anchor === undefined || isThreadAnchor(anchor), 'invalid', 'Malformed anchor');
   return run(doc, 'openThread', actor.userId, (roots) => {
     invariant(isLivePoint(roots.points, input.pointId), 'not-found', `No point "${input.pointId}"`);
     return () => {
@@ -494,8 +548,10 @@ export function openThread(
       t.set(THREAD.createdBy, actor.userId);
       t.set(THREAD.createdAt, Date.now());
       t.set(THREAD.resolved, false);
+      if (anchor)
+        t.set(THREAD.anchor, { field: anchor.field, start: anchor.start, end: anchor.end, quote: anchor.quote });
       const comments = new Y.Array<Y.Map<unknown>>();
-      comments.push([newComment(actor, body)]);
+      comments.push([newComment(actor, body, mentions)]);
       t.set(THREAD.comments, comments);
       roots.threads.set(id, t);
       return id;
@@ -519,27 +575,49 @@ function findComment(roots: BoardRoots, threadId: ThreadId, commentId: CommentId
   return found;
 }
 
-export function replyToThread(doc: Y.Doc, actor: Actor, threadId: ThreadId, body: string): CommentId {
+export function replyToThread(
+  doc: Y.Doc,
+  actor: Actor,
+  threadId: ThreadId,
+  body: string,
+  mentions?: UserId[],
+): CommentId {
   const clean = cleanBody(body, LIMITS.commentLength, 'Comment');
+  const cleanMentionList = cleanMentions(mentions ?? []);
   return run(doc, 'replyToThread', actor.userId, (roots) => {
     const comments = threadComments(roots, threadId);
     return () => {
-      const c = newComment(actor, clean);
+      const c = newComment(actor, clean, cleanMentionList);
       comments.push([c]);
       return c.get(COMMENT.id) as CommentId;
     };
   });
 }
 
-export function editComment(doc: Y.Doc, actor: Actor, threadId: ThreadId, commentId: CommentId, body: string): void {
+/**
+ * Replaces a comment's body. Its mentions are written with it when given, or when it had
+ * some (an edit that passes none then clears them, since the body no longer says so);
+ * otherwise they are left out, so an edit adds no field a client does not know.
+ */
+export function editComment(
+  doc: Y.Doc,
+  actor: Actor,
+  threadId: ThreadId,
+  commentId: CommentId,
+  body: string,
+  mentions?: UserId[],
+): void {
   const clean = cleanBody(body, LIMITS.commentLength, 'Comment');
+  const cleanMentionList = mentions === undefined ? undefined : cleanMentions(mentions);
   run(doc, 'editComment', actor.userId, (roots) => {
     const c = findComment(roots, threadId, commentId);
     invariant(c.get(COMMENT.authorId) === actor.userId, 'invalid', 'Only the author can edit a comment');
     invariant(c.get(COMMENT.deleted) !== true, 'invalid', 'A deleted comment cannot be edited');
+    const hadMentions = c.has(COMMENT.mentions);
     return () => {
       c.set(COMMENT.body, clean);
       c.set(COMMENT.editedAt, Date.now());
+      if (cleanMentionList !== undefined || hadMentions) c.set(COMMENT.mentions, cleanMentionList ?? []);
     };
   });
 }
@@ -555,6 +633,8 @@ export function deleteComment(doc: Y.Doc, actor: Actor, threadId: ThreadId, comm
     return () => {
       c.set(COMMENT.body, '');
       c.set(COMMENT.deleted, true);
+      // Whom it mentioned goes with its text.
+      if (c.has(COMMENT.mentions)) c.set(COMMENT.mentions, []);
     };
   });
 }
@@ -576,9 +656,13 @@ export function setThreadResolved(doc: Y.Doc, actor: Actor, threadId: ThreadId, 
   });
 }
 
+/** Deletes a thread with its comments' reactions. */
 export function deleteThread(doc: Y.Doc, actor: Actor | null, threadId: ThreadId): void {
-  run(doc, 'deleteThread', actor?.userId ?? null, ({ threads }) => {
+  run(doc, 'deleteThread', actor?.userId ?? null, ({ threads, reactions }) => {
     invariant(threads.has(threadId), 'not-found', `No thread "${threadId}"`);
-    return () => threads.delete(threadId);
+    return () => {
+      threads.delete(threadId);
+      deleteReactionsOf(reactions, new Set([threadId]));
+    };
   });
 }

@@ -23,6 +23,7 @@ export const MUTATIONS = [
   'deleteComment',
   'setThreadResolved',
   'deleteThread',
+  'toggleReaction',
   'createNotes',
   'proposeAmendment',
   'respondToAmendment',

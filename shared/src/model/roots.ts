@@ -10,6 +10,8 @@ export interface BoardRoots {
   readonly positions: Y.Map<unknown>;
   readonly threads: Y.Map<Y.Map<unknown>>;
   readonly amendments: Y.Map<Y.Map<unknown>>;
+  /** `reactionKey` -> when (reactions.ts). */
+  readonly reactions: Y.Map<unknown>;
 }
 
 export function boardRoots(doc: Y.Doc): BoardRoots {
@@ -21,6 +23,7 @@ export function boardRoots(doc: Y.Doc): BoardRoots {
     positions: doc.getMap(ROOT.positions),
     threads: doc.getMap(ROOT.threads),
     amendments: doc.getMap(ROOT.amendments),
+    reactions: doc.getMap(ROOT.reactions),
   };
 }
 

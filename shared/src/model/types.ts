@@ -1,5 +1,6 @@
 import type { CategoryId, CommentId, PointId, StakeholderId, ThreadId, UserId } from './ids.ts';
-import type { Stance } from './schema.ts';
+import type { ReactionJson } from './reactions.ts';
+import type { Stance, ThreadAnchor } from './schema.ts';
 
 /** Who performs a mutation. Stored on comments and positions so people see who said what. */
 export interface Actor {
@@ -61,6 +62,10 @@ export interface CommentJson {
   createdAt: number;
   editedAt: number | null;
   deleted: boolean;
+  /** The user ids the comment @mentions (none once it is deleted). */
+  mentions: UserId[];
+  /** Who reacted how, in REACTIONS order, only reactions someone gave (none once it is deleted). */
+  reactions: ReactionJson[];
 }
 
 export interface ThreadJson {
@@ -72,6 +77,8 @@ export interface ThreadJson {
   resolved: boolean;
   resolvedBy: UserId | null;
   resolvedAt: number | null;
+  /** The span of the point's text it was opened on, if any (`resolveAnchor` says where it is now). */
+  anchor: ThreadAnchor | null;
   comments: CommentJson[];
 }
 

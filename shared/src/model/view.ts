@@ -1,6 +1,9 @@
 import * as Y from 'yjs';
 import type { CategoryId, PointId, StakeholderId, ThreadId, UserId, CommentId } from './ids.ts';
+import { readAnchor } from './anchors.ts';
 import { FALLBACK_COLOR } from './colors.ts';
+import { readMentions } from './mentions.ts';
+import { ReactionIndex, type ReactionJson } from './reactions.ts';
 import { compareOrdered, sortOrdered } from './order.ts';
 import { boardRoots, isLivePoint, isTrashed, num, str, text } from './roots.ts';
 import { COMMENT, META, POINT, SCHEMA_VERSION, STANCES, THREAD, type Stance } from './schema.ts';
@@ -115,7 +118,11 @@ export function listPositions(doc: Y.Doc): PositionJson[] {
   return out.sort((a, b) => (a.pointId + a.stakeholderId < b.pointId + b.stakeholderId ? -1 : 1));
 }
 
-export function readComment(m: Y.Map<unknown>): CommentJson {
+/**
+ * A comment as plain JSON, with its reactions (`ReactionIndex.forComment`: they live in
+ * the reactions root, not in the comment's map).
+ */
+export function readComment(m: Y.Map<unknown>, reactions: ReactionJson[] = []): CommentJson {
   const editedAt = m.get(COMMENT.editedAt);
   // An edit concurrent with the delete can leave text behind; a deleted comment shows none.
   const deleted = m.get(COMMENT.deleted) === true;
@@ -128,17 +135,28 @@ export function readComment(m: Y.Map<unknown>): CommentJson {
     createdAt: num(m.get(COMMENT.createdAt)),
     editedAt: typeof editedAt === 'number' ? editedAt : null,
     deleted,
+    mentions: deleted ? [] : readMentions(m.get(COMMENT.mentions)),
+    reactions: deleted ? [] : reactions,
   };
+}
+
+/** Reads a thread's comments with their reactions, from an index of the doc's reactions. */
+export function commentReader(index: ReactionIndex, threadId: string): (comment: Y.Map<unknown>) => CommentJson {
+  return (c) => readComment(c, index.forComment(threadId, str(c.get(COMMENT.id))));
 }
 
 /**
  * A thread as plain JSON. `commentOf` lets a caller that caches comments (LiveBoardView)
- * hand back the same object for a comment that has not changed.
+ * hand back the same object for a comment that has not changed, and one reading many
+ * threads (listThreads) index the reactions once; by default the reactions are read from
+ * the thread's doc.
  */
 export function readThread(
   id: string,
   m: Y.Map<unknown>,
-  commentOf: (comment: Y.Map<unknown>) => CommentJson = readComment,
+  commentOf: (comment: Y.Map<unknown>) => CommentJson = m.doc
+    ? commentReader(new ReactionIndex(boardRoots(m.doc).reactions), id)
+    : (c) => readComment(c),
 ): ThreadJson {
   const comments = m.get(THREAD.comments);
   const resolvedBy = m.get(THREAD.resolvedBy);
@@ -152,6 +170,7 @@ export function readThread(
     resolved: m.get(THREAD.resolved) === true,
     resolvedBy: typeof resolvedBy === 'string' ? (resolvedBy as UserId) : null,
     resolvedAt: typeof resolvedAt === 'number' ? resolvedAt : null,
+    anchor: readAnchor(m.get(THREAD.anchor)),
     comments:
       comments instanceof Y.Array ? comments.toArray().flatMap((c) => (c instanceof Y.Map ? [commentOf(c)] : [])) : [],
   };
@@ -165,7 +184,7 @@ export function listThreads(
   doc: Y.Doc,
   pointId?: PointId,
   /** How to read one thread (LiveBoardView hands back cached ones). */
-  read: (id: string, m: Y.Map<unknown>) => ThreadJson = readThread,
+  read: (id: string, m: Y.Map<unknown>) => ThreadJson = threadReader(doc),
 ): ThreadJson[] {
   const out: ThreadJson[] = [];
   const { points, threads } = boardRoots(doc);
@@ -176,6 +195,12 @@ export function listThreads(
     if (pointId === undefined || thread.pointId === pointId) out.push(thread);
   });
   return out.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+}
+
+/** Reads threads of `doc`, with the board's reactions indexed once for all of them. */
+function threadReader(doc: Y.Doc): (id: string, m: Y.Map<unknown>) => ThreadJson {
+  const index = new ReactionIndex(boardRoots(doc).reactions);
+  return (id, m) => readThread(id, m, commentReader(index, id));
 }
 
 /** The whole board as plain JSON, in display order. */
