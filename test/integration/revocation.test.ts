@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { listPoints, listPositions, setPosition, type StakeholderId } from '@parley/shared/model';
 import { CLOSE, SYNC } from '@parley/shared/protocol';
-import { newMember as newAccount } from '../helpers/accounts.ts';
+import { PASSWORD, newMember as newAccount } from '../helpers/accounts.ts';
 import { appSockets, connected, sessionEnded as ended } from '../helpers/appSockets.ts';
 import { runCli } from '../helpers/cli.ts';
 import { rawSession, waitFor, type StockClient } from '../helpers/clients.ts';
@@ -19,6 +19,7 @@ import {
   demoCookie,
   openRaw,
   postJson,
+  sessionCookie,
   step1Frame,
   stubbornSocket,
   syncFrame,
@@ -279,5 +280,40 @@ describe('revocation of live access', () => {
     expect(fresh.ws.readyState).toBe(fresh.ws.OPEN);
     expect(fresh.frames.length).toBeGreaterThan(0);
     fresh.ws.close();
+  });
+
+  it('AUTH22: "sign out everywhere" over REST closes every websocket and socket.io socket of the user at once, on every device, and refuses their tokens minted before', async () => {
+    const member = await newMember('Signs out everywhere');
+    // A second device: another session of the same account.
+    const signin = await postJson(server, '/api/auth/signin', { email: member.email, password: PASSWORD });
+    expect(signin.status).toBe(200);
+    const otherDevice = sessionCookie(signin)!;
+    const token = await mintToken(server, member.who);
+    const wsHere = track(connectRecorded(server.wsUrl, 'demo', {}, { cookie: member.cookie }));
+    const wsThere = track(connectRecorded(server.wsUrl, 'demo', {}, { cookie: otherDevice }));
+    const wsToken = track(connectRecorded(server.wsUrl, 'demo', { token }));
+    const ioHere = socketIo({ cookie: member.cookie });
+    const ioThere = socketIo({ cookie: otherDevice });
+    const ioToken = socketIo({ token });
+    await Promise.all([
+      within(wsHere.synced, 10_000, 'this device to sync'),
+      within(wsThere.synced, 10_000, 'the other device to sync'),
+      within(wsToken.synced, 10_000, 'the token client to sync'),
+      connected(ioHere),
+      connected(ioThere),
+      connected(ioToken),
+    ]);
+    const ioEnded = [ended(ioHere), ended(ioThere), ended(ioToken)];
+
+    const res = await postJson(server, '/api/auth/signout-everywhere', {}, { cookie: member.cookie });
+    expect(res.status).toBe(204);
+    // In-process: announced by the route itself, not left to the store watch.
+    for (const ws of [wsHere, wsThere, wsToken]) {
+      expect(await within(ws.closed, 500, 'a websocket to close')).toBe(CLOSE.unauthorized);
+    }
+    await within(Promise.all(ioEnded), 500, 'every socket.io socket to end');
+    expect((await fetch(`${server.url}/api/auth/me`, { headers: { cookie: otherDevice } })).status).toBe(401);
+    expect(await wsRefuses(token)).toBe(true);
+    await expect(connected(socketIo({ cookie: otherDevice }))).rejects.toThrow();
   });
 });

@@ -85,6 +85,18 @@ export function authRoutes(access: AccessControl, opts: AuthRouteOptions): { api
     res.status(204).end();
   });
 
+  /**
+   * Signs the user out on every device: every session ends and every access token minted
+   * until now is refused, and every websocket and socket.io socket of theirs closes at once.
+   */
+  api.post('/auth/signout-everywhere', async (_req, res) => {
+    const session = requireSession(res);
+    await accounts.revokeUserSessions(session.user.id);
+    access.notify({ kind: 'user-revoked', userId: session.user.id });
+    res.clearCookie(SESSION_COOKIE, { path: '/' });
+    res.status(204).end();
+  });
+
   api.get('/auth/me', async (_req, res) => {
     const session = requireSession(res);
     const memberships = await accounts.listMemberships(session.user.id);
