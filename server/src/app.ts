@@ -1,6 +1,7 @@
 import http from 'node:http';
 import express from 'express';
 import { AccessControl } from './accounts/AccessControl.ts';
+import { BoardMembers } from './accounts/BoardMembers.ts';
 import { RoomRegistry } from './collab/room/RoomRegistry.ts';
 import { WebsocketEndpoint } from './collab/endpoint/WebsocketEndpoint.ts';
 import { AppEventsServer } from './appEvents/AppEventsServer.ts';
@@ -59,6 +60,9 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
     log.warn({ err }, 'could not read revocations'),
   );
   const metrics = new Metrics();
+  // Who may be @mentioned on each loaded board (the update guard asks on every comment).
+  const members = new BoardMembers(accounts);
+  const stopWatchingMembers = members.watch(access, (err) => log.warn({ err }, 'could not read board members'));
   const scale = config.redisUrl
     ? await ScaleOut.connect(
         {
@@ -96,6 +100,7 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
       ? { onBoardCommitted: (boardId: string, update: Uint8Array) => searchIndex.committed(boardId, update) }
       : {}),
     ...(scale ? { owner: scale.ownership } : {}),
+    members,
   });
   scale?.ownership.onLost((boardId) => registry.dropBoard(boardId));
   const origins = new OriginPolicy(config.allowedOrigins);
@@ -220,6 +225,7 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
       (closing ??= (async () => {
         server.close();
         stopRevocationWatch();
+        stopWatchingMembers();
         endpoint.close();
         listEvents.close();
         await appEvents.close();

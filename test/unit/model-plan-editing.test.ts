@@ -284,7 +284,7 @@ describe('MODEL22: positions and threads left without a point are found for the 
     trashPoint(b, ann, a.points[0]![0]!);
     expect(orphansOf(b).threads).toEqual(orphans.threads);
     deleteOrphans(b, orphans);
-    expect(orphansOf(b)).toEqual({ positions: [], threads: [], amendments: [] });
+    expect(orphansOf(b)).toEqual({ positions: [], threads: [], amendments: [], reactions: [] });
     expect(b.getMap('threads').has(kept)).toBe(true);
     undo.destroy();
   });

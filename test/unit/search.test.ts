@@ -28,6 +28,8 @@ function board(): BoardJson {
     createdAt: 1,
     editedAt: null,
     deleted,
+    mentions: [],
+    reactions: [],
   });
   return {
     meta: { title: 'B', description: '', isDemo: false, schemaVersion: 1 },
@@ -87,6 +89,7 @@ function board(): BoardJson {
         resolved: false,
         resolvedBy: null,
         resolvedAt: null,
+        anchor: null,
         comments: [comment('k1', 'Who monitors the line?'), comment('k2', 'The line was removed', true)],
       },
     ],

@@ -3,6 +3,7 @@ import { CLOSE, type DocName } from '@parley/shared/protocol';
 import { OBSERVER_REFUSAL, mayWrite, type Principal } from '@parley/shared/permissions';
 import { SYSTEM_OWNER } from '../../persistence/Storage.ts';
 import { checkBoardChanges } from './boardRules.ts';
+import type { IsMember } from './mentionRules.ts';
 import { checkPrivateNotesChanges } from './privateNotesRules.ts';
 import {
   MalformedUpdate,
@@ -44,6 +45,8 @@ export class RoomGuard {
     storedOwners: Map<number, string>,
     /** Whether the board is archived now: then nobody may write. */
     private readonly isArchived: () => boolean = () => false,
+    /** Whether a user is a member of the board now (BoardMembers): only members may be @mentioned. */
+    private readonly isMember: IsMember = () => false,
   ) {
     this.clientOwners = storedOwners;
     // Client ids already in the doc with no recorded owner are frozen: nobody may add to
@@ -85,7 +88,7 @@ export class RoomGuard {
     }
     const verdict =
       this.name.kind === 'board'
-        ? checkBoardChanges(principal, this.doc, resolved.changes)
+        ? checkBoardChanges(principal, this.doc, resolved.changes, { isMember: this.isMember })
         : checkPrivateNotesChanges(principal, this.name.stakeholderId, resolved.changes);
     return verdict.ok ? { ok: true, claims, changes: resolved.changes } : { ok: false, reason: verdict.reason };
   }

@@ -10,6 +10,7 @@ import {
   STANCES,
   THREAD,
   isLivePoint,
+  isThreadAnchor,
   wordingLimit,
   type AmendmentField,
 } from '@parley/shared/model';
@@ -22,8 +23,10 @@ import {
   type Principal,
 } from '@parley/shared/permissions';
 import { addCommentIds, commentIdsOf } from './commentIds.ts';
-import { insertedValue, insertedValues, liveArray, liveMap, type InsertedValue } from './content.ts';
+import { insertedValue, insertedValues, liveArray, liveMap, mapField, type InsertedValue } from './content.ts';
+import { mentionsRefusal, type IsMember } from './mentionRules.ts';
 import { planShapeError } from './planSchema.ts';
+import { checkReactionChange, type ReactionContext } from './reactionRules.ts';
 import { clip, quoted } from './quote.ts';
 import type { Change, Segment, StructRef } from './resolveChanges.ts';
 
@@ -38,6 +41,14 @@ interface NewMap {
   readonly transient: boolean;
   /** For a comment: the struct holding its thread's comment list (live or new). */
   readonly list?: StructRef;
+  /** For a comment: its thread's id. */
+  readonly threadId?: string;
+}
+
+/** What the guard knows of the board beyond its doc. */
+export interface BoardContext {
+  /** Whether a user is a member of the board now; without it nobody may be @mentioned. */
+  readonly isMember?: IsMember;
 }
 
 const THREAD_FIELDS = new Set<string>(Object.values(THREAD));
@@ -51,8 +62,10 @@ const COMMENT_FIELDS_ON_CREATE = new Set<string>([
   // An offline client may create, edit and delete a comment before it syncs once.
   COMMENT.editedAt,
   COMMENT.deleted,
+  COMMENT.mentions,
 ]);
-const COMMENT_FIELDS_ON_EDIT = new Set<string>([COMMENT.body, COMMENT.editedAt, COMMENT.deleted]);
+/** The author's: mentions are written with the body (and cleared with it). */
+const COMMENT_FIELDS_ON_EDIT = new Set<string>([COMMENT.body, COMMENT.editedAt, COMMENT.deleted, COMMENT.mentions]);
 const RESOLVE_FIELDS = new Set<string>([THREAD.resolved, THREAD.resolvedBy, THREAD.resolvedAt]);
 /** What a client writes when proposing; the `decided*` fields are the server's alone. */
 const AMENDMENT_FIELDS_ON_CREATE = new Set<string>([
@@ -115,19 +128,34 @@ function isValidPosition(value: unknown, principal: Principal): boolean {
  * Checks every change of one update against the rule table for `principal`. The whole
  * update is refused if any change is; the first refusal's reason is returned.
  */
-export function checkBoardChanges(principal: Principal, doc: Y.Doc, changes: readonly Change[]): Verdict {
+export function checkBoardChanges(
+  principal: Principal,
+  doc: Y.Doc,
+  changes: readonly Change[],
+  context: BoardContext = {},
+): Verdict {
   if (changes.length === 0) return OK;
   if (!mayWrite(principal)) return deny(OBSERVER_REFUSAL);
-  return new BoardChangeCheck(principal, doc, changes).run();
+  return new BoardChangeCheck(principal, doc, changes, context.isMember ?? noMembers).run();
 }
+
+const noMembers: IsMember = () => false;
 
 /**
  * One update's check. A class rather than closures inside `checkBoardChanges`: the guard
  * runs for every edit, and a call then allocates no functions.
  */
-class BoardChangeCheck {
+class BoardChangeCheck implements ReactionContext {
   private readonly points: Y.Map<unknown>;
+  private readonly threads: Y.Map<unknown>;
   private readonly deletedPoints = new Set<string>();
+  /** Threads this update deletes, and threads it creates (by id). */
+  private readonly deletedThreads = new Set<string>();
+  private readonly createdThreads = new Set<string>();
+  /** The ids of the comments this update adds, by thread id (reactions may name them). */
+  private readonly addedCommentsByThread = new Map<string, Set<string>>();
+  /** Changes to the reactions root, judged once the new threads and comments are known. */
+  private readonly reactionChanges: { change: Change; value: InsertedValue | null }[] = [];
   private readonly newThreads = new Map<Y.Item, NewMap>();
   private readonly newComments = new Map<Y.Item, NewMap>();
   /** The ids of the comments this update adds, by the struct holding their list. */
@@ -140,12 +168,18 @@ class BoardChangeCheck {
     private readonly principal: Principal,
     doc: Y.Doc,
     private readonly changes: readonly Change[],
+    private readonly isMember: IsMember,
   ) {
     this.points = doc.getMap<unknown>(ROOT.points);
+    this.threads = doc.getMap<unknown>(ROOT.threads);
     for (const c of changes) {
       if (c.op === 'delete' && c.path.length === 2 && (c.path[0] as { name: string }).name === ROOT.points) {
         const pid = keyOf(c.path[1]);
         if (pid) this.deletedPoints.add(pid);
+      }
+      if (c.op === 'delete' && c.path.length === 2 && (c.path[0] as { name: string }).name === ROOT.threads) {
+        const tid = keyOf(c.path[1]);
+        if (tid) this.deletedThreads.add(tid);
       }
     }
     // Containers first, so their fields can be attached whatever order the structs came in.
@@ -161,10 +195,15 @@ class BoardChangeCheck {
       const isMap = v.kind === 'type' && v.type === 'map';
       // A container created and deleted within the same update (offline work that was
       // undone) never becomes visible; its fields are collected but not judged as a whole.
-      if (c.path.length === 2 && isMap) this.newThreads.set(c.item, { fields: new Map(), transient: c.transient });
+      if (c.path.length === 2 && isMap) {
+        this.newThreads.set(c.item, { fields: new Map(), transient: c.transient });
+        const tid = keyOf(c.path[1]);
+        if (tid !== null && !c.transient) this.createdThreads.add(tid);
+      }
       if (c.path.length === 4 && isMap) {
         const list = c.path[2]?.kind === 'key' ? c.path[2].struct : undefined;
-        this.newComments.set(c.item, { fields: new Map(), transient: c.transient, list });
+        const threadId = keyOf(c.path[1]) ?? undefined;
+        this.newComments.set(c.item, { fields: new Map(), transient: c.transient, list, threadId });
       }
     }
   }
@@ -191,8 +230,39 @@ class BoardChangeCheck {
       const verdict = this.checkNewAmendment(amendment);
       if (!verdict.ok) return verdict;
     }
+    for (const { change, value } of this.reactionChanges) {
+      const verdict = checkReactionChange(change, keyOf(change.path[1]), value, this);
+      if (!verdict.ok) return verdict;
+    }
     this.recordCommentIds();
     return OK;
+  }
+
+  // ---------------------------------------------------------------- ReactionContext
+
+  get userId(): string {
+    return this.principal.userId;
+  }
+
+  get mayPurge(): boolean {
+    return can(this.principal, { kind: 'edit-plan' });
+  }
+
+  threadExists(threadId: string): boolean {
+    return this.createdThreads.has(threadId) || (this.threads.has(threadId) && !this.deletedThreads.has(threadId));
+  }
+
+  hasComment(threadId: string, commentId: string): boolean {
+    if (this.addedCommentsByThread.get(threadId)?.has(commentId)) return true;
+    // A thread this update creates (or replaces) holds only the comments it adds.
+    if (this.createdThreads.has(threadId)) return false;
+    const list = mapField(this.threads.get(threadId), THREAD.comments);
+    return list instanceof Y.Array && commentIdsOf(list).has(commentId);
+  }
+
+  threadPurged(threadId: string): boolean {
+    if (!this.threads.has(threadId) || this.deletedThreads.has(threadId)) return true;
+    return this.pointGone(mapField(this.threads.get(threadId), THREAD.pointId));
   }
 
   /** On the board and not waiting in the trash: what amendments may be about. */
@@ -235,6 +305,9 @@ class BoardChangeCheck {
         return this.checkThreadChange(change, value);
       case ROOT.amendments:
         return this.checkAmendmentChange(change, value);
+      case ROOT.reactions:
+        this.reactionChanges.push({ change, value });
+        return OK;
       default:
         return deny(`Unknown part of the board: ${quoted(root)}.`);
     }
@@ -339,6 +412,7 @@ class BoardChangeCheck {
     if (!threadMap) return deny('Malformed thread.');
     if (path.length === 3) {
       const key = keyOf(path[2]);
+      if (key === THREAD.anchor) return deny("A thread's anchor is set when it is opened and cannot change.");
       if (key === null || !RESOLVE_FIELDS.has(key))
         return deny("A thread's point, stakeholder and author cannot change.");
       const threadStakeholder = threadMap.get(THREAD.stakeholderId);
@@ -378,6 +452,10 @@ class BoardChangeCheck {
     if (!allowed.ok) return allowed;
     if (!COMMENT_FIELDS_ON_EDIT.has(key)) return deny("A comment's author and time cannot change.");
     if (op === 'delete' || change.transient) return OK;
+    if (key === COMMENT.mentions) {
+      const refusal = mentionsRefusal(value ?? undefined, this.isMember);
+      return refusal === null ? OK : deny(refusal);
+    }
     const valid =
       (key === COMMENT.body && isString(value ?? undefined, LIMITS.commentLength)) ||
       (key === COMMENT.editedAt && isNumber(value ?? undefined)) ||
@@ -408,7 +486,12 @@ class BoardChangeCheck {
         : !f.has(THREAD.resolvedBy) && !f.has(THREAD.resolvedAt)) &&
       comments?.kind === 'type' &&
       comments.type === 'array';
-    return valid ? OK : deny('A new thread must name its point, you as its author, and hold a comment list.');
+    if (!valid) return deny('A new thread must name its point, you as its author, and hold a comment list.');
+    const anchor = f.get(THREAD.anchor);
+    if (anchor !== undefined && !(anchor.kind === 'value' && isThreadAnchor(anchor.value))) {
+      return deny("A thread's anchor is its field (title or body), two short positions and a short quote.");
+    }
+    return OK;
   }
 
   private checkNewComment(comment: NewMap): Verdict {
@@ -425,7 +508,18 @@ class BoardChangeCheck {
       (!f.has(COMMENT.editedAt) || isNumber(f.get(COMMENT.editedAt))) &&
       (!f.has(COMMENT.deleted) || isValue(f.get(COMMENT.deleted), true));
     if (!valid) return deny('A new comment needs an id, your delegation, your own name, a body and a time.');
-    return this.claimCommentId(comment.list, String((f.get(COMMENT.id) as { value: string }).value));
+    if (f.has(COMMENT.mentions)) {
+      const refusal = mentionsRefusal(f.get(COMMENT.mentions), this.isMember);
+      if (refusal !== null) return deny(refusal);
+    }
+    const id = String((f.get(COMMENT.id) as { value: string }).value);
+    const claimed = this.claimCommentId(comment.list, id);
+    if (claimed.ok && comment.threadId !== undefined) {
+      let added = this.addedCommentsByThread.get(comment.threadId);
+      if (!added) this.addedCommentsByThread.set(comment.threadId, (added = new Set()));
+      added.add(id);
+    }
+    return claimed;
   }
 
   private checkAmendmentChange(change: Change, value: InsertedValue | null): Verdict {

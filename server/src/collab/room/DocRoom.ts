@@ -34,6 +34,8 @@ export interface RoomDeps {
   readonly onFailure?: (room: DocRoom) => void;
   /** Whether the board is archived now (RoomRegistry keeps it): then nobody may write. */
   readonly isArchived?: () => boolean;
+  /** Whether a user is a member of the board now (BoardMembers): only members may be @mentioned. */
+  readonly isMember?: (userId: string) => boolean;
   /** Told of each board-doc update once the store has committed it (the search index). */
   readonly onBoardCommitted?: (boardId: string, update: Uint8Array) => void;
   /**
@@ -106,7 +108,13 @@ export class DocRoom {
       room.catalogue = new BoardCatalogue(name.boardId, room.doc, deps.storage, deps.log);
       room.historyRecorder = new HistoryRecorder(name.boardId, room.doc);
     }
-    room.guard = new RoomGuard(room.doc, name, await deps.storage.loadClientOwners(docName), deps.isArchived);
+    room.guard = new RoomGuard(
+      room.doc,
+      name,
+      await deps.storage.loadClientOwners(docName),
+      deps.isArchived,
+      deps.isMember,
+    );
     room.edits = new EditBatch({
       docName,
       doc: room.doc,

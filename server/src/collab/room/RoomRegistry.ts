@@ -5,6 +5,7 @@ import type { Logger } from '../../logger.ts';
 import type { Metrics } from '../../metrics.ts';
 import type { PersistQueue } from '../../persistence/PersistQueue.ts';
 import type { Storage } from '../../persistence/Storage.ts';
+import type { BoardMembers } from '../../accounts/BoardMembers.ts';
 import { DocRoom } from './DocRoom.ts';
 import type { Connection } from '../endpoint/Connection.ts';
 import { TrashPurger, type PurgeSet } from './TrashPurger.ts';
@@ -35,6 +36,11 @@ export interface RegistryOptions {
   readonly onBoardCommitted?: (boardId: string, update: Uint8Array) => void;
   /** With several instances: boards load only once this instance owns them. */
   readonly owner?: BoardOwner;
+  /**
+   * Each board's members, read before its room is ready (the guard lets comments mention
+   * members only); without it nobody may be mentioned.
+   */
+  readonly members?: BoardMembers;
 }
 
 /**
@@ -188,6 +194,7 @@ export class RoomRegistry {
       await this.opts.persist.flush();
       const result = await whileClosed();
       this.archived.delete(boardId);
+      this.opts.members?.forget(boardId);
       return result;
     } finally {
       this.closing.delete(boardId);
@@ -217,6 +224,7 @@ export class RoomRegistry {
       );
     }
     this.archived.delete(boardId);
+    this.opts.members?.forget(boardId);
   }
 
   /** Gives the board's lease up once none of its docs is loaded or loading here. */
@@ -261,6 +269,7 @@ export class RoomRegistry {
     const epoch = await this.opts.owner?.acquire(parsed.boardId);
     // Set by setArchived meanwhile, or by an earlier room of the board: that value is newer.
     if (!this.archived.has(parsed.boardId)) this.archived.set(parsed.boardId, board.archived);
+    await this.opts.members?.load(parsed.boardId);
     let boardDoc: DocRoom['doc'] | undefined;
     if (parsed.kind === 'private') {
       // A private-notes doc exists for every stakeholder of an existing board, and only then.
@@ -279,6 +288,7 @@ export class RoomRegistry {
       relayFramesPerSecond: this.opts.relayFramesPerSecond,
       ...(boardDoc ? { boardDoc } : {}),
       isArchived: () => this.isArchived(parsed.boardId),
+      isMember: (userId: string) => this.opts.members?.isMember(parsed.boardId, userId) ?? false,
       ...(this.opts.metrics ? { metrics: this.opts.metrics } : {}),
       onFailure: (failed) => this.forget(failed),
       ...(this.opts.onBoardCommitted ? { onBoardCommitted: this.opts.onBoardCommitted } : {}),
@@ -329,6 +339,7 @@ export class RoomRegistry {
         positions: what.positions.length,
         threads: what.threads.length,
         amendments: what.amendments.length,
+        reactions: what.reactions.length,
       },
       'deleted points purged',
     );
@@ -371,6 +382,7 @@ export class RoomRegistry {
     // The next load reads the flag afresh (the CLI may have changed it meanwhile).
     if (![...this.rooms.keys()].some((name) => parseDocName(name)?.boardId === room.boardId)) {
       this.archived.delete(room.boardId);
+      this.opts.members?.forget(room.boardId);
       this.releaseIfUnused(room.boardId);
     }
     this.opts.log.info({ docName: room.docName }, 'room unloaded');

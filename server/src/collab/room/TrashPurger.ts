@@ -9,6 +9,8 @@ export interface PurgeSet {
   readonly positions: string[];
   readonly threads: ThreadId[];
   readonly amendments: string[];
+  /** Reactions to threads no longer in the doc (`orphansOf`). */
+  readonly reactions: string[];
 }
 
 export interface TrashPurgerOptions {
@@ -64,10 +66,13 @@ export class TrashPurger {
       positions: orphans.positions.filter((key) => due('position', key)),
       threads: orphans.threads.filter((id) => due('thread', id)),
       amendments: orphans.amendments.filter((id) => due('amendment', id)),
+      reactions: orphans.reactions.filter((key) => due('reaction', key)),
     };
     // Restored (or already purged) ones start afresh if they come back.
     for (const key of this.firstSeen.keys()) if (!seen.has(key)) this.firstSeen.delete(key);
-    if (what.points.length + what.positions.length + what.threads.length + what.amendments.length === 0) return;
+    const count =
+      what.points.length + what.positions.length + what.threads.length + what.amendments.length + what.reactions.length;
+    if (count === 0) return;
     this.running = true;
     try {
       await this.opts.purge(this.room, what);
