@@ -5,6 +5,13 @@
  */
 import type { CrossBoardHit, HistoryEntryJson, HistoryPageJson } from '@parley/shared/model';
 import { isRole, type Role } from '@parley/shared/permissions';
+import type {
+  ActivityEntryJson,
+  ActivityPageJson,
+  MarkReadRequest,
+  NotificationsPageJson,
+  OnlineUser,
+} from '@parley/shared/protocol';
 
 export class ApiError extends Error {
   /** HTTP status, or 0 when the server could not be reached at all. */
@@ -112,6 +119,8 @@ export interface BoardSummary {
   stakeholderName?: string | null;
   /** Read-only for everyone; listed apart. */
   archived: boolean;
+  /** Who has the board open now (everyone, me included; older servers send none). */
+  online?: OnlineUser[];
 }
 
 export interface NewStakeholder {
@@ -246,7 +255,18 @@ function toBoardSummary(b: unknown): BoardSummary | null {
     stakeholderId: strOrNull(v['stakeholderId']),
     stakeholderName: strOrNull(v['stakeholderName']),
     archived: v['archived'] === true,
+    online: toOnlineUsers(v['online']),
   };
+}
+
+/** A board's `online` list as sent (`GET /api/boards`, `boards:changed`); anything malformed is left out. */
+export function toOnlineUsers(value: unknown): OnlineUser[] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((u: unknown) => {
+    const v = (u ?? {}) as Record<string, unknown>;
+    if (typeof v['userId'] !== 'string') return [];
+    return [{ userId: v['userId'], name: str(v['name']) || 'Someone', stakeholderId: strOrNull(v['stakeholderId']) }];
+  });
 }
 
 export async function fetchBoards(): Promise<BoardSummary[]> {
@@ -377,6 +397,57 @@ export async function fetchPointHistory(
       typeof (e as HistoryEntryJson | null)?.id === 'number' &&
       HISTORY_KINDS.has((e as HistoryEntryJson).kind) &&
       typeof (e as HistoryEntryJson).summary === 'string',
+  );
+  const next = typeof body?.next === 'number' && Number.isSafeInteger(body.next) ? body.next : null;
+  return { entries, next };
+}
+
+// ---------------------------------------------------------------- notifications and activity
+
+/**
+ * My notifications changed after `after` (0: the newest page). The socket's
+ * `notifications:since` answers the same; this is for clients without the socket.
+ */
+export async function fetchNotifications(
+  opts: { after?: number; limit?: number } = {},
+): Promise<NotificationsPageJson> {
+  const query = new URLSearchParams();
+  if (opts.after !== undefined) query.set('after', String(opts.after));
+  if (opts.limit !== undefined) query.set('limit', String(opts.limit));
+  const qs = query.toString();
+  return request<NotificationsPageJson>('GET', `/api/notifications${qs ? `?${qs}` : ''}`);
+}
+
+/**
+ * Marks some of my notifications, or all of them (on one board), read on every device
+ * (each hears `notifications:read`). Answers my unread counts per board.
+ */
+export async function markNotificationsRead(body: MarkReadRequest): Promise<{ unread: Record<string, number> }> {
+  const res = await request<{ unread?: unknown } | null>('POST', '/api/notifications/read', body);
+  const unread = res?.unread;
+  return { unread: typeof unread === 'object' && unread !== null ? (unread as Record<string, number>) : {} };
+}
+
+/** One page of a board's activity feed, newest first: entries older than `before`, or the newest. */
+export async function fetchBoardActivity(
+  boardId: string,
+  opts: { before?: number; limit?: number } = {},
+): Promise<ActivityPageJson> {
+  const query = new URLSearchParams();
+  if (opts.before !== undefined) query.set('before', String(opts.before));
+  if (opts.limit !== undefined) query.set('limit', String(opts.limit));
+  const qs = query.toString();
+  const body = await request<{ entries?: unknown; next?: unknown } | null>(
+    'GET',
+    `${boardPath(boardId)}/activity${qs ? `?${qs}` : ''}`,
+  );
+  // An entry without an id, a point or a summary is left out rather than breaking the feed;
+  // kinds this client does not know are kept and shown by their summary.
+  const entries = (Array.isArray(body?.entries) ? body.entries : []).filter(
+    (e: unknown): e is ActivityEntryJson =>
+      typeof (e as ActivityEntryJson | null)?.id === 'number' &&
+      typeof (e as ActivityEntryJson).summary === 'string' &&
+      typeof (e as ActivityEntryJson).pointId === 'string',
   );
   const next = typeof body?.next === 'number' && Number.isSafeInteger(body.next) ? body.next : null;
   return { entries, next };
