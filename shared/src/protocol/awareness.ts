@@ -21,8 +21,24 @@ export interface AwarenessState {
   user?: AwarenessUser;
   /** The point this person is looking at, if any. */
   focus?: { pointId: string | null };
-  /** Written by y-codemirror.next. */
+  /**
+   * Written by y-codemirror.next while a point's text has focus; the client clears it when
+   * the text loses focus, so nobody's cursor stays where its owner has left.
+   */
   cursor?: unknown;
+  /**
+   * Where this person is writing a comment right now ("Ann (Ukraine) is typing…"): in a
+   * thread's reply box, or in a new thread on a point (`threadId` null). Set while the
+   * composer has unsent text and focus; cleared ~3 s after the last keystroke, on send and
+   * on blur. Display only: nothing is trusted from it.
+   */
+  typing?: TypingAt | null;
+}
+
+/** Where a comment is being written: a thread's reply box, or a new thread on the point. */
+export interface TypingAt {
+  pointId: string;
+  threadId: string | null;
 }
 
 /**

@@ -11,6 +11,8 @@ import {
   type ViewUpdate,
 } from '@codemirror/view';
 import { Compartment, EditorState, Prec, RangeSetBuilder, type Extension } from '@codemirror/state';
+import { clearCursorIn } from './cursor.ts';
+import { threadAnchors, type AnchorSpan, type ThreadAnchors } from './thread-anchors.ts';
 import { highlightRanges } from '@parley/shared/model';
 import { defaultKeymap } from '@codemirror/commands';
 import { yCollab, yUndoManagerKeymap } from 'y-codemirror.next';
@@ -102,11 +104,31 @@ export interface CollabEditorOptions {
   readonly carry: { current: Carry | null };
   /** A board search whose words the text marks ('' for none); change it with `highlight`. */
   readonly highlight?: string;
+  /** Threads on spans of this text: highlighted, and "Comment" on a selection (bound editors only). */
+  readonly comments?: CommentHooks | undefined;
+}
+
+/** What an editor whose text takes anchored threads reports and asks. */
+export interface CommentHooks {
+  /** Where the anchored threads' spans are now (resolveAnchor), asked again after edits. */
+  spans(): AnchorSpan[];
+  /** The selection changed: its range, or null when empty (or when the editor was left). */
+  onselection(range: { from: number; to: number } | null): void;
+  /** Ctrl+Alt+M with text selected: comment on it. */
+  oncomment(range: { from: number; to: number }): void;
+  /** A click (not a drag) on a highlighted span: the thread it belongs to. */
+  onanchorclick(threadId: string): void;
 }
 
 export interface CollabEditor {
   /** Marks another search's words, in place: the editor is not rebuilt on each keystroke. */
   highlight(query: string): void;
+  /** Re-reads where the anchored threads' spans are (threads came or went). */
+  refreshAnchors(): void;
+  /** Selects a span and brings it into view, marking the thread's highlight as the one shown. */
+  reveal(threadId: string, from: number, to: number): void;
+  /** Where a position of the text is on the screen (null when not laid out). */
+  coordsAt(pos: number): { left: number; top: number; bottom: number } | null;
   destroy(): void;
 }
 
@@ -130,8 +152,23 @@ export function createCollabEditor(o: CollabEditorOptions): CollabEditor {
     EditorView.editable.of(!o.readonly),
     theme,
   ];
+  let anchors: ThreadAnchors | null = null;
   if (text && undoManager) {
     extensions.push(yCollab(text, o.awareness, { undoManager }));
+    // My cursor leaves the others' view of this text when I leave it (y-codemirror.next
+    // keeps publishing the last one); it comes back with the next focus (its own update).
+    extensions.push(
+      EditorView.domEventHandlers({
+        blur: () => {
+          clearCursorIn(o.awareness, text);
+          return false;
+        },
+      }),
+    );
+    if (o.comments) {
+      anchors = threadAnchors(o.comments);
+      extensions.push(anchors.extension);
+    }
   } else if (o.oncreate) {
     // Unbound: the first edit creates the Y.Text with the content typed so far.
     const create = o.oncreate;
@@ -165,13 +202,27 @@ export function createCollabEditor(o: CollabEditorOptions): CollabEditor {
     if (carry.current.focused) view.focus();
     carry.current = null;
   }
+  anchors?.refresh(view);
   return {
     highlight(next) {
       if (next === query) return;
       query = next;
       view.dispatch({ effects: marked.reconfigure(searchHighlight(next)) });
     },
+    refreshAnchors() {
+      anchors?.refresh(view);
+    },
+    reveal(threadId, from, to) {
+      anchors?.reveal(view, threadId, from, to);
+    },
+    coordsAt(pos) {
+      const at = view.coordsAtPos(Math.min(pos, view.state.doc.length));
+      return at ? { left: at.left, top: at.top, bottom: at.bottom } : null;
+    },
     destroy() {
+      anchors?.destroy();
+      // Opening another point destroys this editor: my cursor must not stay in its text.
+      if (text) clearCursorIn(o.awareness, text);
       view.destroy();
       undoManager?.destroy();
     },

@@ -87,3 +87,81 @@ export function samePresence(a: readonly PresentUser[], b: readonly PresentUser[
     })
   );
 }
+
+/** Someone else writing a comment (awareness `typing`): where, under which name. */
+export interface Typer {
+  userId: string;
+  name: string;
+  stakeholderId: string;
+  pointId: string;
+  /** The thread whose reply box they type in; null for a new thread on the point. */
+  threadId: string | null;
+}
+
+/**
+ * Who else is writing a comment, and where (CONVUI7): one entry per person and place (two
+ * tabs typing in one thread count once), never me (not even my other tabs), by name.
+ */
+export function typersFrom(states: ReadonlyMap<number, unknown>, selfClient: number): Typer[] {
+  const selfState = states.get(selfClient) as AwarenessState | undefined;
+  const selfId = isUser(selfState?.user) ? selfState.user.id : null;
+  const out: Typer[] = [];
+  for (const [clientId, raw] of states) {
+    if (clientId === selfClient) continue;
+    const state = (raw ?? {}) as AwarenessState;
+    const at = state.typing;
+    if (!isUser(state.user) || state.user.id === selfId || typeof at !== 'object' || at === null) continue;
+    if (typeof at.pointId !== 'string') continue;
+    const threadId = typeof at.threadId === 'string' ? at.threadId : null;
+    const u = state.user;
+    if (out.some((t) => t.userId === u.id && t.pointId === at.pointId && t.threadId === threadId)) continue;
+    out.push({
+      userId: u.id,
+      name: u.name,
+      stakeholderId: typeof u.stakeholderId === 'string' ? u.stakeholderId : '',
+      pointId: at.pointId,
+      threadId,
+    });
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name) || (a.userId < b.userId ? -1 : 1));
+}
+
+/** Whether two typer lists show the same (cursor moves must not re-render "typing…"). */
+export function sameTypers(a: readonly Typer[], b: readonly Typer[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every((t, i) => {
+      const u = b[i]!;
+      return (
+        t.userId === u.userId &&
+        t.name === u.name &&
+        t.stakeholderId === u.stakeholderId &&
+        t.pointId === u.pointId &&
+        t.threadId === u.threadId
+      );
+    })
+  );
+}
+
+/**
+ * What a thread (or, with `threadId` null, a point's new-thread area) says about who is
+ * typing in it: "Ann (Ukraine) is typing…", "Ann (Ukraine) and Bob (United States) are
+ * typing…", "3 people are typing…"; '' for nobody.
+ */
+export function typingLabel(
+  typers: readonly Typer[],
+  pointId: string,
+  threadId: string | null,
+  delegationName: (stakeholderId: string) => string | undefined,
+): string {
+  const here = typers.filter((t) => t.pointId === pointId && t.threadId === threadId);
+  const names = [...new Set(here.map((t) => t.userId))].map((id) => {
+    const t = here.find((x) => x.userId === id)!;
+    const delegation = t.stakeholderId ? delegationName(t.stakeholderId) : undefined;
+    return delegation ? `${t.name} (${delegation})` : t.name;
+  });
+  if (names.length === 0) return '';
+  if (names.length === 1) return `${names[0]} is typing…`;
+  if (names.length === 2) return `${names[0]} and ${names[1]} are typing…`;
+  return `${names.length} people are typing…`;
+}
