@@ -1,0 +1,203 @@
+/**
+ * End-to-end: notifications and the live board list, in two browser contexts at once. One
+ * real server (fresh data dir) and one headless Chromium for the file; each test opens its
+ * own contexts (signed in through the demo's one-click links) and closes them at its end.
+ *
+ * E2E49: B @mentions A in a comment; A's bell counts it live in both of A's tabs (and the
+ * board list's badge), A opens it and lands on the thread, in view, and the second tab
+ * shows it read. E2E50: the board list follows a rename and who opens the board, live.
+ */
+import type { Browser, Locator, Page } from 'playwright-core';
+import { describe, expect, test } from 'vitest';
+import { openThread as openThreadInDoc, type PointId, type UserId } from '@parley/shared/model';
+import { connectClient } from '../helpers/clients.ts';
+import {
+  LIVE_TIMEOUT,
+  demoLink,
+  marker,
+  nthPointId,
+  poll,
+  selectPoint,
+  signInWithDemoLink,
+  threadById,
+  tid,
+} from '../helpers/people.ts';
+import type { RunningServer } from '../helpers/server.ts';
+import { e2eStage } from '../helpers/stage.ts';
+import { actorOf, mintToken } from '../helpers/tokens.ts';
+import { axeViolations, describeViolations } from '../helpers/axe.ts';
+
+let server: RunningServer;
+let browser: Browser;
+const { scene } = e2eStage((started) => ({ server, browser } = started));
+
+/** Display names of the demo people (server/src/seed/demoAccounts.ts). */
+const OWNER_NAME = 'Demo owner';
+const UKRAINE_NAME = 'Ukraine delegate';
+
+const bell = (page: Page) => tid(page, 'notifications-bell');
+const bellLabel = (page: Page) => bell(page).getAttribute('aria-label');
+
+async function userId(page: Page): Promise<string> {
+  const res = await page.context().request.get(`${server.url}/api/auth/me`);
+  expect(res.status()).toBe(200);
+  return ((await res.json()) as { user: { id: string } }).user.id;
+}
+
+/** Whether the element is wholly inside the page's viewport. */
+async function inViewport(page: Page, el: Locator): Promise<boolean> {
+  const box = await el.boundingBox();
+  const view = page.viewportSize();
+  if (!box || !view) return false;
+  // The header is sticky: the element must be below it, not under it.
+  const header =
+    (await tid(page, 'notifications-bell').evaluate((b) => b.closest('header')?.getBoundingClientRect().bottom)) ?? 0;
+  return box.y >= header - 1 && box.y + Math.min(box.height, view.height - header) <= view.height + 1 && box.height > 0;
+}
+
+/**
+ * B opens a thread that @mentions A on a point, as the mention composer would write it:
+ * through the board's document model, over a stock y-websocket client signed as B.
+ */
+async function mentionInNewThread(
+  b: { userId: string; name: string },
+  a: { userId: string },
+  pointId: string,
+  body: string,
+): Promise<() => void> {
+  const who = { userId: b.userId, name: b.name, role: 'delegate' as const, stakeholderId: 'ukraine' };
+  const client = connectClient(server.wsUrl, 'demo', { token: await mintToken(server, who, 'demo') });
+  await client.synced;
+  openThreadInDoc(client.doc, actorOf(who), {
+    pointId: pointId as PointId,
+    body,
+    mentions: [a.userId as UserId],
+  });
+  return () => client.destroy();
+}
+
+describe('e2e: notifications and the live board list', () => {
+  test('E2E49 B @mentions A in a comment: A’s bell counts it live in both of A’s tabs, the notification lands A on the thread in view, and it shows read in A’s other tab', () =>
+    scene('E2E49', async (s) => {
+      const A = await s.add(signInWithDemoLink(browser, demoLink(server, 'owner'), { label: 'A-owner' }));
+      const B = await s.add(
+        signInWithDemoLink(browser, demoLink(server, 'delegate', 'ukraine'), { label: 'B-ukraine' }),
+      );
+      // A's second tab: the board list (same session, its own socket).
+      const A2 = await A.context.newPage();
+      await A2.goto(`${server.url}/`, { waitUntil: 'domcontentloaded' });
+      await tid(A2, 'board-link').first().waitFor();
+      await poll(() => bellLabel(A.page), 'A starts with nothing unread').toBe('Notifications, none unread');
+      await poll(() => bellLabel(A2), 'A’s second tab too').toBe('Notifications, none unread');
+
+      // A reads the first point; B comments on a point further down the list.
+      await selectPoint(A.page, await nthPointId(A.page, 0));
+      const pointId = await nthPointId(B.page, 9);
+      const pointNumber = await tid(B.page, 'point-item').nth(9).getAttribute('data-number');
+      const text = marker('Mention');
+      const done = await mentionInNewThread(
+        { userId: await userId(B.page), name: UKRAINE_NAME },
+        { userId: await userId(A.page) },
+        pointId,
+        `@${OWNER_NAME} can the US side confirm the dates? ${text}`,
+      );
+      try {
+        // Live, without a reload: the badge in both tabs and the board's badge on the list.
+        await poll(() => bellLabel(A.page), 'A’s bell counts the mention').toBe('Notifications, 1 unread');
+        await poll(() => bellLabel(A2), 'A’s second tab counts it too').toBe('Notifications, 1 unread');
+        await poll(
+          () =>
+            A2.locator('[data-testid="board-item"][data-board-id="demo"] [data-testid="board-unread"]').getAttribute(
+              'data-unread',
+            ),
+          'the board list’s badge',
+        ).toBe('1');
+        // B is not told of B's own comment.
+        expect(await bellLabel(B.page)).toBe('Notifications, none unread');
+        await s.shot('badge');
+
+        // A opens the bell: the mention, unread, who and what, with the comment's excerpt.
+        await bell(A.page).click();
+        const panel = tid(A.page, 'notifications-panel');
+        await panel.waitFor();
+        expect(await bell(A.page).getAttribute('aria-expanded')).toBe('true');
+        const item = tid(panel, 'notification').first();
+        expect(await item.getAttribute('data-unread')).toBe('true');
+        expect(await item.getAttribute('data-kind')).toBe('mention');
+        const said = (await tid(item, 'notification-text').textContent())?.replace(/\s+/g, ' ').trim();
+        expect(said).toMatch(new RegExp(`^Unread: ${UKRAINE_NAME} mentioned you in a thread on point ${pointNumber}$`));
+        expect(await tid(item, 'notification-excerpt').first().textContent()).toContain(text);
+        const violations = await axeViolations(A.page);
+        expect(violations, describeViolations(violations)).toEqual([]);
+        // Escape closes it and gives focus back to the bell.
+        await A.page.keyboard.press('Escape');
+        await panel.waitFor({ state: 'detached' });
+        expect(await bell(A.page).evaluate((el) => el === document.activeElement)).toBe(true);
+        await s.shot('panel');
+
+        // Opened by keyboard, the notification lands A on the thread, scrolled into view.
+        await A.page.keyboard.press('Enter');
+        await panel.waitFor();
+        await item.click();
+        await A.page.waitForURL((url) => url.searchParams.get('point') === pointId && url.searchParams.has('thread'));
+        const threadId = new URL(A.page.url()).searchParams.get('thread')!;
+        const thread = threadById(A.page, threadId);
+        await thread.waitFor({ state: 'visible', timeout: LIVE_TIMEOUT });
+        expect(await thread.textContent()).toContain(text);
+        await poll(() => inViewport(A.page, thread), 'the thread is in view').toBe(true);
+        await poll(() => thread.evaluate((el) => el === document.activeElement), 'focus is on the thread').toBe(true);
+        await poll(() => bellLabel(A.page), 'read').toBe('Notifications, none unread');
+        await s.shot('landed');
+
+        // Read on every device: A's other tab, without a reload.
+        await poll(() => bellLabel(A2), 'read in A’s second tab').toBe('Notifications, none unread');
+        await poll(
+          () => A2.locator('[data-testid="board-item"][data-board-id="demo"] [data-testid="board-unread"]').count(),
+          'the board list’s badge goes',
+        ).toBe(0);
+        await bell(A2).click();
+        const item2 = tid(tid(A2, 'notifications-panel'), 'notification').first();
+        await poll(() => item2.getAttribute('data-unread'), 'shown read').toBe('false');
+        await s.shot('read-elsewhere');
+      } finally {
+        done();
+      }
+    }));
+
+  test('E2E50 the board list is live: an owner’s rename shows in a member’s list at once, and so does the owner opening the board (online, by name)', () =>
+    scene('E2E50', async (s) => {
+      const owner = await s.add(signInWithDemoLink(browser, demoLink(server, 'owner'), { label: 'B-owner' }));
+      const member = await s.add(
+        signInWithDemoLink(browser, demoLink(server, 'delegate', 'ukraine'), { label: 'A-ukraine' }),
+      );
+      const ownerId = await userId(owner.page);
+      // Both on their board lists: nobody has the demo board open.
+      for (const page of [owner.page, member.page]) {
+        await page.goto(`${server.url}/`, { waitUntil: 'domcontentloaded' });
+        await tid(page, 'board-link').first().waitFor();
+      }
+      const item = member.page.locator('[data-testid="board-item"][data-board-id="demo"]');
+      await poll(() => tid(item, 'board-online').count(), 'nobody is online on the board').toBe(0);
+
+      // The owner renames the board from their list; the member's list follows, unreloaded.
+      const title = marker('Renamed board');
+      const ownerItem = owner.page.locator('[data-testid="board-item"][data-board-id="demo"]');
+      await tid(ownerItem, 'board-rename').click();
+      await tid(ownerItem, 'board-rename-title').fill(title);
+      await tid(ownerItem, 'board-rename-submit').click();
+      await poll(async () => (await item.locator('.title').textContent())?.trim(), 'the rename shows live').toBe(title);
+      await s.shot('renamed');
+
+      // The owner opens the board: the member's list shows them online, by name.
+      await tid(ownerItem, 'board-link').click();
+      await owner.page.waitForURL(/\/b\/demo(\?|$)/);
+      const online = tid(item, 'board-online');
+      await poll(() => online.getAttribute('data-user-ids'), 'the owner is online').toBe(ownerId);
+      expect((await online.textContent())?.replace(/\s+/g, ' ')).toContain(`Online now: ${OWNER_NAME}`);
+      await s.shot('online');
+
+      // And leaves again: no longer online.
+      await owner.page.goto(`${server.url}/`, { waitUntil: 'domcontentloaded' });
+      await poll(() => online.count(), 'the owner has left').toBe(0);
+    }));
+});
