@@ -82,6 +82,8 @@ export interface RoomHarnessOptions {
   /** The persist queue's batch window (default 0: each turn's edits commit right after it). */
   readonly batchMs?: number;
   readonly onFailure?: (room: DocRoom) => void;
+  /** Who is a member of the board (only members may be @mentioned); by default nobody. */
+  readonly isMember?: (userId: string) => boolean;
 }
 
 export interface RoomHarness {
@@ -114,6 +116,7 @@ export async function roomHarness(state: Uint8Array, options: RoomHarnessOptions
     compactThreshold: options.compactThreshold ?? 500,
     relayFramesPerSecond: 0,
     onFailure: options.onFailure,
+    ...(options.isMember ? { isMember: options.isMember } : {}),
   });
   const settle = async () => {
     await persist.flush();
