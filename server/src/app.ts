@@ -14,6 +14,12 @@ import { ImportPool } from './boards/ImportPool.ts';
 import { amendmentRoutes } from './http/amendmentRoutes.ts';
 import { historyRoutes } from './http/historyRoutes.ts';
 import { versionRoutes } from './http/versionRoutes.ts';
+import { activityRoutes } from './http/activityRoutes.ts';
+import { notificationRoutes } from './http/notificationRoutes.ts';
+import { NotificationEvents } from './notifications/NotificationEvents.ts';
+import { NotificationInbox } from './notifications/NotificationInbox.ts';
+import { Notifier } from './notifications/Notifier.ts';
+import { boardsWithActivity } from './notifications/outbox.ts';
 import { recordRoutes } from './http/recordRoutes.ts';
 import { VersionPool } from './versions/VersionPool.ts';
 import { boardRoutes } from './http/boardRoutes.ts';
@@ -76,9 +82,14 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
         metrics,
       )
     : null;
+  // Made once socket.io is; commits before that (none: nothing is served yet) are drained by its start.
+  let notifier: Notifier | null = null;
   const persist = new PersistQueue(storage, log, config.persistBatchMs, {
     committed: (latencies) => {
       for (const ms of latencies) metrics.persistLatency.observe(ms / 1000);
+    },
+    stored: (batch) => {
+      if (notifier) for (const boardId of boardsWithActivity(batch)) notifier.committed(boardId);
     },
     failed: () => metrics.persistFailures.inc(),
     fenced: (boardIds) => boardIds.forEach((boardId) => scale?.ownership.lost(boardId)),
@@ -106,9 +117,12 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
   const origins = new OriginPolicy(config.allowedOrigins);
   const app = express();
   const server = http.createServer(app);
+  const inbox = new NotificationInbox(storage, access);
   // socket.io attaches its own upgrade listener for /socket.io; ours takes /yjs and
   // destroys anything else that is neither.
-  const appEvents = new AppEventsServer(server, access, origins, log);
+  const appEvents = new AppEventsServer(server, access, origins, log, inbox);
+  const notificationEvents = new NotificationEvents(appEvents.io);
+  notifier = new Notifier(storage, (boardId) => accounts.listMembers(boardId), notificationEvents, log);
   const listEvents = new BoardListEvents(appEvents.io, access, log);
   const endpoint = new WebsocketEndpoint({
     registry,
@@ -143,6 +157,8 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
 
   if (config.seedDemo && (await ensureDemoBoard(storage))) log.info('created demo board');
   await searchIndex?.start();
+  // What a crash left between a commit and its drain is drained now, before anyone connects.
+  await notifier.start();
 
   const secure = config.publicUrl?.startsWith('https:') ?? false;
   const auth = authRoutes(access, { sessionTtlMs: config.sessionTtlMs, secureCookies: secure });
@@ -186,7 +202,9 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
     searchRoutes(storage, registry, access, searchIndex),
     amendmentRoutes(registry, access),
     historyRoutes(storage, registry, access),
-    versionRoutes(storage, registry, access, versionPool),
+    versionRoutes(storage, registry, access, versionPool, (boardId) => notifier?.committed(boardId)),
+    activityRoutes(storage, access),
+    notificationRoutes(access, inbox, notificationEvents),
     recordRoutes(storage, registry, access, versionPool),
     memberRoutes(access, registry, config.publicUrl),
   );
@@ -232,6 +250,8 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
         await stopSharingAppEvents?.();
         await stopRelayingAccess?.();
         await registry.closeAll();
+        // After the rooms' last commits, whose drains it lets finish.
+        await notifier?.close();
         await searchIndex?.close();
         await imports.close();
         await versionPool.close();

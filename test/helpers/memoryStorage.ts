@@ -1,15 +1,19 @@
 import * as Y from 'yjs';
 import { claimedEpochs, staleBoards } from '../../server/src/persistence/fencing.ts';
-import { FencedError, SYSTEM_OWNER } from '../../server/src/persistence/Storage.ts';
+import { BOARD_ONLY_KINDS, FencedError, SYSTEM_OWNER } from '../../server/src/persistence/Storage.ts';
 import type {
   BoardSummary,
   HistoryRow,
+  NotificationDelivery,
   PendingUpdate,
+  ReadTarget,
   Storage,
   StoredHistoryRow,
   StoredLog,
+  StoredNotification,
   VersionSummary,
 } from '../../server/src/persistence/Storage.ts';
+import { grownItems, newNotificationId } from '../../server/src/persistence/notificationRows.ts';
 
 interface Entry {
   readonly seq: number;
@@ -60,6 +64,10 @@ export class MemoryStorage implements Storage {
   private versions: { summary: VersionSummary; state: Uint8Array }[] = [];
   /** Owner epochs by board (claimBoard). */
   private epochs = new Map<string, number>();
+  /** Notifications as JSON (as SQLite keeps them), and each board's drain cursor. */
+  private notifications: string[] = [];
+  private cursors = new Map<string, number>();
+  private notificationSeq = 0;
   private nextSeq = 1;
   private nextHistorySeq = 1;
   private closed = false;
@@ -81,6 +89,9 @@ export class MemoryStorage implements Storage {
     image.history = this.history.map((h) => ({ ...h }));
     image.versions = this.versions.map((v) => ({ summary: { ...v.summary }, state: v.state.slice() }));
     image.epochs = new Map(this.epochs);
+    image.notifications = [...this.notifications];
+    image.cursors = new Map(this.cursors);
+    image.notificationSeq = this.notificationSeq;
     image.nextSeq = this.nextSeq;
     image.nextHistorySeq = this.nextHistorySeq;
     return image;
@@ -144,6 +155,8 @@ export class MemoryStorage implements Storage {
     this.history = this.history.filter((h) => h.boardId !== id);
     this.versions = this.versions.filter((v) => v.summary.boardId !== id);
     this.epochs.delete(id);
+    this.notifications = this.notifications.filter((n) => this.parseNotification(n).boardId !== id);
+    this.cursors.delete(id);
     return this.boards.delete(id);
   }
 
@@ -203,15 +216,165 @@ export class MemoryStorage implements Storage {
     this.checkOpen();
     return this.history
       .filter((h) => h.boardId === boardId && h.pointId === pointId && (before === null || h.seq < before))
+      .filter((h) => !(BOARD_ONLY_KINDS as readonly string[]).includes(JSON.parse(h.detail).kind as string))
       .reverse()
       .slice(0, limit)
       .map((h) => ({ ...h, detail: JSON.parse(h.detail) as StoredHistoryRow['detail'] }));
   }
 
-  async createVersion(version: VersionSummary, state: Uint8Array): Promise<void> {
+  async createVersion(version: VersionSummary, state: Uint8Array, history?: HistoryRow): Promise<void> {
     this.checkOpen();
     if (this.versions.some((v) => v.summary.id === version.id)) throw new Error(`version "${version.id}" exists`);
     this.versions.push({ summary: { ...version }, state: checkedUpdate(state) });
+    if (history) this.putHistory({ ...history, detail: JSON.stringify(history.detail) });
+  }
+
+  private historyOfKinds(boardId: string, kinds: readonly string[]): StoredHistoryRow[] {
+    return this.history
+      .map((h) => ({ ...h, detail: JSON.parse(h.detail) as StoredHistoryRow['detail'] }))
+      .filter((h) => h.boardId === boardId && kinds.includes(h.detail.kind));
+  }
+
+  async readBoardActivity(
+    boardId: string,
+    before: number | null,
+    limit: number,
+    kinds: readonly string[],
+  ): Promise<StoredHistoryRow[]> {
+    this.checkOpen();
+    return this.historyOfKinds(boardId, kinds)
+      .filter((h) => before === null || h.seq < before)
+      .reverse()
+      .slice(0, limit);
+  }
+
+  async readHistoryAfter(
+    boardId: string,
+    afterSeq: number,
+    limit: number,
+    kinds: readonly string[],
+  ): Promise<StoredHistoryRow[]> {
+    this.checkOpen();
+    return this.historyOfKinds(boardId, kinds)
+      .filter((h) => h.seq > afterSeq)
+      .slice(0, limit);
+  }
+
+  async notificationCursor(boardId: string): Promise<number> {
+    this.checkOpen();
+    return this.cursors.get(boardId) ?? 0;
+  }
+
+  async undrainedBoards(kinds: readonly string[]): Promise<string[]> {
+    this.checkOpen();
+    return [...this.boards.keys()].filter(
+      (id) => (this.historyOfKinds(id, kinds).at(-1)?.seq ?? 0) > (this.cursors.get(id) ?? 0),
+    );
+  }
+
+  async storeNotifications(
+    boardId: string,
+    fromCursor: number,
+    toCursor: number,
+    deliveries: readonly NotificationDelivery[],
+    at: number,
+  ): Promise<StoredNotification[] | null> {
+    this.checkOpen();
+    if ((this.cursors.get(boardId) ?? 0) !== fromCursor) return null;
+    this.cursors.set(boardId, toCursor);
+    const changed = new Set<string>();
+    for (const d of deliveries) {
+      const seq = ++this.notificationSeq;
+      const index = d.merge
+        ? this.notifications.findLastIndex((json) => {
+            const n = this.parseNotification(json);
+            return (
+              n.userId === d.userId &&
+              n.boardId === boardId &&
+              n.kind === d.kind &&
+              n.subjectKey === d.subjectKey &&
+              n.readAt === null
+            );
+          })
+        : -1;
+      if (index >= 0) {
+        const n = this.parseNotification(this.notifications[index]!);
+        this.notifications[index] = JSON.stringify({ ...n, items: grownItems(n.items, d.item), updatedAt: at, seq });
+        changed.add(n.id);
+      } else {
+        const n: StoredNotification = {
+          id: newNotificationId(),
+          userId: d.userId,
+          boardId,
+          kind: d.kind,
+          subjectKey: d.subjectKey,
+          subject: d.subject,
+          items: [d.item],
+          createdAt: at,
+          updatedAt: at,
+          readAt: null,
+          seq,
+        };
+        this.notifications.push(JSON.stringify(n));
+        changed.add(n.id);
+      }
+    }
+    return this.allNotifications()
+      .filter((n) => changed.has(n.id))
+      .sort((a, b) => a.seq - b.seq);
+  }
+
+  async listNotifications(
+    userId: string,
+    boardIds: readonly string[],
+    afterSeq: number,
+    limit: number,
+  ): Promise<StoredNotification[]> {
+    this.checkOpen();
+    return this.allNotifications()
+      .filter((n) => n.userId === userId && n.seq > afterSeq && boardIds.includes(n.boardId))
+      .sort((a, b) => b.seq - a.seq)
+      .slice(0, limit);
+  }
+
+  async unreadCounts(userId: string, boardIds: readonly string[]): Promise<Record<string, number>> {
+    this.checkOpen();
+    const counts: Record<string, number> = {};
+    for (const n of this.allNotifications()) {
+      if (n.userId !== userId || n.readAt !== null || !boardIds.includes(n.boardId)) continue;
+      counts[n.boardId] = (counts[n.boardId] ?? 0) + 1;
+    }
+    return counts;
+  }
+
+  async markNotificationsRead(
+    userId: string,
+    boardIds: readonly string[],
+    target: ReadTarget,
+    at: number,
+  ): Promise<{ read: { id: string; boardId: string }[]; seq: number | null }> {
+    this.checkOpen();
+    const seq = this.notificationSeq + 1;
+    const read: { id: string; boardId: string }[] = [];
+    this.notifications = this.notifications.map((json) => {
+      const n = this.parseNotification(json);
+      const chosen =
+        'ids' in target ? target.ids.includes(n.id) : target.boardId === undefined || target.boardId === n.boardId;
+      if (n.userId !== userId || n.readAt !== null || !boardIds.includes(n.boardId) || !chosen) return json;
+      read.push({ id: n.id, boardId: n.boardId });
+      return JSON.stringify({ ...n, readAt: at, seq });
+    });
+    if (read.length === 0) return { read, seq: null };
+    this.notificationSeq = seq;
+    return { read, seq };
+  }
+
+  private parseNotification(json: string): StoredNotification {
+    return JSON.parse(json) as StoredNotification;
+  }
+
+  private allNotifications(): StoredNotification[] {
+    return this.notifications.map((n) => this.parseNotification(n));
   }
 
   /** Newest first; versions made in the same millisecond, the later stored first (as SQLite's rowid). */

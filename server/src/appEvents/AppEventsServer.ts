@@ -15,7 +15,8 @@ import {
 } from '../accounts/AccessControl.ts';
 import type { OriginPolicy } from '../http/originPolicy.ts';
 import type { Logger } from '../logger.ts';
-import { boardRoom } from './rooms.ts';
+import { NOTIFICATIONS_PAGE, type NotificationInbox } from '../notifications/NotificationInbox.ts';
+import { boardRoom, userBoardRoom, userRoom } from './rooms.ts';
 
 interface SocketData {
   /** Who connected, established by the connection middleware (and again on recovery). */
@@ -28,6 +29,14 @@ interface SocketData {
 }
 
 type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+export type AppIo = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+/** The room a socket hears its user's notifications in: a token's are those of its one board. */
+export function notificationRoom(identity: Identity): string {
+  return identity.kind === 'session'
+    ? userRoom(identity.userId)
+    : userBoardRoom(identity.userId, identity.token.boardId);
+}
 
 /**
  * socket.io for app events. It authenticates exactly like the websocket endpoint (session
@@ -36,7 +45,7 @@ type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<strin
  * middlewares); and closes sockets whose credentials are revoked.
  */
 export class AppEventsServer {
-  readonly io: Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+  readonly io: AppIo;
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -44,6 +53,7 @@ export class AppEventsServer {
     private readonly access: AccessControl,
     origins: OriginPolicy,
     private readonly log: Logger,
+    private readonly inbox?: NotificationInbox,
   ) {
     this.io = new Server(httpServer, {
       path: SOCKET_IO_PATH,
@@ -76,6 +86,26 @@ export class AppEventsServer {
   }
 
   private async onConnection(socket: AppSocket): Promise<void> {
+    // A recovered socket has its rooms back (and is replayed what was sent to them meanwhile).
+    if (!socket.recovered) void socket.join(notificationRoom(socket.data.identity));
+    socket.on('notifications:since', (cursor, ack) => {
+      if (typeof ack !== 'function') return;
+      if (!this.inbox) {
+        ack({ ok: false, error: 'notifications are off' });
+        return;
+      }
+      if (typeof cursor !== 'number' || !Number.isSafeInteger(cursor) || cursor < 0) {
+        ack({ ok: false, error: 'the cursor must be a whole number from 0' });
+        return;
+      }
+      this.inbox.page(socket.data.identity, cursor, NOTIFICATIONS_PAGE.max).then(
+        (page) => ack({ ok: true, ...page }),
+        (err: unknown) => {
+          this.log.warn({ err, socket: socket.id }, 'could not read notifications');
+          ack({ ok: false, error: 'internal error' });
+        },
+      );
+    });
     if (socket.recovered) {
       // Rooms come back with a recovered socket; membership may have changed meanwhile.
       for (const room of socket.rooms) {

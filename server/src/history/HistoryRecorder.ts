@@ -57,6 +57,10 @@ interface Pending {
   readonly threads: Map<string, 'new' | boolean>;
   readonly amendments: Map<string, { created: boolean; status: unknown; rebased: boolean }>;
   readonly responses: { readonly amendmentId: string; readonly value: unknown }[];
+  /** Threads this update replies in, with the ids of the comments they held before it. */
+  readonly replies: Map<string, ReadonlySet<string>>;
+  /** Comments whose mentions this update rewrites, with their thread and mentions before. */
+  readonly mentionEdits: Map<Y.Map<unknown>, { readonly threadId: string; readonly before: readonly string[] }>;
 }
 
 const rootOf = (path: readonly Segment[]) => (path[0] as { name: string }).name;
@@ -76,7 +80,21 @@ function newPending(principal: Principal): Pending {
     threads: new Map(),
     amendments: new Map(),
     responses: [],
+    replies: new Map(),
+    mentionEdits: new Map(),
   };
+}
+
+/** The user ids a comment @mentions (COMMENT.mentions, a plain array). */
+function mentionsOf(comment: Y.Map<unknown>): string[] {
+  const v = comment.get(COMMENT.mentions);
+  const list: unknown[] = Array.isArray(v) ? v : v instanceof Y.Array ? v.toArray() : [];
+  return [...new Set(list.filter((x): x is string => typeof x === 'string'))];
+}
+
+function commentsOf(thread: Y.Map<unknown>): Y.Map<unknown>[] {
+  const comments = thread.get(THREAD.comments);
+  return comments instanceof Y.Array ? comments.toArray().filter((c): c is Y.Map<unknown> => c instanceof Y.Map) : [];
 }
 
 function positionValue(v: unknown): PositionValue | null {
@@ -119,11 +137,15 @@ export class HistoryRecorder {
       const path = c.path;
       if (c.transient || path.length < 2) continue;
       const root = rootOf(path);
-      // Most updates are replies and typing: a comment's fields are no entry at all.
-      if (root === ROOT.threads && path.length > 3) continue;
       const key = keyAt(path, 1);
       if (key === null) continue;
       const existed = (path[1] as { struct: { live: boolean } }).struct.live;
+      if (root === ROOT.threads && path.length > 3) {
+        // A comment's fields are no entry, but for a reply (a comment added to a thread that
+        // was there: a new thread's first comment is its 'opened' entry) and added mentions.
+        if (existed && c.op === 'insert') pending = this.noteComment(pending, principal, key, path);
+        continue;
+      }
       if (root === ROOT.points) {
         const field = keyAt(path, 2);
         if (path.length >= 4 && existed && (field === POINT.title || field === POINT.body)) {
@@ -165,6 +187,25 @@ export class HistoryRecorder {
         }
         pending.amendments.set(key, a);
       }
+    }
+    return pending;
+  }
+
+  private noteComment(pending: Pending | null, principal: Principal, threadId: string, path: readonly Segment[]) {
+    if (path.length === 4 && keyAt(path, 2) === THREAD.comments) {
+      if (pending?.replies.has(threadId)) return pending;
+      const t = this.roots.threads.get(threadId);
+      if (!(t instanceof Y.Map)) return pending;
+      const held = new Set(commentsOf(t).map((c) => str(c.get(COMMENT.id))));
+      (pending ??= newPending(principal)).replies.set(threadId, held);
+    } else if (path.length === 5 && keyAt(path, 4) === COMMENT.mentions) {
+      const holder = path[3] as Segment & { kind: 'elem' };
+      const comment =
+        holder.struct.live && holder.struct.item.content instanceof Y.ContentType
+          ? holder.struct.item.content.type
+          : null;
+      if (!(comment instanceof Y.Map) || pending?.mentionEdits.has(comment)) return pending;
+      (pending ??= newPending(principal)).mentionEdits.set(comment, { threadId, before: mentionsOf(comment) });
     }
     return pending;
   }
@@ -211,7 +252,14 @@ export class HistoryRecorder {
       const pointId = str(t.get(THREAD.pointId));
       const resolved = t.get(THREAD.resolved) === true;
       if (was === 'new') {
-        this.event(pointId, actor, at, { kind: 'thread', action: 'opened', threadId, excerpt: firstComment(t) });
+        const first = commentsOf(t)[0];
+        this.event(pointId, actor, at, {
+          kind: 'thread',
+          action: 'opened',
+          threadId,
+          excerpt: firstComment(t),
+          ...(first ? { commentId: str(first.get(COMMENT.id)), mentions: mentionsOf(first) } : {}),
+        });
       } else if (was !== resolved) {
         this.event(pointId, actor, at, {
           kind: 'thread',
@@ -222,6 +270,46 @@ export class HistoryRecorder {
       }
     }
     if (pending.amendments.size > 0) this.amendmentEvents(pending, at);
+    for (const [threadId, held] of pending.replies) this.replyEvents(threadId, held, actor, at);
+    for (const [comment, { threadId, before }] of pending.mentionEdits) {
+      const t = threads.get(threadId);
+      const added = mentionsOf(comment).filter((u) => !before.includes(u));
+      if (!(t instanceof Y.Map) || added.length === 0 || comment.get(COMMENT.deleted) === true) continue;
+      this.event(str(t.get(THREAD.pointId)), actor, at, {
+        kind: 'comment',
+        action: 'edited',
+        threadId,
+        commentId: str(comment.get(COMMENT.id)),
+        excerpt: clipText(str(comment.get(COMMENT.body)), HISTORY_EXCERPT_LENGTH),
+        mentions: added,
+        participants: [],
+      });
+    }
+  }
+
+  /** Each comment the update added to the thread: who it mentions, and who took part before it. */
+  private replyEvents(threadId: string, held: ReadonlySet<string>, actor: Actor, at: number): void {
+    const t = this.roots.threads.get(threadId);
+    if (!(t instanceof Y.Map)) return;
+    const pointId = str(t.get(THREAD.pointId));
+    const earlier = new Set<string>([str(t.get(THREAD.createdBy))]);
+    for (const c of commentsOf(t)) {
+      const commentId = str(c.get(COMMENT.id));
+      if (!held.has(commentId)) {
+        earlier.delete(actor.userId);
+        earlier.delete('');
+        this.event(pointId, actor, at, {
+          kind: 'comment',
+          action: 'posted',
+          threadId,
+          commentId,
+          excerpt: clipText(str(c.get(COMMENT.body)), HISTORY_EXCERPT_LENGTH),
+          mentions: mentionsOf(c),
+          participants: [...earlier],
+        });
+      }
+      earlier.add(str(c.get(COMMENT.authorId)));
+    }
   }
 
   /**
@@ -391,6 +479,10 @@ export class HistoryRecorder {
         field: a.field,
         stakeholderId: a.stakeholderId,
         note,
+        // Read now: the rule may change later, and the notification drain reads no doc.
+        ...(action === 'proposed'
+          ? { signOffFrom: signOffState(a, readSignOffRule(this.doc), [...this.roots.stakeholders.keys()]).pending }
+          : {}),
       });
     };
     for (const [id, change] of pending.amendments) {

@@ -21,7 +21,7 @@ import { HttpError } from './errors.ts';
 import { boardIdParam } from './validate.ts';
 
 /** A positive whole number from the query string, or null when absent; anything else is a 400. */
-function queryInt(req: Request, name: string, max: number): number | null {
+export function queryInt(req: Request, name: string, max: number): number | null {
   const raw = req.query[name];
   if (raw === undefined) return null;
   const n = typeof raw === 'string' && /^[1-9][0-9]{0,15}$/.test(raw) ? Number(raw) : NaN;
@@ -88,7 +88,8 @@ export function historyRoutes(storage: Storage, registry: RoomRegistry, access: 
   return router;
 }
 
-function toEntry(row: StoredHistoryRow, names: HistoryNames, after: string | undefined): HistoryEntryJson {
+/** A stored entry as the routes return it, with its one-sentence summary. */
+export function toEntry(row: StoredHistoryRow, names: HistoryNames, after: string | undefined): HistoryEntryJson {
   const actor = row.actorId === null ? null : { userId: row.actorId, name: row.actorName ?? row.actorId };
   const base = { ...row.detail, actor, actorStakeholderId: row.actorStakeholderId };
   return {

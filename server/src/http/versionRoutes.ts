@@ -73,6 +73,8 @@ export function versionRoutes(
   registry: RoomRegistry,
   access: AccessControl,
   versions: VersionPool,
+  /** Told once a version is stored: its activity entry is the notifications' to drain. */
+  published: (boardId: string) => void = () => undefined,
 ): Router {
   const router = Router();
 
@@ -111,7 +113,19 @@ export function versionRoutes(
       createdByName: principal.name,
       createdAt: Date.now(),
     };
-    await storage.createVersion(summary, state);
+    // Its activity entry (pointId '': the board's) is stored with it, in one transaction.
+    await storage.createVersion(summary, state, {
+      groupKey: null,
+      boardId,
+      pointId: '',
+      at: summary.createdAt,
+      until: summary.createdAt,
+      actorId: principal.userId,
+      actorName: principal.name,
+      actorStakeholderId: principal.stakeholderId,
+      detail: { kind: 'version', versionId: id, name, note: summary.note },
+    });
+    published(boardId);
     res.status(201).json({ id: summary.id });
   });
 

@@ -10,6 +10,8 @@ interface Waiter {
 
 export interface PersistObserver {
   committed(latenciesMs: readonly number[]): void;
+  /** What that commit stored (its history rows are the notifications' outbox). */
+  stored?(batch: readonly PendingUpdate[]): void;
   failed(): void;
   /**
    * The store refused these boards' queued updates because another instance has claimed
@@ -117,6 +119,7 @@ export class PersistQueue {
         this.failures = 0;
         const now = performance.now();
         this.observer?.committed(waiters.flatMap((w) => w.receivedAt.map((t) => now - t)));
+        this.observer?.stored?.(batch);
         for (const w of waiters) w.resolve();
       } catch (err) {
         if (err instanceof FencedError) {

@@ -1,4 +1,8 @@
 import type { HistoryDetail } from '@parley/shared/model';
+import type { NotificationItem, NotificationKind, NotificationSubject } from '@parley/shared/protocol';
+
+/** History kinds shown in the board's activity but not in a point's history. */
+export const BOARD_ONLY_KINDS = ['comment', 'version'] as const;
 
 /** Owner of client ids no user may write under (the server's own, or ones of unknown origin). */
 export const SYSTEM_OWNER = '@system';
@@ -69,6 +73,45 @@ export interface StoredHistoryRow extends HistoryRow {
   readonly seq: number;
 }
 
+/**
+ * One happening for one person, as the Notifier derives it from history rows: the store
+ * joins it to that person's unread notification of the same kind and subject (`merge`),
+ * or starts a new one.
+ */
+export interface NotificationDelivery {
+  readonly userId: string;
+  readonly kind: NotificationKind;
+  /** Same kind and key: the same subject ("thread:<id>", "amendment:<id>", "version:<id>"). */
+  readonly subjectKey: string;
+  readonly subject: NotificationSubject;
+  readonly item: NotificationItem;
+  /** False for a happening that must stand on its own (a sign-off request). */
+  readonly merge: boolean;
+}
+
+/** A notification as the store keeps it (NotificationJson without the board's title). */
+export interface StoredNotification {
+  readonly id: string;
+  readonly userId: string;
+  readonly boardId: string;
+  readonly kind: NotificationKind;
+  readonly subjectKey: string;
+  readonly subject: NotificationSubject;
+  /** Oldest first. */
+  readonly items: readonly NotificationItem[];
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly readAt: number | null;
+  /** Store-wide, raised by every change of any notification. */
+  readonly seq: number;
+}
+
+/** Which of a person's unread notifications to mark read, among the boards they may see. */
+export type ReadTarget = { readonly ids: readonly string[] } | { readonly all: true; readonly boardId?: string };
+
+/** Items one notification keeps (the newest): a busy thread must not grow one without bound. */
+export const NOTIFICATION_ITEMS_MAX = 50;
+
 export interface BoardSummary {
   readonly id: string;
   readonly title: string;
@@ -125,15 +168,77 @@ export interface Storage {
    */
   loadClientOwners(docName: string): Promise<Map<number, string>>;
   addClientOwners(docName: string, owners: ReadonlyMap<number, string>): Promise<void>;
-  /** A point's history entries, newest first: at most `limit`, older than `before` if given. */
+  /**
+   * A point's history entries, newest first: at most `limit`, older than `before` if given.
+   * Comment and version entries (BOARD_ONLY_KINDS) belong to the board's activity only.
+   */
   readPointHistory(boardId: string, pointId: string, before: number | null, limit: number): Promise<StoredHistoryRow[]>;
   /**
    * The `before` text of the oldest text entry for the point's field newer than `afterSeq`
    * (what the text was when the next run of edits began), or null if there is none.
    */
   nextTextBefore(boardId: string, pointId: string, field: string, afterSeq: number): Promise<string | null>;
-  /** Stores a published version with the board's full state (opaque bytes); fails if its id exists. */
-  createVersion(version: VersionSummary, state: Uint8Array): Promise<void>;
+  /**
+   * A board's history entries of these kinds (its activity feed), newest first: at most
+   * `limit`, older than `before` if given.
+   */
+  readBoardActivity(
+    boardId: string,
+    before: number | null,
+    limit: number,
+    kinds: readonly string[],
+  ): Promise<StoredHistoryRow[]>;
+  /** A board's history entries of these kinds after `afterSeq`, oldest first (the notification drain). */
+  readHistoryAfter(
+    boardId: string,
+    afterSeq: number,
+    limit: number,
+    kinds: readonly string[],
+  ): Promise<StoredHistoryRow[]>;
+  /** The last history seq whose notifications are stored (0 for none). */
+  notificationCursor(boardId: string): Promise<number>;
+  /** Boards with history entries of these kinds after their notification cursor. */
+  undrainedBoards(kinds: readonly string[]): Promise<string[]>;
+  /**
+   * In one transaction: moves the board's notification cursor from `fromCursor` to
+   * `toCursor` and stores the deliveries, each joining its person's unread notification of
+   * the same kind and subject (if `merge`) or starting a new one, each change with a new
+   * store-wide seq. If the cursor is no longer `fromCursor` (another drain stored these),
+   * stores nothing and returns null; else the notifications changed, in seq order.
+   */
+  storeNotifications(
+    boardId: string,
+    fromCursor: number,
+    toCursor: number,
+    deliveries: readonly NotificationDelivery[],
+    at: number,
+  ): Promise<StoredNotification[] | null>;
+  /** A person's notifications on these boards changed after `afterSeq`, newest change first, at most `limit`. */
+  listNotifications(
+    userId: string,
+    boardIds: readonly string[],
+    afterSeq: number,
+    limit: number,
+  ): Promise<StoredNotification[]>;
+  /** A person's unread notifications per board, among these boards (boards with none left out). */
+  unreadCounts(userId: string, boardIds: readonly string[]): Promise<Record<string, number>>;
+  /**
+   * Marks a person's unread notifications read (those of `target` on these boards; unknown
+   * ids are ignored), all with one new seq. Returns them with their boards, and the seq
+   * (null when nothing changed).
+   */
+  markNotificationsRead(
+    userId: string,
+    boardIds: readonly string[],
+    target: ReadTarget,
+    at: number,
+  ): Promise<{ read: { id: string; boardId: string }[]; seq: number | null }>;
+  /**
+   * Stores a published version with the board's full state (opaque bytes), and its history
+   * entry if given (the activity feed's, pointId ''), in one transaction, in the board's
+   * commit order; fails if its id exists.
+   */
+  createVersion(version: VersionSummary, state: Uint8Array, history?: HistoryRow): Promise<void>;
   /** The board's versions, newest first. */
   listVersions(boardId: string): Promise<VersionSummary[]>;
   /** One version of the board with its state, or null. */

@@ -72,12 +72,43 @@ export type HistoryDetail =
       readonly stakeholderId: string;
       /** The rationale, a response's note or a decision's note. */
       readonly note: string;
+      /**
+       * For 'proposed': the delegations other than the proposer's whose sign-off the board's
+       * rule needed then (read when it was recorded, so notifications need not read the doc).
+       * Absent in entries recorded before it existed.
+       */
+      readonly signOffFrom?: readonly string[];
     }
   | {
       readonly kind: 'thread';
       readonly action: 'opened' | 'resolved' | 'reopened';
       readonly threadId: string;
       readonly excerpt: string;
+      /** For 'opened': the first comment and whom it @mentions (absent in older entries). */
+      readonly commentId?: string;
+      readonly mentions?: readonly string[];
+    }
+  | {
+      /**
+       * A reply posted in a thread, or a comment edited to @mention more people (only then:
+       * other edits are no entry). Shown in the board's activity, not in a point's history.
+       */
+      readonly kind: 'comment';
+      readonly action: 'posted' | 'edited';
+      readonly threadId: string;
+      readonly commentId: string;
+      readonly excerpt: string;
+      /** User ids it @mentions; for 'edited', only those the edit added. */
+      readonly mentions: readonly string[];
+      /** For 'posted': the thread's opener and earlier commenters, without the author. */
+      readonly participants: readonly string[];
+    }
+  | {
+      /** A version published (pointId ''): shown in the board's activity only. */
+      readonly kind: 'version';
+      readonly versionId: string;
+      readonly name: string;
+      readonly note: string;
     }
   | {
       readonly kind: 'point';
@@ -185,6 +216,10 @@ export function describeHistoryEntry(
     }
     case 'thread':
       return `Thread ${entry.action} by ${who}`;
+    case 'comment':
+      return entry.action === 'posted' ? `Reply posted by ${who}` : `Comment edited by ${who} to mention more people`;
+    case 'version':
+      return `Version "${entry.name}" published by ${who}`;
     case 'point':
       if (entry.action === 'moved') {
         const from = entry.fromCategory ? names.category(entry.fromCategory) : '?';

@@ -1,15 +1,19 @@
 import type pg from 'pg';
 import * as Y from 'yjs';
-import { FencedError, SYSTEM_OWNER } from '../Storage.ts';
+import { BOARD_ONLY_KINDS, FencedError, SYSTEM_OWNER } from '../Storage.ts';
 import type {
   BoardSummary,
   HistoryRow,
+  NotificationDelivery,
   PendingUpdate,
+  ReadTarget,
   Storage,
   StoredHistoryRow,
   StoredLog,
+  StoredNotification,
   VersionSummary,
 } from '../Storage.ts';
+import { grownItems, newNotificationId, toStoredNotification, type NotificationDbRow } from '../notificationRows.ts';
 import { boardOfDoc, claimedEpochs, staleBoards } from '../fencing.ts';
 import type { Logger } from '../../logger.ts';
 import { BOARD_LOG_LOCKS } from './advisoryLocks.ts';
@@ -66,6 +70,13 @@ const toHistoryRow = (r: Omit<StoredHistoryRow, 'detail'> & { detail: string }):
   ...r,
   detail: JSON.parse(r.detail) as StoredHistoryRow['detail'],
 });
+
+const NOTIFICATION_COLUMNS =
+  'id, user_id AS "userId", board AS "boardId", kind, subject_key AS "subjectKey", subject, items, ' +
+  'created_at AS "createdAt", updated_at AS "updatedAt", read_at AS "readAt", seq';
+
+/** Reserves `n` notification seqs, holding the counter's row lock to commit (see migration 2). */
+const RESERVE_SEQS = 'UPDATE notification_counter SET seq = seq + $1 RETURNING seq';
 
 const VERSION_COLUMNS =
   'id, board AS "boardId", name, note, created_by AS "createdBy", created_by_name AS "createdByName", ' +
@@ -216,6 +227,8 @@ export class PostgresStorage implements Storage {
       await c.query('DELETE FROM point_history WHERE board = $1', [id]);
       await c.query('DELETE FROM versions WHERE board = $1', [id]);
       await c.query('DELETE FROM board_epochs WHERE board = $1', [id]);
+      await c.query('DELETE FROM notifications WHERE board = $1', [id]);
+      await c.query('DELETE FROM notification_cursors WHERE board = $1', [id]);
       return ((await c.query('DELETE FROM boards WHERE id = $1', [id])).rowCount ?? 0) > 0;
     });
   }
@@ -330,10 +343,167 @@ export class PostgresStorage implements Storage {
     limit: number,
   ): Promise<StoredHistoryRow[]> {
     const { rows } = await this.pool.query<Omit<StoredHistoryRow, 'detail'> & { detail: string }>(
-      `SELECT ${HISTORY_COLUMNS} FROM point_history WHERE board = $1 AND point = $2 AND seq < $3 ORDER BY seq DESC LIMIT $4`,
-      [boardId, pointId, before ?? Number.MAX_SAFE_INTEGER, limit],
+      `SELECT ${HISTORY_COLUMNS} FROM point_history WHERE board = $1 AND point = $2 AND seq < $3 ` +
+        'AND kind <> ALL($5::text[]) ORDER BY seq DESC LIMIT $4',
+      [boardId, pointId, before ?? Number.MAX_SAFE_INTEGER, limit, BOARD_ONLY_KINDS],
     );
     return rows.map(toHistoryRow);
+  }
+
+  async readBoardActivity(
+    boardId: string,
+    before: number | null,
+    limit: number,
+    kinds: readonly string[],
+  ): Promise<StoredHistoryRow[]> {
+    const { rows } = await this.pool.query<Omit<StoredHistoryRow, 'detail'> & { detail: string }>(
+      `SELECT ${HISTORY_COLUMNS} FROM point_history WHERE board = $1 AND seq < $2 AND kind = ANY($4::text[]) ` +
+        'ORDER BY seq DESC LIMIT $3',
+      [boardId, before ?? Number.MAX_SAFE_INTEGER, limit, kinds],
+    );
+    return rows.map(toHistoryRow);
+  }
+
+  async readHistoryAfter(
+    boardId: string,
+    afterSeq: number,
+    limit: number,
+    kinds: readonly string[],
+  ): Promise<StoredHistoryRow[]> {
+    const { rows } = await this.pool.query<Omit<StoredHistoryRow, 'detail'> & { detail: string }>(
+      `SELECT ${HISTORY_COLUMNS} FROM point_history WHERE board = $1 AND seq > $2 AND kind = ANY($4::text[]) ` +
+        'ORDER BY seq LIMIT $3',
+      [boardId, afterSeq, limit, kinds],
+    );
+    return rows.map(toHistoryRow);
+  }
+
+  async notificationCursor(boardId: string): Promise<number> {
+    const { rows } = await this.pool.query<{ cursor: number }>(
+      'SELECT cursor FROM notification_cursors WHERE board = $1',
+      [boardId],
+    );
+    return rows[0]?.cursor ?? 0;
+  }
+
+  async undrainedBoards(kinds: readonly string[]): Promise<string[]> {
+    const { rows } = await this.pool.query<{ id: string }>(
+      'SELECT id FROM boards b WHERE EXISTS (SELECT 1 FROM point_history h WHERE h.board = b.id AND h.seq > ' +
+        'COALESCE((SELECT cursor FROM notification_cursors WHERE board = b.id), 0) AND h.kind = ANY($1::text[]))',
+      [kinds],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  async storeNotifications(
+    boardId: string,
+    fromCursor: number,
+    toCursor: number,
+    deliveries: readonly NotificationDelivery[],
+    at: number,
+  ): Promise<StoredNotification[] | null> {
+    return inTransaction(this.pool, async (c) => {
+      // The compare-and-set: a drain racing this one waits on the row, then finds it moved.
+      let moved =
+        (
+          await c.query('UPDATE notification_cursors SET cursor = $3 WHERE board = $1 AND cursor = $2', [
+            boardId,
+            fromCursor,
+            toCursor,
+          ])
+        ).rowCount === 1;
+      if (!moved && fromCursor === 0) {
+        const inserted = await c.query(
+          'INSERT INTO notification_cursors (board, cursor) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+          [boardId, toCursor],
+        );
+        moved = inserted.rowCount === 1;
+      }
+      if (!moved) return null;
+      if (deliveries.length === 0) return [];
+      const { rows: reserved } = await c.query<{ seq: number }>(RESERVE_SEQS, [deliveries.length]);
+      let seq = reserved[0]!.seq - deliveries.length;
+      const changed: string[] = [];
+      for (const d of deliveries) {
+        seq++;
+        const open = d.merge
+          ? (
+              await c.query<{ id: string; items: string }>(
+                'SELECT id, items FROM notifications WHERE user_id = $1 AND board = $2 AND kind = $3 ' +
+                  'AND subject_key = $4 AND read_at IS NULL ORDER BY seq DESC LIMIT 1',
+                [d.userId, boardId, d.kind, d.subjectKey],
+              )
+            ).rows[0]
+          : undefined;
+        if (open) {
+          const items = grownItems(JSON.parse(open.items) as StoredNotification['items'], d.item);
+          await c.query('UPDATE notifications SET items = $1, updated_at = $2, seq = $3 WHERE id = $4', [
+            JSON.stringify(items),
+            at,
+            seq,
+            open.id,
+          ]);
+          changed.push(open.id);
+        } else {
+          const id = newNotificationId();
+          await c.query(
+            'INSERT INTO notifications (id, user_id, board, kind, subject_key, subject, items, created_at, ' +
+              'updated_at, seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)',
+            [id, d.userId, boardId, d.kind, d.subjectKey, JSON.stringify(d.subject), JSON.stringify([d.item]), at, seq],
+          );
+          changed.push(id);
+        }
+      }
+      const { rows } = await c.query<NotificationDbRow>(
+        `SELECT ${NOTIFICATION_COLUMNS} FROM notifications WHERE id = ANY($1::text[]) ORDER BY seq`,
+        [[...new Set(changed)]],
+      );
+      return rows.map(toStoredNotification);
+    });
+  }
+
+  async listNotifications(
+    userId: string,
+    boardIds: readonly string[],
+    afterSeq: number,
+    limit: number,
+  ): Promise<StoredNotification[]> {
+    const { rows } = await this.pool.query<NotificationDbRow>(
+      `SELECT ${NOTIFICATION_COLUMNS} FROM notifications WHERE user_id = $1 AND seq > $2 AND board = ANY($3::text[]) ` +
+        'ORDER BY seq DESC LIMIT $4',
+      [userId, afterSeq, boardIds, limit],
+    );
+    return rows.map(toStoredNotification);
+  }
+
+  async unreadCounts(userId: string, boardIds: readonly string[]): Promise<Record<string, number>> {
+    const { rows } = await this.pool.query<{ board: string; n: number }>(
+      'SELECT board, COUNT(*)::int AS n FROM notifications WHERE user_id = $1 AND read_at IS NULL ' +
+        'AND board = ANY($2::text[]) GROUP BY board',
+      [userId, boardIds],
+    );
+    return Object.fromEntries(rows.map((r) => [r.board, r.n]));
+  }
+
+  async markNotificationsRead(
+    userId: string,
+    boardIds: readonly string[],
+    target: ReadTarget,
+    at: number,
+  ): Promise<{ read: { id: string; boardId: string }[]; seq: number | null }> {
+    const boards =
+      'ids' in target ? boardIds : boardIds.filter((b) => target.boardId === undefined || b === target.boardId);
+    const ids = 'ids' in target ? target.ids : null;
+    return inTransaction(this.pool, async (c) => {
+      const seq = (await c.query<{ seq: number }>(RESERVE_SEQS, [1])).rows[0]!.seq;
+      const { rows } = await c.query<{ id: string; board: string }>(
+        'UPDATE notifications SET read_at = $1, seq = $2 WHERE user_id = $3 AND read_at IS NULL ' +
+          'AND board = ANY($4::text[]) AND ($5::text[] IS NULL OR id = ANY($5::text[])) RETURNING id, board',
+        [at, seq, userId, boards, ids],
+      );
+      // Nothing read: the reserved seq goes unused (a gap is harmless; only the order matters).
+      return { read: rows.map((r) => ({ id: r.id, boardId: r.board })), seq: rows.length > 0 ? seq : null };
+    });
   }
 
   async nextTextBefore(boardId: string, pointId: string, field: string, afterSeq: number): Promise<string | null> {
@@ -349,12 +519,18 @@ export class PostgresStorage implements Storage {
     return typeof before === 'string' ? before : null;
   }
 
-  async createVersion(v: VersionSummary, state: Uint8Array): Promise<void> {
-    await this.pool.query(
-      'INSERT INTO versions (id, board, name, note, created_by, created_by_name, created_at, state) ' +
-        'VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
-      [v.id, v.boardId, v.name, v.note, v.createdBy, v.createdByName, v.createdAt, bytea(state)],
-    );
+  async createVersion(v: VersionSummary, state: Uint8Array, history?: HistoryRow): Promise<void> {
+    await inTransaction(this.pool, async (c) => {
+      // The board's log lock: its history entry's seq commits in order with the board's
+      // appends, so the notification drain (reading after its cursor) cannot skip it.
+      if (history) await this.lockLogs(c, [v.boardId]);
+      await c.query(
+        'INSERT INTO versions (id, board, name, note, created_by, created_by_name, created_at, state) ' +
+          'VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+        [v.id, v.boardId, v.name, v.note, v.createdBy, v.createdByName, v.createdAt, bytea(state)],
+      );
+      if (history) await this.putHistory(c, [history]);
+    });
   }
 
   async listVersions(boardId: string): Promise<VersionSummary[]> {

@@ -132,6 +132,43 @@ const MIGRATIONS: readonly { readonly version: number; readonly sql: string }[] 
       );
     `,
   },
+  {
+    version: 2,
+    sql: `
+      -- A board's activity feed, and the notification drain's rows after its cursor.
+      CREATE INDEX history_by_board ON point_history (board, seq);
+      -- The last history seq of each board whose notifications are stored (the outbox's cursor).
+      CREATE TABLE notification_cursors (
+        board text COLLATE "C" PRIMARY KEY,
+        cursor bigint NOT NULL
+      );
+      -- What happened before notifications existed notifies nobody now.
+      INSERT INTO notification_cursors (board, cursor) SELECT board, MAX(seq) FROM point_history GROUP BY board;
+      CREATE TABLE notifications (
+        id text PRIMARY KEY,
+        user_id text NOT NULL,
+        board text COLLATE "C" NOT NULL,
+        kind text NOT NULL,
+        subject_key text NOT NULL,
+        subject text NOT NULL,
+        items text NOT NULL,
+        created_at bigint NOT NULL,
+        updated_at bigint NOT NULL,
+        read_at bigint,
+        seq bigint NOT NULL UNIQUE
+      );
+      CREATE INDEX notifications_by_user ON notifications (user_id, seq);
+      CREATE INDEX notifications_unread ON notifications (user_id, board, kind, subject_key) WHERE read_at IS NULL;
+      -- The store-wide seq of notification changes, one row: updating it holds its lock to the
+      -- end of the transaction, so notification writes commit in seq order and a reader who
+      -- holds everything up to N never misses a change committed later with a smaller seq.
+      CREATE TABLE notification_counter (
+        only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+        seq bigint NOT NULL
+      );
+      INSERT INTO notification_counter (seq) VALUES (0);
+    `,
+  },
 ];
 
 /**

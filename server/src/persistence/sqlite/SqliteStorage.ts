@@ -2,16 +2,20 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import * as Y from 'yjs';
-import { FencedError, SYSTEM_OWNER } from '../Storage.ts';
+import { BOARD_ONLY_KINDS, FencedError, SYSTEM_OWNER } from '../Storage.ts';
 import type {
   BoardSummary,
   HistoryRow,
+  NotificationDelivery,
   PendingUpdate,
+  ReadTarget,
   Storage,
   StoredHistoryRow,
   StoredLog,
+  StoredNotification,
   VersionSummary,
 } from '../Storage.ts';
+import { grownItems, newNotificationId, toStoredNotification, type NotificationDbRow } from '../notificationRows.ts';
 import { claimedEpochs, staleBoards } from '../fencing.ts';
 import { WalCheckpointer } from './WalCheckpointer.ts';
 import type { Logger } from '../../logger.ts';
@@ -67,6 +71,29 @@ const SCHEMA = `
     detail TEXT NOT NULL
   ) STRICT;
   CREATE INDEX IF NOT EXISTS history_by_point ON point_history (board, point, seq);
+  -- A board's activity feed, and the notification drain's rows after its cursor.
+  CREATE INDEX IF NOT EXISTS history_by_board ON point_history (board, seq);
+  -- The last history seq of each board whose notifications are stored (the outbox's cursor).
+  CREATE TABLE IF NOT EXISTS notification_cursors (
+    board TEXT PRIMARY KEY,
+    cursor INTEGER NOT NULL
+  ) STRICT;
+  CREATE TABLE IF NOT EXISTS notifications (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    board TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    subject_key TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    items TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    read_at INTEGER,
+    seq INTEGER NOT NULL UNIQUE
+  ) STRICT;
+  CREATE INDEX IF NOT EXISTS notifications_by_user ON notifications (user_id, seq);
+  CREATE INDEX IF NOT EXISTS notifications_unread ON notifications (user_id, board, kind, subject_key)
+    WHERE read_at IS NULL;
   CREATE TABLE IF NOT EXISTS versions (
     id TEXT PRIMARY KEY,
     board TEXT NOT NULL,
@@ -89,7 +116,13 @@ const SCHEMA = `
  * Brings a data dir made by an older version up to the current schema. Each step checks
  * what is there, so it runs safely on every start.
  */
-function migrate(db: Database.Database): void {
+function migrate(db: Database.Database, hadCursors: boolean): void {
+  // A store from before notifications: what happened before them notifies nobody now.
+  if (!hadCursors) {
+    db.exec(
+      'INSERT OR IGNORE INTO notification_cursors (board, cursor) SELECT board, MAX(seq) FROM point_history GROUP BY board',
+    );
+  }
   const boardColumns = (db.pragma('table_info(boards)') as { name: string }[]).map((c) => c.name);
   if (!boardColumns.includes('archived')) {
     db.exec('ALTER TABLE boards ADD COLUMN archived INTEGER NOT NULL DEFAULT 0');
@@ -143,6 +176,15 @@ const toHistoryRow = (r: HistoryDbRow): StoredHistoryRow => ({
 const VERSION_COLUMNS =
   'id, board AS boardId, name, note, created_by AS createdBy, created_by_name AS createdByName, created_at AS createdAt';
 
+const NOTIFICATION_COLUMNS =
+  'id, user_id AS userId, board AS boardId, kind, subject_key AS subjectKey, subject, items, ' +
+  'created_at AS createdAt, updated_at AS updatedAt, read_at AS readAt, seq';
+
+/** The boards of a query, as one JSON array parameter. */
+const IN_BOARDS = '(SELECT value FROM json_each(@boards))';
+/** The kinds of a query, as one JSON array parameter. */
+const IN_KINDS = '(SELECT value FROM json_each(@kinds))';
+
 const BOARD_COLUMNS = 'id, title, created_at AS createdAt, archived, stakeholder_names AS stakeholderNames';
 
 export interface SqliteStorageOptions {
@@ -183,8 +225,11 @@ export class SqliteStorage implements Storage {
       },
       options.checkpointIntervalMs,
     );
+    const hadCursors =
+      this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'notification_cursors'").get() !==
+      undefined;
     this.db.exec(SCHEMA);
-    migrate(this.db);
+    migrate(this.db, hadCursors);
     this.stmts = {
       insertBoard: this.db.prepare('INSERT INTO boards (id, title, created_at) VALUES (?, ?, ?)'),
       boardExists: this.db.prepare('SELECT 1 FROM boards WHERE id = ?').pluck(),
@@ -209,8 +254,57 @@ export class SqliteStorage implements Storage {
           'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (group_key) DO UPDATE SET until = excluded.until, detail = excluded.detail',
       ),
       readHistory: this.db.prepare(
-        `SELECT ${HISTORY_COLUMNS} FROM point_history WHERE board = ? AND point = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
+        `SELECT ${HISTORY_COLUMNS} FROM point_history WHERE board = ? AND point = ? AND seq < ? ` +
+          `AND kind NOT IN (${BOARD_ONLY_KINDS.map((k) => `'${k}'`).join(', ')}) ORDER BY seq DESC LIMIT ?`,
       ),
+      readActivity: this.db.prepare(
+        `SELECT ${HISTORY_COLUMNS} FROM point_history WHERE board = @board AND seq < @before AND kind IN ${IN_KINDS} ` +
+          'ORDER BY seq DESC LIMIT @limit',
+      ),
+      readAfter: this.db.prepare(
+        `SELECT ${HISTORY_COLUMNS} FROM point_history WHERE board = @board AND seq > @after AND kind IN ${IN_KINDS} ` +
+          'ORDER BY seq LIMIT @limit',
+      ),
+      cursor: this.db.prepare('SELECT cursor FROM notification_cursors WHERE board = ?').pluck(),
+      setCursor: this.db.prepare(
+        'INSERT INTO notification_cursors (board, cursor) VALUES (?, ?) ON CONFLICT (board) DO UPDATE SET cursor = excluded.cursor',
+      ),
+      // Only the rows after each board's cursor are read, through history_by_board.
+      undrained: this.db
+        .prepare(
+          'SELECT id FROM boards b WHERE EXISTS (SELECT 1 FROM point_history h WHERE h.board = b.id AND h.seq > ' +
+            `COALESCE((SELECT cursor FROM notification_cursors WHERE board = b.id), 0) AND h.kind IN ${IN_KINDS})`,
+        )
+        .pluck(),
+      nextNotificationSeq: this.db.prepare('SELECT COALESCE(MAX(seq), 0) + 1 FROM notifications').pluck(),
+      unreadOf: this.db.prepare(
+        'SELECT id, items FROM notifications WHERE user_id = ? AND board = ? AND kind = ? AND subject_key = ? ' +
+          'AND read_at IS NULL ORDER BY seq DESC LIMIT 1',
+      ),
+      growNotification: this.db.prepare('UPDATE notifications SET items = ?, updated_at = ?, seq = ? WHERE id = ?'),
+      insertNotification: this.db.prepare(
+        'INSERT INTO notifications (id, user_id, board, kind, subject_key, subject, items, created_at, updated_at, seq) ' +
+          'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      notificationById: this.db.prepare(`SELECT ${NOTIFICATION_COLUMNS} FROM notifications WHERE id = ?`),
+      listNotifications: this.db.prepare(
+        `SELECT ${NOTIFICATION_COLUMNS} FROM notifications WHERE user_id = @user AND seq > @after ` +
+          `AND board IN ${IN_BOARDS} ORDER BY seq DESC LIMIT @limit`,
+      ),
+      unreadCounts: this.db.prepare(
+        `SELECT board, COUNT(*) AS n FROM notifications WHERE user_id = @user AND read_at IS NULL ` +
+          `AND board IN ${IN_BOARDS} GROUP BY board`,
+      ),
+      readIds: this.db.prepare(
+        'UPDATE notifications SET read_at = @at, seq = @seq WHERE user_id = @user AND read_at IS NULL ' +
+          `AND board IN ${IN_BOARDS} AND id IN (SELECT value FROM json_each(@ids)) RETURNING id, board`,
+      ),
+      readAll: this.db.prepare(
+        'UPDATE notifications SET read_at = @at, seq = @seq WHERE user_id = @user AND read_at IS NULL ' +
+          `AND board IN ${IN_BOARDS} RETURNING id, board`,
+      ),
+      deleteBoardNotifications: this.db.prepare('DELETE FROM notifications WHERE board = @id'),
+      deleteBoardCursor: this.db.prepare('DELETE FROM notification_cursors WHERE board = @id'),
       nextTextBefore: this.db
         .prepare(
           "SELECT json_extract(detail, '$.before') FROM point_history WHERE board = ? AND point = ? AND seq > ? " +
@@ -294,6 +388,8 @@ export class SqliteStorage implements Storage {
       this.stmts.deleteBoardHistory.run({ id });
       this.stmts.deleteBoardVersions.run({ id });
       this.stmts.deleteBoardEpoch.run({ id });
+      this.stmts.deleteBoardNotifications.run({ id });
+      this.stmts.deleteBoardCursor.run({ id });
       return this.stmts.deleteBoard.run({ id }).changes > 0;
     })();
   }
@@ -369,9 +465,135 @@ export class SqliteStorage implements Storage {
     return (rows as HistoryDbRow[]).map(toHistoryRow);
   }
 
-  async createVersion(v: VersionSummary, state: Uint8Array): Promise<void> {
+  async createVersion(v: VersionSummary, state: Uint8Array, history?: HistoryRow): Promise<void> {
     this.checkpointer.noteWrite();
-    this.stmts.insertVersion.run(v.id, v.boardId, v.name, v.note, v.createdBy, v.createdByName, v.createdAt, state);
+    this.db.transaction(() => {
+      this.stmts.insertVersion.run(v.id, v.boardId, v.name, v.note, v.createdBy, v.createdByName, v.createdAt, state);
+      if (history) this.putHistory(history);
+    })();
+  }
+
+  async readBoardActivity(
+    boardId: string,
+    before: number | null,
+    limit: number,
+    kinds: readonly string[],
+  ): Promise<StoredHistoryRow[]> {
+    const rows = this.stmts.readActivity.all({
+      board: boardId,
+      before: before ?? Number.MAX_SAFE_INTEGER,
+      limit,
+      kinds: JSON.stringify(kinds),
+    });
+    return (rows as HistoryDbRow[]).map(toHistoryRow);
+  }
+
+  async readHistoryAfter(
+    boardId: string,
+    afterSeq: number,
+    limit: number,
+    kinds: readonly string[],
+  ): Promise<StoredHistoryRow[]> {
+    const rows = this.stmts.readAfter.all({ board: boardId, after: afterSeq, limit, kinds: JSON.stringify(kinds) });
+    return (rows as HistoryDbRow[]).map(toHistoryRow);
+  }
+
+  async notificationCursor(boardId: string): Promise<number> {
+    return (this.stmts.cursor.get(boardId) as number | undefined) ?? 0;
+  }
+
+  async undrainedBoards(kinds: readonly string[]): Promise<string[]> {
+    return this.stmts.undrained.all({ kinds: JSON.stringify(kinds) }) as string[];
+  }
+
+  async storeNotifications(
+    boardId: string,
+    fromCursor: number,
+    toCursor: number,
+    deliveries: readonly NotificationDelivery[],
+    at: number,
+  ): Promise<StoredNotification[] | null> {
+    this.checkpointer.noteWrite();
+    return this.db.transaction(() => {
+      // One writer: the compare and the set cannot be split by another transaction.
+      if (((this.stmts.cursor.get(boardId) as number | undefined) ?? 0) !== fromCursor) return null;
+      this.stmts.setCursor.run(boardId, toCursor);
+      const changed: string[] = [];
+      for (const d of deliveries) {
+        const seq = this.stmts.nextNotificationSeq.get() as number;
+        const open = d.merge
+          ? (this.stmts.unreadOf.get(d.userId, boardId, d.kind, d.subjectKey) as
+              { id: string; items: string } | undefined)
+          : undefined;
+        if (open) {
+          const items = grownItems(JSON.parse(open.items) as StoredNotification['items'], d.item);
+          this.stmts.growNotification.run(JSON.stringify(items), at, seq, open.id);
+          changed.push(open.id);
+        } else {
+          const id = newNotificationId();
+          this.stmts.insertNotification.run(
+            id,
+            d.userId,
+            boardId,
+            d.kind,
+            d.subjectKey,
+            JSON.stringify(d.subject),
+            JSON.stringify([d.item]),
+            at,
+            at,
+            seq,
+          );
+          changed.push(id);
+        }
+      }
+      // A notification grown twice in one drain is reported once, at its last seq.
+      return [...new Set(changed)]
+        .map((id) => toStoredNotification(this.stmts.notificationById.get(id) as NotificationDbRow))
+        .sort((a, b) => a.seq - b.seq);
+    })();
+  }
+
+  async listNotifications(
+    userId: string,
+    boardIds: readonly string[],
+    afterSeq: number,
+    limit: number,
+  ): Promise<StoredNotification[]> {
+    const rows = this.stmts.listNotifications.all({
+      user: userId,
+      after: afterSeq,
+      limit,
+      boards: JSON.stringify(boardIds),
+    }) as NotificationDbRow[];
+    return rows.map(toStoredNotification);
+  }
+
+  async unreadCounts(userId: string, boardIds: readonly string[]): Promise<Record<string, number>> {
+    const rows = this.stmts.unreadCounts.all({ user: userId, boards: JSON.stringify(boardIds) }) as {
+      board: string;
+      n: number;
+    }[];
+    return Object.fromEntries(rows.map((r) => [r.board, r.n]));
+  }
+
+  async markNotificationsRead(
+    userId: string,
+    boardIds: readonly string[],
+    target: ReadTarget,
+    at: number,
+  ): Promise<{ read: { id: string; boardId: string }[]; seq: number | null }> {
+    const boards =
+      'ids' in target ? boardIds : boardIds.filter((b) => target.boardId === undefined || b === target.boardId);
+    return this.db.transaction(() => {
+      const seq = this.stmts.nextNotificationSeq.get() as number;
+      const params = { at, seq, user: userId, boards: JSON.stringify(boards) };
+      const rows = (
+        'ids' in target
+          ? this.stmts.readIds.all({ ...params, ids: JSON.stringify(target.ids) })
+          : this.stmts.readAll.all(params)
+      ) as { id: string; board: string }[];
+      return { read: rows.map((r) => ({ id: r.id, boardId: r.board })), seq: rows.length > 0 ? seq : null };
+    })();
   }
 
   async listVersions(boardId: string): Promise<VersionSummary[]> {
