@@ -9,8 +9,6 @@
  */
 import type { Browser, Locator, Page } from 'playwright-core';
 import { describe, expect, test } from 'vitest';
-import { openThread as openThreadInDoc, type PointId, type UserId } from '@parley/shared/model';
-import { connectClient } from '../helpers/clients.ts';
 import {
   LIVE_TIMEOUT,
   demoLink,
@@ -24,7 +22,6 @@ import {
 } from '../helpers/people.ts';
 import type { RunningServer } from '../helpers/server.ts';
 import { e2eStage } from '../helpers/stage.ts';
-import { actorOf, mintToken } from '../helpers/tokens.ts';
 import { axeViolations, describeViolations } from '../helpers/axe.ts';
 
 let server: RunningServer;
@@ -56,24 +53,20 @@ async function inViewport(page: Page, el: Locator): Promise<boolean> {
 }
 
 /**
- * B opens a thread that @mentions A on a point, as the mention composer would write it:
- * through the board's document model, over a stock y-websocket client signed as B.
+ * B opens a thread on the point shown that @mentions A, in the composer: "@" and the start
+ * of A's name, A chosen from the suggestions, then the text.
  */
-async function mentionInNewThread(
-  b: { userId: string; name: string },
-  a: { userId: string },
-  pointId: string,
-  body: string,
-): Promise<() => void> {
-  const who = { userId: b.userId, name: b.name, role: 'delegate' as const, stakeholderId: 'ukraine' };
-  const client = connectClient(server.wsUrl, 'demo', { token: await mintToken(server, who, 'demo') });
-  await client.synced;
-  openThreadInDoc(client.doc, actorOf(who), {
-    pointId: pointId as PointId,
-    body,
-    mentions: [a.userId as UserId],
-  });
-  return () => client.destroy();
+async function mentionInNewThread(page: Page, pointId: string, aUserId: string, text: string): Promise<string> {
+  const panel = await selectPoint(page, pointId);
+  await tid(panel, 'thread-new').click();
+  const body = tid(panel, 'thread-new-body');
+  await body.pressSequentially('@Demo o');
+  await panel.locator(`[data-testid="mention-option"][data-user-id="${aUserId}"]`).click();
+  await body.pressSequentially(`can the US side confirm the dates? ${text}`);
+  await tid(panel, 'thread-new-submit').click();
+  const thread = tid(panel, 'thread').filter({ hasText: text });
+  await thread.waitFor({ state: 'visible' });
+  return (await thread.getAttribute('data-thread-id')) ?? '';
 }
 
 describe('e2e: notifications and the live board list', () => {
@@ -95,73 +88,66 @@ describe('e2e: notifications and the live board list', () => {
       const pointId = await nthPointId(B.page, 9);
       const pointNumber = await tid(B.page, 'point-item').nth(9).getAttribute('data-number');
       const text = marker('Mention');
-      const done = await mentionInNewThread(
-        { userId: await userId(B.page), name: UKRAINE_NAME },
-        { userId: await userId(A.page) },
-        pointId,
-        `@${OWNER_NAME} can the US side confirm the dates? ${text}`,
-      );
-      try {
-        // Live, without a reload: the badge in both tabs and the board's badge on the list.
-        await poll(() => bellLabel(A.page), 'A’s bell counts the mention').toBe('Notifications, 1 unread');
-        await poll(() => bellLabel(A2), 'A’s second tab counts it too').toBe('Notifications, 1 unread');
-        await poll(
-          () =>
-            A2.locator('[data-testid="board-item"][data-board-id="demo"] [data-testid="board-unread"]').getAttribute(
-              'data-unread',
-            ),
-          'the board list’s badge',
-        ).toBe('1');
-        // B is not told of B's own comment.
-        expect(await bellLabel(B.page)).toBe('Notifications, none unread');
-        await s.shot('badge');
+      const aId = await userId(A.page);
+      const threadId = await mentionInNewThread(B.page, pointId, aId, text);
+      expect(threadId).not.toBe('');
+      // Live, without a reload: the badge in both tabs and the board's badge on the list.
+      await poll(() => bellLabel(A.page), 'A’s bell counts the mention').toBe('Notifications, 1 unread');
+      await poll(() => bellLabel(A2), 'A’s second tab counts it too').toBe('Notifications, 1 unread');
+      await poll(
+        () =>
+          A2.locator('[data-testid="board-item"][data-board-id="demo"] [data-testid="board-unread"]').getAttribute(
+            'data-unread',
+          ),
+        'the board list’s badge',
+      ).toBe('1');
+      // B is not told of B's own comment.
+      expect(await bellLabel(B.page)).toBe('Notifications, none unread');
+      await s.shot('badge');
 
-        // A opens the bell: the mention, unread, who and what, with the comment's excerpt.
-        await bell(A.page).click();
-        const panel = tid(A.page, 'notifications-panel');
-        await panel.waitFor();
-        expect(await bell(A.page).getAttribute('aria-expanded')).toBe('true');
-        const item = tid(panel, 'notification').first();
-        expect(await item.getAttribute('data-unread')).toBe('true');
-        expect(await item.getAttribute('data-kind')).toBe('mention');
-        const said = (await tid(item, 'notification-text').textContent())?.replace(/\s+/g, ' ').trim();
-        expect(said).toMatch(new RegExp(`^Unread: ${UKRAINE_NAME} mentioned you in a thread on point ${pointNumber}$`));
-        expect(await tid(item, 'notification-excerpt').first().textContent()).toContain(text);
-        const violations = await axeViolations(A.page);
-        expect(violations, describeViolations(violations)).toEqual([]);
-        // Escape closes it and gives focus back to the bell.
-        await A.page.keyboard.press('Escape');
-        await panel.waitFor({ state: 'detached' });
-        expect(await bell(A.page).evaluate((el) => el === document.activeElement)).toBe(true);
-        await s.shot('panel');
+      // A opens the bell: the mention, unread, who and what, with the comment's excerpt.
+      await bell(A.page).click();
+      const panel = tid(A.page, 'notifications-panel');
+      await panel.waitFor();
+      expect(await bell(A.page).getAttribute('aria-expanded')).toBe('true');
+      const item = tid(panel, 'notification').first();
+      expect(await item.getAttribute('data-unread')).toBe('true');
+      expect(await item.getAttribute('data-kind')).toBe('mention');
+      const said = (await tid(item, 'notification-text').textContent())?.replace(/\s+/g, ' ').trim();
+      expect(said).toMatch(new RegExp(`^Unread: ${UKRAINE_NAME} mentioned you in a thread on point ${pointNumber}$`));
+      expect(await tid(item, 'notification-excerpt').first().textContent()).toContain(text);
+      const violations = await axeViolations(A.page);
+      expect(violations, describeViolations(violations)).toEqual([]);
+      // Escape closes it and gives focus back to the bell.
+      await A.page.keyboard.press('Escape');
+      await panel.waitFor({ state: 'detached' });
+      expect(await bell(A.page).evaluate((el) => el === document.activeElement)).toBe(true);
+      await s.shot('panel');
 
-        // Opened by keyboard, the notification lands A on the thread, scrolled into view.
-        await A.page.keyboard.press('Enter');
-        await panel.waitFor();
-        await item.click();
-        await A.page.waitForURL((url) => url.searchParams.get('point') === pointId && url.searchParams.has('thread'));
-        const threadId = new URL(A.page.url()).searchParams.get('thread')!;
-        const thread = threadById(A.page, threadId);
-        await thread.waitFor({ state: 'visible', timeout: LIVE_TIMEOUT });
-        expect(await thread.textContent()).toContain(text);
-        await poll(() => inViewport(A.page, thread), 'the thread is in view').toBe(true);
-        await poll(() => thread.evaluate((el) => el === document.activeElement), 'focus is on the thread').toBe(true);
-        await poll(() => bellLabel(A.page), 'read').toBe('Notifications, none unread');
-        await s.shot('landed');
+      // Opened by keyboard, the notification lands A on the thread, scrolled into view.
+      await A.page.keyboard.press('Enter');
+      await panel.waitFor();
+      await item.click();
+      await A.page.waitForURL((url) => url.searchParams.get('point') === pointId && url.searchParams.has('thread'));
+      expect(new URL(A.page.url()).searchParams.get('thread')).toBe(threadId);
+      const thread = threadById(A.page, threadId);
+      await thread.waitFor({ state: 'visible', timeout: LIVE_TIMEOUT });
+      expect(await thread.textContent()).toContain(text);
+      await poll(() => inViewport(A.page, thread), 'the thread is in view').toBe(true);
+      await poll(() => thread.evaluate((el) => el === document.activeElement), 'focus is on the thread').toBe(true);
+      await poll(() => bellLabel(A.page), 'read').toBe('Notifications, none unread');
+      await s.shot('landed');
 
-        // Read on every device: A's other tab, without a reload.
-        await poll(() => bellLabel(A2), 'read in A’s second tab').toBe('Notifications, none unread');
-        await poll(
-          () => A2.locator('[data-testid="board-item"][data-board-id="demo"] [data-testid="board-unread"]').count(),
-          'the board list’s badge goes',
-        ).toBe(0);
-        await bell(A2).click();
-        const item2 = tid(tid(A2, 'notifications-panel'), 'notification').first();
-        await poll(() => item2.getAttribute('data-unread'), 'shown read').toBe('false');
-        await s.shot('read-elsewhere');
-      } finally {
-        done();
-      }
+      // Read on every device: A's other tab, without a reload.
+      await poll(() => bellLabel(A2), 'read in A’s second tab').toBe('Notifications, none unread');
+      await poll(
+        () => A2.locator('[data-testid="board-item"][data-board-id="demo"] [data-testid="board-unread"]').count(),
+        'the board list’s badge goes',
+      ).toBe(0);
+      await bell(A2).click();
+      const item2 = tid(tid(A2, 'notifications-panel'), 'notification').first();
+      await poll(() => item2.getAttribute('data-unread'), 'shown read').toBe('false');
+      await s.shot('read-elsewhere');
     }));
 
   test('E2E50 the board list is live: an owner’s rename shows in a member’s list at once, and so does the owner opening the board (online, by name)', () =>

@@ -2,6 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { NotificationJson, NotificationsPageJson } from '@parley/shared/protocol';
 import { NotificationsModel, catchUp, type SinceResult } from '../../client/src/lib/state/notifications-model.ts';
 import {
+  withFreshFirstPage,
+  withLiveEntry,
+  withOlderPage,
+} from '../../client/src/lib/components/activity/activity-model.ts';
+import type { ActivityEntryJson } from '@parley/shared/protocol';
+import {
   describe as describeNotification,
   landingPath,
 } from '../../client/src/lib/components/notifications/notification-text.ts';
@@ -143,5 +149,36 @@ describe('notifications store', () => {
       point: 'p2',
       amendment: 'am1',
     });
+  });
+
+  it('NOTIFUI6 the activity feed: newest first, a live entry on top (a grown one in its place), older pages below, each entry once', () => {
+    const entry = (id: number, summary = `entry ${id}`): ActivityEntryJson =>
+      ({
+        id,
+        kind: 'thread',
+        action: 'opened',
+        threadId: `t${id}`,
+        excerpt: '',
+        at: id,
+        until: id,
+        actor: null,
+        actorStakeholderId: null,
+        summary,
+        pointId: 'p1',
+      }) as ActivityEntryJson;
+    const ids = (l: { entries: readonly ActivityEntryJson[] }) => l.entries.map((e) => e.id);
+    let list = withFreshFirstPage(null, { entries: [entry(9), entry(8)], next: 8 });
+    list = withLiveEntry(list, entry(10));
+    list = withLiveEntry(list, entry(10, 'grown'));
+    expect(ids(list)).toEqual([10, 9, 8]);
+    expect(list.entries[0]!.summary).toBe('grown');
+    // An old entry while older pages are still unloaded comes with them, not out of order.
+    expect(ids(withLiveEntry(list, entry(3)))).toEqual([10, 9, 8]);
+    list = withOlderPage(list, { entries: [entry(8), entry(7), entry(6)], next: null });
+    expect(ids(list)).toEqual([10, 9, 8, 7, 6]);
+    expect(list.next).toBeNull();
+    // After a reconnect the newest page again: what it covers is replaced, older pages stay.
+    list = withFreshFirstPage(list, { entries: [entry(12), entry(11), entry(10)], next: 10 });
+    expect(ids(list)).toEqual([12, 11, 10, 9, 8, 7, 6]);
   });
 });

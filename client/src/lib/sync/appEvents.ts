@@ -121,8 +121,22 @@ export function onBoardActivity(
     if (payload.boardId === boardId) onEntry(payload.entry);
   };
   const { ready, leave } = joinBoard(boardId, reread);
-  void ready.then((s) => s?.on('activity', handler)).catch(() => undefined);
+  let left = false;
+  void ready
+    .then((s) => {
+      if (!s) return;
+      s.on('activity', handler);
+      // Read once more when first in the room (a second join is harmless): an entry made
+      // between the caller's first read and the join would otherwise never show.
+      const rejoin = () => {
+        if (!left) s.emit('board:join', boardId, () => !left && reread());
+      };
+      if (s.connected) rejoin();
+      else s.once('connect', rejoin);
+    })
+    .catch(() => undefined);
   return () => {
+    left = true;
     leave();
     void ready.then((s) => s?.off('activity', handler)).catch(() => undefined);
   };
