@@ -449,6 +449,206 @@ describe.each(stores)(
       expect((await s.listVersions('bb')).map((x) => x.id)).toEqual(['v3']);
     });
 
+    it("ACTIVITY1 a board's activity is its entries of the kinds asked for across its points, newest first and paged; comment and version entries stay out of a point's history; a version's entry is stored with the version or not at all", async () => {
+      const s = await store();
+      await s.createBoard('b', 'Board', edit(1, 'seed'));
+      await s.createBoard('bb', 'Other', edit(1, 'other'));
+      const base = { groupKey: null, at: 5, until: 5, actorId: 'u-1', actorName: 'Ann', actorStakeholderId: 'us' };
+      const thread = (boardId: string, pointId: string) => ({
+        ...base,
+        boardId,
+        pointId,
+        detail: { kind: 'thread' as const, action: 'opened' as const, threadId: 't1', excerpt: 'hello' },
+      });
+      const comment = {
+        ...base,
+        boardId: 'b',
+        pointId: 'p1',
+        detail: {
+          kind: 'comment' as const,
+          action: 'posted' as const,
+          threadId: 't1',
+          commentId: 'c2',
+          excerpt: 'reply',
+          mentions: ['u-2'],
+          participants: ['u-3'],
+        },
+      };
+      const text = {
+        ...base,
+        boardId: 'b',
+        pointId: 'p2',
+        detail: {
+          kind: 'text' as const,
+          field: 'body' as const,
+          before: '',
+          inserted: 1,
+          deleted: 0,
+          edits: 1,
+          cause: { kind: 'direct' as const },
+        },
+      };
+      await s.appendUpdates([
+        { docName: 'b', update: edit(2, 'a'), history: [thread('b', 'p1'), text] },
+        { docName: 'bb', update: edit(3, 'b'), history: [thread('bb', 'p1')] },
+        { docName: 'b', update: edit(4, 'c'), history: [comment] },
+      ]);
+      const version = (id: string) => ({
+        id,
+        boardId: 'b',
+        name: `Round ${id}`,
+        note: 'n',
+        createdBy: 'u-1',
+        createdByName: 'Ann',
+        createdAt: 9,
+      });
+      const versionRow = (id: string) => ({
+        ...base,
+        boardId: 'b',
+        pointId: '',
+        detail: { kind: 'version' as const, versionId: id, name: `Round ${id}`, note: 'n' },
+      });
+      await s.createVersion(version('v1'), edit(5, 'state'), versionRow('v1'));
+      // A version that is not stored leaves no entry.
+      await expect(s.createVersion(version('v1'), edit(5, 'state'), versionRow('v-dup'))).rejects.toThrow();
+
+      const kinds = ['thread', 'comment', 'version'];
+      const all = await s.readBoardActivity('b', null, 10, kinds);
+      expect(all.map((r) => [r.pointId, r.detail.kind])).toEqual([
+        ['', 'version'],
+        ['p1', 'comment'],
+        ['p1', 'thread'],
+      ]);
+      expect(all[1]!.detail).toEqual(comment.detail);
+      expect(all[0]!.seq).toBeGreaterThan(all[1]!.seq);
+      expect(await s.readBoardActivity('b', null, 2, kinds)).toEqual(all.slice(0, 2));
+      expect(await s.readBoardActivity('b', all[1]!.seq, 10, kinds)).toEqual([all[2]]);
+      expect((await s.readBoardActivity('b', null, 10, ['text'])).map((r) => r.pointId)).toEqual(['p2']);
+      // Oldest first after a seq: what the notification drain reads.
+      expect(await s.readHistoryAfter('b', all[2]!.seq, 10, kinds)).toEqual([all[1], all[0]]);
+      expect(await s.readHistoryAfter('b', 0, 1, kinds)).toEqual([all[2]]);
+      // A point's history shows the thread but not the reply or the version.
+      expect((await s.readPointHistory('b', 'p1', null, 10)).map((r) => r.detail.kind)).toEqual(['thread']);
+      expect(await s.readPointHistory('b', '', null, 10)).toEqual([]);
+    });
+
+    it('NOTIFY1 storing notifications moves the board cursor by compare-and-set, all or nothing; an unread notification of the same kind and subject grows, a read one or a sign-off request does not; every change takes a new store-wide seq', async () => {
+      const s = await store();
+      await s.createBoard('b', 'Board', edit(1, 'seed'));
+      await s.createBoard('bb', 'Other', edit(1, 'other'));
+      const item = (excerpt: string) => ({ actorId: 'u-9', actorName: 'Bo', at: 1, excerpt });
+      const subject = { pointId: 'p1', threadId: 't1', amendmentId: null, versionId: null };
+      const reply = (userId: string, excerpt: string) => ({
+        userId,
+        kind: 'reply' as const,
+        subjectKey: 'thread:t1',
+        subject,
+        item: item(excerpt),
+        merge: true,
+      });
+      expect(await s.notificationCursor('b')).toBe(0);
+      const first = await s.storeNotifications('b', 0, 10, [reply('u-1', 'one'), reply('u-2', 'one')], 100);
+      expect(first?.map((n) => [n.userId, n.items.map((i) => i.excerpt), n.readAt])).toEqual([
+        ['u-1', ['one'], null],
+        ['u-2', ['one'], null],
+      ]);
+      expect(first![1]!.seq).toBeGreaterThan(first![0]!.seq);
+      expect(await s.notificationCursor('b')).toBe(10);
+      // Another drain read cursor 0 too: it stores nothing.
+      expect(await s.storeNotifications('b', 0, 12, [reply('u-1', 'twice')], 101)).toBeNull();
+      expect(await s.notificationCursor('b')).toBe(10);
+
+      // u-1's unread notification grows; u-2 read theirs, so a new one starts.
+      const read = await s.markNotificationsRead('u-2', ['b'], { ids: [first![1]!.id, 'n_unknown'] }, 150);
+      expect(read.read).toEqual([{ id: first![1]!.id, boardId: 'b' }]);
+      expect(read.seq).toBeGreaterThan(first![1]!.seq);
+      const second = await s.storeNotifications('b', 10, 20, [reply('u-1', 'two'), reply('u-2', 'two')], 200);
+      expect(second?.map((n) => [n.userId, n.id === first![0]!.id, n.items.map((i) => i.excerpt)])).toEqual([
+        ['u-1', true, ['one', 'two']],
+        ['u-2', false, ['two']],
+      ]);
+      expect(second![0]!).toMatchObject({ createdAt: 100, updatedAt: 200 });
+      expect(second![0]!.seq).toBeGreaterThan(read.seq!);
+      // Sign-off requests stand alone, even about one amendment.
+      const signOff = {
+        userId: 'u-1',
+        kind: 'sign-off' as const,
+        subjectKey: 'amendment:a1',
+        subject: { ...subject, threadId: null, amendmentId: 'a1' },
+        item: item('needs you'),
+        merge: false,
+      };
+      const third = await s.storeNotifications('b', 20, 30, [signOff, signOff], 300);
+      expect(new Set(third?.map((n) => n.id)).size).toBe(2);
+      await s.storeNotifications('bb', 0, 5, [reply('u-1', 'elsewhere')], 400);
+
+      // Newest change first, after a seq, on the boards asked for; unread counts per board.
+      const listed = await s.listNotifications('u-1', ['b', 'bb'], 0, 10);
+      expect(listed.map((n) => n.seq)).toEqual([...listed.map((n) => n.seq)].sort((a, b) => b - a));
+      expect(listed.map((n) => n.boardId)).toEqual(['bb', 'b', 'b', 'b']);
+      expect((await s.listNotifications('u-1', ['b'], 0, 2)).map((n) => n.id)).toEqual(
+        listed.slice(1, 3).map((n) => n.id),
+      );
+      expect(await s.listNotifications('u-1', ['b', 'bb'], listed[1]!.seq, 10)).toEqual([listed[0]]);
+      expect(await s.unreadCounts('u-1', ['b', 'bb'])).toEqual({ b: 3, bb: 1 });
+      expect(await s.unreadCounts('u-1', ['bb'])).toEqual({ bb: 1 });
+      expect(await s.unreadCounts('u-2', ['b', 'bb'])).toEqual({ b: 1 });
+
+      // All on one board; then all; nothing left: no seq.
+      const onB = await s.markNotificationsRead('u-1', ['b', 'bb'], { all: true, boardId: 'b' }, 500);
+      expect(onB.read.map((r) => r.boardId)).toEqual(['b', 'b', 'b']);
+      expect(await s.unreadCounts('u-1', ['b', 'bb'])).toEqual({ bb: 1 });
+      // Ids on a board outside the caller's scope are left alone.
+      expect((await s.markNotificationsRead('u-1', ['b'], { ids: [listed[0]!.id] }, 550)).read).toEqual([]);
+      const rest = await s.markNotificationsRead('u-1', ['b', 'bb'], { all: true }, 600);
+      expect(rest.read).toEqual([{ id: listed[0]!.id, boardId: 'bb' }]);
+      expect(await s.markNotificationsRead('u-1', ['b', 'bb'], { all: true }, 700)).toEqual({ read: [], seq: null });
+      const after = await s.listNotifications('u-1', ['b', 'bb'], 0, 10);
+      expect(after.every((n) => n.readAt !== null)).toBe(true);
+      expect(after[0]).toMatchObject({ id: listed[0]!.id, readAt: 600, seq: rest.seq });
+
+      await s.deleteBoard('b');
+      expect(await s.listNotifications('u-1', ['b', 'bb'], 0, 10)).toHaveLength(1);
+      expect(await s.notificationCursor('b')).toBe(0);
+    });
+
+    it('NOTIFY1 the boards with activity after their notification cursor are the undrained ones', async () => {
+      const s = await store();
+      await s.createBoard('b', 'Board', edit(1, 'seed'));
+      await s.createBoard('bb', 'Other', edit(1, 'other'));
+      const row = (boardId: string, kind: 'thread' | 'text') => ({
+        groupKey: null,
+        boardId,
+        pointId: 'p',
+        at: 1,
+        until: 1,
+        actorId: 'u-1',
+        actorName: 'Ann',
+        actorStakeholderId: null,
+        detail:
+          kind === 'thread'
+            ? { kind, action: 'opened' as const, threadId: 't', excerpt: '' }
+            : {
+                kind,
+                field: 'body' as const,
+                before: '',
+                inserted: 1,
+                deleted: 0,
+                edits: 1,
+                cause: { kind: 'direct' as const },
+              },
+      });
+      expect(await s.undrainedBoards(['thread'])).toEqual([]);
+      await s.appendUpdates([
+        { docName: 'b', update: edit(2, 'a'), history: [row('b', 'thread')] },
+        { docName: 'bb', update: edit(3, 'b'), history: [row('bb', 'text')] },
+      ]);
+      expect(await s.undrainedBoards(['thread'])).toEqual(['b']);
+      const [drained] = await s.readHistoryAfter('b', 0, 10, ['thread']);
+      await s.storeNotifications('b', 0, drained!.seq, [], 1);
+      expect(await s.undrainedBoards(['thread'])).toEqual([]);
+    });
+
     it('STORE14 claiming a board raises its owner epoch by one each time; appends and compactions under the current epoch are stored, and entries without an epoch are not checked', async () => {
       const s = await store();
       await s.createBoard('b', 'Board', edit(1, 'seed'));

@@ -155,7 +155,8 @@ const MIGRATIONS: readonly { readonly version: number; readonly sql: string }[] 
         created_at bigint NOT NULL,
         updated_at bigint NOT NULL,
         read_at bigint,
-        seq bigint NOT NULL UNIQUE
+        -- One per change; the notifications read together share theirs.
+        seq bigint NOT NULL
       );
       CREATE INDEX notifications_by_user ON notifications (user_id, seq);
       CREATE INDEX notifications_unread ON notifications (user_id, board, kind, subject_key) WHERE read_at IS NULL;

@@ -89,9 +89,16 @@ const SCHEMA = `
     created_at INTEGER NOT NULL,
     updated_at INTEGER NOT NULL,
     read_at INTEGER,
-    seq INTEGER NOT NULL UNIQUE
+    seq INTEGER NOT NULL
   ) STRICT;
   CREATE INDEX IF NOT EXISTS notifications_by_user ON notifications (user_id, seq);
+  -- The store-wide seq of notification changes: a counter, never lowered (deleting a board's
+  -- notifications must not hand out a seq a client already holds).
+  CREATE TABLE IF NOT EXISTS notification_counter (
+    only_row INTEGER PRIMARY KEY CHECK (only_row = 1),
+    seq INTEGER NOT NULL
+  ) STRICT;
+  INSERT OR IGNORE INTO notification_counter (only_row, seq) VALUES (1, 0);
   CREATE INDEX IF NOT EXISTS notifications_unread ON notifications (user_id, board, kind, subject_key)
     WHERE read_at IS NULL;
   CREATE TABLE IF NOT EXISTS versions (
@@ -276,7 +283,7 @@ export class SqliteStorage implements Storage {
             `COALESCE((SELECT cursor FROM notification_cursors WHERE board = b.id), 0) AND h.kind IN ${IN_KINDS})`,
         )
         .pluck(),
-      nextNotificationSeq: this.db.prepare('SELECT COALESCE(MAX(seq), 0) + 1 FROM notifications').pluck(),
+      nextNotificationSeq: this.db.prepare('UPDATE notification_counter SET seq = seq + 1 RETURNING seq').pluck(),
       unreadOf: this.db.prepare(
         'SELECT id, items FROM notifications WHERE user_id = ? AND board = ? AND kind = ? AND subject_key = ? ' +
           'AND read_at IS NULL ORDER BY seq DESC LIMIT 1',
