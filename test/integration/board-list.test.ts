@@ -76,7 +76,7 @@ describe('live board list', () => {
   it("BOARDLIST1: a board's members hear it renamed, archived and unarchived; a non-member hears nothing", async () => {
     const owner = await signUp(server, 'List owner');
     const boardId = await newBoard(owner.cookie, 'Ceasefire talks');
-    const member = await newMember(server, owner.cookie, 'List member', 'delegate', null, boardId);
+    const member = await newMember(server, owner.cookie, 'List member', 'observer', null, boardId);
     const stranger = await signUp(server, 'Stranger');
     const ownersOtherTab = await listening(owner);
     const memberList = await listening(member);
@@ -109,7 +109,7 @@ describe('live board list', () => {
     const invite = await postJson(
       server,
       `/api/boards/${boardId}/invites`,
-      { role: 'delegate', stakeholderId: null },
+      { role: 'observer', stakeholderId: null },
       { cookie: owner.cookie },
     );
     const token = /\/invite\/([A-Za-z0-9_-]+)$/.exec(
