@@ -46,6 +46,7 @@ import {
   META,
   NOTES_ROOT,
   POINT,
+  REACTIONS,
   RESPONSE_STANCES,
   ROOT,
   STAKEHOLDER,
@@ -83,6 +84,8 @@ export interface OracleInput {
   readonly docKind?: DocKind;
   /** Which user owns each Yjs client id (DocRoom's check); omitted, it is not checked. */
   readonly clientOwners?: ReadonlyMap<number, string>;
+  /** Who is a member of the board (only members may be @mentioned); omitted, nobody. */
+  readonly isMember?: (userId: string) => boolean;
 }
 
 /** Types nested inside types, below a root (guard policy). The board needs 4. */
@@ -173,7 +176,41 @@ function refuse(reason: string): never {
 const THREAD_FIELDS = new Set<string>(Object.values(THREAD));
 const COMMENT_FIELDS = new Set<string>(Object.values(COMMENT));
 const RESOLVE_FIELDS = new Set<string>([THREAD.resolved, THREAD.resolvedBy, THREAD.resolvedAt]);
-const EDITABLE_COMMENT_FIELDS = new Set<string>([COMMENT.body, COMMENT.editedAt, COMMENT.deleted]);
+const EDITABLE_COMMENT_FIELDS = new Set<string>([COMMENT.body, COMMENT.editedAt, COMMENT.deleted, COMMENT.mentions]);
+const ANCHOR_FIELDS = ['end', 'field', 'quote', 'start'];
+
+/** A comment's mentions as schema.ts describes them: distinct user ids of members, at most the limit. */
+function validMentions(v: unknown, isMember: (userId: string) => boolean): boolean {
+  return (
+    Array.isArray(v) &&
+    v.length <= LIMITS.mentionsPerComment &&
+    new Set(v).size === v.length &&
+    v.every((id) => typeof id === 'string' && id.length > 0 && id.length <= LIMITS.idFieldLength && isMember(id))
+  );
+}
+
+/** A ThreadAnchor (schema.ts): exactly its four fields, within the limits. */
+function validAnchor(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const a = v as Record<string, unknown>;
+  const position = (x: unknown) => typeof x === 'string' && x.length > 0 && x.length <= LIMITS.anchorPositionLength;
+  return (
+    Object.keys(a).sort().join() === ANCHOR_FIELDS.join() &&
+    (a['field'] === 'title' || a['field'] === 'body') &&
+    position(a['start']) &&
+    position(a['end']) &&
+    isString(a['quote'], LIMITS.anchorQuoteLength)
+  );
+}
+
+/** "threadId:commentId:reaction:userId" (schema.ts): ids without ':', a known reaction, the user id the rest. */
+function reactionKeyParts(key: string): { threadId: string; commentId: string; userId: string } | null {
+  const [threadId, commentId, reaction, ...rest] = key.split(':');
+  const userId = rest.join(':');
+  if (!threadId || !commentId || !reaction || !userId) return null;
+  if (!Object.keys(REACTIONS).includes(reaction)) return null;
+  return { threadId, commentId, userId };
+}
 const POSITION_FIELDS = new Set(['stance', 'rationale', 'by', 'byName', 'at']);
 /** What a proposal holds (the decision fields are the server's); what its delegation changes later. */
 const AMENDMENT_NEW_FIELDS = new Set<string>([
@@ -717,6 +754,7 @@ class BoardDiff {
     private readonly after: Y.Doc,
     private readonly news: readonly NewStruct[],
     private readonly deletedByUpdate: (item: Y.Item) => boolean,
+    private readonly isMember: (userId: string) => boolean = () => false,
   ) {
     this.bySlot = groupBySlot(news);
     this.written = asWritten(deletedByUpdate);
@@ -752,6 +790,9 @@ class BoardDiff {
           break;
         case ROOT.amendments:
           this.amendments(b, a);
+          break;
+        case ROOT.reactions:
+          this.reactions(b, a);
           break;
         default:
           if (changed(b, a)) refuse(`unknown root "${name.slice(0, 40)}"`);
@@ -860,6 +901,51 @@ class BoardDiff {
     return !after || entryId(after) !== entryId(before);
   }
 
+  /**
+   * Reactions: each person sets and deletes only their own key, to a comment that is on the
+   * board after the update; an editor's purge of a gone thread (or point) takes others' too.
+   */
+  private reactions(b: YType | null, a: YType | null): void {
+    const changes = this.keyChanges(
+      b,
+      a,
+      (key) => `root:${ROOT.reactions}|${key}`,
+      (_key, bi, ai) => {
+        if (changed(typeOf(bi), typeOf(ai))) refuse('a reaction is a plain value');
+      },
+    );
+    for (const { key, removed, values } of changes) {
+      const parts = reactionKeyParts(key);
+      if (!parts) refuse(`malformed reaction key "${key.slice(0, 40)}"`);
+      const own = parts.userId === this.p.userId;
+      if (removed && !own && !(may(this.p, { kind: 'edit-plan' }) && this.threadGone(parts.threadId))) {
+        refuse(`${this.p.role} may not take back another person's reaction`);
+      }
+      for (const w of values) {
+        if (!own) refuse('a reaction is given only as yourself');
+        const f = plainField(w.item);
+        if (!f?.plain || !isFiniteNumber(f.value)) refuse('a reaction holds a time');
+        if (!this.commentAfter(parts.threadId, parts.commentId)) refuse('a reaction is to a comment on the board');
+      }
+    }
+  }
+
+  /** The thread before the update is no longer its key's value, or its point is gone. */
+  private threadGone(tid: string): boolean {
+    const before = entries(this.root(this.before, ROOT.threads)).get(tid);
+    if (!before) return true;
+    const after = entries(this.root(this.after, ROOT.threads)).get(tid);
+    if (!after || entryId(after) !== entryId(before)) return true;
+    return this.pointGone(fieldValue(typeOf(before), THREAD.pointId));
+  }
+
+  /** The thread holds a comment with this id after the update. */
+  private commentAfter(tid: string, cid: string): boolean {
+    const thread = typeOf(entries(this.root(this.after, ROOT.threads)).get(tid));
+    const comments = isYMap(thread) ? typeOf(entries(thread).get(THREAD.comments)) : null;
+    return units(comments).some((u) => fieldValue(typeOf(u.item), COMMENT.id) === cid);
+  }
+
   private positions(b: YType | null, a: YType | null): void {
     const changes = this.keyChanges(
       b,
@@ -948,6 +1034,7 @@ class BoardDiff {
     }
     const comments = typeOf(fields.get(THREAD.comments));
     if (!isYArray(comments)) refuse('a new thread must hold a comment list');
+    if (fields.has(THREAD.anchor) && !validAnchor(plain(THREAD.anchor))) refuse('malformed anchor');
     this.commentList(null, comments, view);
   }
 
@@ -1035,6 +1122,9 @@ class BoardDiff {
     if (!isFiniteNumber(plain(COMMENT.createdAt))) refuse('a new comment needs a time');
     if (fields.has(COMMENT.editedAt) && !isFiniteNumber(plain(COMMENT.editedAt))) refuse('malformed editedAt');
     if (fields.has(COMMENT.deleted) && plain(COMMENT.deleted) !== true) refuse('malformed deleted');
+    if (fields.has(COMMENT.mentions) && !validMentions(plain(COMMENT.mentions), this.isMember)) {
+      refuse('mentions name distinct members');
+    }
   }
 
   private existingComment(b: YType | null, a: YType | null): void {
@@ -1061,7 +1151,8 @@ class BoardDiff {
           f?.plain === true &&
           ((key === COMMENT.body && isString(v, LIMITS.commentLength)) ||
             (key === COMMENT.editedAt && isFiniteNumber(v)) ||
-            (key === COMMENT.deleted && v === true));
+            (key === COMMENT.deleted && v === true) ||
+            (key === COMMENT.mentions && validMentions(v, this.isMember)));
         if (!valid) refuse(`malformed comment ${key}`);
       }
     }
@@ -1236,6 +1327,13 @@ class BoardDiff {
         break;
       case ROOT.amendments:
         return this.mayWriteAmendment(path, isNew);
+      case ROOT.reactions: {
+        // Never seen, but stored and relayed: in your own name only.
+        const parts = path.length === 1 && path[0]!.key !== null ? reactionKeyParts(path[0]!.key) : null;
+        if (!parts) refuse('malformed reaction');
+        if (parts.userId !== this.p.userId) refuse('a reaction is given only as yourself');
+        return;
+      }
       default:
         refuse(`unknown root "${s.root.slice(0, 40)}"`);
     }
@@ -1472,7 +1570,7 @@ export function judgeUpdate(input: OracleInput): OracleVerdict {
       if (kind.kind === 'notes') {
         checkNotes(p, kind.stakeholderId, before, after, live, deletedBy(update));
       } else {
-        const diff = new BoardDiff(p, before, after, live, deletedBy(update));
+        const diff = new BoardDiff(p, before, after, live, deletedBy(update), input.isMember);
         diff.run();
         diff.checkNew();
       }

@@ -68,6 +68,12 @@ import {
   trashPoint,
   trashedPoints,
   openThread,
+  createAnchor,
+  reactionKey,
+  toggleReaction,
+  REACTIONS,
+  type Reaction,
+  type UserId,
   pointNotes,
   pointText,
   positionKey,
@@ -171,6 +177,12 @@ type GuardOutcome =
       readonly kind: 'unresolvable' | 'unjudgeable' | 'oversized' | 'malformed' | 'owner' | 'rule';
     };
 
+/** The board's members: everyone in the world; `STRANGER` holds a token but is none. */
+const MEMBERS = new Set<string>(Object.values(people).map((p) => p.userId));
+const isMember = (userId: string) => MEMBERS.has(userId);
+const STRANGER = 'u-stranger' as UserId;
+const REACTION_NAMES = Object.keys(REACTIONS) as Reaction[];
+
 /** DocRoom.guard, step for step: resolve, client-id ownership, then the rules. */
 function runGuard(
   doc: Y.Doc,
@@ -201,7 +213,7 @@ function runGuard(
   try {
     const verdict =
       kind.kind === 'board'
-        ? checkBoardChanges(who, doc, resolved.changes)
+        ? checkBoardChanges(who, doc, resolved.changes, { isMember })
         : checkPrivateNotesChanges(who, kind.stakeholderId, resolved.changes);
     return verdict.ok ? { ok: true, claims } : { ok: false, kind: 'rule', reason: verdict.reason };
   } catch (err) {
@@ -216,7 +228,14 @@ interface Judged {
 }
 
 function judgeBoth(world: World, who: Principal, update: Uint8Array, kind: DocKind = { kind: 'board' }): Judged {
-  const oracle = judgeUpdate({ principal: who, doc: world.doc, update, docKind: kind, clientOwners: world.owners });
+  const oracle = judgeUpdate({
+    principal: who,
+    doc: world.doc,
+    update,
+    docKind: kind,
+    clientOwners: world.owners,
+    isMember,
+  });
   const guard = runGuard(world.doc, who, update, world.owners, kind);
   return { guard, oracle, agree: guard.ok === (oracle.verdict === 'allow') };
 }
@@ -473,6 +492,10 @@ class Gen {
         return this.chance(0.9) ? 1_700_000_000_000 + this.rnd.int(1000) : 'soon';
       case COMMENT.id:
         return `m_${this.rnd.int(50)}`;
+      case COMMENT.mentions:
+        return this.mentions();
+      case THREAD.anchor:
+        return this.anchor();
       case COMMENT.authorName:
         return this.who.name;
       case THREAD.pointId:
@@ -509,6 +532,56 @@ class Gen {
       default:
         return this.rnd.pick([`v${this.rnd.int(9)}`, this.rnd.int(9), true, null, { a: 1 }]);
     }
+  }
+
+  /** Mentions: usually members, sometimes a stranger, a repeat, too many or no list. */
+  mentions(): unknown {
+    const member = () => people[this.someone()].userId;
+    switch (this.rnd.int(8)) {
+      case 0:
+        return [STRANGER];
+      case 1:
+        return [this.who.userId, this.who.userId];
+      case 2:
+        return Array.from({ length: 21 }, (_, i) => `u-${i}`);
+      case 3:
+        return member();
+      case 4:
+        return [];
+      default:
+        return [...new Set([member(), member()])];
+    }
+  }
+
+  /** An anchor: usually a span of a point's text, sometimes with a flaw. */
+  anchor(): unknown {
+    const text = pointText(this.doc, this.pointId(), 'body');
+    const good =
+      text && text.length > 0
+        ? createAnchor(text, 0, Math.min(3, text.length), 'body')
+        : { field: 'title', start: 'AAAA', end: 'AAAB', quote: 'q' };
+    switch (this.rnd.int(8)) {
+      case 0:
+        return { ...good, extra: 1 };
+      case 1:
+        return { ...good, field: 'rationale' };
+      case 2:
+        return { ...good, quote: 'q'.repeat(501) };
+      case 3:
+        return { ...good, start: 'A'.repeat(201) };
+      default:
+        return good;
+    }
+  }
+
+  /** A reactions key: usually the sender's own on a comment of the board, sometimes another's or malformed. */
+  reactionKey(): string {
+    const comments = this.board().threads.flatMap((t) => t.comments.map((c) => ({ tid: t.id, cid: c.id })));
+    const c = comments.length > 0 && this.chance(0.9) ? this.rnd.pick(comments) : { tid: 't_x', cid: 'm_x' };
+    const user = this.chance(0.7) ? this.who.userId : people[this.someone()].userId;
+    const reaction = this.chance(0.95) ? this.rnd.pick(REACTION_NAMES) : ('smile' as Reaction);
+    const key = reactionKey(c.tid as ThreadId, c.cid as CommentId, reaction, user);
+    return this.chance(0.05) ? `${c.tid}:${c.cid}` : key;
   }
 
   position(sid: string): Record<string, unknown> {
@@ -601,6 +674,30 @@ const MUTATIONS: Mutation[] = [
   (g, doc, a) => {
     const tid = g.threadId();
     return tid ? (replyToThread(doc, a, tid, 'A reply'), 'replyToThread') : 'no thread';
+  },
+  (g, doc, a) => {
+    const tid = g.threadId();
+    const mentions = g.chance(0.8) ? [people[g.someone()].userId] : [STRANGER];
+    return tid ? (replyToThread(doc, a, tid, '@someone', mentions), 'replyToThread with mentions') : 'no thread';
+  },
+  (g, doc, a) => {
+    const pointId = g.pointId();
+    const text = pointText(doc, pointId, 'body');
+    const anchor = text && text.length > 0 ? createAnchor(text, 0, Math.min(4, text.length), 'body') : undefined;
+    const mentions = g.chance(0.9) ? [people[g.someone()].userId] : [STRANGER];
+    openThread(doc, a, { pointId, body: 'On these words', mentions, ...(anchor ? { anchor } : {}) });
+    return 'openThread anchored, with mentions';
+  },
+  (g, doc, a) => {
+    const c = someComment(g, a.userId);
+    const mentions = g.chance(0.3) ? [] : g.chance(0.85) ? [people[g.someone()].userId] : [STRANGER];
+    return c
+      ? (editComment(doc, a, c.tid, c.cid, 'Edited @words', mentions), 'editComment with mentions')
+      : 'no comment';
+  },
+  (g, doc, a) => {
+    const c = someComment(g, a.userId);
+    return c ? (toggleReaction(doc, a, c.tid, c.cid, g.rnd.pick(REACTION_NAMES)), 'toggleReaction') : 'no comment';
   },
   (g, doc, a) => {
     const c = someComment(g, a.userId);
@@ -708,7 +805,7 @@ function commentItems(g: Gen, tid: string): Y.Item[] {
 
 /** A random place in the board: any root, existing keys and new ones, and inside live types. */
 function somePlace(g: Gen): Place {
-  const r = g.rnd.int(16);
+  const r = g.rnd.int(17);
   const tid = g.threadId();
   const aid = g.amendmentId();
   const amendment = aid ? winner(g.root('amendments'), aid) : null;
@@ -781,6 +878,11 @@ function somePlace(g: Gen): Place {
         key: g.rnd.pick([...Object.values(AMENDMENT), 'extra']),
         label: 'amendment field',
       };
+    case 15: {
+      const keys = [...((g.root('reactions') as Y.Map<unknown> | undefined)?._map.keys() ?? [])];
+      const key = keys.length > 0 && g.chance(0.4) ? g.rnd.pick(keys) : g.reactionKey();
+      return { parent: 'reactions', key, label: 'reactions' };
+    }
     case 14: {
       const list = winner(typeIn(amendment), AMENDMENT.responses);
       if (!list) return { parent: 'amendments', key: 'a_y', label: 'amendments' };
@@ -2121,4 +2223,84 @@ describe('GUARD13: regression cases the differential test found', () => {
         return { who: people.owner, update: b.encode() };
       }),
   );
+});
+
+describe('GUARD24: the oracle knows mentions, anchors and reactions, and agrees with the guard', () => {
+  /** The first comment of the world's first thread (by delegateS), and its id. */
+  const firstComment = (w: World) => {
+    const item = commentsOf(w, 0)[0]!;
+    return { item, id: (typeIn(item) as Y.Map<unknown>).get(COMMENT.id) as CommentId };
+  };
+  const onReplicaOf = (w: World, edit: (doc: Y.Doc) => void): Uint8Array => {
+    const replica = new Y.Doc();
+    Y.applyUpdate(replica, Y.encodeStateAsUpdate(w.doc));
+    edit(replica);
+    const update = Y.encodeStateAsUpdate(replica, Y.encodeStateVector(w.doc));
+    replica.destroy();
+    return update;
+  };
+
+  it("GUARD24: a delegate's own reaction and a reply mentioning members are allowed", () => {
+    expectBoth('allow', (w) => ({
+      who: people.delegateT,
+      update: onReplicaOf(w, (d) => {
+        toggleReaction(d, actorOf(people.delegateT), w.threads[0]!, firstComment(w).id, 'heart');
+        replyToThread(d, actorOf(people.delegateT), w.threads[0]!, '@Nina @Olga', [
+          people.delegateS.userId,
+          people.owner.userId,
+        ]);
+      }),
+    }));
+  });
+
+  it("GUARD24: a reaction under another person's id, written from a fresh doc under a high client id, is refused", () =>
+    expectBoth('refuse', (w) => {
+      const b = new RawUpdate(w.doc);
+      const key = reactionKey(w.threads[0]!, firstComment(w).id, 'thumbs-up', people.delegateS.userId);
+      b.item(HIGH, { parent: 'reactions', key, content: any(1) });
+      return { who: people.delegateT, update: b.encode() };
+    }));
+
+  it('GUARD24: a reaction to a comment the thread does not hold is refused', () =>
+    expectBoth('refuse', (w) => {
+      const b = new RawUpdate(w.doc);
+      const key = reactionKey(w.threads[0]!, 'm_none' as CommentId, 'eyes', people.delegateT.userId);
+      b.item(HIGH, { parent: 'reactions', key, content: any(1) });
+      return { who: people.delegateT, update: b.encode() };
+    }));
+
+  it("GUARD24: a mention of a non-member written as a losing second value of the author's own mentions is refused", () =>
+    expectBoth('refuse', (w) => {
+      const b = new RawUpdate(w.doc);
+      const { item } = firstComment(w);
+      b.item(HIGH, { parent: item.id, key: COMMENT.mentions, content: any([people.owner.userId]) });
+      b.item(1_000, { parent: item.id, key: COMMENT.mentions, content: any([STRANGER]) });
+      return { who: people.delegateS, update: b.encode() };
+    }));
+
+  it("GUARD24: an anchor written into an existing thread from a fresh doc is refused, even from the thread's author", () =>
+    expectBoth('refuse', (w) => {
+      const b = new RawUpdate(w.doc);
+      b.item(HIGH, {
+        parent: threadAt(w, 0).id,
+        key: THREAD.anchor,
+        content: any({ field: 'body', start: 'AAAA', end: 'AAAB', quote: 'q' }),
+      });
+      return { who: people.delegateS, update: b.encode() };
+    }));
+
+  it('GUARD24: a new thread with an anchor holding an extra field is refused', () =>
+    expectBoth('refuse', (w) => ({
+      who: people.delegateS,
+      update: onReplicaOf(w, (d) => {
+        const id = openThread(d, actorOf(people.delegateS), { pointId: w.points[0]!, body: 'x' });
+        (d.getMap('threads').get(id) as Y.Map<unknown>).set(THREAD.anchor, {
+          field: 'body',
+          start: 'AAAA',
+          end: 'AAAB',
+          quote: 'q',
+          extra: 1,
+        });
+      }),
+    })));
 });
