@@ -3,6 +3,7 @@ import type { Logger } from '../logger.ts';
 import type { Storage } from '../persistence/Storage.ts';
 import { activityEntry, catalogueNames } from './activityEntry.ts';
 import { deriveNotifications, type Recipient } from './deriveNotifications.ts';
+import { notificationsHeld } from './faults.ts';
 import { notificationJson } from './notificationJson.ts';
 
 /** History rows one drain step reads (and stores the notifications of) at most. */
@@ -51,7 +52,7 @@ export class Notifier {
 
   /** The board committed history rows of activity kinds: drain them (coalesced). */
   committed(boardId: string): void {
-    if (this.closed) return;
+    if (this.closed || notificationsHeld) return;
     if (this.running.has(boardId)) {
       this.again.add(boardId);
       return;
