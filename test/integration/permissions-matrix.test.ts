@@ -14,6 +14,11 @@ import {
   META,
   THREAD,
   boardRoots,
+  createAnchor,
+  reactionKey,
+  toggleReaction,
+  type CommentId,
+  type UserId,
   listAmendments,
   proposeAmendment,
   type AmendmentId,
@@ -50,6 +55,7 @@ import { startServer, type RunningServer } from '../helpers/server.ts';
 import { actorOf, type TestIdentity } from '../helpers/tokens.ts';
 import {
   connectRecorded,
+  demoCookie,
   frameKind,
   gcOnlyUpdate,
   openRaw,
@@ -83,7 +89,24 @@ type Write =
   | "answering S's amendment"
   | "withdrawing S's amendment"
   | "deciding S's amendment in the document"
-  | 'setting the sign-off rule';
+  | 'setting the sign-off rule'
+  | 'a reaction as self'
+  | "a reaction in another's name"
+  | 'a reply mentioning a member'
+  | 'a reply mentioning a non-member'
+  | 'an anchored thread for its own delegation';
+
+/** The writes of issue 16's conversations (PERM8); the others are PERM1's. */
+const CONVERSATION_WRITES = new Set<Write>([
+  'a reaction as self',
+  "a reaction in another's name",
+  'a reply mentioning a member',
+  'a reply mentioning a non-member',
+  'an anchored thread for its own delegation',
+]);
+/** A real member of the demo board (read from the server), and a user id that is none. */
+let memberId = '' as UserId;
+const NOT_A_MEMBER = 'u-not-a-member' as UserId;
 
 const WRITES: Write[] = [
   'point text',
@@ -105,6 +128,18 @@ const WRITES: Write[] = [
   "deciding S's amendment in the document",
   "withdrawing S's amendment",
   'setting the sign-off rule',
+  'a reaction as self',
+  "a reaction in another's name",
+  'a reply mentioning a member',
+  'a reply mentioning a non-member',
+  'an anchored thread for its own delegation',
+];
+
+/** Every writer may react as itself, mention members and open an anchored thread for its own delegation. */
+const CONVERSING: Write[] = [
+  'a reaction as self',
+  'a reply mentioning a member',
+  'an anchored thread for its own delegation',
 ];
 
 interface RoleSpec {
@@ -136,6 +171,7 @@ const ROLES: RoleSpec[] = [
       'proposing wording for its own delegation',
       "answering S's amendment",
       'setting the sign-off rule',
+      ...CONVERSING,
     ],
   },
   {
@@ -152,6 +188,7 @@ const ROLES: RoleSpec[] = [
       'deleting a point',
       'proposing wording for its own delegation',
       "answering S's amendment",
+      ...CONVERSING,
     ],
   },
   {
@@ -165,6 +202,7 @@ const ROLES: RoleSpec[] = [
       "S's private notes",
       'proposing wording for its own delegation',
       "withdrawing S's amendment",
+      ...CONVERSING,
     ],
   },
   {
@@ -176,6 +214,7 @@ const ROLES: RoleSpec[] = [
       'a new comment as self',
       'proposing wording for its own delegation',
       "answering S's amendment",
+      ...CONVERSING,
     ],
   },
   { label: 'observer', role: 'observer', stakeholderId: null, allowed: [] },
@@ -207,6 +246,11 @@ function amendmentAnswers(doc: Y.Doc, id: AmendmentId): Y.Array<unknown> {
 
 function thread(doc: Y.Doc, id: ThreadId) {
   return listThreads(doc).find((t) => t.id === id);
+}
+
+/** The id of the first comment of the target's thread (its author's). */
+function firstCommentOf(doc: Y.Doc, t: Target): CommentId {
+  return thread(doc, t.thread)!.comments[0]!.id;
 }
 
 function writeDefs(author: TestIdentity): Record<Write, WriteDef> {
@@ -329,6 +373,46 @@ function writeDefs(author: TestIdentity): Record<Write, WriteDef> {
       doc: 'board',
       edit: (d, _w, _t, mark) => boardRoots(d).meta.set(META.signOff, [S, `s-${mark}`]),
       landed: (b, _n, _t, mark) => JSON.stringify(boardRoots(b).meta.get(META.signOff) ?? null).includes(`s-${mark}`),
+    },
+    'a reaction as self': {
+      doc: 'board',
+      edit: (d, w, t) => void toggleReaction(d, actorOf(w), t.thread, firstCommentOf(d, t), 'heart'),
+      landed: (b, _n, t) =>
+        [...boardRoots(b).reactions.keys()].some((k) => k.startsWith(`${t.thread}:`) && !k.endsWith(author.userId)),
+    },
+    "a reaction in another's name": {
+      // Written directly: the model reacts only as its actor, a raw client names anyone.
+      doc: 'board',
+      edit: (d, _w, t) =>
+        boardRoots(d).reactions.set(
+          reactionKey(t.thread, firstCommentOf(d, t), 'thumbs-down', author.userId as UserId),
+          Date.now(),
+        ),
+      landed: (b, _n, t) =>
+        boardRoots(b).reactions.has(
+          reactionKey(t.thread, firstCommentOf(b, t), 'thumbs-down', author.userId as UserId),
+        ),
+    },
+    'a reply mentioning a member': {
+      doc: 'board',
+      edit: (d, w, t, mark) => void replyToThread(d, actorOf(w), t.thread, `@member ${mark}`, [memberId]),
+      landed: (b, _n, t, mark) =>
+        thread(b, t.thread)?.comments.some((c) => c.body === `@member ${mark}` && c.mentions[0] === memberId) === true,
+    },
+    'a reply mentioning a non-member': {
+      doc: 'board',
+      edit: (d, w, t, mark) => void replyToThread(d, actorOf(w), t.thread, `@stranger ${mark}`, [NOT_A_MEMBER]),
+      landed: (b, _n, t, mark) => thread(b, t.thread)?.comments.some((c) => c.body === `@stranger ${mark}`) === true,
+    },
+    'an anchored thread for its own delegation': {
+      doc: 'board',
+      edit: (d, w, t, mark) => {
+        const title = pointText(d, t.pointId, 'title')!;
+        const anchor = createAnchor(title, 0, Math.min(4, title.length), 'title');
+        openThread(d, actorOf(w), { pointId: t.pointId, body: `Anchored ${mark}`, anchor });
+      },
+      landed: (b, _n, _t, mark) =>
+        listThreads(b).some((x) => x.comments[0]?.body === `Anchored ${mark}` && x.anchor !== null),
     },
     "S's private notes": {
       doc: 'notes',
@@ -472,6 +556,11 @@ describe('permission matrix through the real server', () => {
   beforeAll(async () => {
     server = await startServer();
     observerToken = (await tokenFor(server, 'observer', null, 'Watcher')).token;
+    // Token principals are no members: mentions must name a demo person, who is one.
+    const members = await fetch(`${server.url}/api/boards/demo/members`, {
+      headers: { cookie: await demoCookie(server, 'editor', 'us') },
+    });
+    memberId = ((await members.json()) as { members: { userId: UserId }[] }).members[0]!.userId;
     const a = await tokenFor(server, 'delegate', S, 'First Ukraine delegate');
     author = a.who;
     defs = writeDefs(author);
@@ -527,7 +616,8 @@ describe('permission matrix through the real server', () => {
 
       for (const write of WRITES) {
         const allowed = spec.allowed.includes(write);
-        it(`PERM1: ${spec.label} × ${write} → ${allowed ? 'allowed' : 'refused'}`, async () => {
+        const rule = CONVERSATION_WRITES.has(write) ? 'PERM8' : 'PERM1';
+        it(`${rule}: ${spec.label} × ${write} → ${allowed ? 'allowed' : 'refused'}`, async () => {
           const def = defs[write];
           const target = targets.get(spec.label)!;
           const mark = `m${roleIndex}x${WRITES.indexOf(write)}`;
