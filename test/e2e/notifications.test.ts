@@ -118,11 +118,11 @@ describe('e2e: notifications and the live board list', () => {
       expect(await tid(item, 'notification-excerpt').first().textContent()).toContain(text);
       const violations = await axeViolations(A.page);
       expect(violations, describeViolations(violations)).toEqual([]);
+      await s.shot('panel');
       // Escape closes it and gives focus back to the bell.
       await A.page.keyboard.press('Escape');
       await panel.waitFor({ state: 'detached' });
       expect(await bell(A.page).evaluate((el) => el === document.activeElement)).toBe(true);
-      await s.shot('panel');
 
       // Opened by keyboard, the notification lands A on the thread, scrolled into view.
       await A.page.keyboard.press('Enter');
