@@ -6,7 +6,16 @@
  * crash between a commit and its drain loses none and duplicates none.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listPoints, openThread, replyToThread, type ThreadId, type UserId } from '@parley/shared/model';
+import {
+  listAmendments,
+  listPoints,
+  openThread,
+  proposeAmendment,
+  replyToThread,
+  setSignOffRule,
+  type ThreadId,
+  type UserId,
+} from '@parley/shared/model';
 import type { Role } from '@parley/shared/permissions';
 import type {
   ActivityEntryJson,
@@ -19,7 +28,8 @@ import { newMember, signUp, type Account } from '../helpers/accounts.ts';
 import { appSockets, connected, join, type AppSocket } from '../helpers/appSockets.ts';
 import { connectClient, waitFor, type StockClient } from '../helpers/clients.ts';
 import { trackSaved } from '../helpers/savedAcks.ts';
-import { demoCookie, postJson, within } from '../helpers/security.ts';
+import { demoCookie, postJson, tokenFor, within } from '../helpers/security.ts';
+import { bearer, connectWriter } from '../helpers/writers.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
 import { actorOf, mintToken, type TestIdentity } from '../helpers/tokens.ts';
 
@@ -361,6 +371,50 @@ describe('notifications (integration: server/src/notifications, notificationRout
     expect([bad.status, bad.body.error.code]).toEqual([400, 'invalid_query']);
   });
 
+  it('NOTIFY11 a proposal under a sign-off rule asks each member of the delegations it needs (not the proposer), and an editor’s decision tells the proposing delegation’s members', async () => {
+    const socketOf = async (p: Person) => {
+      const socket = sockets.connect(cookie(p));
+      await connected(socket);
+      return record<NotificationJson>(socket, 'notification');
+    };
+    const toAnn = await socketOf(ann);
+    const toBob = await socketOf(bob);
+    const owner = await connectWriter(server, 'owner', 'us');
+    const editor = await connectWriter(server, 'editor', 'us');
+    people.push({ ...owner, account: ann.account }, { ...editor, account: ann.account });
+    setSignOffRule(owner.client.doc, actorOf(owner.who), { kind: 'named', stakeholderIds: ['europe', 'ukraine'] });
+    await owner.allSaved();
+    await waitFor(() => ann.client.doc.getMap('meta').get('signOff') !== undefined, 'the rule to reach Ann');
+    const amendmentId = proposeAmendment(ann.client.doc, actorOf(ann.who), {
+      pointId: pointId as never,
+      field: 'title',
+      wording: 'A clearer title',
+      rationale: 'Clarity',
+    });
+    await ann.allSaved();
+    await waitFor(() => toBob.length === 1, 'the sign-off request');
+    expect(toBob[0]).toMatchObject({
+      kind: 'sign-off',
+      subject: { pointId, amendmentId, threadId: null, versionId: null },
+      items: [{ actorId: ann.who.userId }],
+    });
+
+    await waitFor(() => listAmendments(editor.client.doc).some((a) => a.id === amendmentId), 'the proposal');
+    const decided = await postJson(
+      server,
+      `/api/boards/demo/amendments/${amendmentId}/decision`,
+      { decision: 'reject', note: 'Not now' },
+      bearer(editor),
+    );
+    expect(decided.status).toBe(200);
+    await waitFor(() => toAnn.length === 1, 'the decision');
+    expect(toAnn[0]).toMatchObject({ kind: 'decision', subject: { amendmentId } });
+    expect(toAnn[0]!.items[0]!.excerpt).toMatch(/rejected: Not now$/);
+
+    await sleep(QUIET_MS);
+    expect([toAnn.length, toBob.length]).toEqual([1, 1]);
+  });
+
   it('NOTIFY7 a socket that was not recovered (a new one, or after a server restart on the same data) gets what it missed from notifications:since, each once, and nothing replayed', async () => {
     const first = sockets.connect(cookie(ann));
     await connected(first);
@@ -402,6 +456,33 @@ describe('notifications (integration: server/src/notifications, notificationRout
     expect((await since(afterRestart, cursor)).notifications).toEqual(missed.notifications);
     await sleep(QUIET_MS);
     expect(replayedAfter).toEqual([]);
+  });
+
+  it('NOTIFY12 a published version tells every member but its publisher, live', async () => {
+    const socketOf = async (p: Person) => {
+      const socket = sockets.connect(cookie(p));
+      await connected(socket);
+      return record<NotificationJson>(socket, 'notification');
+    };
+    const toAnn = await socketOf(ann);
+    const toBob = await socketOf(bob);
+    const { token } = await tokenFor(server, 'editor', 'us');
+    const published = await postJson(
+      server,
+      '/api/boards/demo/versions',
+      { name: 'Round 1' },
+      {
+        authorization: `Bearer ${token}`,
+      },
+    );
+    expect(published.status).toBe(201);
+    const { id: versionId } = (await published.json()) as { id: string };
+    await waitFor(() => toAnn.length === 1 && toBob.length === 1, 'the version');
+    for (const n of [toAnn[0]!, toBob[0]!]) {
+      expect(n).toMatchObject({ kind: 'version', subject: { versionId }, items: [{ excerpt: 'Round 1' }] });
+    }
+    await sleep(QUIET_MS);
+    expect([toAnn.length, toBob.length]).toEqual([1, 1]);
   });
 });
 
