@@ -42,6 +42,39 @@ async function selectWords(page: Page, content: Locator, words: string): Promise
   for (let i = 0; i < words.length; i++) await page.keyboard.press('Shift+ArrowRight');
 }
 
+/** Selects `words` in a CodeMirror text with the mouse (a drag), as on a read-only text. */
+async function dragSelect(page: Page, content: Locator, words: string): Promise<void> {
+  // Measured and dragged with the page still (a smooth scroll may be under way).
+  await page.evaluate(() => window.scrollTo({ top: 0, behavior: 'instant' }));
+  const box = await content.evaluate((root, wanted) => {
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const at = node.textContent?.indexOf(wanted) ?? -1;
+      if (at < 0) continue;
+      const range = document.createRange();
+      range.setStart(node, at);
+      range.setEnd(node, at + 1);
+      const first = range.getBoundingClientRect();
+      range.setStart(node, at + wanted.length - 1);
+      range.setEnd(node, at + wanted.length);
+      const last = range.getBoundingClientRect();
+      return {
+        x0: first.left + 1,
+        y0: (first.top + first.bottom) / 2,
+        x1: last.right - 1,
+        y1: (last.top + last.bottom) / 2,
+      };
+    }
+    return null;
+  }, words);
+  expect(box, `"${words}" in the text`).not.toBeNull();
+  await page.mouse.move(box!.x0, box!.y0);
+  await page.mouse.down();
+  await page.mouse.move((box!.x0 + box!.x1) / 2, box!.y1, { steps: 4 });
+  await page.mouse.move(box!.x1, box!.y1, { steps: 4 });
+  await page.mouse.up();
+}
+
 /** The page as it stands is axe-clean (WCAG 2 A/AA). */
 async function expectAxeClean(page: Page, where: string): Promise<void> {
   await page.waitForTimeout(250); // fades settle: axe reads colours as painted
@@ -110,6 +143,14 @@ describe('conversations (two windows)', () => {
       await poll(() => highlight(page).count(), 'no highlight is left').toBe(0);
     }
     await shot('E2E40', 'span-deleted');
+
+    // B, a delegate, cannot edit the text but comments on it the same way.
+    await dragSelect(B, body(B), 'Working text');
+    await tid(panel(B), 'comment-on-selection').click();
+    await poll(() => tid(panel(B), 'thread-new-quote').textContent(), "B's form quotes B's selection").toBe(
+      'Working text',
+    );
+    await tid(panel(B), 'thread-new-body').press('Escape');
   });
 
   test('E2E41 A\'s cursor shows in B\'s text only while A is in it; while A types a reply B sees "Demo owner (United States) is typing…" in that thread, gone once A sends', async () => {
