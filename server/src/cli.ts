@@ -18,6 +18,7 @@ import { packVersionState, unpackVersionState } from './versions/versionState.ts
 import { openStores, type Stores } from './persistence/openStores.ts';
 import { SQLITE_FILE } from './persistence/sqlite/SqliteStorage.ts';
 import type { Storage } from './persistence/Storage.ts';
+import { versionHistoryRow } from './history/versionEntry.ts';
 
 /** The admin CLI: `npm run parley -- <command>`. Reads the same data dir as the server. */
 class CliError extends Error {}
@@ -323,18 +324,18 @@ version
       const state = await withStoredBoard(storage, opts.board, (doc) => packVersionState(Y.encodeStateAsUpdate(doc)));
       if (!state) throw new CliError(`no board "${opts.board}"`);
       const id = newVersionId();
-      await storage.createVersion(
-        {
-          id,
-          boardId: opts.board,
-          name,
-          note: opts.note.trim(),
-          createdBy: null,
-          createdByName: 'CLI',
-          createdAt: Date.now(),
-        },
-        state,
-      );
+      const summary = {
+        id,
+        boardId: opts.board,
+        name,
+        note: opts.note.trim(),
+        createdBy: null,
+        createdByName: 'CLI',
+        createdAt: Date.now(),
+      };
+      // Its activity entry too: a running server drains it (notifying the members) with
+      // the board's next change, or at its next start.
+      await storage.createVersion(summary, state, versionHistoryRow(summary, null));
       process.stdout.write(`published "${name}"\n${id}\n`);
     });
   });

@@ -17,6 +17,7 @@ import type { AccessControl } from '../accounts/AccessControl.ts';
 import type { RoomRegistry } from '../collab/room/RoomRegistry.ts';
 import type { Storage, VersionSummary } from '../persistence/Storage.ts';
 import type { VersionPool } from '../versions/VersionPool.ts';
+import { versionHistoryRow } from '../history/versionEntry.ts';
 import { requireBoardAccess } from './authContext.ts';
 import { unknownIfGone } from './boardView.ts';
 import { HttpError } from './errors.ts';
@@ -114,17 +115,7 @@ export function versionRoutes(
       createdAt: Date.now(),
     };
     // Its activity entry (pointId '': the board's) is stored with it, in one transaction.
-    await storage.createVersion(summary, state, {
-      groupKey: null,
-      boardId,
-      pointId: '',
-      at: summary.createdAt,
-      until: summary.createdAt,
-      actorId: principal.userId,
-      actorName: principal.name,
-      actorStakeholderId: principal.stakeholderId,
-      detail: { kind: 'version', versionId: id, name, note: summary.note },
-    });
+    await storage.createVersion(summary, state, versionHistoryRow(summary, principal.stakeholderId));
     published(boardId);
     res.status(201).json({ id: summary.id });
   });
