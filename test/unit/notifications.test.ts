@@ -186,6 +186,11 @@ describe('comment and sign-off history (unit: server/src/history/HistoryRecorder
     await cat.send((d) =>
       editComment(d, actor(cat.principal), threadId, catComment, 'And me, @ann', ['u-ann' as UserId]),
     );
+    // Ann took part first: her reply names the others only.
+    let annReply = '' as CommentId;
+    await ann.send((d) => {
+      annReply = replyToThread(d, actor(ann.principal), threadId, 'Thanks');
+    });
     // The board's rule needs Europe's and Ukraine's sign-off; the proposer (US) signs by proposing.
     h.room.doc.getMap(ROOT.meta).set(META.signOff, ['europe', 'ukraine', 'us']);
     await h.persist.flush();
@@ -234,9 +239,18 @@ describe('comment and sign-off history (unit: server/src/history/HistoryRecorder
         mentions: ['u-ann'],
         participants: [],
       },
+      {
+        kind: 'comment',
+        action: 'posted',
+        threadId,
+        commentId: annReply,
+        excerpt: 'Thanks',
+        mentions: [],
+        participants: ['u-bob', 'u-cat'],
+      },
       expect.objectContaining({ kind: 'amendment', action: 'proposed', signOffFrom: ['europe', 'ukraine'] }),
     ]);
-    expect(rows.map((r) => r.actorId)).toEqual(['u-ann', 'u-bob', 'u-cat', 'u-cat', 'u-ann']);
+    expect(rows.map((r) => r.actorId)).toEqual(['u-ann', 'u-bob', 'u-cat', 'u-cat', 'u-ann', 'u-ann']);
     expect((await h.storage.readPointHistory('demo', pointId, null, 50)).map((r) => r.detail.kind)).toEqual([
       'amendment',
       'thread',
