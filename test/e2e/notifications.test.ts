@@ -14,6 +14,7 @@ import {
   demoLink,
   marker,
   nthPointId,
+  openThread,
   poll,
   selectPoint,
   signInWithDemoLink,
@@ -185,5 +186,46 @@ describe('e2e: notifications and the live board list', () => {
       // And leaves again: no longer online.
       await owner.page.goto(`${server.url}/`, { waitUntil: 'domcontentloaded' });
       await poll(() => online.count(), 'the owner has left').toBe(0);
+    }));
+
+  test('E2E51 the board’s activity feed lists what happened newest first and follows it live: B’s new thread and reply show on top of A’s open feed, and an entry opens its thread', () =>
+    scene('E2E51', async (s) => {
+      const A = await s.add(signInWithDemoLink(browser, demoLink(server, 'owner'), { label: 'A-owner' }));
+      const B = await s.add(
+        signInWithDemoLink(browser, demoLink(server, 'delegate', 'ukraine'), { label: 'B-ukraine' }),
+      );
+      await tid(A.page, 'activity-open').click();
+      const feed = tid(A.page, 'activity-panel');
+      await feed.waitFor();
+      await poll(async () => (await tid(feed, 'activity-loading').count()) === 0, 'the feed has loaded').toBe(true);
+      const before = await tid(feed, 'activity-entry').count();
+
+      // B opens a thread: it shows on top of A's feed, live, under its point.
+      const pointId = await nthPointId(B.page, 2);
+      const text = marker('Activity');
+      const panel = await selectPoint(B.page, pointId);
+      const threadId = await openThread(panel, `Who chairs the working group? ${text}`);
+      const top = tid(feed, 'activity-entry').first();
+      await poll(() => top.textContent(), 'the new thread is on top').toContain(text);
+      expect(await top.getAttribute('data-point-id')).toBe(pointId);
+      expect(await tid(feed, 'activity-entry').count()).toBe(before + 1);
+
+      // B replies: a second entry on top, live.
+      const thread = threadById(B.page, threadId);
+      await tid(thread, 'thread-reply-body').fill(`The Swiss offered. ${marker('reply')}`);
+      await tid(thread, 'thread-reply-submit').click();
+      await poll(() => tid(feed, 'activity-entry').count(), 'the reply is listed').toBe(before + 2);
+      expect(await tid(feed, 'history-entry').first().getAttribute('data-kind')).toBe('comment');
+      const violations = await axeViolations(A.page);
+      expect(violations, describeViolations(violations)).toEqual([]);
+      await s.shot('feed');
+
+      // An entry opens its point at the thread, which lands in view; the sheet closes.
+      await top.locator('a').first().click();
+      await feed.waitFor({ state: 'detached' });
+      await A.page.waitForURL((url) => url.searchParams.get('thread') === threadId);
+      const landed = threadById(A.page, threadId);
+      await landed.waitFor({ state: 'visible' });
+      await poll(() => inViewport(A.page, landed), 'the thread is in view').toBe(true);
     }));
 });
