@@ -28,6 +28,8 @@ import {
   type ThreadId,
   type UserId,
 } from '@parley/shared/model';
+import type { DocRoom } from '../../server/src/collab/room/DocRoom.ts';
+import { TrashPurger, type PurgeSet } from '../../server/src/collab/room/TrashPurger.ts';
 import { ann, bob, exchange, expectConverged, expectRefused, replica, rng, seededBoard } from './helpers.ts';
 
 const carol = 'u-carol' as UserId;
@@ -218,6 +220,38 @@ describe('TALK3: reactions go with their thread', () => {
     deleteOrphans(doc, orphans);
     expect(doc.getMap(ROOT.reactions).size).toBe(0);
     expect(orphansOf(doc).reactions).toEqual([]);
+  });
+});
+
+describe('TALK3: the server purges orphaned reactions', () => {
+  it('TALK3: TrashPurger hands reactions left without a thread to the purge once the undo time is over, and deleteOrphans removes them', async () => {
+    const { doc, threadId, first } = board();
+    const other = replica(doc, 200);
+    deleteThread(doc, ann, threadId);
+    toggleReaction(other, bob, threadId, first, 'heart');
+    exchange(doc, other);
+    let now = 0;
+    const purged: PurgeSet[] = [];
+    const room = { doc, isDestroyed: false } as unknown as DocRoom;
+    const purger = new TrashPurger(room, {
+      purgeAfterMs: 1_000,
+      now: () => now,
+      onError: (err) => {
+        throw err;
+      },
+      purge: async (_room, what) => {
+        purged.push(what);
+        deleteOrphans(doc, what);
+      },
+    });
+    await purger.tick();
+    expect(purged).toEqual([]);
+    now = 1_000;
+    await purger.tick();
+    expect(purged.map((p) => p.reactions)).toEqual([[reactionKey(threadId, first, 'heart', bob.userId)]]);
+    expect(doc.getMap(ROOT.reactions).size).toBe(0);
+    (room as { isDestroyed: boolean }).isDestroyed = true;
+    await purger.tick();
   });
 });
 
