@@ -3,12 +3,13 @@
  * real server (fresh data dir) and one headless Chromium for the file; each test opens its
  * own contexts (signed in through the demo's one-click links) and closes them at its end.
  *
- * E2E49: B @mentions A in a comment; A's bell counts it live in both of A's tabs (and the
- * board list's badge), A opens it and lands on the thread, in view, and the second tab
+ * E2E49: B @mentions A in a comment; A's bell counts it live on both of A's devices (and
+ * the board list's badge), A opens it and lands on the thread, in view, and the other device
  * shows it read. E2E50: the board list follows a rename and who opens the board, live.
  */
 import type { Browser, Locator, Page } from 'playwright-core';
 import { describe, expect, test } from 'vitest';
+import { PHONE } from '../helpers/browser.ts';
 import {
   LIVE_TIMEOUT,
   demoLink,
@@ -71,18 +72,20 @@ async function mentionInNewThread(page: Page, pointId: string, aUserId: string, 
 }
 
 describe('e2e: notifications and the live board list', () => {
-  test('E2E49 B @mentions A in a comment: A’s bell counts it live in both of A’s tabs, the notification lands A on the thread in view, and it shows read in A’s other tab', () =>
+  test('E2E49 B @mentions A in a comment: A’s bell counts it live on A’s desktop and phone, the notification lands A on the thread in view, and it shows read on the phone, whose notification then opens the board at the thread too', () =>
     scene('E2E49', async (s) => {
       const A = await s.add(signInWithDemoLink(browser, demoLink(server, 'owner'), { label: 'A-owner' }));
       const B = await s.add(
         signInWithDemoLink(browser, demoLink(server, 'delegate', 'ukraine'), { label: 'B-ukraine' }),
       );
-      // A's second tab: the board list (same session, its own socket).
-      const A2 = await A.context.newPage();
+      // A's phone: another session of the same person, on the board list.
+      const A2 = (
+        await s.add(signInWithDemoLink(browser, demoLink(server, 'owner'), { label: 'A-phone', viewport: PHONE }))
+      ).page;
       await A2.goto(`${server.url}/`, { waitUntil: 'domcontentloaded' });
       await tid(A2, 'board-link').first().waitFor();
       await poll(() => bellLabel(A.page), 'A starts with nothing unread').toBe('Notifications, none unread');
-      await poll(() => bellLabel(A2), 'A’s second tab too').toBe('Notifications, none unread');
+      await poll(() => bellLabel(A2), 'A’s phone too').toBe('Notifications, none unread');
 
       // A reads the first point; B comments on a point further down the list.
       await selectPoint(A.page, await nthPointId(A.page, 0));
@@ -92,9 +95,9 @@ describe('e2e: notifications and the live board list', () => {
       const aId = await userId(A.page);
       const threadId = await mentionInNewThread(B.page, pointId, aId, text);
       expect(threadId).not.toBe('');
-      // Live, without a reload: the badge in both tabs and the board's badge on the list.
+      // Live, without a reload: the badge on both devices and the board's badge on the list.
       await poll(() => bellLabel(A.page), 'A’s bell counts the mention').toBe('Notifications, 1 unread');
-      await poll(() => bellLabel(A2), 'A’s second tab counts it too').toBe('Notifications, 1 unread');
+      await poll(() => bellLabel(A2), 'A’s phone counts it too').toBe('Notifications, 1 unread');
       await poll(
         () =>
           A2.locator('[data-testid="board-item"][data-board-id="demo"] [data-testid="board-unread"]').getAttribute(
@@ -135,12 +138,15 @@ describe('e2e: notifications and the live board list', () => {
       await thread.waitFor({ state: 'visible', timeout: LIVE_TIMEOUT });
       expect(await thread.textContent()).toContain(text);
       await poll(() => inViewport(A.page, thread), 'the thread is in view').toBe(true);
+      // And stays there once the point's editors have loaded.
+      await A.page.waitForTimeout(1_500);
+      expect(await inViewport(A.page, thread), 'the thread is still in view').toBe(true);
       await poll(() => thread.evaluate((el) => el === document.activeElement), 'focus is on the thread').toBe(true);
       await poll(() => bellLabel(A.page), 'read').toBe('Notifications, none unread');
       await s.shot('landed');
 
       // Read on every device: A's other tab, without a reload.
-      await poll(() => bellLabel(A2), 'read in A’s second tab').toBe('Notifications, none unread');
+      await poll(() => bellLabel(A2), 'read on A’s phone').toBe('Notifications, none unread');
       await poll(
         () => A2.locator('[data-testid="board-item"][data-board-id="demo"] [data-testid="board-unread"]').count(),
         'the board list’s badge goes',
@@ -149,6 +155,16 @@ describe('e2e: notifications and the live board list', () => {
       const item2 = tid(tid(A2, 'notifications-panel'), 'notification').first();
       await poll(() => item2.getAttribute('data-unread'), 'shown read').toBe('false');
       await s.shot('read-elsewhere');
+
+      // From the board list, at phone width: the board opens at the thread, which stays in view.
+      await item2.click();
+      await A2.waitForURL((url) => url.searchParams.get('thread') === threadId);
+      const thread2 = threadById(A2, threadId);
+      await thread2.waitFor({ state: 'visible', timeout: LIVE_TIMEOUT });
+      await poll(() => inViewport(A2, thread2), 'the thread is in view on the phone').toBe(true);
+      await A2.waitForTimeout(1_500);
+      expect(await inViewport(A2, thread2), 'the thread is still in view on the phone').toBe(true);
+      await s.shot('landed-phone');
     }));
 
   test('E2E50 the board list is live: an owner’s rename shows in a member’s list at once, and so does the owner opening the board (online, by name)', () =>
