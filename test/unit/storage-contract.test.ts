@@ -6,7 +6,12 @@ import * as Y from 'yjs';
 import { PostgresStorage } from '../../server/src/persistence/postgres/PostgresStorage.ts';
 import { createPool } from '../../server/src/persistence/postgres/pgPool.ts';
 import { SqliteStorage } from '../../server/src/persistence/sqlite/SqliteStorage.ts';
-import { FencedError, SYSTEM_OWNER, type Storage } from '../../server/src/persistence/Storage.ts';
+import {
+  FencedError,
+  SYSTEM_OWNER,
+  type Storage,
+  type StoredNotification,
+} from '../../server/src/persistence/Storage.ts';
 import { MemoryStorage } from '../helpers/memoryStorage.ts';
 import { createDatabase, startPostgres, type RunningPostgres } from '../helpers/services.ts';
 
@@ -746,6 +751,65 @@ describe('the Storage contract under concurrency: PostgreSQL store (unit: server
   /** `count` one-entry updates of client `client`, each a batch of its own, all carrying `epoch`. */
   const batch = (docName: string, client: number, size: number, epoch?: number) =>
     Array.from({ length: size }, (_, i) => ({ docName, update: edit(client * 1_000 + i, `${client}.${i} `), epoch }));
+
+  it('NOTIFY13 on PostgreSQL, drains racing from two instances store a board’s notifications once (one compare-and-set wins), and notification changes commit in seq order: a reader that holds every change up to a seq never misses one committed later', async () => {
+    const url = await postgresDatabase();
+    const a = await store(url);
+    const b = await store(url);
+    await a.createBoard('b', 'Board', edit(1, 'seed'));
+    const delivery = (userId: string) => ({
+      userId,
+      kind: 'reply' as const,
+      subjectKey: 'thread:t',
+      subject: { pointId: 'p', threadId: 't', amendmentId: null, versionId: null },
+      item: { actorId: 'u-0', actorName: 'Ann', at: 1, excerpt: 'x' },
+      merge: false,
+    });
+    const users = Array.from({ length: 20 }, (_, i) => `u-${i}`);
+    // The first drain inserts the cursor, later ones update it: both race once.
+    for (const [from, to] of [
+      [0, 3],
+      [3, 5],
+    ] as const) {
+      const results = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => (i % 2 ? a : b).storeNotifications('b', from, to, users.map(delivery), 1)),
+      );
+      expect(results.filter((r) => r !== null)).toHaveLength(1);
+      expect(await a.notificationCursor('b')).toBe(to);
+    }
+
+    // Drains and read marks from both instances at once, while a reader follows one user's
+    // changes by seq: a change committed with a seq below one the reader already holds
+    // would never reach it, and its view would end stale.
+    let cursor = 5;
+    let lastSeq = 0;
+    let writing = true;
+    const view = new Map<string, StoredNotification>();
+    const catchUp = async () => {
+      for (const n of await b.listNotifications('u-1', ['b'], lastSeq, 1_000)) {
+        view.set(n.id, n);
+        lastSeq = Math.max(lastSeq, n.seq);
+      }
+    };
+    const reader = (async () => {
+      while (writing) await catchUp();
+    })();
+    const writes: Promise<unknown>[] = [];
+    for (let i = 0; i < 30; i++) {
+      const from = cursor;
+      cursor += 1;
+      writes.push((i % 2 ? a : b).storeNotifications('b', from, cursor, [delivery('u-1')], 2));
+      await writes.at(-1);
+      writes.push((i % 2 ? b : a).markNotificationsRead('u-1', ['b'], { all: true }, 3));
+    }
+    await Promise.all(writes);
+    writing = false;
+    await reader;
+    await catchUp();
+    const truth = await a.listNotifications('u-1', ['b'], 0, 1_000);
+    expect(truth).toHaveLength(32);
+    expect(new Map(truth.map((n) => [n.id, n]))).toEqual(view);
+  });
 
   it('STORE15 a claim racing appends: an append either committed before the claim (and the new owner loads it) or is refused with nothing stored; none lands after the new owner has loaded the log', async () => {
     const deposed = await store();
