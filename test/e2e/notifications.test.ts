@@ -197,6 +197,8 @@ describe('e2e: notifications and the live board list', () => {
       const online = tid(item, 'board-online');
       await poll(() => online.getAttribute('data-user-ids'), 'the owner is online').toBe(ownerId);
       expect((await online.textContent())?.replace(/\s+/g, ' ')).toContain(`Online now: ${OWNER_NAME}`);
+      const violations = await axeViolations(member.page);
+      expect(violations, describeViolations(violations)).toEqual([]);
       await s.shot('online');
 
       // And leaves again: no longer online.
