@@ -151,6 +151,16 @@ describe('conversations (two windows)', () => {
       'Working text',
     );
     await tid(panel(B), 'thread-new-body').press('Escape');
+    await poll(() => tid(panel(B), 'thread-new-form').count(), 'Escape closes the form').toBe(0);
+
+    // The keyboard way: Ctrl+Alt+M on a selection, announced on the text as its shortcut.
+    expect(await body(A).getAttribute('aria-keyshortcuts')).toBe('Control+Alt+M');
+    expect(await body(B).getAttribute('aria-keyshortcuts'), 'not where it does nothing').toBeNull();
+    await selectWords(A, body(A), 'Working text');
+    await A.keyboard.press('Control+Alt+M');
+    await poll(() => tid(panel(A), 'thread-new-quote').textContent(), 'Ctrl+Alt+M opens the form').toBe('Working text');
+    await poll(() => A.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('thread-new-body');
+    await A.keyboard.press('Escape');
   });
 
   test('E2E41 A\'s cursor shows in B\'s text only while A is in it; while A types a reply B sees "Demo owner (United States) is typing…" in that thread, gone once A sends', async () => {

@@ -110,6 +110,8 @@ export interface CollabEditorOptions {
 
 /** What an editor whose text takes anchored threads reports and asks. */
 export interface CommentHooks {
+  /** Whether Ctrl+Alt+M comments on the selection (people who may open a thread). */
+  readonly shortcut: boolean;
   /** Where the anchored threads' spans are now (resolveAnchor), asked again after edits. */
   spans(): AnchorSpan[];
   /** The selection changed: its range, or null when empty (or when the editor was left). */

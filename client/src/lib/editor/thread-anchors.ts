@@ -79,9 +79,7 @@ export function threadAnchors(hooks: CommentHooks): ThreadAnchors {
     hooks.onselection(sel.empty ? null : { from: sel.from, to: sel.to });
   };
 
-  const extension: Extension = [
-    field,
-    theme,
+  const shortcut: Extension = [
     EditorView.contentAttributes.of({ 'aria-keyshortcuts': 'Control+Alt+M' }),
     Prec.high(
       keymap.of([
@@ -96,6 +94,12 @@ export function threadAnchors(hooks: CommentHooks): ThreadAnchors {
         },
       ]),
     ),
+  ];
+
+  const extension: Extension = [
+    field,
+    theme,
+    hooks.shortcut ? shortcut : [],
     EditorView.updateListener.of((update) => {
       if (update.docChanged && frame === null) {
         // Read again once the frame's edits are in: resolveAnchor knows the truth (a span
