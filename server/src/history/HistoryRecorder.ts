@@ -28,6 +28,13 @@ import type { Principal } from '@parley/shared/permissions';
 import type { HistoryRow } from '../persistence/Storage.ts';
 import type { Change, Segment } from '../collab/guard/resolveChanges.ts';
 
+/** Who took part in a thread and which comments it holds, kept as replies commit. */
+interface ThreadPeople {
+  readonly commentIds: Set<string>;
+  /** The opener and every commenter. */
+  readonly people: Set<string>;
+}
+
 /** Open text runs kept before the idle ones are forgotten (a busy board's writers, not its history). */
 const SWEEP_GROUPS_AT = 512;
 
@@ -57,8 +64,8 @@ interface Pending {
   readonly threads: Map<string, 'new' | boolean>;
   readonly amendments: Map<string, { created: boolean; status: unknown; rebased: boolean }>;
   readonly responses: { readonly amendmentId: string; readonly value: unknown }[];
-  /** Threads this update replies in, with the ids of the comments they held before it. */
-  readonly replies: Map<string, ReadonlySet<string>>;
+  /** Threads this update replies in, with how many comments it adds to each. */
+  readonly replies: Map<string, number>;
   /** Comments whose mentions this update rewrites, with their thread and mentions before. */
   readonly mentionEdits: Map<Y.Map<unknown>, { readonly threadId: string; readonly before: readonly string[] }>;
 }
@@ -118,6 +125,11 @@ export class HistoryRecorder {
   private readonly groups = new Map<string, TextGroup>();
   private readonly events: HistoryRow[] = [];
   private readonly touched = new Set<TextGroup>();
+  /**
+   * Threads replied in so far, read once each (before the first reply is applied): a busy
+   * thread's thousandth reply must not read the 999 before it.
+   */
+  private readonly threadPeople = new Map<string, ThreadPeople>();
   /** The doc's roots, got once: every accepted update is looked at here. */
   private readonly roots: BoardRoots;
 
@@ -193,11 +205,11 @@ export class HistoryRecorder {
 
   private noteComment(pending: Pending | null, principal: Principal, threadId: string, path: readonly Segment[]) {
     if (path.length === 4 && keyAt(path, 2) === THREAD.comments) {
-      if (pending?.replies.has(threadId)) return pending;
       const t = this.roots.threads.get(threadId);
       if (!(t instanceof Y.Map)) return pending;
-      const held = new Set(commentsOf(t).map((c) => str(c.get(COMMENT.id))));
-      (pending ??= newPending(principal)).replies.set(threadId, held);
+      this.peopleOf(threadId, t);
+      pending ??= newPending(principal);
+      pending.replies.set(threadId, (pending.replies.get(threadId) ?? 0) + 1);
     } else if (path.length === 5 && keyAt(path, 4) === COMMENT.mentions) {
       const holder = path[3] as Segment & { kind: 'elem' };
       const comment =
@@ -270,7 +282,7 @@ export class HistoryRecorder {
       }
     }
     if (pending.amendments.size > 0) this.amendmentEvents(pending, at);
-    for (const [threadId, held] of pending.replies) this.replyEvents(threadId, held, actor, at);
+    for (const [threadId, added] of pending.replies) this.replyEvents(threadId, added, actor, at);
     for (const [comment, { threadId, before }] of pending.mentionEdits) {
       const t = threads.get(threadId);
       const added = mentionsOf(comment).filter((u) => !before.includes(u));
@@ -287,28 +299,49 @@ export class HistoryRecorder {
     }
   }
 
-  /** Each comment the update added to the thread: who it mentions, and who took part before it. */
-  private replyEvents(threadId: string, held: ReadonlySet<string>, actor: Actor, at: number): void {
-    const t = this.roots.threads.get(threadId);
-    if (!(t instanceof Y.Map)) return;
-    const pointId = str(t.get(THREAD.pointId));
-    const earlier = new Set<string>([str(t.get(THREAD.createdBy))]);
-    for (const c of commentsOf(t)) {
-      const commentId = str(c.get(COMMENT.id));
-      if (!held.has(commentId)) {
-        earlier.delete(actor.userId);
-        earlier.delete('');
-        this.event(pointId, actor, at, {
-          kind: 'comment',
-          action: 'posted',
-          threadId,
-          commentId,
-          excerpt: clipText(str(c.get(COMMENT.body)), HISTORY_EXCERPT_LENGTH),
-          mentions: mentionsOf(c),
-          participants: [...earlier],
-        });
+  /** The thread's comments and people as they are now (read once, then kept up to date). */
+  private peopleOf(threadId: string, thread: Y.Map<unknown>): ThreadPeople {
+    let known = this.threadPeople.get(threadId);
+    if (!known) {
+      known = { commentIds: new Set(), people: new Set([str(thread.get(THREAD.createdBy))]) };
+      for (const c of commentsOf(thread)) {
+        known.commentIds.add(str(c.get(COMMENT.id)));
+        known.people.add(str(c.get(COMMENT.authorId)));
       }
-      earlier.add(str(c.get(COMMENT.authorId)));
+      this.threadPeople.set(threadId, known);
+    }
+    return known;
+  }
+
+  /** Each comment the update added to the thread: who it mentions, and who took part before it. */
+  private replyEvents(threadId: string, added: number, actor: Actor, at: number): void {
+    const t = this.roots.threads.get(threadId);
+    const known = this.threadPeople.get(threadId);
+    const comments = t instanceof Y.Map ? t.get(THREAD.comments) : undefined;
+    if (!(t instanceof Y.Map) || !known || !(comments instanceof Y.Array)) {
+      this.threadPeople.delete(threadId);
+      return;
+    }
+    // Replies are appended: the new ones are found from the end.
+    const fresh: Y.Map<unknown>[] = [];
+    for (let i = comments.length - 1; i >= 0 && fresh.length < added; i--) {
+      const c: unknown = comments.get(i);
+      if (c instanceof Y.Map && !known.commentIds.has(str(c.get(COMMENT.id)))) fresh.unshift(c);
+    }
+    const pointId = str(t.get(THREAD.pointId));
+    for (const c of fresh) {
+      const commentId = str(c.get(COMMENT.id));
+      this.event(pointId, actor, at, {
+        kind: 'comment',
+        action: 'posted',
+        threadId,
+        commentId,
+        excerpt: clipText(str(c.get(COMMENT.body)), HISTORY_EXCERPT_LENGTH),
+        mentions: mentionsOf(c),
+        participants: [...known.people].filter((u) => u !== actor.userId && u !== ''),
+      });
+      known.commentIds.add(commentId);
+      known.people.add(str(c.get(COMMENT.authorId)));
     }
   }
 

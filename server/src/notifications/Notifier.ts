@@ -8,6 +8,11 @@ import { notificationJson } from './notificationJson.ts';
 
 /** History rows one drain step reads (and stores the notifications of) at most. */
 const DRAIN_BATCH = 500;
+/**
+ * A commit starts its board's drain this much later: the commits of a busy board meanwhile
+ * share one drain (one store transaction) instead of each making its own.
+ */
+const DRAIN_DELAY_MS = 50;
 /** A drain that failed (the store is down) is tried again after this long. */
 const RETRY_MS = 2_000;
 
@@ -26,11 +31,13 @@ export interface NotifierOutput {
  * then is anyone told, live. A crash before that commit leaves the rows after the cursor,
  * drained at the next start (`start`); one after it has stored everything.
  *
- * At most one drain per board runs here; a commit arriving meanwhile runs it once more.
+ * At most one drain per board runs here, shortly after a commit; a commit arriving while
+ * it runs runs it once more.
  */
 export class Notifier {
   private readonly running = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
+  private readonly waiting = new Map<string, NodeJS.Timeout>();
   private readonly retries = new Map<string, NodeJS.Timeout>();
   private closed = false;
 
@@ -46,19 +53,32 @@ export class Notifier {
     const boards = await this.storage.undrainedBoards(ACTIVITY_KINDS);
     if (boards.length > 0)
       this.log.info({ boards: boards.length }, 'draining notifications left from before the start');
-    for (const boardId of boards) this.committed(boardId);
+    for (const boardId of boards) this.run(boardId);
     await this.idle();
   }
 
   /** The board committed history rows of activity kinds: drain them (coalesced). */
   committed(boardId: string): void {
     if (this.closed || notificationsHeld) return;
+    if (this.running.has(boardId)) this.again.add(boardId);
+    else if (!this.waiting.has(boardId)) {
+      const timer = setTimeout(() => {
+        this.waiting.delete(boardId);
+        this.run(boardId);
+      }, DRAIN_DELAY_MS);
+      this.waiting.set(boardId, timer);
+    }
+  }
+
+  private run(boardId: string): void {
     if (this.running.has(boardId)) {
       this.again.add(boardId);
       return;
     }
     const run = (async () => {
-      do {
+      for (let first = true; first || this.again.has(boardId); first = false) {
+        // Under steady commits, one drain per DRAIN_DELAY_MS at most.
+        if (!first) await new Promise((resolve) => setTimeout(resolve, DRAIN_DELAY_MS));
         this.again.delete(boardId);
         try {
           await this.drain(boardId);
@@ -67,21 +87,32 @@ export class Notifier {
           this.retryLater(boardId);
           return;
         }
-      } while (this.again.has(boardId) && !this.closed);
+      }
     })().finally(() => this.running.delete(boardId));
     this.running.set(boardId, run);
   }
 
-  /** Resolves when no drain is running. */
+  /** Resolves when no drain is running or about to. */
   async idle(): Promise<void> {
-    while (this.running.size > 0) await Promise.all(this.running.values());
+    while (this.running.size > 0 || this.waiting.size > 0) {
+      if (this.running.size > 0) await Promise.all(this.running.values());
+      else await new Promise((resolve) => setTimeout(resolve, DRAIN_DELAY_MS));
+    }
   }
 
-  /** Lets running drains finish and starts no more; what is left is drained at the next start. */
+  /**
+   * Runs the drains commits asked for and lets them finish, then starts no more; what a
+   * failing store left is drained at the next start.
+   */
   async close(): Promise<void> {
     this.closed = true;
     for (const timer of this.retries.values()) clearTimeout(timer);
     this.retries.clear();
+    for (const [boardId, timer] of this.waiting) {
+      clearTimeout(timer);
+      this.waiting.delete(boardId);
+      this.run(boardId);
+    }
     await this.idle();
   }
 
@@ -89,7 +120,7 @@ export class Notifier {
     if (this.closed || this.retries.has(boardId)) return;
     const timer = setTimeout(() => {
       this.retries.delete(boardId);
-      this.committed(boardId);
+      if (!this.closed) this.run(boardId);
     }, RETRY_MS);
     timer.unref();
     this.retries.set(boardId, timer);
