@@ -1,4 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import * as Y from 'yjs';
+import { Awareness } from 'y-protocols/awareness';
+import { clearCursorIn } from '../../client/src/lib/editor/cursor.ts';
 import {
   bodySegments,
   insertMention,
@@ -175,5 +178,29 @@ describe('reactions', () => {
     expect(reactedBy('celebrate', many, 'me', (id) => id)).toBe(
       'u0, u1, u2, u3, u4, u5 and 3 others reacted with celebrate',
     );
+  });
+});
+
+describe('remote cursors', () => {
+  it('CONVUI9 leaving a text clears my published cursor only when it is in that text (title and body share one awareness), and nothing else of my state', () => {
+    const doc = new Y.Doc();
+    const title = doc.getText('title');
+    const body = doc.getText('body');
+    title.insert(0, 'A title');
+    body.insert(0, 'Some body text');
+    const awareness = new Awareness(doc);
+    const cursorIn = (text: Y.Text, index: number) => ({
+      anchor: Y.createRelativePositionFromTypeIndex(text, index),
+      head: Y.createRelativePositionFromTypeIndex(text, index),
+    });
+    awareness.setLocalStateField('focus', { pointId: 'p1' });
+    awareness.setLocalStateField('cursor', JSON.parse(JSON.stringify(cursorIn(body, 4))));
+    // Leaving the title (the cursor has moved to the body already): the body's cursor stays.
+    expect(clearCursorIn(awareness, title)).toBe(false);
+    expect((awareness.getLocalState() as { cursor: unknown }).cursor).not.toBeNull();
+    expect(clearCursorIn(awareness, body)).toBe(true);
+    expect(awareness.getLocalState()).toMatchObject({ cursor: null, focus: { pointId: 'p1' } });
+    expect(clearCursorIn(awareness, body)).toBe(false);
+    awareness.destroy();
   });
 });
