@@ -206,7 +206,7 @@ describe('e2e: notifications and the live board list', () => {
       await poll(() => online.count(), 'the owner has left').toBe(0);
     }));
 
-  test('E2E51 the board’s activity feed lists what happened newest first and follows it live: B’s new thread and reply show on top of A’s open feed, and an entry opens its thread', () =>
+  test('E2E51 the board’s activity feed lists what happened newest first and follows it live: B’s new thread and reply show on top of A’s open feed, and an entry opens its thread; “Mark all read” clears a later mention', () =>
     scene('E2E51', async (s) => {
       const A = await s.add(signInWithDemoLink(browser, demoLink(server, 'owner'), { label: 'A-owner' }));
       const B = await s.add(
@@ -245,5 +245,23 @@ describe('e2e: notifications and the live board list', () => {
       const landed = threadById(A.page, threadId);
       await landed.waitFor({ state: 'visible' });
       await poll(() => inViewport(A.page, landed), 'the thread is in view').toBe(true);
+
+      // B mentions A in another reply: A's bell counts it; "Mark all read" clears it, in place.
+      const mention = marker('Mention-all');
+      const reply = tid(thread, 'thread-reply-body');
+      await reply.pressSequentially('@Demo o');
+      await thread.locator(`[data-testid="mention-option"][data-user-id="${await userId(A.page)}"]`).click();
+      await reply.pressSequentially(`what do you think? ${mention}`);
+      await tid(thread, 'thread-reply-submit').click();
+      await poll(() => bellLabel(A.page), 'A is told').toBe('Notifications, 1 unread');
+      await bell(A.page).click();
+      const inbox = tid(A.page, 'notifications-panel');
+      const first = tid(inbox, 'notification').first();
+      expect(await first.getAttribute('data-unread')).toBe('true');
+      expect(await tid(first, 'notification-excerpt').first().textContent()).toContain(mention);
+      await tid(inbox, 'notifications-read-all').click();
+      await poll(() => bellLabel(A.page), 'all read').toBe('Notifications, none unread');
+      expect(await first.getAttribute('data-unread')).toBe('false');
+      expect(await tid(inbox, 'notifications-read-all').isDisabled()).toBe(true);
     }));
 });
