@@ -95,8 +95,11 @@ describe('conversations (two windows)', () => {
     await comment.waitFor({ state: 'visible' });
     expect(await comment.getAttribute('aria-keyshortcuts')).toBe('Control+Alt+M');
     await expectAxeClean(A, 'the Comment button on a selection');
+    await shot('E2E40', 'selected');
     await comment.click();
     await poll(() => tid(panel(A), 'thread-new-quote').textContent(), 'the form quotes the selection').toBe(words);
+    await shot('E2E40', 'form');
+    expect(await comment.count(), 'the Comment button goes with the selection it was for').toBe(0);
     const question = marker('Which-wording');
     await tid(panel(A), 'thread-new-body').fill(`Is this final? ${question}`);
     await tid(panel(A), 'thread-new-submit').click();
@@ -152,6 +155,16 @@ describe('conversations (two windows)', () => {
     );
     await tid(panel(B), 'thread-new-body').press('Escape');
     await poll(() => tid(panel(B), 'thread-new-form').count(), 'Escape closes the form').toBe(0);
+
+    // From the keyboard, Tab reaches the Comment button after the text.
+    await selectWords(A, body(A), 'Working');
+    await A.keyboard.press('Tab');
+    await poll(() => A.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe(
+      'comment-on-selection',
+    );
+    await A.keyboard.press('Enter');
+    await poll(() => tid(panel(A), 'thread-new-quote').textContent(), 'the button opens the form').toBe('Working');
+    await A.keyboard.press('Escape');
 
     // The keyboard way: Ctrl+Alt+M on a selection, announced on the text as its shortcut.
     expect(await body(A).getAttribute('aria-keyshortcuts')).toBe('Control+Alt+M');

@@ -114,7 +114,7 @@ export interface CommentHooks {
   readonly shortcut: boolean;
   /** Where the anchored threads' spans are now (resolveAnchor), asked again after edits. */
   spans(): AnchorSpan[];
-  /** The selection changed: its range, or null when empty (or when the editor was left). */
+  /** The selection changed: its range, or null when empty or when focus left the text. */
   onselection(range: { from: number; to: number } | null): void;
   /** Ctrl+Alt+M with text selected: comment on it. */
   oncomment(range: { from: number; to: number }): void;

@@ -74,9 +74,11 @@ export function threadAnchors(hooks: CommentHooks): ThreadAnchors {
     view.dispatch({ effects: setSpans.of({ spans: hooks.spans(), active }) });
   };
 
-  const report = (view: EditorView) => {
+  const report = (view: EditorView, left: boolean) => {
     const sel = view.state.selection.main;
-    hooks.onselection(sel.empty ? null : { from: sel.from, to: sel.to });
+    // Leaving the text (focus gone elsewhere) ends the selection's offer to comment; a text
+    // one cannot focus (read-only) never reports leaving.
+    hooks.onselection(sel.empty || left ? null : { from: sel.from, to: sel.to });
   };
 
   const shortcut: Extension = [
@@ -110,7 +112,9 @@ export function threadAnchors(hooks: CommentHooks): ThreadAnchors {
           refresh(view);
         });
       }
-      if (update.selectionSet || update.docChanged || update.focusChanged) report(update.view);
+      if (update.selectionSet || update.docChanged || update.focusChanged) {
+        report(update.view, update.focusChanged && !update.view.hasFocus);
+      }
     }),
     EditorView.domEventHandlers({
       click: (event, view) => {
