@@ -121,7 +121,7 @@ export async function createApp(config: Config, log: Logger): Promise<ParleyApp>
   // socket.io attaches its own upgrade listener for /socket.io; ours takes /yjs and
   // destroys anything else that is neither.
   const appEvents = new AppEventsServer(server, access, origins, log, inbox);
-  const notificationEvents = new NotificationEvents(appEvents.io);
+  const notificationEvents = new NotificationEvents(appEvents.io, scale !== null);
   notifier = new Notifier(storage, (boardId) => accounts.listMembers(boardId), notificationEvents, log);
   const listEvents = new BoardListEvents(appEvents.io, access, log);
   const endpoint = new WebsocketEndpoint({

@@ -288,6 +288,7 @@ describe('the notification drain (unit: server/src/notifications/Notifier.ts, in
       activity,
       output: {
         notification: (userId: string, n: NotificationJson) => sent.push({ userId, n }),
+        hearsActivity: () => true,
         activity: (_b: string, e: ActivityEntryJson) => activity.push(e),
       },
     };

@@ -10,7 +10,23 @@ import type { NotifierOutput } from './Notifier.ts';
  * replays what a briefly disconnected socket missed, each once.
  */
 export class NotificationEvents implements NotifierOutput {
-  constructor(private readonly io: AppIo) {}
+  /**
+   * @param roomsShared whether other instances share the rooms (the Redis adapter): then
+   *   this one cannot know who is in a board's room elsewhere.
+   */
+  constructor(
+    private readonly io: AppIo,
+    private readonly roomsShared: boolean,
+  ) {}
+
+  /**
+   * Activity is live only (a client re-reads the feed after any reconnect), so a board
+   * nobody has joined here, on one instance, gets none: a busy board's entries would
+   * otherwise be encoded, and kept for recovery, for nobody.
+   */
+  hearsActivity(boardId: string): boolean {
+    return this.roomsShared || this.io.of('/').adapter.rooms.has(boardRoom(boardId));
+  }
 
   notification(userId: string, notification: NotificationJson): void {
     // A socket in both rooms hears it once (socket.io unites the rooms).

@@ -7,18 +7,20 @@ import { notificationsHeld } from './faults.ts';
 import { notificationJson } from './notificationJson.ts';
 
 /** History rows one drain step reads (and stores the notifications of) at most. */
-const DRAIN_BATCH = 500;
+const DRAIN_BATCH = 2_000;
 /**
  * A commit starts its board's drain this much later: the commits of a busy board meanwhile
  * share one drain (one store transaction) instead of each making its own.
  */
-const DRAIN_DELAY_MS = 50;
+const DRAIN_DELAY_MS = 100;
 /** A drain that failed (the store is down) is tried again after this long. */
 const RETRY_MS = 2_000;
 
 /** Where a drain's results go once stored: socket.io rooms (NotificationEvents). */
 export interface NotifierOutput {
   notification(userId: string, notification: NotificationJson): void;
+  /** Whether anyone may be listening to the board's activity (else its entries are not made). */
+  hearsActivity(boardId: string): boolean;
   activity(boardId: string, entry: ActivityEntryJson): void;
 }
 
@@ -136,8 +138,10 @@ export class Notifier {
       // Another drain stored these rows (and told everyone): read on from where it left off.
       if (stored === null) continue;
       const board = await this.storage.getBoard(boardId);
-      const names = catalogueNames(board);
-      for (const row of rows) this.output.activity(boardId, activityEntry(row, names));
+      if (this.output.hearsActivity(boardId)) {
+        const names = catalogueNames(board);
+        for (const row of rows) this.output.activity(boardId, activityEntry(row, names));
+      }
       for (const n of stored) this.output.notification(n.userId, notificationJson(n, board?.title ?? boardId));
       if (rows.length < DRAIN_BATCH) return;
     }
