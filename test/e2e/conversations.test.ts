@@ -200,6 +200,16 @@ describe('conversations (two windows)', () => {
     await A.keyboard.press('Control+Enter');
     await poll(() => tid(threadB, 'comment-body').last().textContent(), 'B sees the reply').toContain(text);
     await poll(() => tid(threadB, 'typing-note').count(), '"typing…" goes when A sends').toBe(0);
+
+    // A new thread being written on the point shows in the point's threads, until its box is left.
+    await tid(panel(B), 'thread-new').click();
+    await tid(panel(B), 'thread-new-body').pressSequentially('A question');
+    const onPoint = tid(panel(A), 'threads-typing').locator('[data-testid="typing-note"]');
+    await poll(() => onPoint.textContent(), 'A sees B writing a new thread').toContain(
+      'Ukraine delegate (Ukraine) is typing…',
+    );
+    await tid(panel(B), 'thread-new-body').press('Escape');
+    await poll(() => onPoint.count(), 'gone when B leaves the form').toBe(0);
   });
 
   test('E2E42 A types "@Ukr" in a reply: the list suggests the Ukraine delegate (by delegation), A picks them with the keyboard and sends; both windows show the mention as a chip, not a link', async () => {
