@@ -72,16 +72,17 @@ async function mentionInNewThread(page: Page, pointId: string, aUserId: string, 
 }
 
 describe('e2e: notifications and the live board list', () => {
-  test('E2E49 B @mentions A in a comment: A’s bell counts it live on A’s desktop and phone, the notification lands A on the thread in view, and it shows read on the phone, whose notification then opens the board at the thread too', () =>
+  test('E2E49 B @mentions A in a comment: A’s bell counts it live on A’s desktop and phone, the notification lands A on the thread in view, and it shows read on the phone, whose notification then opens the board at the thread too; put away and opened again, the phone shows what it missed, once', () =>
     scene('E2E49', async (s) => {
       const A = await s.add(signInWithDemoLink(browser, demoLink(server, 'owner'), { label: 'A-owner' }));
       const B = await s.add(
         signInWithDemoLink(browser, demoLink(server, 'delegate', 'ukraine'), { label: 'B-ukraine' }),
       );
       // A's phone: another session of the same person, on the board list.
-      const A2 = (
-        await s.add(signInWithDemoLink(browser, demoLink(server, 'owner'), { label: 'A-phone', viewport: PHONE }))
-      ).page;
+      const phone = await s.add(
+        signInWithDemoLink(browser, demoLink(server, 'owner'), { label: 'A-phone', viewport: PHONE }),
+      );
+      const A2 = phone.page;
       await A2.goto(`${server.url}/`, { waitUntil: 'domcontentloaded' });
       await tid(A2, 'board-link').first().waitFor();
       await poll(() => bellLabel(A.page), 'A starts with nothing unread').toBe('Notifications, none unread');
@@ -165,6 +166,24 @@ describe('e2e: notifications and the live board list', () => {
       await A2.waitForTimeout(1_500);
       expect(await inViewport(A2, thread2), 'the thread is still in view on the phone').toBe(true);
       await s.shot('landed-phone');
+
+      // The phone is put away; B mentions A again meanwhile. Opened again, the phone shows
+      // what it missed, once, as the desktop (live all along) does.
+      await A2.close();
+      const missed = marker('Missed');
+      const replyB = tid(threadById(B.page, threadId), 'thread-reply-body');
+      await replyB.pressSequentially('@Demo o');
+      await B.page.locator(`[data-testid="mention-option"][data-user-id="${aId}"]`).click();
+      await replyB.pressSequentially(`one more thing: ${missed}`);
+      await tid(threadById(B.page, threadId), 'thread-reply-submit').click();
+      await poll(() => bellLabel(A.page), 'the desktop is told live').toBe('Notifications, 1 unread');
+      const back = await phone.context.newPage();
+      await back.goto(`${server.url}/`, { waitUntil: 'domcontentloaded' });
+      await poll(() => bellLabel(back), 'the phone catches up').toBe('Notifications, 1 unread');
+      await bell(back).click();
+      const listed = tid(tid(back, 'notifications-panel'), 'notification');
+      await poll(() => listed.filter({ hasText: missed }).count(), 'listed once').toBe(1);
+      expect(await listed.count(), 'each notification once').toBe(2);
     }));
 
   test('E2E50 the board list is live: an owner’s rename shows in a member’s list at once, and so does the owner opening the board (online, by name)', () =>
