@@ -49,6 +49,44 @@ describe('SQLite store (unit: server/src/persistence/sqlite/SqliteStorage.ts)', 
     await reopened.close();
   });
 
+  it('NOTIFY15 a data dir from before notifications opens with each board drained up to its history: what happened before them notifies nobody', async () => {
+    const dir = tempDir();
+    const old = new SqliteStorage(dir);
+    await old.createBoard('b', 'Board', edit(1, 'seed'));
+    await old.appendUpdates([
+      {
+        docName: 'b',
+        update: edit(2, 'x'),
+        history: [
+          {
+            groupKey: null,
+            boardId: 'b',
+            pointId: 'p',
+            at: 1,
+            until: 1,
+            actorId: 'u-1',
+            actorName: 'Ann',
+            actorStakeholderId: null,
+            detail: { kind: 'thread', action: 'opened', threadId: 't', excerpt: 'old' },
+          },
+        ],
+      },
+    ]);
+    // As the store was before notifications: no cursors, no notifications.
+    old.db.exec('DROP TABLE notification_cursors; DROP TABLE notifications; DROP TABLE notification_counter');
+    await old.close();
+
+    const upgraded = new SqliteStorage(dir);
+    const [row] = await upgraded.readBoardActivity('b', null, 1, ['thread']);
+    expect(await upgraded.notificationCursor('b')).toBe(row!.seq);
+    expect(await upgraded.undrainedBoards(['thread'])).toEqual([]);
+    await upgraded.close();
+    // Opening again changes nothing.
+    const again = new SqliteStorage(dir);
+    expect(await again.notificationCursor('b')).toBe(row!.seq);
+    await again.close();
+  });
+
   it('STORE8 a checkpoint worker that cannot run reports why, so its owner can hand checkpoints back to SQLite', async () => {
     let failed: (reason: string) => void = () => undefined;
     const reported = new Promise<string>((resolve) => (failed = resolve));
