@@ -47,9 +47,16 @@ export class BoardMembers {
 // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a cache, never rendered
 const lists = new Map<string, BoardMembers>();
 
-/** The one member list of a board in this tab. */
-export function boardMembers(boardId: string): BoardMembers {
-  let members = lists.get(boardId);
-  if (!members) lists.set(boardId, (members = new BoardMembers(boardId)));
+/**
+ * The one member list of a board in this tab, for the person signed in: another person
+ * signing in on this tab starts from nothing (the list is theirs to fetch, if a member).
+ */
+export function boardMembers(boardId: string, userId: string): BoardMembers {
+  const key = `${userId}\n${boardId}`;
+  let members = lists.get(key);
+  if (!members) {
+    for (const k of lists.keys()) if (!k.startsWith(`${userId}\n`)) lists.delete(k);
+    lists.set(key, (members = new BoardMembers(boardId)));
+  }
   return members;
 }
