@@ -280,7 +280,7 @@ export class MemoryStorage implements Storage {
     at: number,
   ): Promise<StoredNotification[] | null> {
     this.checkOpen();
-    if ((this.cursors.get(boardId) ?? 0) !== fromCursor) return null;
+    if ((this.cursors.get(boardId) ?? 0) !== fromCursor || !this.boards.has(boardId)) return null;
     this.cursors.set(boardId, toCursor);
     const changed = new Set<string>();
     for (const d of deliveries) {

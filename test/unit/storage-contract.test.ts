@@ -652,6 +652,9 @@ describe.each(stores)(
       const [drained] = await s.readHistoryAfter('b', 0, 10, ['thread']);
       await s.storeNotifications('b', 0, drained!.seq, [], 1);
       expect(await s.undrainedBoards(['thread'])).toEqual([]);
+      // A board that is gone (deleted while a drain ran) gets nothing.
+      expect(await s.storeNotifications('gone', 0, 5, [], 1)).toBeNull();
+      expect(await s.notificationCursor('gone')).toBe(0);
     });
 
     it('STORE14 claiming a board raises its owner epoch by one each time; appends and compactions under the current epoch are stored, and entries without an epoch are not checked', async () => {

@@ -136,6 +136,7 @@ export class Notifier {
       const deliveries = deriveNotifications(rows, await this.members(boardId));
       const stored = await this.storage.storeNotifications(boardId, cursor, rows.at(-1)!.seq, deliveries, Date.now());
       // Another drain stored these rows (and told everyone): read on from where it left off.
+      // (A deleted board's rows are gone with it, so the next read ends this.)
       if (stored === null) continue;
       const board = await this.storage.getBoard(boardId);
       if (this.output.hearsActivity(boardId)) {

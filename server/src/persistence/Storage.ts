@@ -204,7 +204,8 @@ export interface Storage {
    * `toCursor` and stores the deliveries, each joining its person's unread notification of
    * the same kind and subject (if `merge`) or starting a new one, each change with a new
    * store-wide seq. If the cursor is no longer `fromCursor` (another drain stored these),
-   * stores nothing and returns null; else the notifications changed, in seq order.
+   * or the board is gone, stores nothing and returns null; else the notifications changed,
+   * in seq order.
    */
   storeNotifications(
     boardId: string,

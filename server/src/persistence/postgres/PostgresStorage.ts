@@ -134,6 +134,9 @@ function mergeGroups(rows: readonly HistoryRow[]): HistoryRow[] {
   return merged;
 }
 
+/** Thrown inside storeNotifications' transaction to roll back what it wrote: nothing is stored. */
+class CursorMoved extends Error {}
+
 export interface PostgresStorageOptions {
   readonly log?: Logger;
 }
@@ -402,7 +405,7 @@ export class PostgresStorage implements Storage {
     deliveries: readonly NotificationDelivery[],
     at: number,
   ): Promise<StoredNotification[] | null> {
-    return inTransaction(this.pool, async (c) => {
+    return inTransaction(this.pool, async (c): Promise<StoredNotification[] | null> => {
       // The compare-and-set: a drain racing this one waits on the row, then finds it moved.
       let moved =
         (
@@ -419,7 +422,9 @@ export class PostgresStorage implements Storage {
         );
         moved = inserted.rowCount === 1;
       }
-      if (!moved) return null;
+      // A board deleted meanwhile gets nothing (its history is gone with it); rolled back.
+      const exists = (await c.query('SELECT 1 FROM boards WHERE id = $1', [boardId])).rowCount === 1;
+      if (!moved || !exists) throw new CursorMoved();
       if (deliveries.length === 0) return [];
       const { rows: reserved } = await c.query<{ seq: number }>(RESERVE_SEQS, [deliveries.length]);
       let seq = reserved[0]!.seq - deliveries.length;
@@ -459,6 +464,9 @@ export class PostgresStorage implements Storage {
         [[...new Set(changed)]],
       );
       return rows.map(toStoredNotification);
+    }).catch((err: unknown) => {
+      if (err instanceof CursorMoved) return null;
+      throw err;
     });
   }
 

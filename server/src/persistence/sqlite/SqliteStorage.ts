@@ -522,8 +522,10 @@ export class SqliteStorage implements Storage {
   ): Promise<StoredNotification[] | null> {
     this.checkpointer.noteWrite();
     return this.db.transaction(() => {
-      // One writer: the compare and the set cannot be split by another transaction.
+      // One writer: the compare and the set cannot be split by another transaction. A
+      // board deleted meanwhile gets nothing (its history is gone with it).
       if (((this.stmts.cursor.get(boardId) as number | undefined) ?? 0) !== fromCursor) return null;
+      if (this.stmts.boardExists.get(boardId) !== 1) return null;
       this.stmts.setCursor.run(boardId, toCursor);
       const changed: string[] = [];
       for (const d of deliveries) {
