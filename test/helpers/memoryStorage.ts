@@ -4,6 +4,7 @@ import { BOARD_ONLY_KINDS, FencedError, SYSTEM_OWNER } from '../../server/src/pe
 import type {
   BoardSummary,
   HistoryRow,
+  ListOrder,
   NotificationDelivery,
   PendingUpdate,
   ReadTarget,
@@ -329,11 +330,12 @@ export class MemoryStorage implements Storage {
     boardIds: readonly string[],
     afterSeq: number,
     limit: number,
+    order: ListOrder = 'newest',
   ): Promise<StoredNotification[]> {
     this.checkOpen();
     return this.allNotifications()
       .filter((n) => n.userId === userId && n.seq > afterSeq && boardIds.includes(n.boardId))
-      .sort((a, b) => b.seq - a.seq)
+      .sort((a, b) => (order === 'oldest' ? a.seq - b.seq : b.seq - a.seq))
       .slice(0, limit);
   }
 

@@ -266,13 +266,30 @@ describe('notifications (integration: server/src/notifications, notificationRout
     expect(onTwo).toHaveLength(2);
   });
 
-  it('NOTIFY9 GET /api/notifications pages newest change first after a cursor; bad queries and bodies are 400 JSON errors; unknown ids are ignored; a token sees only its board’s; someone removed from the board sees its notifications no more', async () => {
+  it('NOTIFY9 NOTIFY16 GET /api/notifications pages newest change first, and a catch-up after a cursor oldest first with more; bad queries and bodies are 400 JSON errors; unknown ids are ignored; a token sees only its board’s; someone removed from the board sees its notifications no more', async () => {
     const all = await page(ann);
     expect(all.notifications.map((n) => n.seq)).toEqual([...all.notifications.map((n) => n.seq)].sort((a, b) => b - a));
     expect(all.cursor).toBe(all.notifications[0]!.seq);
     const one = await getJson<NotificationsPageJson>(server, '/api/notifications?limit=1', cookie(ann));
     expect(one.body.notifications).toEqual(all.notifications.slice(0, 1));
     expect((await page(ann, all.cursor)).notifications).toEqual([]);
+    expect(all.more).toBe(false);
+    // Away for longer than a page: a catch-up reads on from the oldest change after its
+    // cursor, a page at a time, and walks every change once, in order, without a gap.
+    const from = all.notifications.at(-1)!.seq - 1;
+    const walked: number[] = [];
+    for (let after = from, more = true; more;) {
+      const step = await getJson<NotificationsPageJson>(
+        server,
+        `/api/notifications?after=${after}&limit=1`,
+        cookie(ann),
+      );
+      // One change, or all of a read mark's (they share a seq), newest first.
+      expect(step.body.notifications.length).toBeGreaterThan(0);
+      walked.push(...step.body.notifications.map((n) => n.seq).reverse());
+      ({ cursor: after, more } = step.body);
+    }
+    expect(walked).toEqual(all.notifications.map((n) => n.seq).reverse());
     for (const q of ['limit=0', 'limit=201', 'limit=x', 'after=-1', 'after=1.5', 'after=abc']) {
       const r = await getJson<{ error: { code: string } }>(server, `/api/notifications?${q}`, cookie(ann));
       expect([q, r.status, r.body.error.code]).toEqual([q, 400, 'invalid_query']);
@@ -309,7 +326,7 @@ describe('notifications (integration: server/src/notifications, notificationRout
     const scoped = await getJson<NotificationsPageJson>(server, '/api/notifications', {
       authorization: `Bearer ${elsewhere}`,
     });
-    expect(scoped.body).toEqual({ notifications: [], unread: {}, cursor: 0 });
+    expect(scoped.body).toEqual({ notifications: [], unread: {}, cursor: 0, more: false });
 
     // Cat is told of a reply, then removed from the board: the notification is gone from her page.
     const cat = await join_(
@@ -326,7 +343,7 @@ describe('notifications (integration: server/src/notifications, notificationRout
       headers: { cookie: ownerCookie },
     });
     expect(removed.status).toBeLessThan(300);
-    expect(await page(cat)).toEqual({ notifications: [], unread: {}, cursor: 0 });
+    expect(await page(cat)).toEqual({ notifications: [], unread: {}, cursor: 0, more: false });
   });
 
   it('ACTIVITY2 the activity feed: members page it newest first (GET /api/boards/:id/activity, 401 / 404 / 400 as JSON), and sockets that joined the board get each new entry live as `activity`, with its summary', async () => {

@@ -30,10 +30,12 @@ const page = (
   notifications: NotificationJson[],
   cursor: number,
   unread: Record<string, number>,
+  more = false,
 ): NotificationsPageJson => ({
   notifications,
   cursor,
   unread,
+  more,
 });
 
 describe('notifications store', () => {
@@ -124,6 +126,19 @@ describe('notifications store', () => {
     // A refusal is an error, and changes nothing.
     await expect(catchUp(m, false, () => Promise.resolve({ ok: false, error: 'nope' }))).rejects.toThrow('nope');
     expect(m.cursor).toBe(4);
+    // Away for longer than a page: it pages on from each answer's cursor until no more remain.
+    const pages: SinceResult[] = [
+      { ok: true, ...page([note('n5', 6), note('n4', 5)], 6, { demo: 4 }, true) },
+      { ok: true, ...page([note('n6', 7)], 7, { demo: 5 }) },
+    ];
+    asked.length = 0;
+    const paged = (cursor: number) => {
+      asked.push(cursor);
+      return Promise.resolve(pages.shift()!);
+    };
+    expect(await catchUp(m, false, paged)).toBe(true);
+    expect(asked).toEqual([4, 6]);
+    expect(m.list().map((n) => n.id)).toEqual(['n6', 'n5', 'n4', 'n2', 'n3', 'n1']);
   });
 
   it('NOTIFUI5 a notification reads as who did what, names several people once each, and lands on its thread at its latest comment', () => {

@@ -7,6 +7,9 @@ import { notificationJson } from './notificationJson.ts';
 /** Notifications per page (`GET /api/notifications`, `notifications:since`), by default and at most. */
 export const NOTIFICATIONS_PAGE = { default: 50, max: 200 } as const;
 
+/** Enough to hold every notification one read mark can share a seq with. */
+const READ_GROUP_MAX = 10_000;
+
 /** What one "mark read" changed, as each kind of room is told it. */
 export interface ReadOutcome {
   /** For the caller: unread per board it may see. */
@@ -32,17 +35,41 @@ export class NotificationInbox {
     return (await reachableBoards(this.access, identity)).map((m) => m.boardId);
   }
 
-  /** Every change after `after`, newest first, at most `limit`; with unread counts and the new cursor. */
+  /**
+   * The first read (`after` 0): the newest `limit` changes. A catch-up (`after` > 0): the
+   * earliest `limit` changes after `after`, so a client away for longer than a page pages
+   * on from `cursor` (`more`) and misses none. Newest first either way, with unread counts.
+   */
   async page(identity: Identity, after: number, limit: number): Promise<NotificationsPageJson> {
     const boards = await this.scope(identity);
+    const catchUp = after > 0;
     const [rows, unread] = await Promise.all([
-      this.storage.listNotifications(identity.userId, boards, after, limit),
+      // One more than the page, to know whether more remain.
+      this.storage.listNotifications(identity.userId, boards, after, limit + 1, catchUp ? 'oldest' : 'newest'),
       this.storage.unreadCounts(identity.userId, boards),
     ]);
+    let more = catchUp && rows.length > limit;
+    let page = rows.slice(0, limit);
+    const next = rows[limit];
+    if (more && next && page.at(-1)?.seq === next.seq) {
+      // A read mark gives all it reads one seq: a page never ends inside such a group, or
+      // the next page (after that seq) would skip the group's rest.
+      const group = await this.storage.listNotifications(
+        identity.userId,
+        boards,
+        next.seq - 1,
+        READ_GROUP_MAX,
+        'oldest',
+      );
+      page = [...page.filter((r) => r.seq !== next.seq), ...group.filter((r) => r.seq === next.seq)];
+      more = group.some((r) => r.seq > next.seq);
+    }
+    if (catchUp) page.reverse();
     return {
-      notifications: await this.withTitles(rows),
+      notifications: await this.withTitles(page),
       unread,
-      cursor: Math.max(after, rows[0]?.seq ?? 0),
+      cursor: Math.max(after, page[0]?.seq ?? 0),
+      more,
     };
   }
 

@@ -57,6 +57,9 @@ export interface HistoryRow {
   readonly detail: HistoryDetail;
 }
 
+/** Which end of a list of changes to read from: the newest (the default), or the oldest. */
+export type ListOrder = 'newest' | 'oldest';
+
 /** A published version of a board (a round): immutable once stored. */
 export interface VersionSummary {
   readonly id: string;
@@ -214,12 +217,17 @@ export interface Storage {
     deliveries: readonly NotificationDelivery[],
     at: number,
   ): Promise<StoredNotification[] | null>;
-  /** A person's notifications on these boards changed after `afterSeq`, newest change first, at most `limit`. */
+  /**
+   * A person's notifications on these boards changed after `afterSeq`, at most `limit`:
+   * the newest changes (newest first), or with `order` 'oldest' the earliest ones (oldest
+   * first), which a client catching up pages through without a gap.
+   */
   listNotifications(
     userId: string,
     boardIds: readonly string[],
     afterSeq: number,
     limit: number,
+    order?: ListOrder,
   ): Promise<StoredNotification[]>;
   /** A person's unread notifications per board, among these boards (boards with none left out). */
   unreadCounts(userId: string, boardIds: readonly string[]): Promise<Record<string, number>>;

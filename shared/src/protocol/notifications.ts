@@ -60,6 +60,12 @@ export interface NotificationsPageJson {
   readonly unread: Readonly<Record<string, number>>;
   /** The highest `seq` the caller now holds (pass back as `after`). */
   readonly cursor: number;
+  /**
+   * A catch-up (`after` > 0) reads the changes after `after` oldest first, a page at a
+   * time: true when more changed after `cursor`, so the caller asks again from there. A
+   * first read (`after` 0) is the newest page, and says false.
+   */
+  readonly more: boolean;
 }
 
 /** `POST /api/notifications/read` body: some notifications, or all of them (on one board). */

@@ -137,6 +137,9 @@ export class NotificationsModel {
   }
 }
 
+/** Pages one catch-up reads at most (at the server's page size, thousands of changes). */
+const MAX_CATCH_UP_PAGES = 50;
+
 /**
  * What to do on a socket.io connect: a recovered socket was replayed every event it missed,
  * so nothing; otherwise (the first connect, or the recovery window passed, or another
@@ -148,8 +151,12 @@ export async function catchUp(
   since: (cursor: number) => Promise<SinceResult>,
 ): Promise<boolean> {
   if (recovered) return false;
-  const result = await since(model.cursor);
-  if (!result.ok) throw new Error(result.error);
-  model.applyPage(result);
+  // A long absence is more than one page: page on (bounded, should the server misbehave).
+  for (let pages = 0; pages < MAX_CATCH_UP_PAGES; pages++) {
+    const result = await since(model.cursor);
+    if (!result.ok) throw new Error(result.error);
+    model.applyPage(result);
+    if (!result.more) break;
+  }
   return true;
 }

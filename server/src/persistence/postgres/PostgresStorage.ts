@@ -4,6 +4,7 @@ import { BOARD_ONLY_KINDS, FencedError, SYSTEM_OWNER } from '../Storage.ts';
 import type {
   BoardSummary,
   HistoryRow,
+  ListOrder,
   NotificationDelivery,
   PendingUpdate,
   ReadTarget,
@@ -475,10 +476,11 @@ export class PostgresStorage implements Storage {
     boardIds: readonly string[],
     afterSeq: number,
     limit: number,
+    order: ListOrder = 'newest',
   ): Promise<StoredNotification[]> {
     const { rows } = await this.pool.query<NotificationDbRow>(
       `SELECT ${NOTIFICATION_COLUMNS} FROM notifications WHERE user_id = $1 AND seq > $2 AND board = ANY($3::text[]) ` +
-        'ORDER BY seq DESC LIMIT $4',
+        `ORDER BY seq ${order === 'oldest' ? 'ASC' : 'DESC'} LIMIT $4`,
       [userId, afterSeq, boardIds, limit],
     );
     return rows.map(toStoredNotification);

@@ -6,6 +6,7 @@ import { BOARD_ONLY_KINDS, FencedError, SYSTEM_OWNER } from '../Storage.ts';
 import type {
   BoardSummary,
   HistoryRow,
+  ListOrder,
   NotificationDelivery,
   PendingUpdate,
   ReadTarget,
@@ -298,6 +299,10 @@ export class SqliteStorage implements Storage {
         `SELECT ${NOTIFICATION_COLUMNS} FROM notifications WHERE user_id = @user AND seq > @after ` +
           `AND board IN ${IN_BOARDS} ORDER BY seq DESC LIMIT @limit`,
       ),
+      listNotificationsOldest: this.db.prepare(
+        `SELECT ${NOTIFICATION_COLUMNS} FROM notifications WHERE user_id = @user AND seq > @after ` +
+          `AND board IN ${IN_BOARDS} ORDER BY seq LIMIT @limit`,
+      ),
       unreadCounts: this.db.prepare(
         `SELECT board, COUNT(*) AS n FROM notifications WHERE user_id = @user AND read_at IS NULL ` +
           `AND board IN ${IN_BOARDS} GROUP BY board`,
@@ -567,8 +572,10 @@ export class SqliteStorage implements Storage {
     boardIds: readonly string[],
     afterSeq: number,
     limit: number,
+    order: ListOrder = 'newest',
   ): Promise<StoredNotification[]> {
-    const rows = this.stmts.listNotifications.all({
+    const stmt = order === 'oldest' ? this.stmts.listNotificationsOldest : this.stmts.listNotifications;
+    const rows = stmt.all({
       user: userId,
       after: afterSeq,
       limit,
