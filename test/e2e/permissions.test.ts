@@ -429,6 +429,39 @@ describe('permissions, invites, private notes (several people at once)', () => {
       await s.shot('signed-out-again');
     }));
 
+  test('E2E45 "Sign out everywhere" on one device sends the same person on another device to sign-in at once', () =>
+    scene('E2E45', async (s) => {
+      const owner = await s.add(signInWithDemoLink(browser, demoLink(server, 'owner'), { label: 'owner' }));
+      const email = `${marker('two-devices')}@example.test`;
+      const desk = await s.add(
+        newMemberViaApi(browser, server, owner, {
+          label: 'desk',
+          name: 'Two devices',
+          email,
+          role: 'observer',
+          stakeholderId: null,
+        }),
+      );
+      // The same person on a second device: a session of its own, signed in on the form.
+      const phone = await s.add(newPerson(browser, 'phone'));
+      await phone.page.goto(`${server.url}/signin?next=/b/demo`, { waitUntil: 'domcontentloaded' });
+      await tid(phone.page, 'signin-email').fill(email);
+      await tid(phone.page, 'signin-password').fill(TEST_PASSWORD);
+      await tid(phone.page, 'signin-submit').click();
+      await phone.page.waitForURL((url) => url.pathname === '/b/demo');
+      await waitForBoard(phone.page);
+
+      await tid(desk.page, 'current-user').click();
+      await tid(desk.page, 'signout-everywhere').click();
+      await desk.page.waitForURL((url) => url.pathname === '/signin');
+      // The other device is told by the server (its sockets close), not by a reload.
+      await phone.page.waitForURL((url) => url.pathname === '/signin', { timeout: 5_000 });
+      await tid(phone.page, 'signin-email').waitFor({ state: 'visible' });
+      await s.shot('phone-signed-out');
+      await phone.page.goto(`${server.url}/b/demo`, { waitUntil: 'domcontentloaded' });
+      await phone.page.waitForURL((url) => url.pathname === '/signin');
+    }));
+
   test('E2E12 private notes reach the other Ukraine member live and never the Russia delegate', () =>
     scene('E2E12', async (s) => {
       const owner = await s.add(signInWithDemoLink(browser, demoLink(server, 'owner'), { label: 'owner' }));

@@ -240,6 +240,11 @@ export async function signOut(): Promise<void> {
   await request<void>('POST', '/api/auth/signout');
 }
 
+/** Ends every session of mine, on every device, and my access tokens minted until now. */
+export async function signOutEverywhere(): Promise<void> {
+  await request<void>('POST', '/api/auth/signout-everywhere');
+}
+
 // ---------------------------------------------------------------- boards
 
 const boardPath = (boardId: string) => `/api/boards/${encodeURIComponent(boardId)}`;

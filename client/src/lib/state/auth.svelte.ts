@@ -152,10 +152,15 @@ export class AuthState {
     await this.refresh();
   }
 
-  async signOut() {
+  /**
+   * Signs out here, or (`everywhere`) on every device: that must reach the server, so if
+   * it fails nothing is forgotten here either and the error is the caller's to show.
+   */
+  async signOut(opts: { everywhere?: boolean } = {}) {
     const userId = this.user?.id ?? null;
+    if (opts.everywhere) await api.signOutEverywhere();
     try {
-      await api.signOut();
+      if (!opts.everywhere) await api.signOut();
     } finally {
       // Even if the server was unreachable, this browser forgets who I was, and what it
       // kept for me offline.
