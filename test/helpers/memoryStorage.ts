@@ -362,7 +362,8 @@ export class MemoryStorage implements Storage {
       const n = this.parseNotification(json);
       const chosen =
         'ids' in target ? target.ids.includes(n.id) : target.boardId === undefined || target.boardId === n.boardId;
-      if (n.userId !== userId || n.readAt !== null || !boardIds.includes(n.boardId) || !chosen) return json;
+      const seen = n.seq <= (target.upToSeq ?? Number.MAX_SAFE_INTEGER);
+      if (n.userId !== userId || n.readAt !== null || !boardIds.includes(n.boardId) || !chosen || !seen) return json;
       read.push({ id: n.id, boardId: n.boardId });
       return JSON.stringify({ ...n, readAt: at, seq });
     });

@@ -49,7 +49,7 @@ describe('socket.io app events', () => {
     await waitFor(() => ended && !socket.connected, 'the socket to be told and closed');
   });
 
-  it('RT4: connection-state recovery re-runs authentication, so an ended session cannot recover', async () => {
+  it('RT4: a reconnect re-runs authentication (no connection-state recovery), so an ended session cannot come back', async () => {
     const cookie = await signIn('russia');
     const socket = connect({ cookie }, { reconnection: true, reconnectionDelay: 50, reconnectionDelayMax: 100 });
     await connected(socket);

@@ -41,8 +41,15 @@ export function notificationRoom(identity: Identity): string {
 /**
  * socket.io for app events. It authenticates exactly like the websocket endpoint (session
  * cookie or `auth: { token }`) in its connection middleware, so bad credentials never get
- * a socket; re-runs that check on connection-state recovery (the default would skip
- * middlewares); and closes sockets whose credentials are revoked.
+ * a socket, and closes sockets whose credentials are revoked.
+ *
+ * Connection-state recovery is off, on purpose: socket.io sends a recovered socket the
+ * packets it missed before its middlewares run, and gives it back its old rooms, so a
+ * socket revoked while away (removed from a board, signed out everywhere) would still be
+ * sent what happened meanwhile, and a tab where another person signed in would keep the
+ * first person's notification room. Every reconnect is a new, authenticated socket that
+ * catches up from the store instead (`notifications:since`, and the client re-reads its
+ * boards).
  */
 export class AppEventsServer {
   readonly io: AppIo;
@@ -58,7 +65,6 @@ export class AppEventsServer {
     this.io = new Server(httpServer, {
       path: SOCKET_IO_PATH,
       serveClient: false,
-      connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
       allowRequest: (req, callback) => callback(null, origins.allows(req.headers.origin, req.headers.host)),
     });
     this.io.use((socket, next) => {
@@ -86,8 +92,7 @@ export class AppEventsServer {
   }
 
   private async onConnection(socket: AppSocket): Promise<void> {
-    // A recovered socket has its rooms back (and is replayed what was sent to them meanwhile).
-    if (!socket.recovered) void socket.join(notificationRoom(socket.data.identity));
+    void socket.join(notificationRoom(socket.data.identity));
     socket.on('notifications:since', (cursor, ack) => {
       if (typeof ack !== 'function') return;
       if (!this.inbox) {
@@ -106,16 +111,6 @@ export class AppEventsServer {
         },
       );
     });
-    if (socket.recovered) {
-      // Rooms come back with a recovered socket; membership may have changed meanwhile.
-      for (const room of socket.rooms) {
-        if (!room.startsWith('board:')) continue;
-        const boardId = room.slice('board:'.length);
-        const principal = await this.boardPrincipal(socket, boardId);
-        if (principal) socket.data.joined[boardId] = principal;
-        else void socket.leave(room);
-      }
-    }
     socket.on('board:join', (boardId, ack) => {
       if (typeof ack !== 'function') return;
       if (typeof boardId !== 'string' || !isValidBoardId(boardId)) {

@@ -19,6 +19,7 @@ const ReadIds = z
     ids: z
       .array(z.string('each id must be a string').min(1).max(NOTIFICATION_ID_LENGTH), 'ids must be a list')
       .max(MARK_READ_MAX_IDS, `at most ${MARK_READ_MAX_IDS} ids at once`),
+    upToSeq: z.number().int().nonnegative().optional(),
   })
   .strict();
 
@@ -26,6 +27,7 @@ const ReadAll = z
   .object({
     all: z.literal(true, 'all must be true'),
     boardId: z.string().refine(isValidBoardId, 'not a board id').optional(),
+    upToSeq: z.number().int().nonnegative().optional(),
   })
   .strict();
 

@@ -110,7 +110,10 @@ export interface StoredNotification {
 }
 
 /** Which of a person's unread notifications to mark read, among the boards they may see. */
-export type ReadTarget = { readonly ids: readonly string[] } | { readonly all: true; readonly boardId?: string };
+export type ReadTarget = ({ readonly ids: readonly string[] } | { readonly all: true; readonly boardId?: string }) & {
+  /** Only notifications whose seq is at most this (what the reader had seen); all if absent. */
+  readonly upToSeq?: number;
+};
 
 /** Items one notification keeps (the newest): a busy thread must not grow one without bound. */
 export const NOTIFICATION_ITEMS_MAX = 50;

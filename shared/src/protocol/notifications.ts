@@ -68,8 +68,14 @@ export interface NotificationsPageJson {
   readonly more: boolean;
 }
 
-/** `POST /api/notifications/read` body: some notifications, or all of them (on one board). */
-export type MarkReadRequest = { readonly ids: readonly string[] } | { readonly all: true; readonly boardId?: string };
+/**
+ * `POST /api/notifications/read` body: some notifications, or all of them (on one board).
+ * `upToSeq`: the highest `seq` the reader holds. A notification that changed after it (a
+ * reply joined it since the list was shown) stays unread: nobody saw that reply yet.
+ */
+export type MarkReadRequest = (
+  { readonly ids: readonly string[] } | { readonly all: true; readonly boardId?: string }
+) & { readonly upToSeq?: number };
 
 /** Sent to every device of the person when notifications were read on one of them. */
 export interface NotificationsReadEvent {

@@ -17,7 +17,10 @@ export type SinceResult = ({ ok: true } & NotificationsPageJson) | { ok: false; 
 
 export class NotificationsModel {
   readonly #byId = new Map<string, NotificationJson>();
+  /** Where the last page answered ended: the next catch-up asks for what came after it. */
   #cursor = 0;
+  /** The highest seq held, from pages or live events (what a "mark read" has seen). */
+  #newest = 0;
   /**
    * Per board, unread notifications the server counted that this client does not hold: a
    * page holds only the newest changes, so older unread ones are known by their count alone.
@@ -29,9 +32,18 @@ export class NotificationsModel {
    */
   #hiddenUntil = 0;
 
-  /** The highest seq held: everything changed up to it is here (ask for what came after). */
+  /**
+   * Where to ask from after a reconnect: the cursor of the last page, not the highest seq of
+   * a live event. Live events may come out of seq order (two boards' drains, two
+   * instances), so a live seq 12 says nothing of an 11 still on its way.
+   */
   get cursor(): number {
     return this.#cursor;
+  }
+
+  /** The highest seq held: a "mark read" covers no change newer than what was shown. */
+  get newestSeq(): number {
+    return this.#newest;
   }
 
   get size(): number {
@@ -64,7 +76,7 @@ export class NotificationsModel {
    * same or a higher seq is already held. Returns whether anything changed.
    */
   upsert(notification: NotificationJson): boolean {
-    if (notification.seq > this.#cursor) this.#cursor = notification.seq;
+    if (notification.seq > this.#newest) this.#newest = notification.seq;
     const held = this.#byId.get(notification.id);
     if (held && held.seq >= notification.seq) return false;
     if (!held && notification.readAt === null && notification.createdAt <= this.#hiddenUntil) {
@@ -80,6 +92,7 @@ export class NotificationsModel {
   applyPage(page: NotificationsPageJson): void {
     for (const n of page.notifications) this.upsert(n);
     if (page.cursor > this.#cursor) this.#cursor = page.cursor;
+    if (page.cursor > this.#newest) this.#newest = page.cursor;
     this.#recount(page.unread);
   }
 
@@ -90,7 +103,7 @@ export class NotificationsModel {
       // A change newer than the read (it cannot be, for one socket; a page may be) wins.
       if (held && held.seq < event.seq) this.#byId.set(id, { ...held, readAt: event.readAt, seq: event.seq });
     }
-    if (event.seq > this.#cursor) this.#cursor = event.seq;
+    if (event.seq > this.#newest) this.#newest = event.seq;
     this.#recount(event.unread);
   }
 

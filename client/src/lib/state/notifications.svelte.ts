@@ -95,14 +95,15 @@ class NotificationsStore {
     const changed = this.#model.markReadLocally(ids, Date.now());
     if (changed.length === 0) return Promise.resolve();
     this.#publish();
-    return this.#send({ ids: changed });
+    return this.#send({ ids: changed, upToSeq: this.#model.newestSeq });
   }
 
   /** "Mark all read" (on one board). */
   markAllRead(boardId?: string): Promise<void> {
     this.#model.markAllReadLocally(Date.now(), boardId);
     this.#publish();
-    return this.#send(boardId === undefined ? { all: true } : { all: true, boardId });
+    const upToSeq = this.#model.newestSeq;
+    return this.#send(boardId === undefined ? { all: true, upToSeq } : { all: true, boardId, upToSeq });
   }
 
   async #send(body: MarkReadRequest): Promise<void> {

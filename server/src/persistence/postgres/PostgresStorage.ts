@@ -508,8 +508,9 @@ export class PostgresStorage implements Storage {
       const seq = (await c.query<{ seq: number }>(RESERVE_SEQS, [1])).rows[0]!.seq;
       const { rows } = await c.query<{ id: string; board: string }>(
         'UPDATE notifications SET read_at = $1, seq = $2 WHERE user_id = $3 AND read_at IS NULL ' +
-          'AND board = ANY($4::text[]) AND ($5::text[] IS NULL OR id = ANY($5::text[])) RETURNING id, board',
-        [at, seq, userId, boards, ids],
+          'AND board = ANY($4::text[]) AND ($5::text[] IS NULL OR id = ANY($5::text[])) AND seq <= $6 ' +
+          'RETURNING id, board',
+        [at, seq, userId, boards, ids, target.upToSeq ?? Number.MAX_SAFE_INTEGER],
       );
       // Nothing read: the reserved seq goes unused (a gap is harmless; only the order matters).
       return { read: rows.map((r) => ({ id: r.id, boardId: r.board })), seq: rows.length > 0 ? seq : null };

@@ -309,11 +309,11 @@ export class SqliteStorage implements Storage {
       ),
       readIds: this.db.prepare(
         'UPDATE notifications SET read_at = @at, seq = @seq WHERE user_id = @user AND read_at IS NULL ' +
-          `AND board IN ${IN_BOARDS} AND id IN (SELECT value FROM json_each(@ids)) RETURNING id, board`,
+          `AND seq <= @upTo AND board IN ${IN_BOARDS} AND id IN (SELECT value FROM json_each(@ids)) RETURNING id, board`,
       ),
       readAll: this.db.prepare(
         'UPDATE notifications SET read_at = @at, seq = @seq WHERE user_id = @user AND read_at IS NULL ' +
-          `AND board IN ${IN_BOARDS} RETURNING id, board`,
+          `AND seq <= @upTo AND board IN ${IN_BOARDS} RETURNING id, board`,
       ),
       deleteBoardNotifications: this.db.prepare('DELETE FROM notifications WHERE board = @id'),
       deleteBoardCursor: this.db.prepare('DELETE FROM notification_cursors WHERE board = @id'),
@@ -602,7 +602,8 @@ export class SqliteStorage implements Storage {
       'ids' in target ? boardIds : boardIds.filter((b) => target.boardId === undefined || b === target.boardId);
     return this.db.transaction(() => {
       const seq = this.stmts.nextNotificationSeq.get() as number;
-      const params = { at, seq, user: userId, boards: JSON.stringify(boards) };
+      const upTo = target.upToSeq ?? Number.MAX_SAFE_INTEGER;
+      const params = { at, seq, upTo, user: userId, boards: JSON.stringify(boards) };
       const rows = (
         'ids' in target
           ? this.stmts.readIds.all({ ...params, ids: JSON.stringify(target.ids) })
