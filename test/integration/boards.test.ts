@@ -101,6 +101,7 @@ describe('creating and importing boards', () => {
       stakeholderId: 'drafting-team',
       stakeholderName: 'Drafting team',
       archived: false,
+      online: [],
     });
     const client = await open(id);
     expect(listStakeholders(client.doc).map((s) => [s.id, s.name, s.short, s.color])).toEqual([
@@ -209,6 +210,7 @@ describe('creating and importing boards', () => {
       stakeholderId: 'government',
       stakeholderName: 'Government',
       archived: false,
+      online: [],
     });
     const md = await (
       await fetch(`${server.url}/api/boards/${id}/export?format=md`, { headers: { cookie: alice.cookie } })
@@ -246,6 +248,7 @@ describe('creating and importing boards', () => {
       stakeholderId: 'drafting-team',
       stakeholderName: 'Drafting team',
       archived: false,
+      online: [],
     });
   });
 

@@ -55,7 +55,13 @@ describe('the compiled server (npm start)', () => {
 
   it('BUILD1: the server built by server/build.mjs starts with plain node, answers /healthz, serves the built client from the repository root, imports a Markdown plan on its worker thread and serves the new board to a websocket client', async () => {
     for (const file of ['main.js', 'importWorker.js']) expect(fs.existsSync(path.join(DIST, file))).toBe(true);
-    expect(child.spawnargs).toEqual([process.execPath, path.join(DIST, 'main.js')]);
+    // Plain node on the bundle: no tsx (only the tests' lifeline preload, helpers/server.ts).
+    expect(child.spawnargs).toEqual([
+      process.execPath,
+      '--import',
+      path.join(REPO_ROOT, 'test/helpers/lifeline.mjs'),
+      path.join(DIST, 'main.js'),
+    ]);
 
     const health = await fetch(`${url}/healthz`);
     expect(health.status).toBe(200);

@@ -70,6 +70,7 @@ describe('HTTP and CLI', () => {
           stakeholderId: 'ukraine',
           stakeholderName: 'Ukraine',
           archived: false,
+          online: [],
         },
       ],
     });
