@@ -26,6 +26,7 @@ import type {
 } from '@parley/shared/protocol';
 import { newMember, signUp, type Account } from '../helpers/accounts.ts';
 import { appSockets, connected, join, type AppSocket } from '../helpers/appSockets.ts';
+import { runCli } from '../helpers/cli.ts';
 import { connectClient, waitFor, type StockClient } from '../helpers/clients.ts';
 import { trackSaved } from '../helpers/savedAcks.ts';
 import { demoCookie, postJson, tokenFor, within } from '../helpers/security.ts';
@@ -529,7 +530,7 @@ describe('notifications (integration: server/src/notifications, notificationRout
     expect(replayedAfter).toEqual([]);
   });
 
-  it('NOTIFY12 a published version tells every member but its publisher, live', async () => {
+  it('NOTIFY12 a published version tells every member but its publisher, live, also one the CLI published', async () => {
     const socketOf = async (p: Person) => {
       const socket = sockets.connect(cookie(p));
       await connected(socket);
@@ -554,6 +555,13 @@ describe('notifications (integration: server/src/notifications, notificationRout
     }
     await sleep(QUIET_MS);
     expect([toAnn.length, toBob.length]).toEqual([1, 1]);
+
+    // Published by the CLI, another process: the server finds it by itself (its sweep)
+    // and tells everyone, without waiting for the board's next change.
+    const cli = await runCli(server, ['version', 'publish', '--board', 'demo', '--name', 'Round 2 (CLI)']);
+    expect(cli.code, cli.stderr).toBe(0);
+    await waitFor(() => toAnn.length === 2 && toBob.length === 2, 'the CLI version', 15_000);
+    expect(toAnn[1]).toMatchObject({ kind: 'version', items: [{ excerpt: 'Round 2 (CLI)' }] });
   });
 });
 

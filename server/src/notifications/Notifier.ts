@@ -15,6 +15,8 @@ const DRAIN_BATCH = 2_000;
 const DRAIN_DELAY_MS = 100;
 /** A drain that failed (the store is down) is tried again after this long. */
 const RETRY_MS = 2_000;
+/** How often boards with undrained rows are looked for (what another process stored). */
+const SWEEP_MS = 5_000;
 
 /** Where a drain's results go once stored: socket.io rooms (NotificationEvents). */
 export interface NotifierOutput {
@@ -42,6 +44,7 @@ export class Notifier {
   private readonly waiting = new Map<string, NodeJS.Timeout>();
   private readonly retries = new Map<string, NodeJS.Timeout>();
   private closed = false;
+  private sweeper: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly storage: Storage,
@@ -50,13 +53,27 @@ export class Notifier {
     private readonly log: Logger,
   ) {}
 
-  /** Drains every board with rows after its cursor (what a crash left undrained). */
+  /**
+   * Drains every board with rows after its cursor (what a crash left undrained), then looks
+   * again every SWEEP_MS: a version the CLI published (another process, no commit here)
+   * must not wait for the board's next change.
+   */
   async start(): Promise<void> {
     const boards = await this.storage.undrainedBoards(ACTIVITY_KINDS);
     if (boards.length > 0)
       this.log.info({ boards: boards.length }, 'draining notifications left from before the start');
     for (const boardId of boards) this.run(boardId);
     await this.idle();
+    this.sweeper = setInterval(() => void this.sweep(), SWEEP_MS);
+    this.sweeper.unref();
+  }
+
+  private async sweep(): Promise<void> {
+    try {
+      for (const boardId of await this.storage.undrainedBoards(ACTIVITY_KINDS)) this.committed(boardId);
+    } catch (err) {
+      this.log.warn({ err }, 'could not look for undrained notifications');
+    }
   }
 
   /** The board committed history rows of activity kinds: drain them (coalesced). */
@@ -90,7 +107,12 @@ export class Notifier {
           return;
         }
       }
-    })().finally(() => this.running.delete(boardId));
+    })().finally(() => {
+      this.running.delete(boardId);
+      // A commit that came after the loop's last look but before this: run for it, unless
+      // a retry of a failed drain is already waiting.
+      if (this.again.delete(boardId) && !this.closed && !this.retries.has(boardId)) this.run(boardId);
+    });
     this.running.set(boardId, run);
   }
 
@@ -108,6 +130,7 @@ export class Notifier {
    */
   async close(): Promise<void> {
     this.closed = true;
+    if (this.sweeper) clearInterval(this.sweeper);
     for (const timer of this.retries.values()) clearTimeout(timer);
     this.retries.clear();
     for (const [boardId, timer] of this.waiting) {
