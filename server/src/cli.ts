@@ -333,8 +333,8 @@ version
         createdByName: 'CLI',
         createdAt: Date.now(),
       };
-      // Its activity entry too: a running server drains it (notifying the members) with
-      // the board's next change, or at its next start.
+      // Its activity entry too: a running server's sweep finds it within seconds and
+      // notifies the members (or its next start does).
       await storage.createVersion(summary, state, versionHistoryRow(summary, null));
       process.stdout.write(`published "${name}"\n${id}\n`);
     });
