@@ -256,6 +256,33 @@ describe('comment and sign-off history (unit: server/src/history/HistoryRecorder
       'thread',
     ]);
   });
+
+  it('NOTIFY18 a thread opened offline with a reply mentioning someone, synced as one update, records the reply and its mention', async () => {
+    const h = await roomHarness(buildDemoState(), { isMember: () => true });
+    cleanups.push(h.close);
+    const ann = await member(h, person('ann', 'delegate', 'us'));
+    const pointId = listPoints(h.room.doc)[0]!.id;
+    let replyId = '' as CommentId;
+    await ann.send((d) => {
+      // One update: the thread and its second comment arrive together.
+      d.transact(() => {
+        const threadId = openThread(d, actor(ann.principal), { pointId, body: 'Offline question' });
+        replyId = replyToThread(d, actor(ann.principal), threadId, 'And @bob?', ['u-bob' as UserId]);
+      });
+    });
+    const rows = (await h.storage.readBoardActivity('demo', null, 50, ['thread', 'comment'])).reverse();
+    expect(rows.map((r) => r.detail)).toEqual([
+      expect.objectContaining({ kind: 'thread', action: 'opened', excerpt: 'Offline question', mentions: [] }),
+      expect.objectContaining({
+        kind: 'comment',
+        action: 'posted',
+        commentId: replyId,
+        excerpt: 'And @bob?',
+        mentions: ['u-bob'],
+        participants: [],
+      }),
+    ]);
+  });
 });
 
 describe('the notification drain (unit: server/src/notifications/Notifier.ts, in-memory store)', () => {

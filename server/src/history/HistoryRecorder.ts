@@ -264,7 +264,7 @@ export class HistoryRecorder {
       const pointId = str(t.get(THREAD.pointId));
       const resolved = t.get(THREAD.resolved) === true;
       if (was === 'new') {
-        const first = commentsOf(t)[0];
+        const [first, ...more] = commentsOf(t);
         this.event(pointId, actor, at, {
           kind: 'thread',
           action: 'opened',
@@ -272,6 +272,19 @@ export class HistoryRecorder {
           excerpt: firstComment(t),
           ...(first ? { commentId: str(first.get(COMMENT.id)), mentions: mentionsOf(first) } : {}),
         });
+        // Replies written with the thread, before it ever synced (offline work): each is a
+        // reply of its own, so their mentions are told too. Only the actor wrote in it.
+        for (const c of more) {
+          this.event(pointId, actor, at, {
+            kind: 'comment',
+            action: 'posted',
+            threadId,
+            commentId: str(c.get(COMMENT.id)),
+            excerpt: clipText(str(c.get(COMMENT.body)), HISTORY_EXCERPT_LENGTH),
+            mentions: mentionsOf(c),
+            participants: [],
+          });
+        }
       } else if (was !== resolved) {
         this.event(pointId, actor, at, {
           kind: 'thread',
