@@ -226,6 +226,9 @@ export class PostgresStorage implements Storage {
 
   async deleteBoard(id: string): Promise<boolean> {
     return inTransaction(this.pool, async (c) => {
+      // First, as a notification drain does (FOR KEY SHARE): a drain and this delete then take
+      // the board in one order, so neither can leave rows behind the other or deadlock.
+      await c.query('SELECT 1 FROM boards WHERE id = $1 FOR UPDATE', [id]);
       await c.query(`DELETE FROM updates WHERE ${DOCS_OF_BOARD}`, [id]);
       await c.query(`DELETE FROM client_owners WHERE ${DOCS_OF_BOARD}`, [id]);
       await c.query('DELETE FROM point_history WHERE board = $1', [id]);
@@ -407,6 +410,10 @@ export class PostgresStorage implements Storage {
     at: number,
   ): Promise<StoredNotification[] | null> {
     return inTransaction(this.pool, async (c): Promise<StoredNotification[] | null> => {
+      // The board first (deleteBoard takes it FOR UPDATE): a drain racing the board's
+      // deletion either stores before it, and its rows go with the board, or waits and
+      // finds the board gone. KEY SHARE: a title or catalogue update does not wait on it.
+      if ((await c.query('SELECT 1 FROM boards WHERE id = $1 FOR KEY SHARE', [boardId])).rowCount !== 1) return null;
       // The compare-and-set: a drain racing this one waits on the row, then finds it moved.
       let moved =
         (
@@ -423,9 +430,7 @@ export class PostgresStorage implements Storage {
         );
         moved = inserted.rowCount === 1;
       }
-      // A board deleted meanwhile gets nothing (its history is gone with it); rolled back.
-      const exists = (await c.query('SELECT 1 FROM boards WHERE id = $1', [boardId])).rowCount === 1;
-      if (!moved || !exists) throw new CursorMoved();
+      if (!moved) throw new CursorMoved();
       if (deliveries.length === 0) return [];
       const { rows: reserved } = await c.query<{ seq: number }>(RESERVE_SEQS, [deliveries.length]);
       let seq = reserved[0]!.seq - deliveries.length;
