@@ -28,9 +28,8 @@ import type { Principal } from '@parley/shared/permissions';
 import type { HistoryRow } from '../persistence/Storage.ts';
 import type { Change, Segment } from '../collab/guard/resolveChanges.ts';
 
-/** Who took part in a thread and which comments it holds, kept as replies commit. */
+/** Who took part in a thread, kept as replies commit. */
 interface ThreadPeople {
-  readonly commentIds: Set<string>;
   /** The opener and every commenter. */
   readonly people: Set<string>;
 }
@@ -64,8 +63,8 @@ interface Pending {
   readonly threads: Map<string, 'new' | boolean>;
   readonly amendments: Map<string, { created: boolean; status: unknown; rebased: boolean }>;
   readonly responses: { readonly amendmentId: string; readonly value: unknown }[];
-  /** Threads this update replies in, with how many comments it adds to each. */
-  readonly replies: Map<string, number>;
+  /** Threads this update replies in, with the comments it adds to each (their struct ids). */
+  readonly replies: Map<string, Y.ID[]>;
   /** Comments whose mentions this update rewrites, with their thread and mentions before. */
   readonly mentionEdits: Map<Y.Map<unknown>, { readonly threadId: string; readonly before: readonly string[] }>;
 }
@@ -97,6 +96,15 @@ function mentionsOf(comment: Y.Map<unknown>): string[] {
   const v = comment.get(COMMENT.mentions);
   const list: unknown[] = Array.isArray(v) ? v : v instanceof Y.Array ? v.toArray() : [];
   return [...new Set(list.filter((x): x is string => typeof x === 'string'))];
+}
+
+/** The doc's struct with this id, if it has one (an applied update's insert always does). */
+function structAt(doc: Y.Doc, id: Y.ID): Y.Item | null {
+  const { clients } = doc.store;
+  const structs = clients.get(id.client);
+  if (!structs || id.clock >= Y.getState(doc.store, id.client)) return null;
+  const item = Y.getItem(doc.store, id);
+  return item instanceof Y.Item ? item : null;
 }
 
 function commentsOf(thread: Y.Map<unknown>): Y.Map<unknown>[] {
@@ -155,7 +163,7 @@ export class HistoryRecorder {
       if (root === ROOT.threads && path.length > 3) {
         // A comment's fields are no entry, but for a reply (a comment added to a thread that
         // was there: a new thread's first comment is its 'opened' entry) and added mentions.
-        if (existed && c.op === 'insert') pending = this.noteComment(pending, principal, key, path);
+        if (existed && c.op === 'insert') pending = this.noteComment(pending, principal, key, c);
         continue;
       }
       if (root === ROOT.points) {
@@ -203,13 +211,18 @@ export class HistoryRecorder {
     return pending;
   }
 
-  private noteComment(pending: Pending | null, principal: Principal, threadId: string, path: readonly Segment[]) {
+  private noteComment(pending: Pending | null, principal: Principal, threadId: string, c: Change) {
+    const path = c.path;
     if (path.length === 4 && keyAt(path, 2) === THREAD.comments) {
       const t = this.roots.threads.get(threadId);
       if (!(t instanceof Y.Map)) return pending;
       this.peopleOf(threadId, t);
       pending ??= newPending(principal);
-      pending.replies.set(threadId, (pending.replies.get(threadId) ?? 0) + 1);
+      // The inserted struct's id: its integrated struct is found by id after the update,
+      // without searching a long comment list for it.
+      const added = pending.replies.get(threadId);
+      if (added) added.push(c.item.id);
+      else pending.replies.set(threadId, [c.item.id]);
     } else if (path.length === 5 && keyAt(path, 4) === COMMENT.mentions) {
       const holder = path[3] as Segment & { kind: 'elem' };
       const comment =
@@ -312,48 +325,39 @@ export class HistoryRecorder {
     }
   }
 
-  /** The thread's comments and people as they are now (read once, then kept up to date). */
+  /** The thread's people as they are now (read once, then kept up to date). */
   private peopleOf(threadId: string, thread: Y.Map<unknown>): ThreadPeople {
     let known = this.threadPeople.get(threadId);
     if (!known) {
-      known = { commentIds: new Set(), people: new Set([str(thread.get(THREAD.createdBy))]) };
-      for (const c of commentsOf(thread)) {
-        known.commentIds.add(str(c.get(COMMENT.id)));
-        known.people.add(str(c.get(COMMENT.authorId)));
-      }
+      known = { people: new Set([str(thread.get(THREAD.createdBy))]) };
+      for (const c of commentsOf(thread)) known.people.add(str(c.get(COMMENT.authorId)));
       this.threadPeople.set(threadId, known);
     }
     return known;
   }
 
   /** Each comment the update added to the thread: who it mentions, and who took part before it. */
-  private replyEvents(threadId: string, added: number, actor: Actor, at: number): void {
+  private replyEvents(threadId: string, added: readonly Y.ID[], actor: Actor, at: number): void {
     const t = this.roots.threads.get(threadId);
     const known = this.threadPeople.get(threadId);
-    const comments = t instanceof Y.Map ? t.get(THREAD.comments) : undefined;
-    if (!(t instanceof Y.Map) || !known || !(comments instanceof Y.Array)) {
+    if (!(t instanceof Y.Map) || !known) {
       this.threadPeople.delete(threadId);
       return;
     }
-    // Replies are appended: the new ones are found from the end.
-    const fresh: Y.Map<unknown>[] = [];
-    for (let i = comments.length - 1; i >= 0 && fresh.length < added; i--) {
-      const c: unknown = comments.get(i);
-      if (c instanceof Y.Map && !known.commentIds.has(str(c.get(COMMENT.id)))) fresh.unshift(c);
-    }
     const pointId = str(t.get(THREAD.pointId));
-    for (const c of fresh) {
-      const commentId = str(c.get(COMMENT.id));
+    for (const id of added) {
+      const item = structAt(this.doc, id);
+      const c = item?.content instanceof Y.ContentType ? item.content.type : null;
+      if (!item || item.deleted || !(c instanceof Y.Map)) continue;
       this.event(pointId, actor, at, {
         kind: 'comment',
         action: 'posted',
         threadId,
-        commentId,
+        commentId: str(c.get(COMMENT.id)),
         excerpt: clipText(str(c.get(COMMENT.body)), HISTORY_EXCERPT_LENGTH),
         mentions: mentionsOf(c),
         participants: [...known.people].filter((u) => u !== actor.userId && u !== ''),
       });
-      known.commentIds.add(commentId);
       known.people.add(str(c.get(COMMENT.authorId)));
     }
   }
