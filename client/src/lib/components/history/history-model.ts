@@ -3,33 +3,11 @@
  * pages already shown, and which doc changes concern the point (so that only those
  * refetch). No Svelte here, so unit tests import it as it is.
  */
-import type { HistoryEntryJson, HistoryPageJson } from '@parley/shared/model';
+import type { HistoryEntryJson } from '@parley/shared/model';
+import { withFreshFirstPage, withOlderPage, type PagedList } from '../../state/paged-list.ts';
 
-export interface HistoryList {
-  readonly entries: readonly HistoryEntryJson[];
-  /** The cursor for the next older page; null when the oldest entry is shown. */
-  readonly next: number | null;
-}
-
-/**
- * The list after the newest page was fetched again. Entries keep their id when they grow
- * (a run of text edits is rewritten in place), so the fresh page replaces every entry it
- * covers, and the older pages loaded before stay below it, with their own cursor.
- */
-export function withFreshFirstPage(shown: HistoryList | null, page: HistoryPageJson): HistoryList {
-  if (!shown || page.next === null) return { entries: page.entries, next: page.next };
-  // The page's last entry is its cursor; what was shown below it came from older pages.
-  const cut = page.next;
-  const older = shown.entries.filter((e) => e.id < cut);
-  if (older.length === 0) return { entries: page.entries, next: page.next };
-  return { entries: [...page.entries, ...older], next: shown.next };
-}
-
-/** The list after an older page arrived (an entry already shown is not shown twice). */
-export function withOlderPage(shown: HistoryList, page: HistoryPageJson): HistoryList {
-  const seen = new Set(shown.entries.map((e) => e.id));
-  return { entries: [...shown.entries, ...page.entries.filter((e) => !seen.has(e.id))], next: page.next };
-}
+export type HistoryList = PagedList<HistoryEntryJson>;
+export { withFreshFirstPage, withOlderPage };
 
 /** What a Y.YEvent from `observeDeep` on a root map tells: where it was, which keys changed. */
 export interface RootChange {
