@@ -1,10 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import type { NotificationItem, NotificationKind, NotificationSubject } from '@parley/shared/protocol';
-import { NOTIFICATION_ITEMS_MAX, type StoredNotification } from './Storage.ts';
+import { NOTIFICATION_ITEMS_MAX, type ReadTarget, type StoredNotification } from './Storage.ts';
 
 /** Shared by the stores that keep notifications in SQL (SQLite, PostgreSQL). */
 
 export const newNotificationId = (): string => `n_${randomBytes(12).toString('base64url')}`;
+
+/** The boards a read mark may touch: all the reader may see, or the one it names. */
+export function boardsToRead(boardIds: readonly string[], target: ReadTarget): readonly string[] {
+  if ('ids' in target || target.boardId === undefined) return boardIds;
+  return boardIds.filter((b) => b === target.boardId);
+}
 
 /** A notification's items after one more happening: the newest NOTIFICATION_ITEMS_MAX. */
 export function grownItems(items: readonly NotificationItem[], item: NotificationItem): NotificationItem[] {

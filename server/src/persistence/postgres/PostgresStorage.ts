@@ -14,7 +14,13 @@ import type {
   StoredNotification,
   VersionSummary,
 } from '../Storage.ts';
-import { grownItems, newNotificationId, toStoredNotification, type NotificationDbRow } from '../notificationRows.ts';
+import {
+  boardsToRead,
+  grownItems,
+  newNotificationId,
+  toStoredNotification,
+  type NotificationDbRow,
+} from '../notificationRows.ts';
 import { boardOfDoc, claimedEpochs, staleBoards } from '../fencing.ts';
 import type { Logger } from '../../logger.ts';
 import { BOARD_LOG_LOCKS } from './advisoryLocks.ts';
@@ -506,8 +512,7 @@ export class PostgresStorage implements Storage {
     target: ReadTarget,
     at: number,
   ): Promise<{ read: { id: string; boardId: string }[]; seq: number | null }> {
-    const boards =
-      'ids' in target ? boardIds : boardIds.filter((b) => target.boardId === undefined || b === target.boardId);
+    const boards = boardsToRead(boardIds, target);
     const ids = 'ids' in target ? target.ids : null;
     return inTransaction(this.pool, async (c) => {
       const seq = (await c.query<{ seq: number }>(RESERVE_SEQS, [1])).rows[0]!.seq;

@@ -16,7 +16,13 @@ import type {
   StoredNotification,
   VersionSummary,
 } from '../Storage.ts';
-import { grownItems, newNotificationId, toStoredNotification, type NotificationDbRow } from '../notificationRows.ts';
+import {
+  boardsToRead,
+  grownItems,
+  newNotificationId,
+  toStoredNotification,
+  type NotificationDbRow,
+} from '../notificationRows.ts';
 import { claimedEpochs, staleBoards } from '../fencing.ts';
 import { WalCheckpointer } from './WalCheckpointer.ts';
 import type { Logger } from '../../logger.ts';
@@ -598,8 +604,7 @@ export class SqliteStorage implements Storage {
     target: ReadTarget,
     at: number,
   ): Promise<{ read: { id: string; boardId: string }[]; seq: number | null }> {
-    const boards =
-      'ids' in target ? boardIds : boardIds.filter((b) => target.boardId === undefined || b === target.boardId);
+    const boards = boardsToRead(boardIds, target);
     return this.db.transaction(() => {
       const seq = this.stmts.nextNotificationSeq.get() as number;
       const upTo = target.upToSeq ?? Number.MAX_SAFE_INTEGER;
